@@ -1,0 +1,53 @@
+// One error type for everything pgkeep throws. `code` is public API: documented in the README,
+// never renamed. The original error (pg's DatabaseError, an fs error, …) stays as `cause`.
+
+export const ERROR_CODES = [
+  /** Options failed validation; the message names the field. */
+  'OPTIONS_INVALID',
+  /** A connection string or its environment could not be understood. */
+  'CONNECTION_INVALID',
+  /** The server could not be reached or refused the connection (authentication, missing database). */
+  'CONNECT_FAILED',
+  /** The server's major version is outside the supported range (13 to 18). */
+  'SERVER_VERSION_UNSUPPORTED',
+  /** A schema or table pattern matched nothing. */
+  'PATTERN_NO_MATCH',
+  /** A table could not be locked within the lock-wait timeout. */
+  'LOCK_TIMEOUT',
+  /** The role lacks a privilege the dump needs (for example SELECT on a table). */
+  'PERMISSION_DENIED',
+  /** A catalog query failed. */
+  'CATALOG_QUERY_FAILED',
+  /** Copying a table's data out of the server failed. */
+  'COPY_FAILED',
+  /** The destination stream failed or closed early. */
+  'OUTPUT_FAILED',
+  /** The operation was cancelled through an AbortSignal. */
+  'ABORTED',
+  /** An invariant inside pgkeep did not hold; a bug. */
+  'INTERNAL',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface PgkeepErrorOptions {
+  cause?: unknown
+  /** A sentence that tells the user what to do about it. */
+  hint?: string
+}
+
+export class PgkeepError extends Error {
+  override name = 'PgkeepError'
+  readonly code: ErrorCode
+  readonly hint?: string
+
+  constructor(code: ErrorCode, message: string, options: PgkeepErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    if (options.hint !== undefined) this.hint = options.hint
+  }
+}
+
+export function isPgkeepError(value: unknown, code?: ErrorCode): value is PgkeepError {
+  return value instanceof PgkeepError && (code === undefined || value.code === code)
+}
