@@ -1,0 +1,203 @@
+// Columns, defaults and CHECK constraints of the interesting tables (pg_dump's getTableAttrs and
+// flagInhAttrs): what each column prints inline, what must be split out, and what a child inherits.
+import { Component } from '../model/components'
+import type { AttrDefObject, Column, ConstraintObject, TableObject } from '../model/objects'
+import { addDependency } from '../model/registry'
+import { atLeast } from '../session/server-version'
+import { bool, int } from '../session/pg-text'
+import { oidArray, type DumpContext } from './context'
+
+/** Whether CREATE TABLE prints the column (pg_dump's shouldPrintColumn). */
+export function shouldPrintColumn(table: TableObject, index: number): boolean {
+  const col = table.columns[index]!
+  if (col.dropped) return false
+  return col.isLocal || table.isPartition
+}
+
+export async function readColumns(ctx: DumpContext): Promise<void> {
+  const version = ctx.session.version
+  const wanted = ctx.tableList.filter((t) => t.relkind !== 'S' && t.interesting)
+  if (wanted.length === 0) return
+  const v18 = atLeast(version, 18)
+  const rows = await ctx.session.query(
+    `SELECT a.attrelid, a.attnum, a.attname, a.attstattarget, a.attstorage, t.typstorage, a.atthasdef, a.attisdropped,
+            a.attislocal, a.atttypid, pg_catalog.format_type(t.oid, a.atttypmod) AS atttypname,
+            array_to_string(a.attoptions, ', ') AS attoptions,
+            CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation ELSE 0 END AS attcollation,
+            pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' || pg_catalog.quote_literal(option_value)
+              FROM pg_catalog.pg_options_to_table(attfdwoptions) ORDER BY option_name), E',\\n    ') AS attfdwoptions,
+            ${v18
+              ? 'co.conname AS notnull_name, co.connoinherit AS notnull_noinherit, co.conislocal AS notnull_islocal, co.convalidated AS notnull_valid,'
+              : "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, false AS notnull_noinherit, a.attislocal AS notnull_islocal, true AS notnull_valid,"}
+            ${atLeast(version, 14) ? 'a.attcompression' : "''"} AS attcompression,
+            a.attidentity, a.attgenerated
+       FROM unnest($1::pg_catalog.oid[]) AS src(tbloid)
+       JOIN pg_catalog.pg_attribute a ON (src.tbloid = a.attrelid)
+       LEFT JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid)
+       ${v18 ? "LEFT JOIN pg_catalog.pg_constraint co ON (a.attrelid = co.conrelid AND co.contype = 'n' AND co.conkey = array[a.attnum])" : ''}
+      WHERE a.attnum > 0::pg_catalog.int2
+      ORDER BY a.attrelid, a.attnum`,
+    [oidArray(wanted.map((t) => t.catId.oid))], 'read table columns',
+  )
+  const withDefaults: TableObject[] = []
+  let current: TableObject | undefined
+  for (const row of rows) {
+    const relid = Number(row.attrelid)
+    if (!current || current.catId.oid !== relid) {
+      current = ctx.tables.get(relid)!
+      current.columns = []
+    }
+    const notNullName = row.notnull_name === null ? null : v18 ? notNullDisplayName(current, row.attname!, row.notnull_name!) : ''
+    const column: Column = {
+      name: row.attname!,
+      type: row.atttypname ?? '',
+      typeOid: int(row.atttypid),
+      statTarget: row.attstattarget === null ? -1 : int(row.attstattarget),
+      storage: row.attstorage!,
+      typStorage: row.typstorage ?? '',
+      identity: row.attidentity ?? '',
+      generated: row.attgenerated ?? '',
+      dropped: bool(row.attisdropped),
+      isLocal: bool(row.attislocal),
+      notNullName,
+      notNullNoInherit: bool(row.notnull_noinherit),
+      notNullIsLocal: bool(row.notnull_islocal),
+      notNullValid: bool(row.notnull_valid),
+      inheritedNotNull: false,
+      options: row.attoptions ?? '',
+      collation: int(row.attcollation),
+      compression: row.attcompression ?? '',
+      fdwOptions: row.attfdwoptions ?? '',
+      def: null,
+    }
+    current.columns.push(column)
+    if (bool(row.atthasdef) && withDefaults.at(-1) !== current) withDefaults.push(current)
+  }
+  if (ctx.dumpSchema) {
+    await readDefaults(ctx, withDefaults)
+    await readChecks(ctx, wanted.filter((t) => t.relchecks > 0))
+  }
+}
+
+/** 18+: print a NOT NULL constraint's name only when it is not the default `<table>_<column>_not_null`. */
+function notNullDisplayName(table: TableObject, column: string, name: string): string {
+  return name === `${table.name}_${column}_not_null` ? '' : name
+}
+
+async function readDefaults(ctx: DumpContext, tables: TableObject[]): Promise<void> {
+  if (tables.length === 0) return
+  const rows = await ctx.session.query(
+    `SELECT a.tableoid, a.oid, adrelid, adnum, pg_catalog.pg_get_expr(adbin, adrelid) AS adsrc
+       FROM unnest($1::pg_catalog.oid[]) AS src(tbloid)
+       JOIN pg_catalog.pg_attrdef a ON (src.tbloid = a.adrelid)
+      ORDER BY a.adrelid, a.adnum`,
+    [oidArray(tables.map((t) => t.catId.oid))], 'read column defaults',
+  )
+  for (const row of rows) {
+    const table = ctx.tables.get(Number(row.adrelid))!
+    const adnum = int(row.adnum)
+    const column = table.columns[adnum - 1]
+    if (!column || column.dropped) continue
+    const def = ctx.registry.add<AttrDefObject>({
+      kind: 'ATTRDEF',
+      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      name: table.name,
+      namespace: table.namespace,
+      table,
+      adnum,
+      expr: row.adsrc!,
+      separate: false,
+      dump: table.dump,
+    })
+    if (column.generated) def.separate = false
+    else if (table.relkind === 'v') def.separate = true
+    else def.separate = !shouldPrintColumn(table, adnum - 1)
+    // An inline default must come before the CREATE TABLE, so its own dependencies sort earlier.
+    if (!def.separate) addDependency(table, def.dumpId)
+    column.def = def
+  }
+}
+
+async function readChecks(ctx: DumpContext, tables: TableObject[]): Promise<void> {
+  if (tables.length === 0) return
+  const rows = await ctx.session.query(
+    `SELECT c.tableoid, c.oid, conrelid, conname, pg_catalog.pg_get_constraintdef(c.oid) AS consrc, conislocal, convalidated
+       FROM unnest($1::pg_catalog.oid[]) AS src(tbloid)
+       JOIN pg_catalog.pg_constraint c ON (src.tbloid = c.conrelid)
+      WHERE contype = 'c'
+      ORDER BY c.conrelid, c.conname`,
+    [oidArray(tables.map((t) => t.catId.oid))], 'read check constraints',
+  )
+  for (const row of rows) {
+    const table = ctx.tables.get(Number(row.conrelid))!
+    const validated = bool(row.convalidated)
+    const con = ctx.registry.add<ConstraintObject>({
+      kind: 'CONSTRAINT',
+      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      name: row.conname!,
+      namespace: table.namespace,
+      table,
+      domain: null,
+      contype: 'c',
+      condef: row.consrc,
+      confrelid: 0,
+      indexId: 0,
+      deferrable: false,
+      deferred: false,
+      period: false,
+      isLocal: bool(row.conislocal),
+      // Unvalidated constraints go after the data, which may violate them.
+      separate: !validated,
+      dump: table.dump,
+    })
+    table.checks.push(con)
+    if (!con.separate) addDependency(table, con.dumpId)
+  }
+}
+
+/**
+ * For each child table: which NOT NULLs, defaults and generation expressions come from a parent
+ * (pg_dump's flagInhAttrs). Manufactures DEFAULT NULL where a parent's default must be overridden.
+ */
+export function flagInheritedColumns(ctx: DumpContext): void {
+  for (const table of ctx.tableList) {
+    if (table.relkind === 'S' || table.relkind === 'v' || table.relkind === 'm') continue
+    if (!(table.dump & Component.DEFINITION) || table.parents.length === 0) continue
+    table.columns.forEach((column, j) => {
+      if (column.dropped) return
+      let foundNotNull = false
+      let foundDefault = false
+      let foundSameGenerated = false
+      let foundDiffGenerated = false
+      for (const parent of table.parents) {
+        const pcol = parent.columns.find((c) => c.name === column.name && !c.dropped)
+        if (!pcol) continue
+        foundNotNull ||= pcol.notNullName !== null
+        foundDefault ||= pcol.def !== null && pcol.def.expr !== 'NULL' && !pcol.generated
+        if (pcol.generated) {
+          if (pcol.def && column.def && pcol.def.expr === column.def.expr) foundSameGenerated = true
+          else foundDiffGenerated = true
+        }
+      }
+      column.inheritedNotNull = foundNotNull
+      if (foundDefault && column.def === null) {
+        const def = ctx.registry.add<AttrDefObject>({
+          kind: 'ATTRDEF',
+          catId: { tableoid: 0, oid: 0 },
+          name: table.name,
+          namespace: table.namespace,
+          table,
+          adnum: j + 1,
+          expr: 'NULL',
+          separate: !shouldPrintColumn(table, j),
+          dump: table.dump,
+        })
+        if (def.separate) addDependency(def, table.dumpId)
+        column.def = def
+      }
+      if (foundSameGenerated && !foundDiffGenerated && !table.isPartition && column.def) {
+        column.def.dump = Component.NONE
+      }
+    })
+  }
+}

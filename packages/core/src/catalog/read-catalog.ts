@@ -1,0 +1,82 @@
+// Reads the whole catalog into the object graph, in pg_dump's order (getSchemaData and main):
+// tables are read and locked early; per-table details only for the tables being dumped.
+import { readAdditionalAcls } from './acls'
+import { flagInheritedColumns, readColumns } from './columns'
+import { readForeignKeys } from './constraints'
+import type { DumpContext } from './context'
+import { readDependencies } from './dependencies'
+import { readExtensions } from './extensions'
+import { readDefaultAcls, readForeignDataWrappers, readForeignServers } from './foreign'
+import { readAggregates, readFunctions } from './functions'
+import { readIndexes } from './indexes'
+import { readInheritance, readPartitioningInfo } from './inheritance'
+import { readLargeObjects } from './large-objects'
+import {
+  readCasts, readCollations, readConversions, readEventTriggers, readProcLanguages, readPublications, readTextSearch, readTransforms,
+} from './misc-objects'
+import { readNamespaces } from './namespaces'
+import { readAccessMethods, readOpclassesAndFamilies, readOperators } from './operators'
+import { readRoles } from './roles'
+import { readSequences } from './sequences'
+import {
+  readExtendedStatistics, readPolicies, readPublicationMembers, readRules, readTriggers,
+} from './table-children'
+import {
+  makeAllTableData, makeExtensionConfigData, orderDataByForeignKeys, orderExtensionConfigData, orderMatviewRefreshes,
+} from './table-data'
+import { markOwnedSequences, readTables } from './tables'
+import { readTypes } from './types'
+
+export interface CatalogPlan {
+  largeObjects: boolean
+  /** pg_dump 17+ groups large objects and puts their metadata in the data section. */
+  groupLargeObjects: boolean
+}
+
+export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<void> {
+  await readRoles(ctx)
+  await readExtensions(ctx)
+  await readNamespaces(ctx)
+  await readTables(ctx)
+  markOwnedSequences(ctx)
+  await readFunctions(ctx)
+  await readTypes(ctx)
+  await readProcLanguages(ctx)
+  await readAggregates(ctx)
+  await readOperators(ctx)
+  await readAccessMethods(ctx)
+  await readOpclassesAndFamilies(ctx)
+  await readTextSearch(ctx)
+  await readForeignDataWrappers(ctx)
+  await readForeignServers(ctx)
+  await readDefaultAcls(ctx)
+  await readCollations(ctx)
+  await readConversions(ctx)
+  await readCasts(ctx)
+  await readTransforms(ctx)
+  await readInheritance(ctx)
+  await readEventTriggers(ctx)
+  makeExtensionConfigData(ctx)
+  await readColumns(ctx)
+  flagInheritedColumns(ctx)
+  await readPartitioningInfo(ctx)
+  await readIndexes(ctx)
+  await readExtendedStatistics(ctx)
+  await readForeignKeys(ctx)
+  await readTriggers(ctx)
+  await readRules(ctx)
+  await readPolicies(ctx)
+  await readPublications(ctx)
+  await readPublicationMembers(ctx)
+  await orderExtensionConfigData(ctx)
+
+  if (ctx.dumpData) {
+    makeAllTableData(ctx)
+    await orderMatviewRefreshes(ctx)
+    if (!ctx.dumpSchema) orderDataByForeignKeys(ctx)
+  }
+  if (plan.largeObjects) await readLargeObjects(ctx, plan.groupLargeObjects)
+  await readDependencies(ctx)
+  if (!ctx.options.noPrivileges) await readAdditionalAcls(ctx)
+  await readSequences(ctx)
+}

@@ -1,0 +1,51 @@
+// Streams one table's rows with COPY … TO STDOUT on the dump session (inside its snapshot) into the
+// script. Chunks are written as the server sent them (64 kB wire chunks, not rows) and the next one
+// is only read after the previous one was accepted, so memory stays flat whatever the table size.
+import { to as copyTo } from 'pg-copy-streams'
+import { PgkeepError } from '../errors'
+import { quoteQualified } from '../emit/quote'
+import type { DataSource } from '../emit/toc-entry'
+import type { DumpSession } from '../session/dump-session'
+import type { ScriptOutput } from '../write/output'
+
+export interface CopyResult {
+  rows: number
+  bytes: number
+}
+
+type CopySource = Extract<DataSource, { kind: 'copy' }>
+
+export function copyQuery(source: CopySource): string {
+  const qual = quoteQualified(source.schema, source.table)
+  if (source.filter || source.foreign) {
+    const cols = source.columns.length > 2 ? `${source.columns.slice(1, -1)} ` : '* '
+    return `COPY (SELECT ${cols}FROM ${qual} ${source.filter ?? ''}) TO stdout;`
+  }
+  return `COPY ${qual} ${source.columns} TO stdout;`
+}
+
+export async function copyOut(
+  session: DumpSession,
+  source: CopySource,
+  output: ScriptOutput,
+  onChunk?: (chunk: Buffer) => void,
+  signal?: AbortSignal,
+): Promise<CopyResult> {
+  const stream = session.client.query(copyTo(copyQuery(source)))
+  let bytes = 0
+  const abort = () => stream.destroy(new PgkeepError('ABORTED', 'the dump was cancelled'))
+  signal?.addEventListener('abort', abort, { once: true })
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length
+      onChunk?.(chunk)
+      await output.write(chunk)
+    }
+  } catch (error) {
+    if (error instanceof PgkeepError) throw error
+    throw new PgkeepError('COPY_FAILED', `unable to copy the data of table ${quoteQualified(source.schema, source.table)}: ${(error as Error).message}`, { cause: error })
+  } finally {
+    signal?.removeEventListener('abort', abort)
+  }
+  return { rows: stream.rowCount ?? 0, bytes }
+}

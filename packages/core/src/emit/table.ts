@@ -1,0 +1,209 @@
+// CREATE TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE with everything that belongs inside the
+// table's entry (dumpTableSchema): columns printed inline, inherited ones left to INHERITS, inline
+// CHECKs, storage parameters, per-column ALTERs, replica identity and FORCE ROW LEVEL SECURITY.
+import { Component, has } from '../model/components'
+import type { TableObject } from '../model/objects'
+import { shouldPrintColumn } from '../catalog/columns'
+import { aclEntries } from './acl'
+import { commentEntries, commentEntry, securityLabelEntries } from './comments'
+import type { EmitContext } from './emit-context'
+import { quoteIdent, quoteQualified } from './quote'
+import { formatReloptions, nonEmptyReloptions } from './reloptions'
+import { emitSequence } from './sequence'
+import type { TocEntry } from './toc-entry'
+
+const STORAGE: Record<string, string> = { p: 'PLAIN', e: 'EXTERNAL', x: 'EXTENDED', m: 'MAIN' }
+
+export function emitTable(ctx: EmitContext, table: TableObject): TocEntry[] {
+  if (!ctx.dumpSchema) return []
+  const out: TocEntry[] = []
+  if (has(table.dump, Component.DEFINITION)) {
+    if (table.relkind === 'S') out.push(...emitSequence(ctx, table))
+    else out.push(...emitTableSchema(ctx, table))
+  }
+  const qname = quoteIdent(table.name)
+  const schema = table.namespace!.name
+  if (has(table.dump, Component.ACL)) {
+    const type = table.relkind === 'S' ? 'SEQUENCE' : 'TABLE'
+    out.push(...aclEntries(ctx, { type, name: qname, schema, owner: table.owner }, table.dacl))
+    for (const col of ctx.columnAcls.get(table.catId.oid) ?? []) {
+      out.push(...aclEntries(ctx, { type: 'TABLE', name: qname, subname: quoteIdent(col.column), schema, owner: table.owner }, col.dacl))
+    }
+  }
+  return out
+}
+
+function relationTypeName(table: TableObject): string {
+  switch (table.relkind) {
+    case 'v': return 'VIEW'
+    case 'm': return 'MATERIALIZED VIEW'
+    case 'f': return 'FOREIGN TABLE'
+    default: return 'TABLE'
+  }
+}
+
+/** The `SELECT NULL::type AS col` body of a view created ahead of its real definition. */
+export function dummyViewBody(ctx: EmitContext, table: TableObject): string {
+  const cols = table.columns.map((c) => {
+    const coll = ctx.collations.get(c.collation)
+    return `\n    NULL::${c.type}${coll ? ` COLLATE ${quoteQualified(coll.namespace!.name, coll.name)}` : ''} AS ${quoteIdent(c.name)}`
+  })
+  return `SELECT${cols.join(',')}`
+}
+
+function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
+  const schema = table.namespace!.name
+  const qual = quoteQualified(schema, table.name)
+  const typeName = relationTypeName(table)
+  const reloptions = (prefix: string) => formatReloptions(table.reloptions, prefix, ctx.standardConformingStrings)
+  let q = ''
+  let drop: string
+
+  if (table.relkind === 'v') {
+    drop = `DROP VIEW ${qual};\n`
+    q = `CREATE VIEW ${qual}`
+    let body: string
+    if (table.dummyView) body = dummyViewBody(ctx, table)
+    else {
+      if (nonEmptyReloptions(table.reloptions)) q += ` WITH (${reloptions('')})`
+      body = table.viewDef ?? ''
+    }
+    q += ` AS\n${body}`
+    if (table.checkOption && !table.dummyView) q += `\n  WITH ${table.checkOption} CHECK OPTION`
+    q += ';\n'
+  } else {
+    drop = `DROP ${typeName} ${qual};\n`
+    const unlogged = table.persistence === 'u' && table.relkind !== 'p'
+    q = `CREATE ${unlogged ? 'UNLOGGED ' : ''}${typeName} ${qual}`
+    if (table.ofType) q += ` OF ${ctx.typeName(table.ofType)}`
+    if (table.relkind !== 'm') {
+      const items: string[] = []
+      const extraNotNull: string[] = []
+      table.columns.forEach((col, j) => {
+        if (shouldPrintColumn(table, j)) {
+          const printDefault = col.def !== null && col.def.dump !== Component.NONE && !col.def.separate
+          const printNotNull = notNullPrinted(ctx, table, j)
+          if (table.ofType && !printDefault && !printNotNull) return
+          let item = quoteIdent(col.name)
+          if (!table.ofType) item += ` ${col.type}`
+          if (printDefault) {
+            if (col.generated === 's') item += ` GENERATED ALWAYS AS (${col.def!.expr}) STORED`
+            else if (col.generated === 'v') item += ` GENERATED ALWAYS AS (${col.def!.expr})`
+            else item += ` DEFAULT ${col.def!.expr}`
+          }
+          if (printNotNull) {
+            item += col.notNullName ? ` CONSTRAINT ${quoteIdent(col.notNullName)} NOT NULL` : ' NOT NULL'
+            if (col.notNullNoInherit) item += ' NO INHERIT'
+          }
+          const coll = ctx.collations.get(col.collation)
+          if (coll) item += ` COLLATE ${quoteQualified(coll.namespace!.name, coll.name)}`
+          items.push(item)
+        } else if (!col.dropped && col.notNullName !== null && ctx.serverMajor >= 18 && col.notNullIsLocal && col.notNullValid) {
+          // 18+: a local NOT NULL on a column that comes from a parent is a table-level item.
+          items.push(col.notNullName ? `CONSTRAINT ${quoteIdent(col.notNullName)} NOT NULL ${quoteIdent(col.name)}` : `NOT NULL ${quoteIdent(col.name)}`)
+        } else if (!col.dropped && col.notNullName !== null && ctx.serverMajor < 18 && !col.inheritedNotNull) {
+          extraNotNull.push(col.name)
+        }
+      })
+      for (const check of table.checks) {
+        if (check.separate || (!check.isLocal && !table.isPartition)) continue
+        items.push(`CONSTRAINT ${quoteIdent(check.name)} ${check.condef}`)
+      }
+      if (items.length > 0) q += ` (\n    ${items.join(',\n    ')}\n)`
+      else if (!table.ofType) q += ' (\n)'
+      if (table.parents.length > 0 && !table.isPartition) {
+        q += `\nINHERITS (${table.parents.map((p) => quoteQualified(p.namespace!.name, p.name)).join(', ')})`
+      }
+      if (table.relkind === 'p') q += `\nPARTITION BY ${table.partKeyDef}`
+      if (table.relkind === 'f') q += `\nSERVER ${quoteIdent(table.foreignServerName ?? '')}`
+      if (nonEmptyReloptions(table.reloptions) || nonEmptyReloptions(table.toastReloptions)) {
+        const parts = [
+          nonEmptyReloptions(table.reloptions) ? reloptions('') : null,
+          nonEmptyReloptions(table.toastReloptions) ? formatReloptions(table.toastReloptions, 'toast.', ctx.standardConformingStrings) : null,
+        ].filter(Boolean)
+        q += `\nWITH (${parts.join(', ')})`
+      }
+      if (table.foreignOptions) q += `\nOPTIONS (\n    ${table.foreignOptions}\n)`
+      q += ';\n'
+      // Before 18, a NOT NULL added to an inherited column has no inline syntax.
+      const foreign = table.relkind === 'f' ? 'FOREIGN ' : ''
+      for (const name of extraNotNull) q += `ALTER ${foreign}TABLE ONLY ${qual} ALTER COLUMN ${quoteIdent(name)} SET NOT NULL;\n`
+    } else {
+      if (nonEmptyReloptions(table.reloptions) || nonEmptyReloptions(table.toastReloptions)) {
+        const parts = [
+          nonEmptyReloptions(table.reloptions) ? reloptions('') : null,
+          nonEmptyReloptions(table.toastReloptions) ? formatReloptions(table.toastReloptions, 'toast.', ctx.standardConformingStrings) : null,
+        ].filter(Boolean)
+        q += `\nWITH (${parts.join(', ')})`
+      }
+      q += ` AS\n${table.viewDef}\n  WITH NO DATA;\n`
+      for (const ext of ctx.dependsOnExtensions('pg_class', table.catId.oid)) {
+        q += `\nALTER MATERIALIZED VIEW ${qual} DEPENDS ON EXTENSION ${quoteIdent(ext)};`
+      }
+    }
+    const foreign = table.relkind === 'f' ? 'FOREIGN ' : ''
+    for (const col of table.columns) {
+      if (col.dropped) continue
+      const alter = `ALTER ${foreign}TABLE ONLY ${qual} ALTER COLUMN ${quoteIdent(col.name)}`
+      if (col.statTarget >= 0) q += `${alter} SET STATISTICS ${col.statTarget};\n`
+      if (col.storage !== col.typStorage && STORAGE[col.storage]) q += `${alter} SET STORAGE ${STORAGE[col.storage]};\n`
+      const compression = col.compression === 'p' ? 'pglz' : col.compression === 'l' ? 'lz4' : null
+      if (compression) q += `${alter} SET COMPRESSION ${compression};\n`
+      if (col.options) q += `${alter} SET (${col.options});\n`
+      if (table.relkind === 'f' && col.fdwOptions) q += `ALTER FOREIGN TABLE ONLY ${qual} ALTER COLUMN ${quoteIdent(col.name)} OPTIONS (\n    ${col.fdwOptions}\n);\n`
+    }
+  }
+  if ((table.relkind === 'r' || table.relkind === 'p' || table.relkind === 'm') && table.replIdent !== 'd' && table.replIdent !== 'i') {
+    q += `\nALTER TABLE ONLY ${qual} REPLICA IDENTITY ${table.replIdent === 'n' ? 'NOTHING' : 'FULL'};\n`
+  }
+  if (table.forceRowSecurity) q += `\nALTER TABLE ONLY ${qual} FORCE ROW LEVEL SECURITY;\n`
+
+  const hasTablespace = table.relkind === 'r' || table.relkind === 'm' || table.relkind === 'p'
+  const hasTableAm = table.relkind === 'r' || table.relkind === 'm' || table.relkind === 'p'
+  const out: TocEntry[] = [{
+    section: table.postponedDef ? 'POST_DATA' : 'PRE_DATA',
+    tag: table.name,
+    desc: typeName,
+    namespace: schema,
+    owner: table.owner,
+    tablespace: hasTablespace ? table.tablespace : null,
+    tableAm: hasTableAm ? table.amName : null,
+    relkind: table.relkind,
+    defn: q,
+    drop,
+    dumpId: table.dumpId,
+  }]
+  out.push(...tableComments(ctx, table, typeName))
+  if (has(table.dump, Component.SECLABEL)) out.push(...securityLabelEntries(ctx, { type: typeName, name: qual, schema: null, owner: table.owner, catId: table.catId }))
+  for (const check of table.checks) {
+    if (check.separate || !check.isLocal) continue
+    if (has(check.dump, Component.COMMENT)) {
+      out.push(...commentEntries(ctx, { type: `CONSTRAINT ${quoteIdent(check.name)} ON`, name: quoteIdent(table.name), schema, owner: table.owner, catId: check.catId }))
+    }
+  }
+  return out
+}
+
+/** Whether a column's NOT NULL is printed inline (differs before and from PostgreSQL 18). */
+function notNullPrinted(ctx: EmitContext, table: TableObject, j: number): boolean {
+  const col = table.columns[j]!
+  if (col.notNullName === null) return false
+  if (ctx.serverMajor >= 18) return col.notNullValid && (col.notNullIsLocal || table.isPartition)
+  return !col.inheritedNotNull || table.isPartition
+}
+
+function tableComments(ctx: EmitContext, table: TableObject, typeName: string): TocEntry[] {
+  if (!has(table.dump, Component.COMMENT) || ctx.noComments || !ctx.dumpSchema) return []
+  const schema = table.namespace!.name
+  const list = ctx.comments.get(`${table.catId.tableoid}:${table.catId.oid}`) ?? []
+  const out: TocEntry[] = []
+  for (const c of list) {
+    if (c.subid === 0) {
+      out.push(commentEntry(ctx, typeName, schema, quoteIdent(table.name), c.text, table.owner))
+    } else if (c.subid > 0 && c.subid <= table.columns.length) {
+      const col = table.columns[c.subid - 1]!
+      out.push(commentEntry(ctx, 'COLUMN', schema, `${quoteIdent(table.name)}.${quoteIdent(col.name)}`, c.text, table.owner))
+    }
+  }
+  return out
+}

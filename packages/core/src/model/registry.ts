@@ -1,0 +1,66 @@
+// Holds every dumpable object: assigns dump ids in creation order (which keeps output deterministic)
+// and finds objects by dump id or by catalog id, as pg_dump's findObjectByCatalogId does.
+import { Component } from './components'
+import type { BaseObject, CatalogId, DumpObject, NamespaceObject, ObjectKind } from './objects'
+
+type NewObject<T extends BaseObject> = Omit<T, 'dumpId' | 'deps' | 'dump' | 'components' | 'dumpContains' | 'extMember' | 'dependsOnExt'> &
+  Partial<Pick<T, 'dump' | 'components' | 'dumpContains'>>
+
+export class ObjectRegistry {
+  private readonly byId: DumpObject[] = []
+  private readonly byCatalog = new Map<string, DumpObject>()
+
+  /** Creates an object with pg_dump's defaults: every component requested, only the definition present. */
+  add<T extends DumpObject>(fields: NewObject<T>): T {
+    const object = {
+      dump: Component.ALL,
+      dumpContains: Component.ALL,
+      components: Component.DEFINITION,
+      ...fields,
+      dumpId: this.byId.length + 1,
+      deps: [],
+      extMember: false,
+      dependsOnExt: false,
+    } as unknown as T
+    this.byId.push(object)
+    if (object.catId.tableoid !== 0) this.byCatalog.set(catalogKey(object.catId), object)
+    return object
+  }
+
+  get(dumpId: number): DumpObject | undefined {
+    return this.byId[dumpId - 1]
+  }
+
+  findByCatalogId(catId: CatalogId): DumpObject | undefined {
+    return this.byCatalog.get(catalogKey(catId))
+  }
+
+  all(): readonly DumpObject[] {
+    return this.byId
+  }
+
+  get maxDumpId(): number {
+    return this.byId.length
+  }
+
+  ofKind<K extends ObjectKind>(kind: K): Extract<DumpObject, { kind: K }>[] {
+    return this.byId.filter((o) => o.kind === kind) as Extract<DumpObject, { kind: K }>[]
+  }
+}
+
+export function catalogKey(catId: CatalogId): string {
+  return `${catId.tableoid}:${catId.oid}`
+}
+
+export function addDependency(object: BaseObject, dumpId: number): void {
+  if (!object.deps.includes(dumpId)) object.deps.push(dumpId)
+}
+
+export function removeDependency(object: BaseObject, dumpId: number): void {
+  const at = object.deps.indexOf(dumpId)
+  if (at >= 0) object.deps.splice(at, 1)
+}
+
+export function namespaceName(object: { namespace: NamespaceObject | null }): string | null {
+  return object.namespace?.name ?? null
+}

@@ -1,0 +1,89 @@
+// The dump options: one zod schema, the one place defaults live. Invalid options fail with
+// OPTIONS_INVALID and a message that names the field.
+import { z } from 'zod'
+import { PgkeepError } from './errors'
+
+const patternList = z.array(z.string().min(1, 'a pattern must not be empty')).default([])
+
+export const DumpOptionsSchema = z
+  .object({
+    /** Connection string (URI or key=value) or libpq-style parameters; PG* variables fill the gaps. */
+    connection: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    /** Alias of `connection` for a connection string. */
+    connectionString: z.string().optional(),
+    /** Dump only schemas matching these patterns (pg_dump -n). */
+    schemas: patternList,
+    /** Leave out schemas matching these patterns (pg_dump -N). */
+    excludeSchemas: patternList,
+    /** Dump only tables matching these patterns (pg_dump -t). */
+    tables: patternList,
+    /** Leave out tables matching these patterns (pg_dump -T). */
+    excludeTables: patternList,
+    /** Keep these tables' definitions but not their rows (pg_dump --exclude-table-data). */
+    excludeTableData: patternList,
+    /** Definitions only, no data. @default false */
+    schemaOnly: z.boolean().default(false),
+    /** Data only, no definitions. @default false */
+    dataOnly: z.boolean().default(false),
+    /** No ALTER … OWNER TO; restore as whoever runs the script. @default false */
+    noOwner: z.boolean().default(false),
+    /** No GRANT/REVOKE. @default false */
+    noPrivileges: z.boolean().default(false),
+    /** No COMMENT ON. @default false */
+    noComments: z.boolean().default(false),
+    /** No publications. @default false */
+    noPublications: z.boolean().default(false),
+    /** No SECURITY LABEL. @default false */
+    noSecurityLabels: z.boolean().default(false),
+    /** No SET default_tablespace. @default false */
+    noTablespaces: z.boolean().default(false),
+    /** Leave out the rows of unlogged tables. @default false */
+    noUnloggedTableData: z.boolean().default(false),
+    /** Include large objects; default: when dumping the whole database with data. */
+    largeObjects: z.boolean().optional(),
+    /** Start with DROP statements for everything the dump creates. @default false */
+    clean: z.boolean().default(false),
+    /** With clean: DROP … IF EXISTS. @default false */
+    ifExists: z.boolean().default(false),
+    /** Load partitions through their root table. @default false */
+    loadViaPartitionRoot: z.boolean().default(false),
+    /** Milliseconds to wait for each table lock before failing; default: wait. */
+    lockWaitTimeout: z.number().int().positive().optional(),
+    /** Run in the snapshot another session exported (pg_export_snapshot). */
+    snapshot: z.string().regex(/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i, 'must be a snapshot id from pg_export_snapshot()').optional(),
+    /**
+     * The `\restrict` key wrapping the script (psql refuses meta-commands inside); `false` omits it
+     * for psql older than the August 2025 releases. Default: a fresh random key.
+     */
+    restrictKey: z.union([z.string().regex(/^[A-Za-z0-9]+$/, 'must be letters and digits only'), z.literal(false)]).optional(),
+    /** Major version of the server the dump will be restored into; older than 17 omits SET transaction_timeout. */
+    targetVersion: z.number().int().min(13).max(18).optional(),
+    /** Which pg_dump's output style to write (13..18); default: the source server's major version. */
+    styleVersion: z.number().int().min(13).max(18).optional(),
+    /** application_name of the dump connection. @default 'pgkeep' */
+    applicationName: z.string().default('pgkeep'),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.schemaOnly && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['dataOnly'], message: 'schemaOnly and dataOnly cannot be used together' })
+    if (o.clean && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['clean'], message: 'clean and dataOnly cannot be used together' })
+    if (o.ifExists && !o.clean) ctx.addIssue({ code: 'custom', path: ['ifExists'], message: 'ifExists requires clean' })
+    if (o.connection !== undefined && o.connectionString !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['connectionString'], message: 'give either connection or connectionString, not both' })
+    }
+  })
+
+export type DumpOptions = z.input<typeof DumpOptionsSchema>
+export type ResolvedDumpOptions = Readonly<z.output<typeof DumpOptionsSchema>>
+
+export function resolveDumpOptions(input: unknown): ResolvedDumpOptions {
+  if (input === null || typeof input !== 'object') {
+    throw new PgkeepError('OPTIONS_INVALID', 'dump options must be an object')
+  }
+  const result = DumpOptionsSchema.safeParse(input)
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
+    throw new PgkeepError('OPTIONS_INVALID', `invalid dump options: ${issues.join('; ')}`, { cause: result.error })
+  }
+  return Object.freeze(result.data)
+}
