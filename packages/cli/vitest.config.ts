@@ -1,6 +1,8 @@
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
+  // Tests run against the sources of the workspace packages, not their builds.
+  resolve: { conditions: ['@pgkeep/source'] },
   test: {
     name: 'cli',
     include: ['test/**/*.test.ts'],

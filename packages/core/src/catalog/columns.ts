@@ -14,6 +14,9 @@ export function shouldPrintColumn(table: TableObject, index: number): boolean {
   return col.isLocal || table.isPartition
 }
 
+// Some builds stamp every column with a server-managed `pg_attver=<n>` option that cannot be set
+// with ALTER COLUMN … SET; like their pg_dump, pgkeep leaves it out of the column's options.
+
 export async function readColumns(ctx: DumpContext): Promise<void> {
   const version = ctx.session.version
   const wanted = ctx.tableList.filter((t) => t.relkind !== 'S' && t.interesting)
@@ -22,7 +25,7 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
   const rows = await ctx.session.query(
     `SELECT a.attrelid, a.attnum, a.attname, a.attstattarget, a.attstorage, t.typstorage, a.atthasdef, a.attisdropped,
             a.attislocal, a.atttypid, pg_catalog.format_type(t.oid, a.atttypmod) AS atttypname,
-            array_to_string(a.attoptions, ', ') AS attoptions,
+            array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE substr(o, 1, 10) <> 'pg_attver='), ', ') AS attoptions,
             CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation ELSE 0 END AS attcollation,
             pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' || pg_catalog.quote_literal(option_value)
               FROM pg_catalog.pg_options_to_table(attfdwoptions) ORDER BY option_name), E',\\n    ') AS attfdwoptions,

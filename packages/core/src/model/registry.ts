@@ -43,10 +43,13 @@ export class ObjectRegistry {
     return this.byId.length
   }
 
-  ofKind<K extends ObjectKind>(kind: K): Extract<DumpObject, { kind: K }>[] {
-    return this.byId.filter((o) => o.kind === kind) as Extract<DumpObject, { kind: K }>[]
+  ofKind<K extends ObjectKind>(kind: K): ObjectOfKind<K>[] {
+    return this.byId.filter((o) => o.kind === kind) as ObjectOfKind<K>[]
   }
 }
+
+/** The object interface whose `kind` admits K (several kinds share one interface). */
+export type ObjectOfKind<K extends ObjectKind> = DumpObject extends infer T ? (T extends DumpObject ? (K extends T['kind'] ? T : never) : never) : never
 
 export function catalogKey(catId: CatalogId): string {
   return `${catId.tableoid}:${catId.oid}`

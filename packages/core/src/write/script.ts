@@ -109,11 +109,10 @@ function entryText(entry: TocEntry, o: ScriptOptions, state: { tablespace: strin
 
 /** The object description used by ALTER … OWNER TO (pg_dump's _getObjectDescription). */
 export function ownerTarget(entry: TocEntry, flavour: number): string | null {
-  let type = entry.desc
-  switch (type) {
+  const relationAsTable = flavour < 16 && (entry.desc === 'VIEW' || entry.desc === 'SEQUENCE' || entry.desc === 'MATERIALIZED VIEW')
+  const type = relationAsTable ? 'TABLE' : entry.desc
+  switch (entry.desc) {
     case 'VIEW': case 'SEQUENCE': case 'MATERIALIZED VIEW':
-      if (flavour < 16) type = 'TABLE'
-    // falls through
     case 'COLLATION': case 'CONVERSION': case 'DOMAIN': case 'FOREIGN TABLE': case 'STATISTICS': case 'TABLE':
     case 'TEXT SEARCH DICTIONARY': case 'TEXT SEARCH CONFIGURATION': case 'TYPE': case 'DATABASE':
     case 'PROCEDURAL LANGUAGE': case 'SCHEMA': case 'EVENT TRIGGER': case 'FOREIGN DATA WRAPPER': case 'SERVER':

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point of the `pgkeep` command.
+import { runCli } from './program'
+
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })
+process.exitCode = code

@@ -1,0 +1,134 @@
+// `pgkeep dump`: pg_dump's plain format, to stdout or to a file (gzip when it ends in .gz).
+import { dump, type DumpOptions, type DumpProgress } from '@pgkeep/core'
+import { Command, Option } from 'commander'
+import { collect, integer } from '../collect'
+import { openFileDestination } from '../file-destination'
+
+interface DumpFlags {
+  file?: string
+  dbname?: string
+  schema?: string[]
+  excludeSchema?: string[]
+  table?: string[]
+  excludeTable?: string[]
+  excludeTableData?: string[]
+  schemaOnly?: boolean
+  dataOnly?: boolean
+  owner: boolean
+  privileges: boolean
+  comments: boolean
+  publications: boolean
+  securityLabels: boolean
+  tablespaces: boolean
+  unloggedTableData: boolean
+  largeObjects?: boolean
+  clean?: boolean
+  ifExists?: boolean
+  loadViaPartitionRoot?: boolean
+  lockWaitTimeout?: number
+  snapshot?: string
+  restrictKey?: string | false
+  targetVersion?: number
+  styleVersion?: number
+  verbose?: boolean
+}
+
+export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Command {
+  return new Command('dump')
+    .description('write a plain-SQL dump of one database (pg_dump -Fp compatible)')
+    .argument('[connection]', 'connection URL or "key=value …" string; PG* variables fill the gaps')
+    .option('-f, --file <path>', 'write to this file instead of stdout (gzip-compressed when it ends in .gz)')
+    .option('-d, --dbname <connection>', 'same as the connection argument')
+    .option('-n, --schema <pattern>', 'dump only schemas matching the pattern (repeatable)', collect)
+    .option('-N, --exclude-schema <pattern>', 'leave out schemas matching the pattern (repeatable)', collect)
+    .option('-t, --table <pattern>', 'dump only tables matching the pattern (repeatable)', collect)
+    .option('-T, --exclude-table <pattern>', 'leave out tables matching the pattern (repeatable)', collect)
+    .option('--exclude-table-data <pattern>', 'keep the definition but not the rows of matching tables (repeatable)', collect)
+    .option('-s, --schema-only', 'definitions only, no data')
+    .option('-a, --data-only', 'data only, no definitions')
+    .option('-c, --clean', 'start with DROP statements for the objects the dump creates')
+    .option('--if-exists', 'with --clean: DROP … IF EXISTS')
+    .option('-O, --no-owner', 'no ALTER … OWNER TO')
+    .option('-x, --no-privileges', 'no GRANT/REVOKE')
+    .option('--no-comments', 'no COMMENT ON')
+    .option('--no-publications', 'no publications')
+    .option('--no-security-labels', 'no SECURITY LABEL')
+    .option('--no-tablespaces', 'no SET default_tablespace')
+    .option('--no-unlogged-table-data', 'leave out the rows of unlogged tables')
+    .addOption(new Option('-b, --large-objects', 'include large objects (default when dumping the whole database)'))
+    .addOption(new Option('-B, --no-large-objects', 'leave out large objects'))
+    .option('--load-via-partition-root', 'load partitions through their root table')
+    .option('--lock-wait-timeout <ms>', 'fail instead of waiting longer than this for a table lock', integer(1, 2_147_483_647))
+    .option('--snapshot <id>', 'dump in a snapshot exported by pg_export_snapshot()')
+    .option('--restrict-key <key>', 'the \\restrict key psql uses to refuse meta-commands inside the dump (default: random)')
+    .option('--no-restrict-key', 'omit \\restrict/\\unrestrict (for psql older than the August 2025 releases)')
+    .option('--target-version <major>', 'major version of the server the dump will be restored into', integer(13, 18))
+    .option('--style-version <major>', 'write the output style of this pg_dump major version (default: the server\'s)', integer(13, 18))
+    .option('-v, --verbose', 'report progress and a summary on stderr')
+    .action(async (connection: string | undefined, flags: DumpFlags) => {
+      if (connection !== undefined && flags.dbname !== undefined) {
+        throw usage('give the connection either as an argument or with --dbname, not both')
+      }
+      const options: DumpOptions = {
+        ...(connection ?? flags.dbname ? { connection: connection ?? flags.dbname } : {}),
+        schemas: flags.schema ?? [],
+        excludeSchemas: flags.excludeSchema ?? [],
+        tables: flags.table ?? [],
+        excludeTables: flags.excludeTable ?? [],
+        excludeTableData: flags.excludeTableData ?? [],
+        schemaOnly: flags.schemaOnly ?? false,
+        dataOnly: flags.dataOnly ?? false,
+        clean: flags.clean ?? false,
+        ifExists: flags.ifExists ?? false,
+        noOwner: !flags.owner,
+        noPrivileges: !flags.privileges,
+        noComments: !flags.comments,
+        noPublications: !flags.publications,
+        noSecurityLabels: !flags.securityLabels,
+        noTablespaces: !flags.tablespaces,
+        noUnloggedTableData: !flags.unloggedTableData,
+        loadViaPartitionRoot: flags.loadViaPartitionRoot ?? false,
+        ...(flags.largeObjects !== undefined ? { largeObjects: flags.largeObjects } : {}),
+        ...(flags.lockWaitTimeout !== undefined ? { lockWaitTimeout: flags.lockWaitTimeout } : {}),
+        ...(flags.snapshot !== undefined ? { snapshot: flags.snapshot } : {}),
+        ...(flags.restrictKey !== undefined ? { restrictKey: flags.restrictKey } : {}),
+        ...(flags.targetVersion !== undefined ? { targetVersion: flags.targetVersion } : {}),
+        ...(flags.styleVersion !== undefined ? { styleVersion: flags.styleVersion } : {}),
+      }
+      const onProgress = flags.verbose ? progressReporter(io.stderr) : undefined
+      const destination = flags.file ? openFileDestination(flags.file) : null
+      try {
+        const summary = await dump(options, destination?.stream ?? io.stdout, onProgress ? { onProgress } : {})
+        await destination?.commit()
+        for (const warning of summary.warnings) io.stderr.write(`pgkeep: warning: ${warning}\n`)
+        if (flags.verbose) {
+          const rows = summary.tables.reduce((n, t) => n + t.rows, 0)
+          io.stderr.write(`pgkeep: dumped ${summary.tables.length} tables, ${rows} rows, ${summary.bytes} bytes in ${summary.durationMs} ms\n`)
+        }
+      } catch (error) {
+        await destination?.discard()
+        throw error
+      }
+    })
+}
+
+export class UsageError extends Error {}
+
+function usage(message: string): UsageError {
+  return new UsageError(message)
+}
+
+function progressReporter(stderr: NodeJS.WritableStream): (p: DumpProgress) => void {
+  let lastTable = ''
+  return (p) => {
+    if (p.phase === 'catalog') stderr.write('pgkeep: reading the catalog\n')
+    else if (p.phase === 'schema') stderr.write(`pgkeep: ${p.entries} entries to write\n`)
+    else if (p.phase === 'data') {
+      const key = `${p.schema}.${p.table}`
+      if (key !== lastTable) {
+        lastTable = key
+        stderr.write(`pgkeep: dumping data of table ${key} (${p.tableIndex + 1}/${p.tableCount})\n`)
+      }
+    }
+  }
+}

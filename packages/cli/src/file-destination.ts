@@ -1,0 +1,44 @@
+// Writes a dump to a file without ever leaving a partial one under the final name: bytes go to a
+// temporary file next to it (gzip-compressed when the name ends in .gz), which is renamed into place
+// only after everything was written and flushed, and removed on failure.
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import type { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGzip } from 'node:zlib'
+
+export interface FileDestination {
+  /** Where the dump writes. */
+  stream: Writable
+  /** Flushes, syncs and renames into place. */
+  commit(): Promise<void>
+  /** Removes the temporary file. */
+  discard(): Promise<void>
+}
+
+export function openFileDestination(path: string): FileDestination {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
+  const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true })
+  const gzip = path.endsWith('.gz') ? createGzip({ level: 6 }) : null
+  const done = gzip ? pipeline(gzip, file) : new Promise<void>((resolve, reject) => {
+    file.once('finish', resolve)
+    file.once('error', reject)
+  })
+  // The dump reports write failures itself; keep the promise from being an unhandled rejection.
+  done.catch(() => {})
+  return {
+    stream: gzip ?? file,
+    async commit() {
+      ;(gzip ?? file).end()
+      await done
+      await rename(temp, path)
+    },
+    async discard() {
+      ;(gzip ?? file).destroy()
+      await done.catch(() => {})
+      await rm(temp, { force: true })
+    },
+  }
+}

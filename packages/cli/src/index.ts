@@ -1,0 +1,2 @@
+// Programmatic entry to the command line (for tests and wrappers).
+export { runCli, type CliIo } from './program'

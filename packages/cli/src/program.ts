@@ -1,0 +1,59 @@
+// The `pgkeep` command line: commander program with exit codes 0 (done), 1 (failed), 2 (usage).
+import { Command, CommanderError } from 'commander'
+import { PGKEEP_VERSION } from '@pgkeep/core'
+import { dumpCommand, UsageError } from './commands/dump'
+import { formatError } from './report-error'
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  env: NodeJS.ProcessEnv
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = new Command('pgkeep')
+    .description('PostgreSQL dumps and backups without the pg_dump binary')
+    .version(PGKEEP_VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+  program.addCommand(dumpCommand(io).exitOverride())
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version requests exit 0; commander has already printed usage errors.
+      return error.exitCode === 0 ? 0 : 2
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`pgkeep: error: ${error.message}\n`)
+      return 2
+    }
+    io.stderr.write(formatError(error, secretsOf(argv, io.env)))
+    return 1
+  }
+}
+
+/** Passwords the user handed us, to scrub from any message. */
+function secretsOf(argv: string[], env: NodeJS.ProcessEnv): string[] {
+  const secrets = [env.PGPASSWORD].filter((s): s is string => !!s)
+  for (const arg of argv) {
+    const uri = /^postgres(?:ql)?:\/\/[^:/@]*:([^@/]*)@/.exec(arg)
+    if (uri?.[1]) secrets.push(decodeURIComponentSafe(uri[1]))
+    const kv = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/.exec(arg)
+    if (kv?.[1]) secrets.push(kv[1].replace(/^'|'$/g, '').replace(/\\(.)/g, '$1'))
+  }
+  return secrets
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}

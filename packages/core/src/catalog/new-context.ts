@@ -1,0 +1,28 @@
+// A fresh DumpContext for one dump: empty lookup tables, filled by the catalog readers in order.
+import { ObjectRegistry } from '../model/registry'
+import type { ResolvedDumpOptions } from '../options'
+import type { DumpSession } from '../session/dump-session'
+import type { DumpContext, Selection } from './context'
+
+export function newDumpContext(session: DumpSession, options: ResolvedDumpOptions, selection: Selection): DumpContext {
+  return {
+    session,
+    options,
+    registry: new ObjectRegistry(),
+    selection,
+    dumpSchema: !options.dataOnly,
+    dumpData: !options.schemaOnly,
+    roles: new Map(),
+    namespaces: new Map(),
+    tables: new Map(),
+    tableList: [],
+    types: new Map(),
+    functions: new Map(),
+    operators: new Map(),
+    collations: new Map(),
+    publications: new Map(),
+    extensions: [],
+    extensionMembers: new Map(),
+    warnings: [],
+  }
+}

@@ -1,0 +1,73 @@
+// Everything the pure emitters need besides the objects themselves, read in bulk after the graph is
+// complete: comments, security labels, column privileges, user mappings, definitions, type names and
+// DEPENDS ON EXTENSION marks.
+import { readColumnAcls } from './acls'
+import { readComments, readSecurityLabels } from './comments'
+import type { DumpContext } from './context'
+import { readDefinitionDetails } from './details'
+import { readUserMappings } from './foreign'
+import type { EmitAllContext } from '../emit/emit-object'
+
+/** Catalog OIDs are fixed across versions (genbki). */
+const CATALOG_OIDS: Record<string, number> = { pg_proc: 1255, pg_class: 1259, pg_trigger: 2620 }
+
+export async function readEmitContext(ctx: DumpContext, flavour: number, unsupported: EmitAllContext['unsupported']): Promise<EmitAllContext> {
+  const comments = ctx.options.noComments ? new Map() : await readComments(ctx)
+  const securityLabels = ctx.options.noSecurityLabels ? new Map() : await readSecurityLabels(ctx)
+  const columnAcls = await readColumnAcls(ctx)
+  await readUserMappings(ctx)
+  await readDefinitionDetails(ctx)
+  const typeNames = await readTypeNames(ctx)
+  const extensionDeps = await readExtensionDependencies(ctx)
+  const largeObjectOids = ctx.registry.ofKind('LARGE_OBJECT').flatMap((g) => g.oids)
+  return {
+    flavour,
+    serverMajor: ctx.session.version.major,
+    standardConformingStrings: ctx.session.standardConformingStrings,
+    dumpSchema: ctx.dumpSchema,
+    dumpData: ctx.dumpData,
+    noOwner: ctx.options.noOwner,
+    noPrivileges: ctx.options.noPrivileges,
+    noComments: ctx.options.noComments,
+    noSecurityLabels: ctx.options.noSecurityLabels,
+    noTablespaces: ctx.options.noTablespaces,
+    comments,
+    securityLabels,
+    columnAcls,
+    typeName: (oid) => typeNames.get(oid),
+    tables: ctx.tables,
+    types: ctx.types,
+    functions: ctx.functions,
+    operators: ctx.operators,
+    collations: ctx.collations,
+    dependsOnExtensions: (catalog, oid) => extensionDeps.get(`${CATALOG_OIDS[catalog] ?? catalog}:${oid}`) ?? [],
+    loadViaPartitionRoot: ctx.options.loadViaPartitionRoot,
+    lookup: (id) => ctx.registry.get(id),
+    largeObjectOids,
+    unsupported,
+  }
+}
+
+/** format_type(oid, NULL) for every type, as pg_dump's getFormattedTypeName prints them. */
+async function readTypeNames(ctx: DumpContext): Promise<Map<number, string>> {
+  const rows = await ctx.session.query('SELECT oid, pg_catalog.format_type(oid, NULL) AS name FROM pg_catalog.pg_type', [], 'read type names')
+  return new Map(rows.map((r) => [Number(r.oid), r.name!]))
+}
+
+/** Objects marked `DEPENDS ON EXTENSION` (deptype 'x'), keyed classid:objid. */
+async function readExtensionDependencies(ctx: DumpContext): Promise<Map<string, string[]>> {
+  const rows = await ctx.session.query(
+    `SELECT d.classid, d.objid, e.extname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+      WHERE d.deptype = 'x' AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+      ORDER BY d.classid, d.objid, e.extname`,
+    [], 'read extension dependencies',
+  )
+  const out = new Map<string, string[]>()
+  for (const row of rows) {
+    const key = `${row.classid}:${row.objid}`
+    const list = out.get(key) ?? []
+    list.push(row.extname!)
+    out.set(key, list)
+  }
+  return out
+}

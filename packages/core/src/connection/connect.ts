@@ -1,0 +1,95 @@
+// Opens a dedicated pg.Client for a resolved connection: tries each host in order, with libpq's
+// SSL fallbacks for allow/prefer and its target_session_attrs check, and fails with CONNECT_FAILED.
+// Invariant: no password in any message; a connected client never crashes the process on a socket error.
+
+import pg from 'pg'
+import { PgkeepError } from '../errors.js'
+import { describeFailure, isTransportFailure, SessionMismatchError, targetLabel } from './connect-failure.js'
+import { scrubSecrets } from './redact.js'
+import type { ConnectionTarget, ResolvedConnection, TargetSessionAttrs } from './resolved-connection.js'
+import { sessionMismatch } from './session-attrs.js'
+
+export interface ConnectOptions {
+  /**
+   * Sent as fallback_application_name: used when neither the connection nor PGAPPNAME sets
+   * application_name (pg_dump does the same with "pg_dump").
+   */
+  applicationName?: string
+}
+
+interface Failure {
+  readonly target: ConnectionTarget
+  readonly error: unknown
+  readonly ssl: boolean
+}
+
+const idleErrors = new WeakMap<pg.Client, Error>()
+
+/**
+ * The first error a client connected by connect() emitted outside a query (the server ended the
+ * session, the network dropped), or undefined. Such errors are caught so they cannot crash the
+ * process; the client is unusable afterwards and the next query on it fails.
+ */
+export function idleErrorOf(client: pg.Client): Error | undefined {
+  return idleErrors.get(client)
+}
+
+export async function connect(resolved: ResolvedConnection, opts: ConnectOptions = {}): Promise<pg.Client> {
+  const failures: Failure[] = []
+  const wantedPasses: TargetSessionAttrs[] =
+    resolved.targetSessionAttrs === 'prefer-standby' ? ['standby', 'any'] : [resolved.targetSessionAttrs]
+  for (const wanted of wantedPasses) {
+    for (const [index, target] of resolved.targets.entries()) {
+      for (const ssl of resolved.sslAttempts(index)) {
+        const client = new pg.Client(resolved.toClientConfig(index, ssl, opts.applicationName))
+        client.on('error', (error: Error) => {
+          if (!idleErrors.has(client)) idleErrors.set(client, error)
+        })
+        try {
+          await client.connect()
+        } catch (error) {
+          failures.push({ target, error, ssl })
+          client.end().catch(() => {})
+          // Unreachable is unreachable with or without SSL; anything later may differ (as libpq).
+          if (isTransportFailure(error)) break
+          continue
+        }
+        let mismatch: string | undefined
+        try {
+          mismatch = await sessionMismatch(client, wanted)
+        } catch (error) {
+          failures.push({ target, error, ssl })
+          client.end().catch(() => {})
+          break
+        }
+        if (mismatch === undefined) return client
+        failures.push({ target, error: new SessionMismatchError(mismatch), ssl })
+        await client.end().catch(() => {})
+        break
+      }
+    }
+  }
+  throw connectFailed(resolved, failures)
+}
+
+function connectFailed(resolved: ResolvedConnection, failures: readonly Failure[]): PgkeepError {
+  const secrets = resolved.secrets()
+  const byTarget = new Map<ConnectionTarget, Failure[]>()
+  for (const failure of failures) byTarget.set(failure.target, [...(byTarget.get(failure.target) ?? []), failure])
+  let hint: string | undefined
+  const reasons = [...byTarget.entries()].map(([target, list]) => {
+    const texts = list.map((f) => ({ ...describeFailure(f.error, target, resolved), ssl: f.ssl }))
+    hint = texts.findLast((t) => t.hint !== undefined)?.hint ?? hint
+    const last = texts.at(-1)!
+    const first = texts[0]!
+    const reason =
+      texts.length > 1 && first.reason !== last.reason
+        ? `${first.reason}; ${first.ssl === last.ssl ? 'then' : `retried ${last.ssl ? 'with' : 'without'} ssl`}: ${last.reason}`
+        : last.reason
+    return byTarget.size > 1 ? `${targetLabel(target)}: ${reason}` : reason
+  })
+  const errors = failures.map((f) => f.error)
+  const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, 'every connection attempt failed')
+  const message = scrubSecrets(`unable to connect to ${resolved.describe()}: ${reasons.join('; ')}`, secrets)
+  return new PgkeepError('CONNECT_FAILED', message, hint === undefined ? { cause } : { cause, hint: scrubSecrets(hint, secrets) })
+}

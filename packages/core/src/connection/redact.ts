@@ -1,0 +1,94 @@
+// Makes connection strings and messages safe to show: passwords (and other secret options) become ***.
+// Invariant: when in doubt, more is hidden, never less; a string that cannot be read is cut short.
+
+import { isConnKeyword, isSecretKeyword } from './keywords.js'
+import { KeywordValueSyntaxError, lexKeywordValue, type KeywordValueToken } from './parse-keyword-value.js'
+import { uriPrefixLength } from './parse-uri.js'
+import { percentDecode } from './percent-decode.js'
+
+const MASK = '***'
+
+/** The connection string with every secret value replaced by ***; a bare database name is unchanged. */
+export function redactConnectionString(text: string): string {
+  const prefix = uriPrefixLength(text)
+  if (prefix > 0) return redactUri(text, prefix)
+  if (text.includes('=')) return redactKeywordValue(text)
+  return text
+}
+
+/** `text` with each secret (and its percent-encoded form) replaced by ***. */
+export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  const forms = new Set<string>()
+  for (const secret of secrets) {
+    if (!secret) continue
+    forms.add(secret)
+    forms.add(encodeURIComponent(secret))
+  }
+  let out = text
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(MASK)
+  return out
+}
+
+function redactUri(uri: string, prefix: number): string {
+  try {
+    const queryAt = uri.indexOf('?', prefix)
+    const head = queryAt < 0 ? uri.slice(prefix) : uri.slice(prefix, queryAt)
+    // The last "@" before the query: an unencoded "@" or "/" in a password still ends up hidden.
+    const at = head.lastIndexOf('@')
+    let safeHead = head
+    const colon = head.indexOf(':')
+    if (at >= 0) {
+      if (colon >= 0 && colon < at) safeHead = `${head.slice(0, colon + 1)}${MASK}${head.slice(at)}`
+    } else if (colon >= 0 && !head.startsWith('[')) {
+      // No "@": libpq reads "user:secret" as host and port; a port that is not a number may be a
+      // password typed without its "@host", so it is hidden too.
+      const end = head.slice(colon + 1).search(/[/,]/)
+      const port = end < 0 ? head.slice(colon + 1) : head.slice(colon + 1, colon + 1 + end)
+      if (!/^\d*$/.test(port)) safeHead = `${head.slice(0, colon + 1)}${MASK}${head.slice(colon + 1 + port.length)}`
+    }
+    const query = queryAt < 0 ? undefined : uri.slice(queryAt + 1).split('&').map(redactQueryParam).join('&')
+    return `${uri.slice(0, prefix)}${safeHead}${query === undefined ? '' : `?${query}`}`
+  } catch {
+    return `${uri.slice(0, prefix)}${MASK}`
+  }
+}
+
+function redactQueryParam(param: string): string {
+  const eq = param.indexOf('=')
+  if (eq < 0) return param
+  const rawKey = param.slice(0, eq)
+  let key: string
+  try {
+    key = percentDecode(rawKey, 'query parameter name')
+  } catch {
+    return MASK
+  }
+  return isSecretKeyword(key) ? `${rawKey}=${MASK}` : param
+}
+
+function redactKeywordValue(text: string): string {
+  let tokens: readonly KeywordValueToken[]
+  let cutAt: number | undefined
+  try {
+    tokens = lexKeywordValue(text)
+  } catch (error) {
+    if (!(error instanceof KeywordValueSyntaxError)) return MASK
+    tokens = error.tokens
+    cutAt = error.position
+  }
+  let out = ''
+  let copied = 0
+  tokens.forEach((token, index) => {
+    const previous = tokens[index - 1]
+    const mayBePassword = previous !== undefined && !isConnKeyword(token.keyword) && isSecretKeyword(previous.keyword) && !previous.quoted
+    if (mayBePassword) {
+      out += text.slice(copied, token.start) + MASK
+      copied = token.end
+    } else if (isSecretKeyword(token.keyword)) {
+      out += text.slice(copied, token.valueStart) + MASK
+      copied = token.end
+    }
+  })
+  if (cutAt === undefined) return out + text.slice(copied)
+  return `${out}${text.slice(copied, cutAt)}${MASK}`
+}

@@ -1,0 +1,172 @@
+// The orchestration of one dump (pg_dump's main): options → connection → snapshot session →
+// selection → catalog → order → emit → script, streaming table data into the writable as it goes.
+import { randomInt } from 'node:crypto'
+import type { Writable } from 'node:stream'
+import type pg from 'pg'
+import { readCatalog } from './catalog/read-catalog'
+import { newDumpContext } from './catalog/new-context'
+import { readEmitContext } from './catalog/read-emit-context'
+import { connect, resolveConnection } from './connection/index'
+import { copyOut } from './data/copy-out'
+import { writeLargeObjects } from './data/large-objects'
+import { emitObject } from './emit/emit-object'
+import type { TocEntry } from './emit/toc-entry'
+import { PgkeepError } from './errors'
+import { orderObjects } from './order/order-objects'
+import { resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'
+import { resolveSelection } from './select/resolve-selection'
+import { openDumpSession, type DumpSession } from './session/dump-session'
+import { ScriptOutput } from './write/output'
+import { writeScript } from './write/script'
+import { PGKEEP_VERSION } from './version'
+
+export interface DumpTableSummary {
+  schema: string
+  name: string
+  rows: number
+  /** Bytes of COPY data written for this table (uncompressed). */
+  bytes: number
+}
+
+export interface DumpSummary {
+  serverVersion: string
+  /** pg_dump major version whose output style was written. */
+  style: number
+  database: string
+  /** Bytes written to the destination (uncompressed script). */
+  bytes: number
+  tables: DumpTableSummary[]
+  largeObjects: number
+  durationMs: number
+  warnings: string[]
+}
+
+export type DumpProgress =
+  | { phase: 'catalog' }
+  | { phase: 'schema'; entries: number }
+  | { phase: 'data'; table: string; schema: string; tableIndex: number; tableCount: number; bytes: number; estimatedBytes: number; totalEstimatedBytes: number }
+  | { phase: 'done'; bytes: number }
+
+export interface DumpRunOptions {
+  /** Called as the dump advances; data progress at most once per COPY chunk. */
+  onProgress?: (progress: DumpProgress) => void
+  /** Cancels the dump; it rejects with code ABORTED. */
+  signal?: AbortSignal
+  /** Environment for PG* variables (default process.env). */
+  env?: NodeJS.ProcessEnv
+  /** An already connected client to dump through (it is not closed). */
+  client?: pg.Client
+}
+
+/**
+ * Writes a plain-SQL dump of one database to `destination`, in pg_dump's format, and resolves with a
+ * summary once the last byte was accepted. The destination is not ended; the caller owns it.
+ */
+export async function dump(options: DumpOptions, destination: Writable | NodeJS.WritableStream, run: DumpRunOptions = {}): Promise<DumpSummary> {
+  const started = Date.now()
+  const resolved = resolveDumpOptions(options)
+  run.signal?.throwIfAborted?.()
+  const ownClient = !run.client
+  const client = run.client ?? (await connect(resolveConnection(resolved.connectionString ?? (resolved.connection as string | Record<string, string> | undefined), run.env ?? process.env), { applicationName: resolved.applicationName }))
+  const output = new ScriptOutput(destination)
+  const abort = () => {
+    // Cancelling the running query is the fastest way out of a long COPY or lock wait.
+    client.end().catch(() => {})
+  }
+  run.signal?.addEventListener('abort', abort, { once: true })
+  try {
+    const session = await openDumpSession(client, {
+      ...(resolved.lockWaitTimeout !== undefined ? { lockWaitTimeout: resolved.lockWaitTimeout } : {}),
+      ...(resolved.snapshot !== undefined ? { snapshot: resolved.snapshot } : {}),
+    })
+    const summary = await dumpInSession(session, resolved, output, run)
+    await session.exec('COMMIT', 'end the snapshot transaction')
+    summary.durationMs = Date.now() - started
+    return summary
+  } catch (error) {
+    if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: error })
+    throw error
+  } finally {
+    run.signal?.removeEventListener('abort', abort)
+    output.detach()
+    if (ownClient) await client.end().catch(() => {})
+  }
+}
+
+async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions, output: ScriptOutput, run: DumpRunOptions): Promise<DumpSummary> {
+  const flavour = options.styleVersion ?? session.version.major
+  run.onProgress?.({ phase: 'catalog' })
+  const selection = await resolveSelection(session, options)
+  const ctx = newDumpContext(session, options, selection)
+  const largeObjects = options.largeObjects ?? (selection.includeEverything && ctx.dumpData)
+  await readCatalog(ctx, { largeObjects, groupLargeObjects: flavour >= 17 })
+
+  const unsupported = new Set<string>()
+  const emit = await readEmitContext(ctx, flavour, (kind, name) => {
+    const key = `${kind} ${name}`
+    if (unsupported.has(key)) return
+    unsupported.add(key)
+    ctx.warnings.push(`${kind} ${name} is not written to the dump: pgkeep cannot dump ${kind}s yet`)
+  })
+  const ordered = orderObjects(ctx, flavour >= 17)
+  const entries: TocEntry[] = []
+  for (const object of ordered) entries.push(...emitObject(emit, object))
+  run.onProgress?.({ phase: 'schema', entries: entries.length })
+
+  const tables: DumpTableSummary[] = []
+  const dataEntries = entries.filter((e) => e.data?.kind === 'copy')
+  const totalEstimatedBytes = dataEntries.reduce((sum, e) => sum + (e.data?.kind === 'copy' ? e.data.estimatedBytes : 0), 0)
+  let largeObjectCount = 0
+  await writeScript(entries, output, {
+    flavour,
+    serverVersion: session.version.text,
+    producer: `pgkeep ${PGKEEP_VERSION} (pg_dump ${flavour} compatible)`,
+    standardConformingStrings: session.standardConformingStrings,
+    transactionTimeout: flavour >= 17 && (options.targetVersion ?? 17) >= 17,
+    restrictKey: options.restrictKey === false ? null : options.restrictKey ?? randomRestrictKey(),
+    clean: options.clean,
+    ifExists: options.ifExists,
+    noOwner: options.noOwner,
+    noTablespaces: options.noTablespaces,
+  }, {
+    async writeData(entry, out) {
+      run.signal?.throwIfAborted?.()
+      const source = entry.data!
+      if (source.kind === 'large-objects') {
+        await writeLargeObjects(session, source.oids, out, session.standardConformingStrings)
+        largeObjectCount += source.oids.length
+        return
+      }
+      const tableIndex = tables.length
+      let bytes = 0
+      const report = run.onProgress
+        ? (chunk: Buffer) => {
+            bytes += chunk.length
+            run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalEstimatedBytes })
+          }
+        : undefined
+      const result = await copyOut(session, source, out, report, run.signal)
+      tables.push({ schema: source.schema, name: source.table, rows: result.rows, bytes: result.bytes })
+    },
+  })
+  run.onProgress?.({ phase: 'done', bytes: output.bytes })
+  return {
+    serverVersion: session.version.text,
+    style: flavour,
+    database: session.databaseName,
+    bytes: output.bytes,
+    tables,
+    largeObjects: largeObjectCount,
+    durationMs: 0,
+    warnings: ctx.warnings,
+  }
+}
+
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** A fresh `\restrict` key: 63 random letters and digits, as pg_dump generates. */
+export function randomRestrictKey(): string {
+  let key = ''
+  for (let i = 0; i < 63; i++) key += KEY_ALPHABET[randomInt(KEY_ALPHABET.length)]
+  return key
+}
