@@ -1,13 +1,16 @@
 // Per-object details needed only to write an object's definition, fetched in bulk for the objects
 // being dumped (pg_dump queries them one object at a time while writing; one query per kind is
 // much faster over a network). All deparsing happens here, inside the snapshot, on locked tables.
-import { Component, has } from '../model/components'
+import { Component } from '../model/components'
 import type { DumpObject, FunctionObject, QualifiedName, TableObject, TypeObject } from '../model/objects'
 import { atLeast } from '../session/server-version'
 import { bool, int, strings } from '../session/pg-text'
+import { readBaseTypeDetails } from './base-type-details'
 import { oidArray, type DumpContext } from './context'
+import { readOpclassDetails } from './opclass-details'
 
-const defined = (o: DumpObject) => has(o.dump & o.components, Component.DEFINITION)
+/** Objects with anything to write: even an ACL-only entry needs the signature or name details. */
+const defined = (o: DumpObject) => (o.dump & o.components) !== Component.NONE
 
 export async function readDefinitionDetails(ctx: DumpContext): Promise<void> {
   if (!ctx.dumpSchema) return
@@ -17,6 +20,7 @@ export async function readDefinitionDetails(ctx: DumpContext): Promise<void> {
   await readRelationDetails(ctx)
   await readOperatorDetails(ctx)
   await readSmallDetails(ctx)
+  await readOpclassDetails(ctx)
 }
 
 async function readFunctionDetails(ctx: DumpContext): Promise<void> {
@@ -96,6 +100,7 @@ async function readTypeDetails(ctx: DumpContext): Promise<void> {
   const types = ([...ctx.types.values()] as TypeObject[]).filter((t) => t.kind === 'TYPE' && defined(t))
   const oids = (typtype: string) => oidArray(types.filter((t) => t.typtype === typtype).map((t) => t.catId.oid))
   const v = ctx.session.version
+  await readBaseTypeDetails(ctx, types)
   if (types.some((t) => t.typtype === 'e')) {
     const rows = await ctx.session.query(
       `SELECT enumtypid, array_agg(enumlabel ORDER BY enumsortorder) AS labels FROM pg_catalog.pg_enum

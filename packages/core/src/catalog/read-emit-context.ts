@@ -19,7 +19,8 @@ export async function readEmitContext(ctx: DumpContext, flavour: number, unsuppo
   await readDefinitionDetails(ctx)
   const typeNames = await readTypeNames(ctx)
   const extensionDeps = await readExtensionDependencies(ctx)
-  const largeObjectOids = ctx.registry.ofKind('LARGE_OBJECT').flatMap((g) => g.oids)
+  // Before 17 one BLOBS entry holds every large object, in OID order.
+  const largeObjectOids = ctx.registry.ofKind('LARGE_OBJECT').flatMap((g) => g.oids).sort((a, b) => a - b)
   return {
     flavour,
     serverMajor: ctx.session.version.major,

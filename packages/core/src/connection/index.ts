@@ -10,6 +10,7 @@ export { findPgpassPassword, type PgpassKey } from './pgpass.js'
 export { redactConnectionString, scrubSecrets } from './redact.js'
 export { resolveConnection, type ConnectionParams, type ResolveContext } from './resolve-connection.js'
 export {
+  MissingPasswordError,
   ResolvedConnection,
   TARGET_SESSION_ATTRS,
   type ConnectionTarget,

@@ -1,6 +1,6 @@
 // The connection keywords libpq knows, with the environment variable that supplies each one.
 // Invariant: every keyword libpq accepts is listed, so a name missing here is a typo, not a gap;
-// `support` says what pgkeep does with it (see resolve-connection.ts for the unsupported checks).
+// `support` says what pgkeep does with it (unsupported-options.ts refuses what pg cannot do).
 
 /**
  * `used`: pgkeep honours the value. `ignored`: accepted, has no effect with node-postgres and is

@@ -28,7 +28,8 @@ export class KeywordValueSyntaxError extends PgkeepError {
   }
 }
 
-const isSpace = (ch: string | undefined): boolean => ch !== undefined && /\s/.test(ch)
+/** libpq uses isspace() in the C locale: ASCII whitespace only. */
+const isSpace = (ch: string | undefined): boolean => ch !== undefined && ' \t\n\r\f\v'.includes(ch)
 
 /** Splits the string into tokens, without checking the keywords. */
 export function lexKeywordValue(text: string): KeywordValueToken[] {

@@ -1,6 +1,6 @@
 // The fully resolved connection: every value libpq would use, ready for pg.Client. Invariant: the
-// password is reachable only through the `password` getter and client configs; describe(),
-// toString(), toJSON() and util.inspect never show it.
+// passwords are reachable only through `password`, secrets() and client configs; describe(),
+// toString(), toJSON() and util.inspect never show them.
 
 import { isIP } from 'node:net'
 import { inspect } from 'node:util'

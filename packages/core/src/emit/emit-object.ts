@@ -8,6 +8,7 @@ import {
   emitCollation, emitConversion, emitDefaultAcl, emitEventTrigger, emitForeignDataWrapper, emitForeignServer, emitOperator,
   emitPublication, emitPublicationMember, emitTextSearch, emitTransform,
 } from './misc-objects'
+import { emitOpclass, emitOpfamily } from './operator-classes'
 import { emitAccessMethod, emitCast, emitExtension, emitNamespace, emitProcLanguage } from './schema-objects'
 import { emitSequenceSet } from './sequence'
 import { emitTable } from './table'
@@ -31,20 +32,14 @@ export function emitObject(ctx: EmitAllContext, object: DumpObject): TocEntry[] 
   switch (object.kind) {
     case 'NAMESPACE': return emitNamespace(ctx, object)
     case 'EXTENSION': return emitExtension(ctx, object)
-    case 'TYPE':
-      if (object.typtype === 'b' || object.typtype === 'p') {
-        ctx.unsupported('base type', `${object.namespace!.name}.${object.name}`)
-        return []
-      }
-      return emitType(ctx, object)
+    case 'TYPE': return emitType(ctx, object)
     case 'SHELL_TYPE': return emitShellType(ctx, object)
     case 'FUNC': return emitFunction(ctx, object)
     case 'AGG': return emitAggregate(ctx, object)
     case 'OPERATOR': return emitOperator(ctx, object)
     case 'ACCESS_METHOD': return emitAccessMethod(ctx, object)
-    case 'OPCLASS': case 'OPFAMILY':
-      if (ctx.dumpSchema && (object.dump & 1)) ctx.unsupported(object.kind === 'OPCLASS' ? 'operator class' : 'operator family', `${object.namespace!.name}.${object.name}`)
-      return []
+    case 'OPCLASS': return emitOpclass(ctx, object)
+    case 'OPFAMILY': return emitOpfamily(ctx, object)
     case 'COLLATION': return emitCollation(ctx, object)
     case 'CONVERSION': return emitConversion(ctx, object)
     case 'TABLE': return emitTable(ctx, object)

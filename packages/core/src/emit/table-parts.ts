@@ -88,6 +88,9 @@ export function emitConstraint(ctx: EmitContext, con: ConstraintObject, index: I
         drop: `ALTER DOMAIN ${qual} DROP CONSTRAINT ${quoteIdent(con.name)};\n`,
       })
     }
+    if (has(con.dump, Component.COMMENT)) {
+      out.push(...commentEntries(ctx, { type: `CONSTRAINT ${quoteIdent(con.name)} ON DOMAIN`, name: quoteIdent(domain.name), schema: domain.namespace!.name, owner: domain.owner, catId: con.catId }))
+    }
     return out
   }
   if (!table) return out

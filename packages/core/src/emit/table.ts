@@ -150,7 +150,7 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
       const compression = col.compression === 'p' ? 'pglz' : col.compression === 'l' ? 'lz4' : null
       if (compression) q += `${alter} SET COMPRESSION ${compression};\n`
       if (col.options) q += `${alter} SET (${col.options});\n`
-      if (table.relkind === 'f' && col.fdwOptions) q += `ALTER FOREIGN TABLE ONLY ${qual} ALTER COLUMN ${quoteIdent(col.name)} OPTIONS (\n    ${col.fdwOptions}\n);\n`
+      if (table.relkind === 'f' && col.fdwOptions) q += `ALTER FOREIGN TABLE ${qual} ALTER COLUMN ${quoteIdent(col.name)} OPTIONS (\n    ${col.fdwOptions}\n);\n`
     }
   }
   if ((table.relkind === 'r' || table.relkind === 'p' || table.relkind === 'm') && table.replIdent !== 'd' && table.replIdent !== 'i') {

@@ -1,7 +1,7 @@
-// CREATE TYPE for enums, ranges, composites and shell types, and CREATE DOMAIN (dumpEnumType,
-// dumpRangeType, dumpCompositeType, dumpDomain, dumpShellType).
+// CREATE TYPE for enums, ranges, composites, base and shell types, and CREATE DOMAIN (dumpEnumType,
+// dumpRangeType, dumpCompositeType, dumpBaseType, dumpUndefinedType, dumpDomain, dumpShellType).
 import { Component, has } from '../model/components'
-import type { QualifiedName, ShellTypeObject, TypeObject } from '../model/objects'
+import type { BaseTypeDetails, QualifiedName, ShellTypeObject, TypeObject } from '../model/objects'
 import { aclEntries } from './acl'
 import { commentEntries, commentEntry, securityLabelEntries } from './comments'
 import type { EmitContext } from './emit-context'
@@ -33,6 +33,13 @@ export function emitType(ctx: EmitContext, type: TypeObject): TocEntry[] {
       defn += '\n);\n'
       break
     }
+    case 'b':
+      defn = baseTypeDefinition(ctx, qual, details.base)
+      drop = `DROP TYPE ${qual} CASCADE;\n`
+      break
+    case 'p':
+      defn = `CREATE TYPE ${qual};\n`
+      break
     case 'c':
       defn = `CREATE TYPE ${qual} AS (${details.attributes.map((a) => `\n\t${quoteIdent(a.name)} ${a.type}${a.collation ? ` COLLATE ${qualified(a.collation)}` : ''}`).join(',')}\n);\n`
       break
@@ -58,8 +65,10 @@ export function emitType(ctx: EmitContext, type: TypeObject): TocEntry[] {
   if (has(type.dump, Component.COMMENT)) out.push(...commentEntries(ctx, { type: commentType, name: qname, schema, owner: type.owner, catId: type.catId }))
   if (has(type.dump, Component.SECLABEL)) out.push(...securityLabelEntries(ctx, { type: commentType, name: qname, schema, owner: type.owner, catId: type.catId }))
   if (has(type.dump, Component.ACL)) out.push(...aclEntries(ctx, { type: 'TYPE', name: qname, schema, owner: type.owner }, type.dacl))
-  if (details.typtype === 'd' && has(type.dump, Component.COMMENT)) {
+  if (details.typtype === 'd') {
+    // A separately dumped (NOT VALID) check gets its comment after its ALTER DOMAIN … ADD CONSTRAINT.
     for (const check of type.domainChecks) {
+      if (check.separate || !has(check.dump & check.components, Component.COMMENT)) continue
       out.push(...commentEntries(ctx, { type: `CONSTRAINT ${quoteIdent(check.name)} ON DOMAIN`, name: qname, schema, owner: type.owner, catId: check.catId }))
     }
   }
@@ -77,6 +86,32 @@ export function emitType(ctx: EmitContext, type: TypeObject): TocEntry[] {
     }
   }
   return out
+}
+
+const ALIGNMENT: Record<string, string> = { c: 'char', s: 'int2', i: 'int4', d: 'double' }
+const STORAGE: Record<string, string> = { p: 'plain', e: 'external', x: 'extended', m: 'main' }
+
+function baseTypeDefinition(ctx: EmitContext, qual: string, b: BaseTypeDetails): string {
+  const lit = (text: string) => quoteLiteral(text, ctx.standardConformingStrings)
+  let q = `CREATE TYPE ${qual} (\n    INTERNALLENGTH = ${b.length}`
+  q += `,\n    INPUT = ${b.input}`
+  q += `,\n    OUTPUT = ${b.output}`
+  if (b.receive) q += `,\n    RECEIVE = ${b.receive}`
+  if (b.send) q += `,\n    SEND = ${b.send}`
+  if (b.typmodIn) q += `,\n    TYPMOD_IN = ${b.typmodIn}`
+  if (b.typmodOut) q += `,\n    TYPMOD_OUT = ${b.typmodOut}`
+  if (b.analyze) q += `,\n    ANALYZE = ${b.analyze}`
+  if (b.collatable) q += ',\n    COLLATABLE = true'
+  if (b.default !== null) q += `,\n    DEFAULT = ${b.defaultIsLiteral ? lit(b.default) : b.default}`
+  if (b.subscript) q += `,\n    SUBSCRIPT = ${b.subscript}`
+  if (b.element) q += `,\n    ELEMENT = ${b.element}`
+  if (b.category !== 'U') q += `,\n    CATEGORY = ${lit(b.category)}`
+  if (b.preferred) q += ',\n    PREFERRED = true'
+  if (b.delimiter !== ',') q += `,\n    DELIMITER = ${lit(b.delimiter)}`
+  if (ALIGNMENT[b.align]) q += `,\n    ALIGNMENT = ${ALIGNMENT[b.align]}`
+  if (STORAGE[b.storage]) q += `,\n    STORAGE = ${STORAGE[b.storage]}`
+  if (b.byValue) q += ',\n    PASSEDBYVALUE'
+  return `${q}\n);\n`
 }
 
 function commentsOf(ctx: EmitContext, catId: { tableoid: number; oid: number }) {

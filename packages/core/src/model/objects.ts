@@ -88,6 +88,32 @@ export type TypeDetails =
   | { typtype: 'r'; subtype: string; multirangeType: string | null; opclass: QualifiedName | null; collation: QualifiedName | null; canonical: string | null; subtypeDiff: string | null }
   | { typtype: 'd'; baseType: string; notNull: boolean; notNullName: string | null; default: string | null; defaultIsLiteral: boolean; collation: QualifiedName | null }
   | { typtype: 'c'; attributes: { name: string; type: string; collation: QualifiedName | null; attnum: number }[] }
+  | { typtype: 'b'; base: BaseTypeDetails }
+  /** A shell type that was never defined (CREATE TYPE name;). */
+  | { typtype: 'p' }
+
+/** pg_type's fields of a base type; functions as regproc text, qualified when not in pg_catalog. */
+export interface BaseTypeDetails {
+  length: string
+  input: string
+  output: string
+  receive: string | null
+  send: string | null
+  typmodIn: string | null
+  typmodOut: string | null
+  analyze: string | null
+  subscript: string | null
+  collatable: boolean
+  default: string | null
+  defaultIsLiteral: boolean
+  element: string | null
+  category: string
+  preferred: boolean
+  delimiter: string
+  align: string
+  storage: string
+  byValue: boolean
+}
 
 export interface ShellTypeObject extends BaseObject {
   kind: 'SHELL_TYPE'
