@@ -1,0 +1,83 @@
+// Vitest globalSetup (listed once, in the root config): provides `pgDefault` (TEST_DATABASE_URL, else an
+// embedded PostgreSQL 15) and `pgServers` (one embedded server per major in PGKEEP_TEST_MAJORS, reusing the
+// default where it fits) to the tests of every project, and stops what it started at teardown.
+import type { TestProject } from 'vitest/node'
+import { serverMajor, withClient } from './database'
+import type { EmbeddedMajor } from './embedded-binaries'
+import { startEmbeddedServer, type EmbeddedServer } from './embedded-server'
+import type { PgServerRef } from './provided-context'
+import { testMajors } from './test-majors'
+
+/** Listed more than once (root and a project), it starts the servers once and stops them after the last teardown. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const shared = (registry()[KEY] ??= { users: 0, ready: startServers() })
+  shared.users++
+  let servers: Servers
+  try {
+    servers = await shared.ready
+  } catch (err) {
+    if (--shared.users === 0) delete registry()[KEY]
+    throw err
+  }
+  project.provide('pgDefault', servers.pgDefault)
+  project.provide('pgServers', servers.pgServers)
+  return async () => {
+    if (--shared.users > 0) return
+    delete registry()[KEY]
+    await Promise.all(servers.started.map((s) => s.stop()))
+  }
+}
+
+// --- internal ---
+
+interface Servers {
+  pgDefault: PgServerRef
+  pgServers: Record<number, PgServerRef>
+  started: EmbeddedServer[]
+}
+
+const KEY = Symbol.for('pgkeep.testkit.global-setup')
+
+function registry(): Record<symbol, { users: number; ready: Promise<Servers> } | undefined> {
+  return globalThis as never
+}
+
+async function startServers(): Promise<Servers> {
+  const majors = testMajors()
+  const externalUrl = process.env.TEST_DATABASE_URL?.trim() || undefined
+  const started: EmbeddedServer[] = []
+  const start = async (major: EmbeddedMajor): Promise<PgServerRef> => {
+    const t0 = Date.now()
+    const server = await startEmbeddedServer({ major })
+    started.push(server)
+    report(`embedded postgres ${server.version} ready at ${server.url} in ${Date.now() - t0} ms`)
+    return { url: server.url, major }
+  }
+  // the default's major decides which test major reuses it; all servers then start side by side
+  const pending = externalUrl ? connectExternal(externalUrl) : start(15)
+  const defaultMajor = externalUrl ? (await pending).major : 15
+  const settled = await Promise.allSettled([pending, ...majors.filter((m) => m !== defaultMajor).map((m) => start(m))])
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+  if (failed) {
+    await Promise.allSettled(started.map((s) => s.stop()))
+    throw failed.reason
+  }
+  const refs = settled.map((s) => (s as PromiseFulfilledResult<PgServerRef>).value)
+  const pgServers: Record<number, PgServerRef> = {}
+  for (const ref of refs) if ((majors as number[]).includes(ref.major)) pgServers[ref.major] = ref
+  return { pgDefault: refs[0]!, pgServers, started }
+}
+
+async function connectExternal(url: string): Promise<PgServerRef> {
+  try {
+    const major = await withClient(url, (client) => serverMajor(client))
+    report(`using TEST_DATABASE_URL (postgres ${major})`)
+    return { url, major }
+  } catch (err) {
+    throw new Error(`unable to connect to TEST_DATABASE_URL: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+function report(line: string): void {
+  process.stderr.write(`[testkit] ${line}\n`)
+}

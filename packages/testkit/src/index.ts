@@ -1,0 +1,16 @@
+// The test kit's public surface: real PostgreSQL servers for tests, throwaway databases, the local psql
+// and pg_dump, and the fidelity comparison of a database with its copy. The globalSetup lives at ./global-setup.
+export type { PgServerRef } from './provided-context'
+export { EMBEDDED_MAJORS, findEmbeddedBinaries, isEmbeddedMajor } from './embedded-binaries'
+export type { EmbeddedBinaries, EmbeddedMajor } from './embedded-binaries'
+export { startEmbeddedServer } from './embedded-server'
+export type { EmbeddedServer, EmbeddedServerOptions } from './embedded-server'
+export { DEFAULT_TEST_MAJORS, testMajors } from './test-majors'
+export { createDatabase, dropDatabase, quoteIdent, runSql, serverMajor, withClient, withDatabase } from './database'
+export type { CreateDatabaseOptions, TestDatabase } from './database'
+export { hasPsql, localPgDumpMajor, restoreWithPsql, runPgDump, runPsql } from './psql'
+export type { PsqlInput } from './psql'
+export { assertSameDatabase, compareDatabases } from './compare'
+export type { CompareResult } from './compare'
+export { catalogFingerprint } from './fingerprint'
+export { findSharedDir, pagilaFixture } from './shared'

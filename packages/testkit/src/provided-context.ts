@@ -1,0 +1,18 @@
+// What global-setup.ts hands to every test through Vitest's provide/inject, typed for `inject('pgDefault')`.
+// Importing anything from the kit's index brings this augmentation along.
+import type {} from 'vitest'
+
+export interface PgServerRef {
+  /** `postgresql://user@host:port/postgres`: a maintenance database to create test databases from. */
+  url: string
+  major: number
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The server in TEST_DATABASE_URL, else an embedded PostgreSQL 15. */
+    pgDefault: PgServerRef
+    /** One server per major in PGKEEP_TEST_MAJORS (default 13,18; `all`; `none`), keyed by major. */
+    pgServers: Record<number, PgServerRef>
+  }
+}
