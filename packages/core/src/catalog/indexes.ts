@@ -89,6 +89,15 @@ export async function readIndexes(ctx: DumpContext): Promise<void> {
     if (!index.parentIdx) continue
     const parent = byOid.get(index.parentIdx)
     if (!parent) continue
+    const con = ctx.registry.get(index.constraintId) as ConstraintObject | undefined
+    const parentCon = ctx.registry.get(parent.constraintId) as ConstraintObject | undefined
+    if (con?.contype === 'x' && parentCon?.contype === 'x') {
+      // ALTER INDEX … ATTACH PARTITION rejects exclusion indexes; the parent's constraint makes them.
+      parentCon.cascades = true
+      con.parentExclusion = parentCon
+      addDependency(con, parentCon.dumpId)
+      continue
+    }
     const attach = ctx.registry.add<IndexAttachObject>({
       kind: 'INDEX_ATTACH',
       catId: { tableoid: 0, oid: 0 },

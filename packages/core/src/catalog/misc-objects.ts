@@ -4,6 +4,7 @@ import { Component } from '../model/components'
 import type { CastObject, SimpleOwnedObject } from '../model/objects'
 import { selectBuiltinByOid, selectObject, selectProcLang } from '../select/dumpable'
 import { bool, int } from '../session/pg-text'
+import { atLeast } from '../session/server-version'
 import { findNamespace, roleName, type DumpContext } from './context'
 
 type Row = Record<string, string | null>
@@ -61,7 +62,7 @@ export async function readCasts(ctx: DumpContext): Promise<void> {
   const rows = await ctx.session.query(
     `SELECT tableoid, oid, castsource, casttarget, castfunc, castcontext, castmethod
        FROM pg_catalog.pg_cast c
-      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid)
+      ${atLeast(ctx.session.version, 14) ? 'WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid)' : ''}
       ORDER BY 3, 4`,
     [], 'read casts',
   )

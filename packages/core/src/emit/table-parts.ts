@@ -100,7 +100,8 @@ export function emitConstraint(ctx: EmitContext, con: ConstraintObject, index: I
   const tag = `${table.name} ${con.name}`
   if (con.contype === 'p' || con.contype === 'u' || con.contype === 'x') {
     if (!index) return out
-    let q = `ALTER ${foreign}TABLE ONLY ${qual}\n    ADD CONSTRAINT ${quoteIdent(con.name)} `
+    const createdByParent = con.parentExclusion !== undefined && has(con.parentExclusion.dump, Component.DEFINITION)
+    let q = `ALTER ${foreign}TABLE ${con.cascades ? '' : 'ONLY '}${qual}\n    ADD CONSTRAINT ${quoteIdent(con.name)} `
     if (con.condef) q += `${con.condef};\n`
     else {
       q += con.contype === 'p' ? 'PRIMARY KEY' : 'UNIQUE'
@@ -119,10 +120,10 @@ export function emitConstraint(ctx: EmitContext, con: ConstraintObject, index: I
     if (index.isClustered) q += `\nALTER TABLE ${qual} CLUSTER ON ${quoteIdent(index.name)};\n`
     if (index.isReplIdent) q += `\nALTER TABLE ONLY ${qual} REPLICA IDENTITY USING INDEX ${quoteIdent(index.name)};\n`
     for (const ext of ctx.dependsOnExtensions('pg_class', index.catId.oid)) q += `\nALTER INDEX ${quoteQualified(schema, index.name)} DEPENDS ON EXTENSION ${quoteIdent(ext)};`
-    if (defined(con)) {
+    if (defined(con) && !createdByParent) {
       out.push({
         section: 'POST_DATA', tag, desc: 'CONSTRAINT', namespace: schema, owner: table.owner, tablespace: index.tablespace, defn: q,
-        drop: `ALTER ${foreign}TABLE ONLY ${qual} DROP CONSTRAINT ${quoteIdent(con.name)};\n`,
+        drop: `ALTER ${foreign}TABLE ${con.cascades ? '' : 'ONLY '}${qual} DROP CONSTRAINT ${quoteIdent(con.name)};\n`,
       })
     }
   } else if (con.contype === 'f') {

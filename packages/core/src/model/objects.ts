@@ -355,6 +355,13 @@ export interface ConstraintObject extends BaseObject {
   period: boolean
   isLocal: boolean
   separate: boolean
+  /**
+   * An exclusion constraint of a partition that its partitioned parent's constraint creates. PostgreSQL
+   * (17, 18) cannot ATTACH such an index afterwards, so the parent's ADD CONSTRAINT cascades instead.
+   */
+  parentExclusion?: ConstraintObject
+  /** Emit ADD CONSTRAINT without ONLY, creating the partitions' constraints too. */
+  cascades?: boolean
 }
 
 export interface StatsExtObject extends BaseObject {
