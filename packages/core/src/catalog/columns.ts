@@ -30,7 +30,9 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
             pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' || pg_catalog.quote_literal(option_value)
               FROM pg_catalog.pg_options_to_table(attfdwoptions) ORDER BY option_name), E',\\n    ') AS attfdwoptions,
             ${v18
-              ? 'co.conname AS notnull_name, co.connoinherit AS notnull_noinherit, co.conislocal AS notnull_islocal, co.convalidated AS notnull_valid,'
+              ? `co.conname AS notnull_name, co.connoinherit AS notnull_noinherit, co.conislocal AS notnull_islocal, co.convalidated AS notnull_valid,
+                 co.tableoid AS notnull_tableoid, co.oid AS notnull_oid, pg_catalog.obj_description(co.oid, 'pg_constraint') AS notnull_comment,
+                 CASE WHEN NOT co.convalidated THEN pg_catalog.pg_get_constraintdef(co.oid) END AS notnull_def,`
               : "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, false AS notnull_noinherit, a.attislocal AS notnull_islocal, true AS notnull_valid,"}
             ${atLeast(version, 14) ? 'a.attcompression' : "''"} AS attcompression,
             a.attidentity, a.attgenerated
@@ -50,7 +52,13 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
       current = ctx.tables.get(relid)!
       current.columns = []
     }
-    const notNullName = row.notnull_name === null ? null : v18 ? notNullDisplayName(current, row.attname!, row.notnull_name!) : ''
+    const notNullComment = row.notnull_comment ?? null
+    // A commented constraint is always named, so the comment can find it.
+    const notNullName = row.notnull_name === null ? null
+      : !v18 ? ''
+      : notNullComment !== null ? row.notnull_name
+      : notNullDisplayName(current, row.attname!, row.notnull_name)
+    if (v18 && row.notnull_def) invalidNotNull(ctx, current, row)
     const column: Column = {
       name: row.attname!,
       type: row.atttypname ?? '',
@@ -66,6 +74,7 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
       notNullNoInherit: bool(row.notnull_noinherit),
       notNullIsLocal: bool(row.notnull_islocal),
       notNullValid: bool(row.notnull_valid),
+      notNullComment,
       inheritedNotNull: false,
       options: row.attoptions ?? '',
       collation: int(row.attcollation),
@@ -80,6 +89,28 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
     await readDefaults(ctx, withDefaults)
     await readChecks(ctx, wanted.filter((t) => t.relchecks > 0))
   }
+}
+
+/** 18+: a NOT VALID not-null constraint, added after the data like an unvalidated CHECK. */
+function invalidNotNull(ctx: DumpContext, table: TableObject, row: Record<string, string | null>): void {
+  table.checks.push(ctx.registry.add<ConstraintObject>({
+    kind: 'CONSTRAINT',
+    catId: { tableoid: Number(row.notnull_tableoid), oid: Number(row.notnull_oid) },
+    name: row.notnull_name!,
+    namespace: table.namespace,
+    table,
+    domain: null,
+    contype: 'n',
+    condef: row.notnull_def,
+    confrelid: 0,
+    indexId: 0,
+    deferrable: false,
+    deferred: false,
+    period: false,
+    isLocal: bool(row.notnull_islocal),
+    separate: true,
+    dump: table.dump,
+  }))
 }
 
 /** 18+: print a NOT NULL constraint's name only when it is not the default `<table>_<column>_not_null`. */

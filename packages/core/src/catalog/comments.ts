@@ -34,7 +34,8 @@ function index(ctx: DumpContext, items: { classoid: string; objoid: string; subi
   const out: DescriptionIndex = new Map()
   for (const item of items) {
     const catId = { tableoid: Number(item.classoid), oid: Number(item.objoid) }
-    const object = ctx.registry.findByCatalogId(catId)
+    const group = ctx.largeObjectGroups.get(catId.oid)
+    const object = ctx.registry.findByCatalogId(catId) ?? (group?.catId.tableoid === catId.tableoid ? group : undefined)
     if (!object) continue
     if (item.subid !== 0 && object.kind === 'TABLE' && (object as TableObject).relkind === 'c') {
       const type = ctx.types.get((object as TableObject).reltype)

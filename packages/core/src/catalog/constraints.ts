@@ -4,10 +4,13 @@ import { Component } from '../model/components'
 import type { ConstraintObject, IndexObject } from '../model/objects'
 import { addDependency } from '../model/registry'
 import { int } from '../session/pg-text'
+import { atLeast } from '../session/server-version'
 import { oidArray, type DumpContext } from './context'
 
 export async function readForeignKeys(ctx: DumpContext): Promise<void> {
-  const tables = ctx.tableList.filter((t) => (t.hasTriggers || t.relkind === 'p') && (t.dump & Component.DEFINITION))
+  // Before 18 every enforced foreign key has triggers; NOT ENFORCED ones (18) have none.
+  const v18 = atLeast(ctx.session.version, 18)
+  const tables = ctx.tableList.filter((t) => (v18 || t.hasTriggers || t.relkind === 'p') && (t.dump & Component.DEFINITION))
   if (tables.length === 0) return
   const rows = await ctx.session.query(
     `SELECT c.tableoid, c.oid, conrelid, conname, confrelid, conindid, pg_catalog.pg_get_constraintdef(c.oid) AS condef

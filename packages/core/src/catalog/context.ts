@@ -3,7 +3,7 @@
 import type { ResolvedDumpOptions } from '../options'
 import type { ObjectRegistry } from '../model/registry'
 import type {
-  ExtensionObject, FunctionObject, NamespaceObject, OperatorObject, SimpleOwnedObject, TableObject, TypeObject,
+  ExtensionObject, FunctionObject, LargeObjectGroup, NamespaceObject, OperatorObject, SimpleOwnedObject, TableObject, TypeObject,
 } from '../model/objects'
 import type { DumpSession } from '../session/dump-session'
 import { PgkeepError } from '../errors'
@@ -41,6 +41,8 @@ export interface DumpContext {
   readonly extensions: ExtensionObject[]
   /** Catalog key (tableoid:oid) of every extension member → its extension. */
   readonly extensionMembers: Map<string, ExtensionObject>
+  /** Every large object's OID → the group (metadata entry) it belongs to. */
+  readonly largeObjectGroups: Map<number, LargeObjectGroup>
   readonly warnings: string[]
 }
 

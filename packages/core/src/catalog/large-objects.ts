@@ -37,6 +37,7 @@ export async function readLargeObjects(ctx: DumpContext, grouped: boolean): Prom
       groups.push(group)
     }
     group!.oids.push(int(row.oid))
+    ctx.largeObjectGroups.set(int(row.oid), group!)
   }
   for (const g of groups) {
     if (g.oids.length > 1) g.name = `${g.oids[0]}..${g.oids.at(-1)}`
@@ -57,9 +58,4 @@ export async function readLargeObjects(ctx: DumpContext, grouped: boolean): Prom
       components: Component.DATA,
     })
   }
-}
-
-/** Every large object's OID, in the order their data is written. */
-export function largeObjectOids(ctx: DumpContext): number[] {
-  return ctx.registry.ofKind('LARGE_OBJECT').flatMap((g) => g.oids)
 }

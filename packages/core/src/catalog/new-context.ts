@@ -23,6 +23,7 @@ export function newDumpContext(session: DumpSession, options: ResolvedDumpOption
     publications: new Map(),
     extensions: [],
     extensionMembers: new Map(),
+    largeObjectGroups: new Map(),
     warnings: [],
   }
 }

@@ -38,7 +38,7 @@ function privilegeTable(type: string, hasSubname: boolean, serverMajor: number):
       return [['C', 'CREATE']]
     case 'FOREIGN TABLE':
       return [['r', 'SELECT']]
-    case 'LARGE OBJECT':
+    case 'LARGE OBJECT': case 'LARGE OBJECTS':
       return [['r', 'SELECT'], ['w', 'UPDATE']]
     default:
       return null

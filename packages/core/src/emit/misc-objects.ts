@@ -265,7 +265,7 @@ export function emitPublicationMember(ctx: EmitContext, member: PublicationRelOb
 
 export function emitDefaultAcl(ctx: EmitContext, dacl: DefaultAclObject): TocEntry[] {
   if (!ctx.dumpSchema || ctx.noPrivileges || !has(dacl.dump, Component.ACL)) return []
-  const type = ({ r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS' } as Record<string, string>)[dacl.objType]
+  const type = ({ r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' } as Record<string, string>)[dacl.objType]
   if (!type) return []
   const prefix = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(dacl.role)} ${dacl.namespace ? `IN SCHEMA ${quoteIdent(dacl.namespace.name)} ` : ''}`
   const sql = buildAclCommands({ type, name: '', schema: null, owner: dacl.role, prefix, legacySpacing: ctx.flavour < 18 }, dacl.dacl, ctx.serverMajor)

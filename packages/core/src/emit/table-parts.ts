@@ -135,11 +135,12 @@ export function emitConstraint(ctx: EmitContext, con: ConstraintObject, index: I
         drop: `ALTER ${foreign}TABLE ${only}${qual} DROP CONSTRAINT ${quoteIdent(con.name)};\n`,
       })
     }
-  } else if (con.contype === 'c') {
+  } else if (con.contype === 'c' || con.contype === 'n') {
+    // A separate CHECK, or (18+) a NOT VALID not-null constraint; without ONLY, so children get it too.
     if (!(con.separate && con.isLocal)) return out
     if (defined(con)) {
       out.push({
-        section: 'POST_DATA', tag, desc: 'CHECK CONSTRAINT', namespace: schema, owner: table.owner,
+        section: 'POST_DATA', tag, desc: con.contype === 'c' ? 'CHECK CONSTRAINT' : 'CONSTRAINT', namespace: schema, owner: table.owner,
         defn: `ALTER ${foreign}TABLE ${qual}\n    ADD CONSTRAINT ${quoteIdent(con.name)} ${con.condef};\n`,
         drop: `ALTER ${foreign}TABLE ${qual} DROP CONSTRAINT ${quoteIdent(con.name)};\n`,
       })

@@ -181,6 +181,12 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
       out.push(...commentEntries(ctx, { type: `CONSTRAINT ${quoteIdent(check.name)} ON`, name: quoteIdent(table.name), schema, owner: table.owner, catId: check.catId }))
     }
   }
+  if (has(table.dump, Component.DEFINITION) && !ctx.noComments) {
+    for (const col of table.columns) {
+      if (col.notNullComment === null || !col.notNullName || !col.notNullValid) continue
+      out.push(commentEntry(ctx, `CONSTRAINT ${quoteIdent(col.notNullName)} ON`, schema, quoteIdent(table.name), col.notNullComment, table.owner))
+    }
+  }
   return out
 }
 

@@ -234,6 +234,8 @@ export interface Column {
   notNullNoInherit: boolean
   notNullIsLocal: boolean
   notNullValid: boolean
+  /** 18+: the comment on the column's (valid) NOT NULL constraint. */
+  notNullComment: string | null
   /** For servers before 18: a parent has NOT NULL on this column. */
   inheritedNotNull: boolean
   options: string
