@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { finished, pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 
 export interface FileDestination {
@@ -22,10 +22,7 @@ export function openFileDestination(path: string): FileDestination {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
   const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true })
   const gzip = path.endsWith('.gz') ? createGzip({ level: 6 }) : null
-  const done = gzip ? pipeline(gzip, file) : new Promise<void>((resolve, reject) => {
-    file.once('finish', resolve)
-    file.once('error', reject)
-  })
+  const done = gzip ? pipeline(gzip, file) : finished(file)
   // The dump reports write failures itself; keep the promise from being an unhandled rejection.
   done.catch(() => {})
   return {

@@ -20,7 +20,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)')
-  program.addCommand(dumpCommand(io).exitOverride())
+  program.addCommand(dumpCommand(io).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0

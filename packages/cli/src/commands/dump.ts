@@ -33,7 +33,7 @@ interface DumpFlags {
   verbose?: boolean
 }
 
-export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Command {
+export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Command {
   return new Command('dump')
     .description('write a plain-SQL dump of one database (pg_dump -Fp compatible)')
     .argument('[connection]', 'connection URL or "key=value …" string; PG* variables fill the gaps')
@@ -98,7 +98,7 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
       const onProgress = flags.verbose ? progressReporter(io.stderr) : undefined
       const destination = flags.file ? openFileDestination(flags.file) : null
       try {
-        const summary = await dump(options, destination?.stream ?? io.stdout, onProgress ? { onProgress } : {})
+        const summary = await dump(options, destination?.stream ?? io.stdout, { env: io.env, ...(onProgress ? { onProgress } : {}) })
         await destination?.commit()
         for (const warning of summary.warnings) io.stderr.write(`pgkeep: warning: ${warning}\n`)
         if (flags.verbose) {

@@ -1,0 +1,107 @@
+// `pgkeep dump` end to end through runCli: output to stdout and to files, exit codes, and errors that
+// name the problem without leaking passwords or leaving partial files behind.
+import { mkdtemp, readdir, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { gunzipSync } from 'node:zlib'
+import { createDatabase, restoreWithPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { runCli } from '../src/index'
+
+const server = inject('pgDefault')
+let db: TestDatabase
+
+beforeAll(async () => {
+  db = await createDatabase(server.url, { prefix: 'cli' })
+  await runSql(db.url, `
+    CREATE TABLE rooms (id integer PRIMARY KEY, name text NOT NULL);
+    INSERT INTO rooms VALUES (1, 'Mawar'), (2, 'Melati');
+    CREATE TABLE tenants (id integer PRIMARY KEY, room integer REFERENCES rooms);`)
+})
+afterAll(() => db?.drop())
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  stdout.on('data', (c: Buffer) => out.push(c))
+  stderr.on('data', (c: Buffer) => err.push(c))
+  const code = await runCli(args, { stdout, stderr, env })
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
+}
+
+describe('pgkeep dump', () => {
+  it('writes a plain SQL dump to stdout that psql restores', async () => {
+    const result = await run(['dump', db.url])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toBe('')
+    expect(result.stdout).toMatch(/^--\n-- PostgreSQL database dump\n--\n/)
+    expect(result.stdout).toContain('COPY public.rooms (id, name) FROM stdin;\n1\tMawar\n2\tMelati\n\\.\n')
+    const copy = await createDatabase(server.url, { prefix: 'cli_copy' })
+    try {
+      await restoreWithPsql(copy.url, result.stdout)
+      expect(await runSql(copy.url, 'SELECT name FROM rooms ORDER BY id')).toEqual([{ name: 'Mawar' }, { name: 'Melati' }])
+    } finally {
+      await copy.drop()
+    }
+  })
+
+  it('writes gzip when the file name ends in .gz, and nothing else in the folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-'))
+    const file = join(dir, 'backup.sql.gz')
+    const result = await run(['dump', db.url, '-f', file, '-t', 'rooms'])
+    expect(result.code).toBe(0)
+    const text = gunzipSync(await readFile(file)).toString('utf8')
+    expect(text).toContain('CREATE TABLE public.rooms')
+    expect(text).not.toContain('CREATE TABLE public.tenants')
+    expect(await readdir(dir)).toEqual(['backup.sql.gz'])
+  })
+
+  it('fails with exit 1, names the pattern, and leaves no file when a table pattern matches nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-'))
+    const result = await run(['dump', db.url, '-f', join(dir, 'x.sql'), '-t', 'no_such_table'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('no matching tables were found for pattern "no_such_table"')
+    expect(result.stderr).toContain('[PATTERN_NO_MATCH]')
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('rejects unknown flags and conflicting options with exit 2', async () => {
+    const unknown = await run(['dump', db.url, '--no-such-flag'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("unknown option '--no-such-flag'")
+    const conflict = await run(['dump', db.url, '-s', '-a'])
+    expect(conflict.code).toBe(1)
+    expect(conflict.stderr).toContain('dataOnly: schemaOnly and dataOnly cannot be used together')
+    const twice = await run(['dump', db.url, '-d', db.url])
+    expect(twice.code).toBe(2)
+  })
+
+  it('reports a refused connection without the password', async () => {
+    const result = await run(['dump', 'postgresql://someone:s3cr3t-pw@127.0.0.1:1/nowhere'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('[CONNECT_FAILED]')
+    expect(result.stderr).not.toContain('s3cr3t-pw')
+  })
+
+  it('takes the connection from PG* variables when none is given', async () => {
+    const url = new URL(db.url)
+    const result = await run(['dump', '-t', 'rooms', '--schema-only'], {
+      PGHOST: url.hostname, PGPORT: url.port || '5432', PGUSER: decodeURIComponent(url.username), PGDATABASE: db.name,
+    })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('CREATE TABLE public.rooms')
+  })
+
+  it('prints help and version with exit 0', async () => {
+    const help = await run(['dump', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('--exclude-table-data <pattern>')
+    const version = await run(['--version'])
+    expect(version.code).toBe(0)
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+})
