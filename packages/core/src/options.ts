@@ -33,6 +33,8 @@ export const DumpOptionsSchema = z
     noComments: z.boolean().default(false),
     /** No publications. @default false */
     noPublications: z.boolean().default(false),
+    /** No subscriptions. @default false */
+    noSubscriptions: z.boolean().default(false),
     /** No SECURITY LABEL. @default false */
     noSecurityLabels: z.boolean().default(false),
     /** No SET default_tablespace. @default false */

@@ -18,6 +18,7 @@ interface DumpFlags {
   privileges: boolean
   comments: boolean
   publications: boolean
+  subscriptions: boolean
   securityLabels: boolean
   tablespaces: boolean
   unloggedTableData: boolean
@@ -52,6 +53,7 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
     .option('-x, --no-privileges', 'no GRANT/REVOKE')
     .option('--no-comments', 'no COMMENT ON')
     .option('--no-publications', 'no publications')
+    .option('--no-subscriptions', 'no subscriptions')
     .option('--no-security-labels', 'no SECURITY LABEL')
     .option('--no-tablespaces', 'no SET default_tablespace')
     .option('--no-unlogged-table-data', 'leave out the rows of unlogged tables')
@@ -84,6 +86,7 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
         noPrivileges: !flags.privileges,
         noComments: !flags.comments,
         noPublications: !flags.publications,
+        noSubscriptions: !flags.subscriptions,
         noSecurityLabels: !flags.securityLabels,
         noTablespaces: !flags.tablespaces,
         noUnloggedTableData: !flags.unloggedTableData,

@@ -25,6 +25,7 @@ import {
   makeAllTableData, makeExtensionConfigData, orderDataByForeignKeys, orderExtensionConfigData, orderMatviewRefreshes,
 } from './table-data'
 import { markOwnedSequences, readTables } from './tables'
+import { readSubscriptions } from './subscriptions'
 import { readTypes } from './types'
 
 export interface CatalogPlan {
@@ -68,6 +69,7 @@ export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<
   await readPolicies(ctx)
   await readPublications(ctx)
   await readPublicationMembers(ctx)
+  await readSubscriptions(ctx)
   await orderExtensionConfigData(ctx)
 
   if (ctx.dumpData) {

@@ -16,6 +16,7 @@ import {
   emitAttrDef, emitConstraint, emitIndex, emitIndexAttach, emitPolicy, emitRule, emitStatistics, emitTableAttach, emitTrigger,
 } from './table-parts'
 import type { TocEntry } from './toc-entry'
+import { emitSubscription } from './subscription'
 import { emitShellType, emitType } from './types'
 
 export interface EmitAllContext extends EmitContext {
@@ -68,6 +69,7 @@ export function emitObject(ctx: EmitAllContext, object: DumpObject): TocEntry[] 
     case 'PUBLICATION': return emitPublication(ctx, object)
     case 'PUBLICATION_REL': case 'PUBLICATION_TABLE_IN_SCHEMA': return emitPublicationMember(ctx, object)
     case 'EVENT_TRIGGER': return emitEventTrigger(ctx, object)
+    case 'SUBSCRIPTION': return emitSubscription(ctx, object)
     case 'DUMMY_TYPE': case 'PRE_DATA_BOUNDARY': case 'POST_DATA_BOUNDARY': return []
   }
 }

@@ -5,9 +5,9 @@ import { Component, has } from '../model/components'
 import type { TableObject } from '../model/objects'
 import { shouldPrintColumn } from '../catalog/columns'
 import { aclEntries } from './acl'
-import { commentEntries, commentEntry, securityLabelEntries } from './comments'
+import { commentEntries, commentEntry } from './comments'
 import type { EmitContext } from './emit-context'
-import { quoteIdent, quoteQualified } from './quote'
+import { quoteIdent, quoteLiteral, quoteQualified } from './quote'
 import { formatReloptions, nonEmptyReloptions } from './reloptions'
 import { emitSequence } from './sequence'
 import type { TocEntry } from './toc-entry'
@@ -174,7 +174,7 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
     dumpId: table.dumpId,
   }]
   out.push(...tableComments(ctx, table, typeName))
-  if (has(table.dump, Component.SECLABEL)) out.push(...securityLabelEntries(ctx, { type: typeName, name: qual, schema: null, owner: table.owner, catId: table.catId }))
+  if (has(table.dump, Component.SECLABEL)) out.push(...tableSecurityLabels(ctx, table, typeName))
   for (const check of table.checks) {
     if (check.separate || !check.isLocal) continue
     if (has(check.dump, Component.COMMENT)) {
@@ -212,4 +212,20 @@ function tableComments(ctx: EmitContext, table: TableObject, typeName: string): 
     }
   }
   return out
+}
+
+/** One entry with the labels of the table and of its columns (dumpTableSecLabel). */
+function tableSecurityLabels(ctx: EmitContext, table: TableObject, typeName: string): TocEntry[] {
+  if (ctx.noSecurityLabels || !ctx.dumpSchema) return []
+  const labels = ctx.securityLabels.get(`${table.catId.tableoid}:${table.catId.oid}`) ?? []
+  const qual = quoteQualified(table.namespace!.name, table.name)
+  let defn = ''
+  for (const label of labels) {
+    const col = label.subid > 0 ? table.columns[label.subid - 1] : undefined
+    if (label.subid > 0 && !col) continue
+    const target = col ? `COLUMN ${qual}.${quoteIdent(col.name)}` : `${typeName} ${qual}`
+    defn += `SECURITY LABEL FOR ${quoteIdent(label.provider!)} ON ${target} IS ${quoteLiteral(label.text, ctx.standardConformingStrings)};\n`
+  }
+  if (!defn) return []
+  return [{ section: 'NONE', tag: `${typeName} ${table.name}`, desc: 'SECURITY LABEL', namespace: table.namespace!.name, owner: table.owner, defn }]
 }

@@ -8,7 +8,7 @@ export type ObjectKind =
   | 'PROCLANG' | 'CAST' | 'TABLE_DATA' | 'SEQUENCE_SET' | 'REFRESH_MATVIEW' | 'TSPARSER' | 'TSDICT'
   | 'TSTEMPLATE' | 'TSCONFIG' | 'FDW' | 'FOREIGN_SERVER' | 'DEFAULT_ACL' | 'TRANSFORM' | 'LARGE_OBJECT'
   | 'LARGE_OBJECT_DATA' | 'POLICY' | 'PUBLICATION' | 'PUBLICATION_REL' | 'PUBLICATION_TABLE_IN_SCHEMA'
-  | 'EVENT_TRIGGER' | 'PRE_DATA_BOUNDARY' | 'POST_DATA_BOUNDARY'
+  | 'EVENT_TRIGGER' | 'SUBSCRIPTION' | 'PRE_DATA_BOUNDARY' | 'POST_DATA_BOUNDARY'
 
 export interface CatalogId {
   /** OID of the catalog the row lives in (pg_class, pg_proc, …); 0 for synthetic objects. */
@@ -188,7 +188,7 @@ export interface OperatorObject extends BaseObject {
 }
 
 export interface SimpleOwnedObject extends BaseObject {
-  kind: 'COLLATION' | 'CONVERSION' | 'OPCLASS' | 'OPFAMILY' | 'TSDICT' | 'TSCONFIG' | 'TSPARSER' | 'TSTEMPLATE' | 'ACCESS_METHOD' | 'TRANSFORM' | 'PROCLANG' | 'EVENT_TRIGGER' | 'PUBLICATION'
+  kind: 'COLLATION' | 'CONVERSION' | 'OPCLASS' | 'OPFAMILY' | 'TSDICT' | 'TSCONFIG' | 'TSPARSER' | 'TSTEMPLATE' | 'ACCESS_METHOD' | 'TRANSFORM' | 'PROCLANG' | 'EVENT_TRIGGER' | 'PUBLICATION' | 'SUBSCRIPTION'
   owner: string
   dacl?: DumpableAcl
   /** Kind-specific fields read from the catalog. */

@@ -32,6 +32,7 @@ export function addBoundaryDependencies(objects: readonly DumpObject[], pre: Bou
         break
       case 'INDEX': case 'INDEX_ATTACH': case 'STATSEXT': case 'REFRESH_MATVIEW': case 'TRIGGER': case 'EVENT_TRIGGER':
       case 'DEFAULT_ACL': case 'POLICY': case 'PUBLICATION': case 'PUBLICATION_REL': case 'PUBLICATION_TABLE_IN_SCHEMA':
+      case 'SUBSCRIPTION':
         addDependency(obj, post.dumpId)
         break
       case 'RULE':
