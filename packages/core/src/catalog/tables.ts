@@ -9,6 +9,7 @@ import { bool, int } from '../session/pg-text'
 import { findNamespace, roleName, type DumpContext } from './context'
 
 const LOCK_BATCH_CHARS = 100_000
+const LOCK_COMPONENTS = Component.DEFINITION | Component.DATA | Component.POLICY
 
 export async function readTables(ctx: DumpContext): Promise<void> {
   const rows = await ctx.session.query(
@@ -87,7 +88,9 @@ export async function readTables(ctx: DumpContext): Promise<void> {
     if (row.relacl !== null) table.components |= Component.ACL
     ctx.tables.set(table.catId.oid, table)
     ctx.tableList.push(table)
-    if (table.dump && (table.relkind === 'r' || table.relkind === 'p')) {
+    // Only definitions, data and policies need the table held (DUMP_COMPONENTS_REQUIRING_LOCK); an
+    // ACL-only entry, as for pg_catalog's tables, does not.
+    if ((table.dump & LOCK_COMPONENTS) && (table.relkind === 'r' || table.relkind === 'p')) {
       lockTargets.push(quoteQualified(table.namespace!.name, table.name))
     }
   }

@@ -55,13 +55,24 @@ export function catalogKey(catId: CatalogId): string {
   return `${catId.tableoid}:${catId.oid}`
 }
 
+/** Objects with many dependencies (the section boundaries) keep a set beside the array. */
+const depSets = new WeakMap<BaseObject, Set<number>>()
+const SET_FROM = 32
+
 export function addDependency(object: BaseObject, dumpId: number): void {
-  if (!object.deps.includes(dumpId)) object.deps.push(dumpId)
+  const deps = object.deps
+  let set = depSets.get(object)
+  if (!set && deps.length >= SET_FROM) depSets.set(object, (set = new Set(deps)))
+  if (set ? set.has(dumpId) : deps.includes(dumpId)) return
+  deps.push(dumpId)
+  set?.add(dumpId)
 }
 
 export function removeDependency(object: BaseObject, dumpId: number): void {
   const at = object.deps.indexOf(dumpId)
-  if (at >= 0) object.deps.splice(at, 1)
+  if (at < 0) return
+  object.deps.splice(at, 1)
+  depSets.get(object)?.delete(dumpId)
 }
 
 export function namespaceName(object: { namespace: NamespaceObject | null }): string | null {
