@@ -98,7 +98,8 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
   run.onProgress?.({ phase: 'catalog' })
   const selection = await resolveSelection(session, options)
   const ctx = newDumpContext(session, options, selection)
-  const largeObjects = options.largeObjects ?? (selection.includeEverything && ctx.dumpData)
+  // Large objects are data: a schema-only dump has none, even when asked for them.
+  const largeObjects = (options.largeObjects ?? selection.includeEverything) && ctx.dumpData
   await readCatalog(ctx, { largeObjects, groupLargeObjects: flavour >= 17 })
 
   const unsupported = new Set<string>()

@@ -198,4 +198,7 @@ export async function readPublicationMembers(ctx: DumpContext): Promise<void> {
 function selectPublicationMember(ctx: DumpContext, member: PublicationRelObject): void {
   if (checkExtensionMembership(ctx, member)) return
   member.dump = ctx.selection.includeEverything ? Component.ALL : Component.NONE
+  // Membership of a table whose definition is left out, or of an excluded schema, cannot be restored.
+  if (member.table && !(member.table.dump & Component.DEFINITION)) member.dump = Component.NONE
+  if (member.schema && member.schema.dump === Component.NONE) member.dump = Component.NONE
 }

@@ -54,7 +54,8 @@ export function emitTableData(ctx: EmitContext & { loadViaPartitionRoot: boolean
 
 export function emitMatviewRefresh(ctx: EmitContext, data: TableDataObject): TocEntry[] {
   const table = data.table
-  if (!table.isPopulated || !has(data.dump, Component.DATA) || !ctx.dumpData) return []
+  // A definition-like entry: neither a schema-only nor a data-only dump has it.
+  if (!table.isPopulated || !has(data.dump, Component.DATA) || !ctx.dumpData || !ctx.dumpSchema) return []
   return [{
     section: 'POST_DATA', tag: table.name, desc: 'MATERIALIZED VIEW DATA', namespace: table.namespace!.name, owner: table.owner,
     defn: `REFRESH MATERIALIZED VIEW ${quoteQualified(table.namespace!.name, table.name)};\n`,

@@ -56,7 +56,9 @@ export function emitIndex(ctx: EmitContext, index: IndexObject): TocEntry[] {
     if (index.isReplIdent) q += `\nALTER TABLE ONLY ${quoteQualified(schema, table.name)} REPLICA IDENTITY USING INDEX ${qindex};\n`
     out.push({
       section: 'POST_DATA', tag: index.name, desc: 'INDEX', namespace: schema, owner: table.owner, tablespace: index.tablespace,
-      defn: q, drop: `DROP INDEX ${qqindex};\n`,
+      defn: q,
+      // A partition's index attached to a partitioned one cannot be dropped alone; it goes with its table.
+      ...(index.parentIdx === 0 ? { drop: `DROP INDEX ${qqindex};\n` } : {}),
     })
   }
   if (has(index.dump, Component.COMMENT)) out.push(...commentEntries(ctx, { type: 'INDEX', name: qindex, schema, owner: table.owner, catId: index.catId }))

@@ -53,7 +53,7 @@ export async function expandTablePatterns(session: DumpSession, patterns: string
 
 function checkDatabase(session: DumpSession, pattern: string, what: 'table' | 'schema'): void {
   const db = databasePart(pattern, what)
-  if (db !== null && db.replaceAll('"', '') !== session.databaseName) {
+  if (db !== null && db !== session.databaseName) {
     throw new PgkeepError('OPTIONS_INVALID', `cross-database references are not implemented: ${pattern}`)
   }
 }

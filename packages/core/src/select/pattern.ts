@@ -56,14 +56,28 @@ export function parseNamePattern(pattern: string, what: 'table' | 'schema'): Nam
   return { schema: anchored(parts.at(-2)!), name: anchored(parts.at(-1)!), source: pattern }
 }
 
-/** For a three-part pattern (db.schema.table or db.schema) the database part, or null. */
+/**
+ * For a three-part pattern (db.schema.table, or db.schema for schemas) the database name it names,
+ * read like the other parts (unquoted letters fold to lower case, `""` is a quote), or null.
+ */
 export function databasePart(pattern: string, what: 'table' | 'schema'): string | null {
   let inQuotes = false
-  const dots: number[] = []
+  let dots = 0
+  let name = ''
   for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i] === '"') inQuotes = !inQuotes
-    else if (pattern[i] === '.' && !inQuotes) dots.push(i)
+    const ch = pattern[i]!
+    if (ch === '"') {
+      if (inQuotes && pattern[i + 1] === '"') {
+        if (dots === 0) name += '"'
+        i++
+      } else {
+        inQuotes = !inQuotes
+      }
+    } else if (ch === '.' && !inQuotes) {
+      dots++
+    } else if (dots === 0) {
+      name += !inQuotes && ch >= 'A' && ch <= 'Z' ? ch.toLowerCase() : ch
+    }
   }
-  const needed = what === 'table' ? 2 : 1
-  return dots.length === needed ? pattern.slice(0, dots[0]) : null
+  return dots === (what === 'table' ? 2 : 1) ? name : null
 }
