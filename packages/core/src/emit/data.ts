@@ -86,17 +86,29 @@ export function emitLargeObject(ctx: EmitContext, group: LargeObjectGroup): TocE
     if (has(group.dump, Component.SECLABEL)) out.push(...securityLabelEntries(ctx, { type: 'LARGE OBJECT', name: String(oid), schema: null, owner: group.owner, catId }))
   }
   if (has(group.dump, Component.ACL)) {
-    for (const oid of grouped ? group.oids : group.oids.slice(0, 1)) {
-      const tag = grouped && group.oids.length > 1 ? `LARGE OBJECTS ${group.name}` : undefined
-      const entries = aclEntries(ctx, { type: 'LARGE OBJECT', name: String(oid), schema: null, owner: group.owner }, group.dacl, tag)
-      if (grouped && group.oids.length > 1 && entries.length > 0 && oid !== group.oids[0]) {
-        // One ACL entry for the group, holding the commands for every object in it.
-        const first = out.find((e) => e.desc === 'ACL' && e.tag === tag)
-        if (first) first.defn += entries[0]!.defn
-        continue
-      }
-      out.push(...entries)
+    const first = group.oids[0]!
+    const many = grouped && group.oids.length > 1
+    const entries = aclEntries(ctx, { type: 'LARGE OBJECT', name: String(first), schema: null, owner: group.owner }, group.dacl, many ? `LARGE OBJECTS ${group.name}` : undefined)
+    // A group's ACL entry holds the first object's commands; each is issued for every object in the
+    // group, then a blank line (pg_dump 17+'s IssueACLPerBlob).
+    if (many) for (const entry of entries) entry.defn = perObjectCommands(entry.defn, first, group.oids)
+    out.push(...entries)
+  }
+  return out
+}
+
+function perObjectCommands(defn: string, first: number, oids: number[]): string {
+  const marker = `LARGE OBJECT ${first} `
+  let out = ''
+  for (const command of defn.split('\n').filter((line) => line !== '')) {
+    const at = command.indexOf(marker)
+    if (at < 0) {
+      out += `${command}\n\n`
+      continue
     }
+    const head = command.slice(0, at + 'LARGE OBJECT '.length)
+    const tail = command.slice(at + marker.length - 1)
+    out += oids.map((oid) => `${head}${oid}${tail}\n`).join('') + '\n'
   }
   return out
 }

@@ -92,7 +92,8 @@ function entryText(entry: TocEntry, o: ScriptOptions, state: { tablespace: strin
   s += `-- ${entry.data ? 'Data for ' : ''}Name: ${sanitizeCommentLine(entry.tag)}; Type: ${entry.desc}; Schema: ${entry.namespace === null ? '-' : sanitizeCommentLine(entry.namespace)}; Owner: ${owner}`
   if (entry.tablespace && !o.noTablespaces) s += `; Tablespace: ${sanitizeCommentLine(entry.tablespace)}`
   s += '\n--\n\n'
-  if (entry.desc === 'BLOB METADATA') {
+  if (entry.desc === 'BLOB METADATA' || (entry.desc === 'ACL' && entry.tag.startsWith('LARGE OBJECTS'))) {
+    // Already expanded per large object, each command list followed by its blank line.
     s += entry.defn
   } else if (entry.defn) {
     s += `${entry.defn}\n\n`
