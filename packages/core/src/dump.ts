@@ -65,7 +65,7 @@ export interface DumpRunOptions {
 export async function dump(options: DumpOptions, destination: Writable | NodeJS.WritableStream, run: DumpRunOptions = {}): Promise<DumpSummary> {
   const started = Date.now()
   const resolved = resolveDumpOptions(options)
-  run.signal?.throwIfAborted?.()
+  if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
   const ownClient = !run.client
   const client = run.client ?? (await connect(resolveConnection(resolved.connectionString ?? (resolved.connection as string | Record<string, string> | undefined), run.env ?? process.env), { applicationName: resolved.applicationName }))
   const output = new ScriptOutput(destination)
@@ -131,7 +131,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
     noTablespaces: options.noTablespaces,
   }, {
     async writeData(entry, out) {
-      run.signal?.throwIfAborted?.()
+      if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
       const source = entry.data!
       if (source.kind === 'large-objects') {
         await writeLargeObjects(session, source.oids, out, session.standardConformingStrings)

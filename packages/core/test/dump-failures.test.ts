@@ -1,0 +1,141 @@
+// How a dump fails: each failure has its stable code, a message that names the problem, the server's
+// error as cause, and leaves no session behind on the server.
+import { Writable } from 'node:stream'
+import { createDatabase, runSql, withClient, type TestDatabase } from '@pgkeep/testkit'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { dump, isPgkeepError, PgkeepError } from '../src/index'
+
+const server = inject('pgDefault')
+let db: TestDatabase
+
+const sink = () => new Writable({ write: (_chunk, _enc, done) => done() })
+
+async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
+  try {
+    await promise
+  } catch (error) {
+    if (isPgkeepError(error)) return error
+    throw new Error(`expected a PgkeepError, got ${String(error)}`, { cause: error })
+  }
+  throw new Error('expected the dump to fail')
+}
+
+/**
+ * Sessions of pgkeep still connected to the test database, once they had up to 3 s to go away (a
+ * backend leaves pg_stat_activity shortly after its client disconnected, not at once).
+ */
+async function pgkeepSessions(): Promise<number> {
+  for (let waited = 0; ; waited += 100) {
+    const rows = await runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'pgkeep'`)
+    const n = Number(rows[0]!.n)
+    if (n === 0 || waited >= 3000) return n
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+beforeAll(async () => {
+  db = await createDatabase(server.url, { prefix: 'failures' })
+  await runSql(db.url, `
+    CREATE TABLE rooms (id integer PRIMARY KEY, name text);
+    INSERT INTO rooms SELECT g, 'room ' || g FROM generate_series(1, 200000) g;
+    CREATE TABLE secrets (id integer);
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgkeep_test_limited') THEN CREATE ROLE pgkeep_test_limited LOGIN; END IF;
+    END $$;
+    GRANT SELECT ON rooms TO pgkeep_test_limited;`)
+})
+afterAll(() => db?.drop())
+
+describe('dump failures', () => {
+  it('LOCK_TIMEOUT when another session holds an exclusive lock longer than lockWaitTimeout', async () => {
+    const holder = new pg.Client({ connectionString: db.url })
+    await holder.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query('LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE')
+      const started = Date.now()
+      const error = await failure(dump({ connection: db.url, lockWaitTimeout: 300 }, sink()))
+      expect(error.code).toBe('LOCK_TIMEOUT')
+      expect(error.message).toMatch(/lock/i)
+      expect(error.hint).toMatch(/lockWaitTimeout/)
+      expect((error.cause as { code?: string }).code).toBe('55P03')
+      expect(Date.now() - started).toBeLessThan(10_000)
+    } finally {
+      await holder.query('ROLLBACK')
+      await holder.end()
+    }
+    expect(await pgkeepSessions()).toBe(0)
+  })
+
+  it('PERMISSION_DENIED naming the table the role cannot read', async () => {
+    const url = new URL(db.url)
+    url.username = 'pgkeep_test_limited'
+    const error = await failure(dump({ connection: url.toString() }, sink()))
+    expect(error.code).toBe('PERMISSION_DENIED')
+    expect(error.message).toContain('secrets')
+    expect((error.cause as { code?: string }).code).toBe('42501')
+  })
+
+  it('OUTPUT_FAILED when the destination fails, and the session is released', async () => {
+    let written = 0
+    const broken = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, done) {
+        written += chunk.length
+        done(written > 100_000 ? new Error('disk full') : undefined)
+      },
+    })
+    broken.on('error', () => {})
+    const error = await failure(dump({ connection: db.url }, broken))
+    expect(error.code).toBe('OUTPUT_FAILED')
+    expect(error.message).toContain('disk full')
+    expect(await pgkeepSessions()).toBe(0)
+  })
+
+  it('ABORTED when the signal fires during the data, and the session is released', async () => {
+    const controller = new AbortController()
+    let bytes = 0
+    const error = await failure(dump({ connection: db.url }, sink(), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'data' && (bytes = p.bytes) > 50_000) controller.abort()
+      },
+    }))
+    expect(error.code).toBe('ABORTED')
+    expect(bytes).toBeGreaterThan(50_000)
+    expect(await pgkeepSessions()).toBe(0)
+  })
+
+  it('ABORTED before connecting when the signal has already fired', async () => {
+    const error = await failure(dump({ connection: db.url }, sink(), { signal: AbortSignal.abort() }))
+    expect(error.code).toBe('ABORTED')
+  })
+
+  it('SERVER_VERSION_UNSUPPORTED and OPTIONS_INVALID are raised before anything is written', async () => {
+    let wrote = false
+    const watch = new Writable({ write: (_c, _e, done) => { wrote = true; done() } })
+    const error = await failure(dump({ connection: db.url, tables: [''] }, watch))
+    expect(error.code).toBe('OPTIONS_INVALID')
+    expect(error.message).toContain('tables.0')
+    const unknown = await failure(dump({ connection: db.url, tabels: ['x'] } as never, watch))
+    expect(unknown.code).toBe('OPTIONS_INVALID')
+    expect(unknown.message).toContain('tabels')
+    expect(wrote).toBe(false)
+  })
+
+  it('keeps the connection string password out of the message', async () => {
+    const error = await failure(dump({ connection: 'postgresql://app:hunter2-very-secret@127.0.0.1:1/kost' }, sink()))
+    expect(error.code).toBe('CONNECT_FAILED')
+    expect(`${error.message} ${error.hint ?? ''} ${String(error.stack)}`).not.toContain('hunter2-very-secret')
+  })
+
+  it('dumps through a client the caller connected, without closing it', async () => {
+    await withClient(db.url, async (client) => {
+      const summary = await dump({ tables: ['rooms'], schemaOnly: true }, sink(), { client })
+      expect(summary.database).toBe(db.name)
+      const { rows } = await client.query('SELECT 1 AS ok')
+      expect(rows[0].ok).toBe(1)
+    })
+  })
+})
