@@ -3,6 +3,7 @@ import { dump, type DumpOptions, type DumpProgress } from '@pgkeep/core'
 import { Command, Option } from 'commander'
 import { collect, integer } from '../collect'
 import { openFileDestination } from '../file-destination'
+import { createGcPacer } from '../gc-pacer'
 
 interface DumpFlags {
   file?: string
@@ -98,10 +99,15 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
         ...(flags.targetVersion !== undefined ? { targetVersion: flags.targetVersion } : {}),
         ...(flags.styleVersion !== undefined ? { styleVersion: flags.styleVersion } : {}),
       }
-      const onProgress = flags.verbose ? progressReporter(io.stderr) : undefined
+      const report = flags.verbose ? progressReporter(io.stderr) : undefined
+      const pace = createGcPacer()
+      const onProgress = (p: DumpProgress) => {
+        if (p.phase === 'data') pace(`${p.schema}.${p.table}`, p.bytes)
+        report?.(p)
+      }
       const destination = flags.file ? openFileDestination(flags.file) : null
       try {
-        const summary = await dump(options, destination?.stream ?? io.stdout, { env: io.env, ...(onProgress ? { onProgress } : {}) })
+        const summary = await dump(options, destination?.stream ?? io.stdout, { env: io.env, onProgress })
         await destination?.commit()
         for (const warning of summary.warnings) io.stderr.write(`pgkeep: warning: ${warning}\n`)
         if (flags.verbose) {
