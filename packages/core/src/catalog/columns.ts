@@ -1,11 +1,12 @@
 // Columns, defaults and CHECK constraints of the interesting tables (pg_dump's getTableAttrs and
 // flagInhAttrs): what each column prints inline, what must be split out, and what a child inherits.
 import { Component } from '../model/components'
-import type { AttrDefObject, Column, ConstraintObject, TableObject } from '../model/objects'
+import type { AttrDefObject, Column, TableObject } from '../model/objects'
 import { addDependency } from '../model/registry'
 import { atLeast } from '../session/server-version'
 import { bool, int } from '../session/pg-text'
 import { oidArray, type DumpContext } from './context'
+import { addConstraint } from './add-constraint'
 
 /** Whether CREATE TABLE prints the column (pg_dump's shouldPrintColumn). */
 export function shouldPrintColumn(table: TableObject, index: number): boolean {
@@ -93,23 +94,14 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
 
 /** 18+: a NOT VALID not-null constraint, added after the data like an unvalidated CHECK. */
 function invalidNotNull(ctx: DumpContext, table: TableObject, row: Record<string, string | null>): void {
-  table.checks.push(ctx.registry.add<ConstraintObject>({
-    kind: 'CONSTRAINT',
+  table.checks.push(addConstraint(ctx, {
     catId: { tableoid: Number(row.notnull_tableoid), oid: Number(row.notnull_oid) },
     name: row.notnull_name!,
-    namespace: table.namespace,
     table,
-    domain: null,
     contype: 'n',
     condef: row.notnull_def,
-    confrelid: 0,
-    indexId: 0,
-    deferrable: false,
-    deferred: false,
-    period: false,
     isLocal: bool(row.notnull_islocal),
     separate: true,
-    dump: table.dump,
   }))
 }
 
@@ -165,24 +157,15 @@ async function readChecks(ctx: DumpContext, tables: TableObject[]): Promise<void
   for (const row of rows) {
     const table = ctx.tables.get(Number(row.conrelid))!
     const validated = bool(row.convalidated)
-    const con = ctx.registry.add<ConstraintObject>({
-      kind: 'CONSTRAINT',
+    const con = addConstraint(ctx, {
       catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
       name: row.conname!,
-      namespace: table.namespace,
       table,
-      domain: null,
       contype: 'c',
       condef: row.consrc,
-      confrelid: 0,
-      indexId: 0,
-      deferrable: false,
-      deferred: false,
-      period: false,
       isLocal: bool(row.conislocal),
       // Unvalidated constraints go after the data, which may violate them.
       separate: !validated,
-      dump: table.dump,
     })
     table.checks.push(con)
     if (!con.separate) addDependency(table, con.dumpId)

@@ -6,6 +6,7 @@ import { addDependency } from '../model/registry'
 import { int } from '../session/pg-text'
 import { atLeast } from '../session/server-version'
 import { oidArray, type DumpContext } from './context'
+import { addConstraint } from './add-constraint'
 
 export async function readForeignKeys(ctx: DumpContext): Promise<void> {
   // Before 18 every enforced foreign key has triggers; NOT ENFORCED ones (18) have none.
@@ -22,21 +23,14 @@ export async function readForeignKeys(ctx: DumpContext): Promise<void> {
   )
   for (const row of rows) {
     const table = ctx.tables.get(Number(row.conrelid))!
-    const fk = ctx.registry.add<ConstraintObject>({
+    const fk = addConstraint(ctx, {
       kind: 'FK_CONSTRAINT',
       catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
       name: row.conname!,
-      namespace: table.namespace,
       table,
-      domain: null,
       contype: 'f',
       condef: row.condef,
       confrelid: int(row.confrelid),
-      indexId: 0,
-      deferrable: false,
-      deferred: false,
-      period: false,
-      isLocal: true,
       separate: true,
     })
     const referenced = ctx.tables.get(fk.confrelid)

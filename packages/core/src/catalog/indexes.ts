@@ -6,6 +6,7 @@ import { addDependency } from '../model/registry'
 import { atLeast } from '../session/server-version'
 import { bool, int, intList } from '../session/pg-text'
 import { oidArray, type DumpContext } from './context'
+import { addConstraint } from './add-constraint'
 
 export async function readIndexes(ctx: DumpContext): Promise<void> {
   const tables = ctx.tableList.filter((t) => t.hasIndex && t.interesting)
@@ -64,23 +65,17 @@ export async function readIndexes(ctx: DumpContext): Promise<void> {
     byOid.set(index.catId.oid, index)
     const contype = row.contype
     if (contype === 'p' || contype === 'u' || contype === 'x') {
-      const con = ctx.registry.add<ConstraintObject>({
-        kind: 'CONSTRAINT',
+      const con = addConstraint(ctx, {
         catId: { tableoid: Number(row.contableoid), oid: Number(row.conoid) },
         name: row.conname!,
-        namespace: table.namespace,
         table,
-        domain: null,
         contype,
         condef: contype === 'x' ? row.condef : null,
-        confrelid: 0,
         indexId: index.dumpId,
         deferrable: bool(row.condeferrable),
         deferred: bool(row.condeferred),
         period: bool(row.conperiod),
-        isLocal: true,
         separate: true,
-        dump: table.dump,
       })
       index.constraintId = con.dumpId
     }

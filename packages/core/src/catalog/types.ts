@@ -1,11 +1,12 @@
 // Types (pg_type), including built-in ones so that dependencies and sort tie-breaks can name them.
 // Base and range types get a shell-type companion in case a loop with their I/O functions needs it.
 import { Component } from '../model/components'
-import type { ConstraintObject, ShellTypeObject, TypeObject } from '../model/objects'
+import type { ShellTypeObject, TypeObject } from '../model/objects'
 import { selectType } from '../select/dumpable'
 import { addDependency } from '../model/registry'
 import { bool, int } from '../session/pg-text'
 import { findNamespace, oidArray, roleName, type DumpContext } from './context'
+import { addConstraint } from './add-constraint'
 
 export async function readTypes(ctx: DumpContext): Promise<void> {
   const rows = await ctx.session.query(
@@ -71,21 +72,12 @@ async function readDomainConstraints(ctx: DumpContext, domains: TypeObject[]): P
   for (const row of rows) {
     const domain = byOid.get(Number(row.contypid))!
     const validated = bool(row.convalidated)
-    const con = ctx.registry.add<ConstraintObject>({
-      kind: 'CONSTRAINT',
+    const con = addConstraint(ctx, {
       catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
       name: row.conname!,
-      namespace: domain.namespace,
-      table: null,
       domain,
       contype: 'c',
       condef: row.consrc,
-      confrelid: 0,
-      indexId: 0,
-      deferrable: false,
-      deferred: false,
-      period: false,
-      isLocal: true,
       separate: !validated,
     })
     domain.domainChecks.push(con)

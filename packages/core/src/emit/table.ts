@@ -56,6 +56,14 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
   const qual = quoteQualified(schema, table.name)
   const typeName = relationTypeName(table)
   const reloptions = (prefix: string) => formatReloptions(table.reloptions, prefix, ctx.standardConformingStrings)
+  /** `WITH (…)` from the table's and its TOAST table's storage parameters, or nothing. */
+  const withClause = () => {
+    const parts = [
+      nonEmptyReloptions(table.reloptions) ? reloptions('') : null,
+      nonEmptyReloptions(table.toastReloptions) ? formatReloptions(table.toastReloptions, 'toast.', ctx.standardConformingStrings) : null,
+    ].filter(Boolean)
+    return parts.length > 0 ? `\nWITH (${parts.join(', ')})` : ''
+  }
   let q = ''
   let drop: string
 
@@ -116,26 +124,14 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
       }
       if (table.relkind === 'p') q += `\nPARTITION BY ${table.partKeyDef}`
       if (table.relkind === 'f') q += `\nSERVER ${quoteIdent(table.foreignServerName ?? '')}`
-      if (nonEmptyReloptions(table.reloptions) || nonEmptyReloptions(table.toastReloptions)) {
-        const parts = [
-          nonEmptyReloptions(table.reloptions) ? reloptions('') : null,
-          nonEmptyReloptions(table.toastReloptions) ? formatReloptions(table.toastReloptions, 'toast.', ctx.standardConformingStrings) : null,
-        ].filter(Boolean)
-        q += `\nWITH (${parts.join(', ')})`
-      }
+      q += withClause()
       if (table.foreignOptions) q += `\nOPTIONS (\n    ${table.foreignOptions}\n)`
       q += ';\n'
       // Before 18, a NOT NULL added to an inherited column has no inline syntax.
       const foreign = table.relkind === 'f' ? 'FOREIGN ' : ''
       for (const name of extraNotNull) q += `ALTER ${foreign}TABLE ONLY ${qual} ALTER COLUMN ${quoteIdent(name)} SET NOT NULL;\n`
     } else {
-      if (nonEmptyReloptions(table.reloptions) || nonEmptyReloptions(table.toastReloptions)) {
-        const parts = [
-          nonEmptyReloptions(table.reloptions) ? reloptions('') : null,
-          nonEmptyReloptions(table.toastReloptions) ? formatReloptions(table.toastReloptions, 'toast.', ctx.standardConformingStrings) : null,
-        ].filter(Boolean)
-        q += `\nWITH (${parts.join(', ')})`
-      }
+      q += withClause()
       q += ` AS\n${table.viewDef}\n  WITH NO DATA;\n`
       for (const ext of ctx.dependsOnExtensions('pg_class', table.catId.oid)) {
         q += `\nALTER MATERIALIZED VIEW ${qual} DEPENDS ON EXTENSION ${quoteIdent(ext)};`
