@@ -24,6 +24,22 @@ export const ERROR_CODES = [
   'OUTPUT_FAILED',
   /** The operation was cancelled through an AbortSignal. */
   'ABORTED',
+  /** Storage options are invalid or a key is not acceptable (empty, absolute, escaping the root). */
+  'STORAGE_INVALID',
+  /** The storage endpoint could not be reached. */
+  'STORAGE_UNREACHABLE',
+  /** The storage refused the credentials or lacks a permission (bucket, object). */
+  'STORAGE_ACCESS_DENIED',
+  /** The object (or bucket) does not exist. */
+  'STORAGE_NOT_FOUND',
+  /** Any other storage failure: write, read, list, remove, presign. */
+  'STORAGE_FAILED',
+  /** A backup grew past maxSizeBytes; nothing was stored. */
+  'SIZE_LIMIT_EXCEEDED',
+  /** No backup has this id. */
+  'BACKUP_NOT_FOUND',
+  /** A stored backup or its manifest does not check out (size, hash, format). */
+  'BACKUP_CORRUPT',
   /** An invariant inside pgkeep did not hold; a bug. */
   'INTERNAL',
 ] as const
