@@ -1,6 +1,7 @@
 // The `pgkeep` command line: commander program with exit codes 0 (done), 1 (failed), 2 (usage).
 import { Command, CommanderError } from 'commander'
 import { PGKEEP_VERSION } from '@pgkeep/core'
+import { backupCommand } from './commands/backup'
 import { dumpCommand, UsageError } from './commands/dump'
 import { formatError } from './report-error'
 
@@ -8,6 +9,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
   env: NodeJS.ProcessEnv
+  /** Where relative paths and the default backup folder start. @default process.cwd() */
+  cwd?: string
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -21,6 +24,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     })
     .showHelpAfterError('(run with --help for usage)')
   program.addCommand(dumpCommand(io).copyInheritedSettings(program))
+  program.addCommand(backupCommand({ ...io, cwd: io.cwd ?? process.cwd() }).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0

@@ -1,7 +1,6 @@
 // The orchestration of one dump (pg_dump's main): options → connection → snapshot session →
 // selection → catalog → order → emit → script, streaming table data into the writable as it goes.
-import { randomInt } from 'node:crypto'
-import type { Writable } from 'node:stream'
+import { createHash, randomInt } from 'node:crypto'
 import type pg from 'pg'
 import { readCatalog } from './catalog/read-catalog'
 import { newDumpContext } from './catalog/new-context'
@@ -16,7 +15,7 @@ import { orderObjects } from './order/order-objects'
 import { resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'
 import { resolveSelection } from './select/resolve-selection'
 import { openDumpSession, type DumpSession } from './session/dump-session'
-import { ScriptOutput } from './write/output'
+import { ScriptOutput, type DumpDestination } from './write/output'
 import { writeScript } from './write/script'
 import { PGKEEP_VERSION } from './version'
 
@@ -26,6 +25,20 @@ export interface DumpTableSummary {
   rows: number
   /** Bytes of COPY data written for this table (uncompressed). */
   bytes: number
+  /** sha256 (hex) of the table's COPY data, with `tableChecksums`. */
+  sha256?: string
+}
+
+/** One entry of the script, as the onEntry hook sees it. */
+export interface DumpEntry {
+  section: 'PRE_DATA' | 'DATA' | 'POST_DATA' | 'NONE'
+  /** `Type:` of the entry's header (TABLE, TABLE DATA, INDEX, …). */
+  desc: string
+  /** `Name:` of the entry's header. */
+  tag: string
+  namespace: string | null
+  /** For TABLE DATA entries: the table whose rows follow. */
+  table?: { schema: string; name: string; estimatedBytes: number }
 }
 
 export interface DumpSummary {
@@ -43,7 +56,7 @@ export interface DumpSummary {
 
 export type DumpProgress =
   | { phase: 'catalog' }
-  | { phase: 'schema'; entries: number }
+  | { phase: 'schema'; entries: number; tables: number; estimatedBytes: number }
   | { phase: 'data'; table: string; schema: string; tableIndex: number; tableCount: number; bytes: number; estimatedBytes: number; totalEstimatedBytes: number }
   | { phase: 'done'; bytes: number }
 
@@ -56,19 +69,26 @@ export interface DumpRunOptions {
   env?: NodeJS.ProcessEnv
   /** An already connected client to dump through (it is not closed). */
   client?: pg.Client
+  /**
+   * Called, and awaited, before an entry's text is written ('start') and after its last byte
+   * ('end'), in script order: the place to cut a compressed stream into per-table members.
+   */
+  onEntry?: (entry: DumpEntry, phase: 'start' | 'end') => void | Promise<void>
+  /** Compute a sha256 of each table's COPY data for the summary. @default false */
+  tableChecksums?: boolean
 }
 
 /**
  * Writes a plain-SQL dump of one database to `destination`, in pg_dump's format, and resolves with a
  * summary once the last byte was accepted. The destination is not ended; the caller owns it.
  */
-export async function dump(options: DumpOptions, destination: Writable | NodeJS.WritableStream, run: DumpRunOptions = {}): Promise<DumpSummary> {
+export async function dump(options: DumpOptions, destination: DumpDestination | NodeJS.WritableStream, run: DumpRunOptions = {}): Promise<DumpSummary> {
   const started = Date.now()
   const resolved = resolveDumpOptions(options)
   if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
   const ownClient = !run.client
   const client = run.client ?? (await connect(resolveConnection(resolved.connectionString ?? (resolved.connection as string | Record<string, string> | undefined), run.env ?? process.env), { applicationName: resolved.applicationName }))
-  const output = new ScriptOutput(destination)
+  const output = new ScriptOutput(destination as DumpDestination)
   const abort = () => {
     // Cancelling the running query is the fastest way out of a long COPY or lock wait.
     client.end().catch(() => {})
@@ -112,11 +132,10 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
   const ordered = orderObjects(ctx, flavour >= 17)
   const entries: TocEntry[] = []
   for (const object of ordered) entries.push(...emitObject(emit, object))
-  run.onProgress?.({ phase: 'schema', entries: entries.length })
-
   const tables: DumpTableSummary[] = []
   const dataEntries = entries.filter((e) => e.data?.kind === 'copy')
   const totalEstimatedBytes = dataEntries.reduce((sum, e) => sum + (e.data?.kind === 'copy' ? e.data.estimatedBytes : 0), 0)
+  run.onProgress?.({ phase: 'schema', entries: entries.length, tables: dataEntries.length, estimatedBytes: totalEstimatedBytes })
   let largeObjectCount = 0
   await writeScript(entries, output, {
     flavour,
@@ -146,9 +165,12 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
             run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalEstimatedBytes })
           }
         : undefined
-      const result = await copyOut(session, source, out, report, run.signal)
-      tables.push({ schema: source.schema, name: source.table, rows: result.rows, bytes: result.bytes })
+      const hash = run.tableChecksums ? createHash('sha256') : null
+      const onChunk = hash || report ? (chunk: Buffer) => { hash?.update(chunk); report?.(chunk) } : undefined
+      const result = await copyOut(session, source, out, onChunk, run.signal)
+      tables.push({ schema: source.schema, name: source.table, rows: result.rows, bytes: result.bytes, ...(hash ? { sha256: hash.digest('hex') } : {}) })
     },
+    ...(run.onEntry ? { onEntry: (entry: TocEntry, phase: 'start' | 'end') => run.onEntry!(publicEntry(entry), phase) } : {}),
   })
   run.onProgress?.({ phase: 'done', bytes: output.bytes })
   return {
@@ -160,6 +182,17 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
     largeObjects: largeObjectCount,
     durationMs: 0,
     warnings: ctx.warnings,
+  }
+}
+
+function publicEntry(entry: TocEntry): DumpEntry {
+  const data = entry.data?.kind === 'copy' ? entry.data : null
+  return {
+    section: entry.section,
+    desc: entry.desc,
+    tag: entry.tag,
+    namespace: entry.namespace,
+    ...(data ? { table: { schema: data.schema, name: data.table, estimatedBytes: data.estimatedBytes } } : {}),
   }
 }
 

@@ -1,11 +1,13 @@
 // Vitest globalSetup (listed once, in the root config): provides `pgDefault` (TEST_DATABASE_URL, else an
-// embedded PostgreSQL 15) and `pgServers` (one embedded server per major in PGKEEP_TEST_MAJORS, reusing the
-// default where it fits) to the tests of every project, and stops what it started at teardown.
+// embedded PostgreSQL 15), `pgServers` (one embedded server per major in PGKEEP_TEST_MAJORS, reusing the
+// default where it fits) and `s3` (an s3rver endpoint) to the tests of every project, and stops what it
+// started at teardown.
 import type { TestProject } from 'vitest/node'
 import { serverMajor, withClient } from './database'
 import type { EmbeddedMajor } from './embedded-binaries'
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server'
 import type { PgServerRef } from './provided-context'
+import { startS3Server, type S3Endpoint, type S3Server } from './s3-server'
 import { testMajors } from './test-majors'
 
 /** Listed more than once (root and a project), it starts the servers once and stops them after the last teardown. */
@@ -21,10 +23,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('pgDefault', servers.pgDefault)
   project.provide('pgServers', servers.pgServers)
+  project.provide('s3', servers.s3)
   return async () => {
     if (--shared.users > 0) return
     delete registry()[KEY]
-    await Promise.all(servers.started.map((s) => s.stop()))
+    await Promise.all([...servers.started.map((s) => s.stop()), servers.s3Server.stop()])
   }
 }
 
@@ -34,6 +37,8 @@ interface Servers {
   pgDefault: PgServerRef
   pgServers: Record<number, PgServerRef>
   started: EmbeddedServer[]
+  s3: S3Endpoint
+  s3Server: S3Server
 }
 
 const KEY = Symbol.for('pgkeep.testkit.global-setup')
@@ -43,6 +48,34 @@ function registry(): Record<symbol, { users: number; ready: Promise<Servers> } |
 }
 
 async function startServers(): Promise<Servers> {
+  const s3 = startS3()
+  s3.catch(() => {}) // awaited below, once postgres is up
+  let pg: Omit<Servers, 's3' | 's3Server'>
+  try {
+    pg = await startPgServers()
+  } catch (err) {
+    await s3.then((server) => server.stop(), () => {})
+    throw err
+  }
+  let s3Server: S3Server
+  try {
+    s3Server = await s3
+  } catch (err) {
+    await Promise.allSettled(pg.started.map((s) => s.stop()))
+    throw err
+  }
+  const { endPoint, port, accessKey, secretKey, region } = s3Server
+  return { ...pg, s3: { endPoint, port, accessKey, secretKey, region }, s3Server }
+}
+
+async function startS3(): Promise<S3Server> {
+  const t0 = Date.now()
+  const server = await startS3Server()
+  report(`s3rver ready at http://${server.endPoint}:${server.port} in ${Date.now() - t0} ms`)
+  return server
+}
+
+async function startPgServers(): Promise<Omit<Servers, 's3' | 's3Server'>> {
   const majors = testMajors()
   const externalUrl = process.env.TEST_DATABASE_URL?.trim() || undefined
   const started: EmbeddedServer[] = []

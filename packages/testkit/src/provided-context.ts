@@ -1,6 +1,8 @@
-// What global-setup.ts hands to every test through Vitest's provide/inject, typed for `inject('pgDefault')`.
+// What global-setup.ts hands to every test through Vitest's provide/inject, typed for `inject('pgDefault')`
+// and `inject('s3')`.
 // Importing anything from the kit's index brings this augmentation along.
 import type {} from 'vitest'
+import type { S3Endpoint } from './s3-server'
 
 export interface PgServerRef {
   /** `postgresql://user@host:port/postgres`: a maintenance database to create test databases from. */
@@ -14,5 +16,7 @@ declare module 'vitest' {
     pgDefault: PgServerRef
     /** One server per major in PGKEEP_TEST_MAJORS (default 13,18; `all`; `none`), keyed by major. */
     pgServers: Record<number, PgServerRef>
+    /** An s3rver endpoint on 127.0.0.1, started once per run (see s3-server.ts). Use a bucket of your own. */
+    s3: S3Endpoint
   }
 }

@@ -25,6 +25,7 @@ import {
   makeAllTableData, makeExtensionConfigData, orderDataByForeignKeys, orderExtensionConfigData, orderMatviewRefreshes,
 } from './table-data'
 import { markOwnedSequences, readTables } from './tables'
+import { readDataSizes } from './data-sizes'
 import { readSubscriptions } from './subscriptions'
 import { readTypes } from './types'
 
@@ -74,6 +75,7 @@ export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<
 
   if (ctx.dumpData) {
     makeAllTableData(ctx)
+    await readDataSizes(ctx)
     await orderMatviewRefreshes(ctx)
     if (!ctx.dumpSchema) orderDataByForeignKeys(ctx)
   }

@@ -54,6 +54,7 @@ export async function readTables(ctx: DumpContext): Promise<void> {
       relpages: int(row.relpages),
       reltuples: Number(row.reltuples ?? 0),
       toastPages: int(row.toastpages),
+      diskBytes: 0,
       owningTab: int(row.owning_tab),
       owningCol: int(row.owning_col),
       isIdentitySequence: bool(row.is_identity_sequence),

@@ -46,7 +46,7 @@ export function emitTableData(ctx: EmitContext & { loadViaPartitionRoot: boolean
     copyStmt: `COPY ${copyFrom} ${columns} FROM stdin;\n`,
     data: {
       kind: 'copy', schema, table: table.name, columns, filter: data.filter, foreign: table.relkind === 'f',
-      estimatedBytes: (table.relpages + table.toastPages) * 8192,
+      estimatedBytes: Math.max(table.diskBytes, (table.relpages + table.toastPages) * 8192),
     },
     dumpId: data.dumpId,
   }]

@@ -258,6 +258,8 @@ export interface TableObject extends BaseObject {
   relpages: number
   reltuples: number
   toastPages: number
+  /** Bytes on disk (heap + TOAST) of a table whose rows are dumped, for progress estimates; else 0. */
+  diskBytes: number
   owningTab: number
   owningCol: number
   isIdentitySequence: boolean

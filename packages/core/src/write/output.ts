@@ -1,7 +1,18 @@
 // Writes to the destination stream with backpressure: every write waits for 'drain' when the
 // stream's buffer is full, so a slow consumer slows the dump instead of growing memory.
-import type { Writable } from 'node:stream'
 import { PgkeepError } from '../errors'
+
+/**
+ * Where a dump goes: any Node writable stream, or anything with the same write/backpressure surface
+ * (write returns false when full, then 'drain'; 'error' and 'close' end it).
+ */
+export interface DumpDestination {
+  write(chunk: Buffer): boolean
+  on(event: 'drain' | 'close', listener: () => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+  off(event: 'drain' | 'close', listener: () => void): unknown
+  off(event: 'error', listener: (error: Error) => void): unknown
+}
 
 export class ScriptOutput {
   bytes = 0
@@ -10,7 +21,7 @@ export class ScriptOutput {
     this.failure ??= error
   }
 
-  constructor(private readonly stream: Writable | NodeJS.WritableStream) {
+  constructor(private readonly stream: DumpDestination) {
     stream.on('error', this.onError)
   }
 
@@ -19,13 +30,13 @@ export class ScriptOutput {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
     if (buffer.length === 0) return
     this.bytes += buffer.length
-    const ok = (this.stream as Writable).write(buffer)
+    const ok = this.stream.write(buffer)
     if (!ok) await this.drained()
   }
 
   private drained(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const stream = this.stream as Writable
+      const stream = this.stream
       const done = (error?: Error) => {
         stream.off('drain', onDrain)
         stream.off('error', onFail)

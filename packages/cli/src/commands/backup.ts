@@ -1,0 +1,83 @@
+// `pgkeep backup`: one managed backup (gzip, a member per table, manifest written last) into a folder or
+// S3, configured by flags and PGKEEP_* variables; prints the record.
+import { createBackupManager, storageFromEnv, type BackupProgress } from '@pgkeep/core'
+import { Command, InvalidArgumentError } from 'commander'
+import { collect, integer } from '../collect'
+import { createGcPacer } from '../gc-pacer'
+
+interface BackupFlags {
+  dbname?: string
+  dir?: string
+  table?: string[]
+  excludeTable?: string[]
+  schema?: string[]
+  excludeSchema?: string[]
+  excludeTableData?: string[]
+  type: 'manual' | 'scheduled'
+  createdBy?: string
+  namePrefix: string
+  keyPrefix: string
+  compress: number
+  maxSize?: number
+  json?: boolean
+  verbose?: boolean
+}
+
+export function backupCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; cwd: string }): Command {
+  return new Command('backup')
+    .description('make a backup (.sql.gz + manifest) in a folder or S3 and print its record')
+    .argument('[connection]', 'connection URL or "key=value …" string; PG* variables fill the gaps')
+    .option('-d, --dbname <connection>', 'same as the connection argument')
+    .option('--dir <path>', 'store in this folder (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('-t, --table <pattern>', 'only tables matching the pattern (repeatable)', collect)
+    .option('-T, --exclude-table <pattern>', 'leave out tables matching the pattern (repeatable)', collect)
+    .option('-n, --schema <pattern>', 'only schemas matching the pattern (repeatable)', collect)
+    .option('-N, --exclude-schema <pattern>', 'leave out schemas matching the pattern (repeatable)', collect)
+    .option('--exclude-table-data <pattern>', 'keep the definition but not the rows of matching tables (repeatable)', collect)
+    .option('--type <type>', 'manual or scheduled', (v) => {
+      if (v !== 'manual' && v !== 'scheduled') throw new InvalidArgumentError(`expected manual or scheduled, got "${v}"`)
+      return v
+    }, 'manual')
+    .option('--created-by <who>', 'recorded as createdBy')
+    .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>.sql.gz', 'backup')
+    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
+    .option('--compress <level>', 'gzip level 1 (fast) to 9 (small)', integer(1, 9), 6)
+    .option('--max-size <bytes>', 'fail instead of storing a backup larger than this', integer(1, Number.MAX_SAFE_INTEGER))
+    .option('--json', 'print the record as JSON')
+    .option('-v, --verbose', 'report progress on stderr')
+    .action(async (connection: string | undefined, flags: BackupFlags) => {
+      const conn = connection ?? flags.dbname
+      const storage = storageFromEnv(flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: flags.dir } : io.env, io.cwd)
+      const backups = createBackupManager({
+        ...(conn ? { connection: conn } : {}),
+        storage,
+        keyPrefix: flags.keyPrefix,
+        namePrefix: flags.namePrefix,
+        compressionLevel: flags.compress,
+        ...(flags.maxSize ? { maxSizeBytes: flags.maxSize } : {}),
+        env: io.env,
+      })
+      const pace = createGcPacer()
+      let lastTable = ''
+      const record = await backups.create({
+        type: flags.type,
+        ...(flags.createdBy ? { createdBy: flags.createdBy } : {}),
+        ...(flags.table ? { tables: flags.table } : {}),
+        ...(flags.excludeTable ? { excludeTables: flags.excludeTable } : {}),
+        ...(flags.schema ? { schemas: flags.schema } : {}),
+        ...(flags.excludeSchema ? { excludeSchemas: flags.excludeSchema } : {}),
+        ...(flags.excludeTableData ? { excludeTableData: flags.excludeTableData } : {}),
+        onProgress: (p: BackupProgress) => {
+          if (p.phase !== 'data' || !p.table) return
+          pace(p.table, p.bytesDone)
+          if (flags.verbose && p.table !== lastTable) {
+            lastTable = p.table
+            const percent = p.bytesTotal > 0 ? Math.min(100, Math.round((p.bytesDone / p.bytesTotal) * 100)) : 0
+            io.stderr.write(`pgkeep: ${String(percent).padStart(3)}% ${p.table} (${p.tablesDone + 1}/${p.tablesTotal})\n`)
+          }
+        },
+      })
+      if (flags.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
+      else io.stdout.write(`${record.id} ${storage.kind}:${record.storagePath} ${record.size} bytes, ${record.metadata.recordCount} rows, ${record.metadata.duration} ms\n`)
+    })
+}

@@ -1,0 +1,46 @@
+// The record of one backup as an application stores and shows it (the kost app's `backups` table),
+// derived from the manifest.
+import type { BackupManifest } from '../manifest/manifest'
+
+export interface BackupRecord {
+  id: string
+  filename: string
+  /** Bytes stored (compressed). */
+  size: number
+  type: 'manual' | 'scheduled'
+  storagePath: string
+  metadata: {
+    /** Qualified names of the tables whose rows are in the backup. */
+    tables: string[]
+    recordCount: number
+    /** Milliseconds the backup took. */
+    duration: number
+  }
+  createdBy: string | null
+  createdAt: Date
+  sha256: string
+  serverVersion: string
+  database: string
+  status: 'completed'
+}
+
+export function recordOf(manifest: BackupManifest): BackupRecord {
+  return {
+    id: manifest.id,
+    filename: manifest.filename,
+    size: manifest.size,
+    type: manifest.type,
+    storagePath: manifest.storagePath,
+    metadata: {
+      tables: manifest.tables.map((t) => `${t.schema}.${t.name}`),
+      recordCount: manifest.tables.reduce((sum, t) => sum + t.rows, 0),
+      duration: manifest.durationMs,
+    },
+    createdBy: manifest.createdBy,
+    createdAt: new Date(manifest.createdAt),
+    sha256: manifest.sha256,
+    serverVersion: manifest.server.version,
+    database: manifest.server.database,
+    status: manifest.status,
+  }
+}

@@ -1,0 +1,164 @@
+// One backup: dump → gzip (a member per table) → sha256 + size limit → storage, concurrently, then the
+// manifest, written last. Any failure on either side stops the other; the storage driver leaves
+// nothing under the key, and no manifest is written, so nothing failed ever looks like a backup.
+import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { GzipMembers } from '../compress/gzip-members'
+import { dump, type DumpProgress, type DumpSummary } from '../dump'
+import { isPgkeepError, PgkeepError } from '../errors'
+import { MANIFEST_FORMAT, MANIFEST_VERSION, serializeManifest, type BackupManifest } from '../manifest/manifest'
+import type { DumpOptions } from '../options'
+import type { StorageDriver } from '../storage/driver'
+import { PGKEEP_VERSION } from '../version'
+import { backupKeys } from './backup-name'
+import { StoredBytes } from './stored-bytes'
+
+export interface BackupProgress {
+  phase: 'catalog' | 'data' | 'finishing' | 'done'
+  /** The table being copied (phase data). */
+  table?: string
+  tablesDone: number
+  tablesTotal: number
+  /** Uncompressed table data copied so far, and the catalog's estimate of the total. */
+  bytesDone: number
+  bytesTotal: number
+  /** Compressed bytes handed to storage so far. */
+  storedBytes: number
+}
+
+export interface BackupJob {
+  storage: StorageDriver
+  keyPrefix: string
+  namePrefix: string
+  compressionLevel: number
+  maxSizeBytes: number | null
+  dumpOptions: DumpOptions
+  type: 'manual' | 'scheduled'
+  createdBy: string | null
+  onProgress?: (progress: BackupProgress) => void
+  signal?: AbortSignal
+  env?: NodeJS.ProcessEnv
+  now?: () => Date
+}
+
+export async function createBackup(job: BackupJob): Promise<BackupManifest> {
+  const started = job.now?.() ?? new Date()
+  const id = randomUUID()
+  const keys = backupKeys(job.keyPrefix, job.namePrefix, started)
+  const controller = new AbortController()
+  const onCallerAbort = () => fail(new PgkeepError('ABORTED', 'the backup was cancelled', { cause: job.signal?.reason }))
+  job.signal?.addEventListener('abort', onCallerAbort, { once: true })
+
+  const members = new GzipMembers(job.compressionLevel)
+  const stored = new StoredBytes(job.maxSizeBytes)
+  let firstError: unknown = null
+  function fail(error: unknown): void {
+    if (firstError !== null) return
+    firstError = error
+    controller.abort(error)
+    members.destroy(error instanceof Error ? error : new Error(String(error)))
+    stored.destroy(error instanceof Error ? error : new Error(String(error)))
+  }
+  members.on('error', fail)
+  stored.on('error', fail)
+  // pipe() does not pass a source's error on; fail() has already stopped both sides when it happens.
+  members.output.on('error', () => {})
+  members.output.pipe(stored)
+
+  const progress: BackupProgress = { phase: 'catalog', tablesDone: 0, tablesTotal: 0, bytesDone: 0, bytesTotal: 0, storedBytes: 0 }
+  const report = (patch: Partial<BackupProgress>) => {
+    Object.assign(progress, patch, { storedBytes: stored.bytes })
+    job.onProgress?.({ ...progress })
+  }
+  let doneBytes = 0
+  const onDumpProgress = (p: DumpProgress) => {
+    if (p.phase === 'schema') report({ tablesTotal: p.tables, bytesTotal: p.estimatedBytes })
+    else if (p.phase === 'data') report({ phase: 'data', table: `${p.schema}.${p.table}`, bytesDone: doneBytes + p.bytes })
+  }
+
+  const dumping = (async (): Promise<DumpSummary> => {
+    const summary = await dump(job.dumpOptions, members, {
+      signal: controller.signal,
+      tableChecksums: true,
+      onProgress: onDumpProgress,
+      ...(job.env ? { env: job.env } : {}),
+      onEntry: async (entry, phase) => {
+        if (!entry.table) return
+        if (phase === 'start') {
+          await members.cut(`${entry.table.schema}.${entry.table.name}`)
+        } else {
+          await members.cut(null)
+          doneBytes = progress.bytesDone
+          report({ tablesDone: progress.tablesDone + 1 })
+        }
+      },
+    })
+    report({ phase: 'finishing', table: undefined })
+    await members.finish()
+    return summary
+  })()
+  const uploading = job.storage.put(keys.key, stored, { contentType: 'application/gzip', signal: controller.signal })
+
+  const [dumped, uploaded] = await Promise.allSettled([
+    dumping.catch((error) => { fail(error); throw error }),
+    uploading.catch((error) => { fail(error); throw error }),
+  ])
+  job.signal?.removeEventListener('abort', onCallerAbort)
+  if (dumped.status === 'rejected' || uploaded.status === 'rejected') {
+    await job.storage.remove(keys.key).catch(() => {})
+    throw asPgkeepError(firstError ?? (dumped.status === 'rejected' ? dumped.reason : (uploaded as PromiseRejectedResult).reason))
+  }
+  const summary = dumped.value
+  if (uploaded.value.size !== stored.bytes) {
+    await job.storage.remove(keys.key).catch(() => {})
+    throw new PgkeepError('STORAGE_FAILED', `storage kept ${uploaded.value.size} bytes of ${keys.key} but ${stored.bytes} were sent`)
+  }
+
+  const tableMembers = members.members.filter((m) => m.label !== null)
+  if (tableMembers.length !== summary.tables.length) {
+    await job.storage.remove(keys.key).catch(() => {})
+    throw new PgkeepError('INTERNAL', `${summary.tables.length} tables were dumped but ${tableMembers.length} table members were written`)
+  }
+  const completed = job.now?.() ?? new Date()
+  const { connection: _connection, connectionString: _connectionString, ...options } = job.dumpOptions as Record<string, unknown>
+  const manifest: BackupManifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_VERSION,
+    id,
+    type: job.type,
+    status: 'completed',
+    filename: keys.filename,
+    storagePath: keys.key,
+    createdBy: job.createdBy,
+    createdAt: started.toISOString(),
+    completedAt: completed.toISOString(),
+    pgkeepVersion: PGKEEP_VERSION,
+    server: { version: summary.serverVersion, database: summary.database, style: summary.style },
+    options,
+    compression: { codec: 'gzip', level: job.compressionLevel },
+    size: stored.bytes,
+    sha256: stored.digest(),
+    uncompressedBytes: summary.bytes,
+    durationMs: Math.max(0, completed.getTime() - started.getTime()),
+    tables: summary.tables.map((t, i) => ({
+      schema: t.schema, name: t.name, rows: t.rows, bytes: t.bytes, sha256: t.sha256!,
+      member: { offset: tableMembers[i]!.offset, length: tableMembers[i]!.length },
+    })),
+    members: members.members.map((m) => ({ label: m.label, offset: m.offset, length: m.length, uncompressed: m.uncompressed })),
+    largeObjects: summary.largeObjects,
+    warnings: summary.warnings,
+  }
+  try {
+    await job.storage.put(keys.manifestKey, Readable.from([Buffer.from(serializeManifest(manifest), 'utf8')]), { contentType: 'application/json' })
+  } catch (error) {
+    await job.storage.remove(keys.key).catch(() => {})
+    throw asPgkeepError(error)
+  }
+  report({ phase: 'done', table: undefined })
+  return manifest
+}
+
+function asPgkeepError(error: unknown): PgkeepError {
+  if (isPgkeepError(error)) return error
+  return new PgkeepError('INTERNAL', `the backup failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}

@@ -1,0 +1,66 @@
+// Backup history read from storage: every manifest under the key prefix is one completed backup.
+// Manifests never change once written, so each is read once and kept.
+import { timeOfManifestKey, manifestKeyOf } from '../backup/backup-name'
+import { PgkeepError } from '../errors'
+import { parseManifest, type BackupManifest } from '../manifest/manifest'
+import type { StorageDriver } from '../storage/driver'
+import { readText } from './read-text'
+
+/** Manifests are small; a larger object under a manifest name is not one of ours. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+export class BackupIndex {
+  private readonly manifests = new Map<string, BackupManifest>()
+
+  constructor(private readonly storage: StorageDriver, private readonly keyPrefix: string) {}
+
+  /** Manifest keys, newest first (by the time in their names). */
+  async keys(): Promise<{ key: string; time: number }[]> {
+    const found: { key: string; time: number }[] = []
+    for await (const object of this.storage.list(this.keyPrefix)) {
+      const time = timeOfManifestKey(object.key)
+      if (time !== null) found.push({ key: object.key, time })
+    }
+    return found.sort((a, b) => b.time - a.time || (a.key < b.key ? 1 : -1))
+  }
+
+  async read(key: string): Promise<BackupManifest> {
+    const cached = this.manifests.get(key)
+    if (cached) return cached
+    const manifest = parseManifest(await readText(this.storage, key, MAX_MANIFEST_BYTES), key)
+    if (manifestKeyOf(manifest.storagePath) !== key) {
+      throw new PgkeepError('BACKUP_CORRUPT', `manifest ${key} describes ${manifest.storagePath}, which does not belong to it`)
+    }
+    this.manifests.set(key, manifest)
+    return manifest
+  }
+
+  remember(manifest: BackupManifest): void {
+    this.manifests.set(manifestKeyOf(manifest.storagePath), manifest)
+  }
+
+  forget(manifest: BackupManifest): void {
+    this.manifests.delete(manifestKeyOf(manifest.storagePath))
+  }
+
+  /** Newest first; `before` keeps backups created strictly earlier. */
+  async list(options: { limit?: number; before?: Date } = {}): Promise<BackupManifest[]> {
+    const out: BackupManifest[] = []
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    for (const { key, time } of await this.keys()) {
+      if (out.length >= limit) break
+      if (options.before && time >= options.before.getTime()) continue
+      out.push(await this.read(key))
+    }
+    return out
+  }
+
+  async find(id: string): Promise<BackupManifest> {
+    for (const manifest of this.manifests.values()) if (manifest.id === id) return manifest
+    for (const { key } of await this.keys()) {
+      const manifest = await this.read(key)
+      if (manifest.id === id) return manifest
+    }
+    throw new PgkeepError('BACKUP_NOT_FOUND', `no backup has the id ${id}`)
+  }
+}

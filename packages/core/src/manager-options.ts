@@ -1,0 +1,84 @@
+// Options of createBackupManager, validated once; defaults live here.
+import { z } from 'zod'
+import { PgkeepError } from './errors'
+import type { BackupProgress } from './backup/create-backup'
+import type { StorageDriver } from './storage/driver'
+
+const storageDriver = z.custom<StorageDriver>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as StorageDriver).put === 'function' && typeof (v as StorageDriver).list === 'function',
+  { message: 'must be a storage driver such as fsStorage({ dir }) or s3Storage({ … })' },
+)
+
+export const ManagerOptionsSchema = z
+  .object({
+    /** The database to back up: connection string or libpq keywords; PG* variables fill the gaps. */
+    connection: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    connectionString: z.string().optional(),
+    /** Where backups go. @default fsStorage({ dir: process.cwd() }) — files land in ./backups/<year>/ */
+    storage: storageDriver.optional(),
+    /** Key prefix of every object. @default 'backups/' */
+    keyPrefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in "/"').default('backups/'),
+    /** File name prefix: `<namePrefix>-YYYY-MM-DD-<epoch ms>.sql.gz`. @default 'backup' */
+    namePrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"').default('backup'),
+    /** gzip level 1 (fast) to 9 (small). @default 6 */
+    compressionLevel: z.number().int().min(1).max(9).default(6),
+    /** Largest stored (compressed) size; a bigger backup fails with SIZE_LIMIT_EXCEEDED. */
+    maxSizeBytes: z.number().int().positive().optional(),
+    /** Dump options applied to every backup (tables, excludeTableData, …); create() may add to them. */
+    dump: z.record(z.string(), z.unknown()).default({}),
+    /** Mirror the history into this PostgreSQL table (created if missing) of the backed-up database. */
+    history: z.object({ table: z.string(), migrate: z.boolean().default(true) }).strict().optional(),
+    /** Environment for PG* variables (default process.env). */
+    env: z.custom<NodeJS.ProcessEnv>((v) => typeof v === 'object' && v !== null, { message: 'must be an object of variables' }).optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.connection !== undefined && o.connectionString !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['connectionString'], message: 'give either connection or connectionString, not both' })
+    }
+    for (const key of ['connection', 'connectionString']) {
+      if (key in o.dump) ctx.addIssue({ code: 'custom', path: ['dump', key], message: 'set the connection on the manager, not in dump' })
+    }
+  })
+
+export type BackupManagerOptions = z.input<typeof ManagerOptionsSchema>
+export type ResolvedManagerOptions = z.output<typeof ManagerOptionsSchema>
+
+export function resolveManagerOptions(input: unknown): ResolvedManagerOptions {
+  if (input === null || typeof input !== 'object') throw new PgkeepError('OPTIONS_INVALID', 'backup manager options must be an object')
+  const result = ManagerOptionsSchema.safeParse(input)
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
+    throw new PgkeepError('OPTIONS_INVALID', `invalid backup manager options: ${issues.join('; ')}`, { cause: result.error })
+  }
+  return result.data
+}
+
+const createInput = z
+  .object({
+    type: z.enum(['manual', 'scheduled']).default('manual'),
+    createdBy: z.union([z.string(), z.number()]).transform(String).nullable().default(null),
+    /** Selective backup, with the dump's meaning (patterns like pg_dump -t / -n). */
+    tables: z.array(z.string().min(1)).optional(),
+    excludeTables: z.array(z.string().min(1)).optional(),
+    schemas: z.array(z.string().min(1)).optional(),
+    excludeSchemas: z.array(z.string().min(1)).optional(),
+    excludeTableData: z.array(z.string().min(1)).optional(),
+    onProgress: z.custom<(p: unknown) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+  })
+  .strict()
+
+export type CreateBackupOptions = Omit<z.input<typeof createInput>, 'onProgress'> & {
+  /** Called as the backup advances: phase, table, tables done / total, bytes done / estimated total. */
+  onProgress?: (progress: BackupProgress) => void
+}
+
+export function resolveCreateOptions(input: unknown): z.output<typeof createInput> {
+  const result = createInput.safeParse(input ?? {})
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
+    throw new PgkeepError('OPTIONS_INVALID', `invalid backup options: ${issues.join('; ')}`, { cause: result.error })
+  }
+  return result.data
+}

@@ -1,0 +1,67 @@
+// The manifest: written last, beside the dump, it is what makes a backup a backup. It records what
+// the dump holds and where each table's gzip member lies, so a backup can be checked, listed without
+// reading the dump, and one table restored by a ranged read. History is the set of manifests.
+import { z } from 'zod'
+import { PgkeepError } from '../errors'
+
+export const MANIFEST_FORMAT = 'pgkeep-backup'
+export const MANIFEST_VERSION = 1
+
+const member = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() })
+
+export const ManifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  formatVersion: z.literal(MANIFEST_VERSION),
+  id: z.uuid(),
+  type: z.enum(['manual', 'scheduled']),
+  status: z.literal('completed'),
+  filename: z.string(),
+  storagePath: z.string(),
+  createdBy: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  completedAt: z.iso.datetime(),
+  pgkeepVersion: z.string(),
+  server: z.object({ version: z.string(), database: z.string(), style: z.number().int() }),
+  /** The dump options used (connection left out). */
+  options: z.record(z.string(), z.unknown()),
+  compression: z.object({ codec: z.literal('gzip'), level: z.number().int().min(0).max(9) }),
+  /** Bytes stored, and their sha256. */
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  uncompressedBytes: z.number().int().nonnegative(),
+  durationMs: z.number().int().nonnegative(),
+  tables: z.array(z.object({
+    schema: z.string(),
+    name: z.string(),
+    rows: z.number().int().nonnegative(),
+    /** COPY text bytes and their sha256 (what `COPY table TO STDOUT` of a faithful restore produces). */
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string(),
+    member,
+  })),
+  /** Every gzip member of the file in order; `label` names a table's member. */
+  members: z.array(member.extend({ label: z.string().nullable(), uncompressed: z.number().int().nonnegative() })),
+  largeObjects: z.number().int().nonnegative(),
+  warnings: z.array(z.string()),
+})
+
+export type BackupManifest = z.infer<typeof ManifestSchema>
+
+export function parseManifest(text: string, key: string): BackupManifest {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new PgkeepError('BACKUP_CORRUPT', `manifest ${key} is not valid JSON`, { cause: error })
+  }
+  const result = ManifestSchema.safeParse(json)
+  if (!result.success) {
+    const first = result.error.issues[0]
+    throw new PgkeepError('BACKUP_CORRUPT', `manifest ${key} is not a pgkeep backup manifest (${first?.path.join('.') || 'root'}: ${first?.message})`, { cause: result.error })
+  }
+  return result.data
+}
+
+export function serializeManifest(manifest: BackupManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`
+}

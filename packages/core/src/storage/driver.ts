@@ -1,0 +1,38 @@
+// The storage contract every driver implements (fs, s3, memory), and that one conformance suite checks.
+// Objects are named by keys: `/`-separated relative paths, checked by validateKey() in key.ts.
+
+export interface StoredObject {
+  key: string
+  /** Bytes. */
+  size: number
+  modifiedAt: Date
+}
+
+export interface PutOptions {
+  /** MIME type stored with the object where the backend keeps one (s3). @default 'application/octet-stream' */
+  contentType?: string
+  /** Cancels the put: it rejects with ABORTED and leaves nothing behind. */
+  signal?: AbortSignal
+}
+
+export interface ByteRange {
+  /** First byte, from 0. */
+  start: number
+  /** Last byte, inclusive. @default the last byte of the object */
+  end?: number
+}
+
+export interface StorageDriver {
+  readonly kind: string // 'fs' | 's3' | 'memory'
+  /** Atomic: the object appears under `key` only when the whole stream was stored; on any failure (stream error, signal, storage error) nothing stays under `key` and no temp file/upload is left. Length unknown in advance. Resolves with the stored size. */
+  put(key: string, body: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<StoredObject>
+  /** A stream of the object, or of bytes [start, end] inclusive. STORAGE_NOT_FOUND when absent. */
+  get(key: string, range?: { start: number; end?: number }): Promise<NodeJS.ReadableStream>
+  stat(key: string): Promise<StoredObject | null>
+  /** Every object whose key starts with prefix, in key order; streams pages, never loads all keys at once. */
+  list(prefix: string): AsyncIterable<StoredObject>
+  /** Idempotent: removing a missing key is fine. */
+  remove(key: string): Promise<void>
+  /** A URL that downloads the object without credentials for `expiresInSeconds`; only drivers that can. */
+  presign?(key: string, expiresInSeconds: number): Promise<string>
+}

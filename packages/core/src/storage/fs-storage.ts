@@ -1,0 +1,180 @@
+// fsStorage(): backups as files under one directory, the embedded default. A put writes
+// `<key>.<random>.partial` (mode 0600) next to its final place, fsyncs it and renames it into place, so a
+// key shows either nothing or the whole object; on any failure the temporary file is removed.
+import { randomBytes } from 'node:crypto'
+import { open, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { PgkeepError } from '../errors'
+import { throwIfAborted } from './abort'
+import { readBody, type PutBody } from './body'
+import type { ByteRange, PutOptions, StorageDriver, StoredObject } from './driver'
+import { errorCode, fsError } from './fs-errors'
+import { ensureParent, keyPath, resolveExisting, resolveParent, validateFsKey } from './fs-paths'
+import { walkKeys } from './fs-walk'
+import { validatePrefix } from './key'
+import { mapStreamErrors } from './read-stream'
+import { rangeNotSatisfiable, validateRange } from './range'
+
+export interface FsStorageOptions {
+  /** The directory holding the objects; a relative path is resolved against the working directory now. Created (0700) on the first put. @default './backups' */
+  dir?: string
+}
+
+/**
+ * @example
+ * const storage = fsStorage({ dir: './backups' })
+ * await storage.put('2026/kostman-backup.sql.gz', dumpStream)
+ */
+export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
+  const { dir = './backups' } = options
+  if (typeof dir !== 'string' || dir.trim() === '') throw new PgkeepError('STORAGE_INVALID', 'fsStorage: `dir` must be a non-empty path')
+  const root = resolve(dir)
+  const where = (key: string) => `${JSON.stringify(key)} in ${root}`
+
+  return {
+    kind: 'fs',
+
+    async put(key: string, body: PutBody, putOptions: PutOptions = {}): Promise<StoredObject> {
+      const { signal } = putOptions
+      validateFsKey(key)
+      throwIfAborted(key, signal)
+      const name = basename(keyPath(root, key))
+      const suffix = `.${randomBytes(8).toString('hex')}.partial`
+      let parent = await ensureParent(root, key)
+      let tempPath = join(parent, name + suffix)
+      let handle: FileHandle | undefined
+      try {
+        // a remove() of the folder's last key may prune the folder just created: create it again
+        for (let attempt = 1; !handle; attempt++) {
+          try {
+            handle = await open(tempPath, 'wx', 0o600)
+          } catch (error) {
+            if (errorCode(error) !== 'ENOENT' || attempt === 3) throw error
+            parent = await ensureParent(root, key)
+            tempPath = join(parent, name + suffix)
+          }
+        }
+        let size = 0
+        for await (const chunk of readBody(key, body, signal)) {
+          await writeAll(handle, chunk)
+          size += chunk.length
+        }
+        await handle.sync()
+        const { mtime } = await handle.stat()
+        await handle.close()
+        handle = undefined
+        throwIfAborted(key, signal)
+        await rename(tempPath, join(parent, name))
+        await syncFolder(parent)
+        return { key, size, modifiedAt: mtime }
+      } catch (error) {
+        await handle?.close().catch(() => {})
+        await unlink(tempPath).catch(() => {})
+        throw fsError(error, `unable to store ${where(key)}`)
+      }
+    },
+
+    async get(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+      validateFsKey(key)
+      validateRange(key, range)
+      const path = await resolveExisting(root, key)
+      if (!path) throw notFound(key, root)
+      let handle: FileHandle
+      try {
+        handle = await open(path, 'r')
+      } catch (error) {
+        if (['ENOENT', 'EISDIR'].includes(errorCode(error) ?? '')) throw notFound(key, root)
+        throw fsError(error, `unable to read ${where(key)}`)
+      }
+      try {
+        const info = await handle.stat()
+        if (!info.isFile()) throw notFound(key, root)
+        if (range && range.start >= info.size) throw rangeNotSatisfiable(key, range.start, info.size)
+        const stream = handle.createReadStream(range ? { start: range.start, end: Math.min(range.end ?? Infinity, info.size - 1) } : {})
+        return mapStreamErrors(stream, (error) => fsError(error, `unable to read ${where(key)}`))
+      } catch (error) {
+        await handle.close().catch(() => {})
+        throw fsError(error, `unable to read ${where(key)}`)
+      }
+    },
+
+    async stat(key: string): Promise<StoredObject | null> {
+      validateFsKey(key)
+      const path = await resolveExisting(root, key)
+      if (!path) return null
+      try {
+        const info = await stat(path)
+        return info.isFile() ? { key, size: info.size, modifiedAt: info.mtime } : null
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return null
+        throw fsError(error, `unable to stat ${where(key)}`)
+      }
+    },
+
+    async *list(prefix: string): AsyncIterable<StoredObject> {
+      validatePrefix(prefix)
+      yield* walkKeys(root, prefix)
+    },
+
+    async remove(key: string): Promise<void> {
+      validateFsKey(key)
+      const parent = await resolveParent(root, key)
+      if (!parent) return
+      try {
+        await unlink(join(parent, basename(keyPath(root, key))))
+      } catch (error) {
+        // missing, or a folder of other keys: there is no object under this key
+        if (['ENOENT', 'ENOTDIR', 'EISDIR', 'EPERM'].includes(errorCode(error) ?? '') && (await isNotFile(join(parent, basename(key))))) return
+        throw fsError(error, `unable to remove ${where(key)}`)
+      }
+      await pruneFolders(parent, root)
+    },
+  }
+}
+
+// --- internal ---
+
+function notFound(key: string, root: string): PgkeepError {
+  return new PgkeepError('STORAGE_NOT_FOUND', `no object ${JSON.stringify(key)} in ${root}`)
+}
+
+async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  let offset = 0
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset)
+    offset += bytesWritten
+  }
+}
+
+/** Makes the rename durable; a failure here cannot undo it, so it is not fatal. */
+async function syncFolder(path: string): Promise<void> {
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(path, 'r')
+    await handle.sync()
+  } catch {
+    // some file systems cannot fsync a folder
+  } finally {
+    await handle?.close().catch(() => {})
+  }
+}
+
+async function isNotFile(path: string): Promise<boolean> {
+  try {
+    return !(await stat(path)).isFile()
+  } catch {
+    return true
+  }
+}
+
+/** Removes the folders a remove() left empty, up to (not including) the root; stops at the first one in use. */
+async function pruneFolders(folder: string, root: string): Promise<void> {
+  const rootReal = await realpath(root).catch(() => resolve(root))
+  for (let current = folder; current !== rootReal && current.startsWith(rootReal); current = dirname(current)) {
+    try {
+      await rmdir(current)
+    } catch {
+      return
+    }
+  }
+}

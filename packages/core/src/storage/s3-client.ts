@@ -1,0 +1,46 @@
+// The minio client of one s3Storage, with a transport that lets a put's AbortSignal cancel the HTTP
+// request in flight (the client has no per-call signal): calls made inside withSignal() carry it.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import http from 'node:http'
+import https from 'node:https'
+import { Client } from 'minio'
+import { PgkeepError } from '../errors'
+import type { ResolvedS3Options } from './s3-options'
+
+export interface S3Client {
+  client: Client
+  /** Runs `call` so that every request it makes is cancelled when `signal` fires. */
+  withSignal<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T>
+}
+
+export function createS3Client(options: ResolvedS3Options): S3Client {
+  const signals = new AsyncLocalStorage<AbortSignal>()
+  const protocol = options.useSSL ? https : http
+  const transport = {
+    request: ((requestOptions: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
+      const signal = signals.getStore()
+      return protocol.request(signal ? { ...requestOptions, signal } : requestOptions, callback)
+    }) as typeof http.request,
+  }
+  let client: Client
+  try {
+    client = new Client({
+      endPoint: options.endPoint,
+      ...(options.port !== undefined && { port: options.port }),
+      useSSL: options.useSSL,
+      accessKey: options.accessKey,
+      secretKey: options.secretKey,
+      ...(options.region !== undefined && { region: options.region }),
+      ...(options.pathStyle !== undefined && { pathStyle: options.pathStyle }),
+      partSize: options.partSizeBytes,
+      transport,
+    })
+  } catch (error) {
+    // the client's own checks (endpoint, port); their messages hold no credential
+    throw new PgkeepError('STORAGE_INVALID', `s3Storage: ${(error as Error).message}`, { cause: error })
+  }
+  return {
+    client,
+    withSignal: (signal, call) => (signal ? signals.run(signal, call) : call()),
+  }
+}

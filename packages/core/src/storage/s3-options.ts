@@ -1,0 +1,93 @@
+// The options of s3Storage(), checked once when the driver is made: STORAGE_INVALID names the option and
+// never repeats a credential.
+import { PgkeepError } from '../errors'
+import { isValidKey } from './key'
+import { DEFAULT_PART_BYTES, MAX_PART_BYTES, MIN_PART_BYTES } from './s3-part-size'
+
+export interface S3StorageOptions {
+  /** Host name or IP address of the S3 endpoint, without scheme or port: `s3.amazonaws.com`, `minio.internal`. */
+  endPoint: string
+  /** @default 443 with useSSL, else 80 */
+  port?: number
+  /** @default true */
+  useSSL?: boolean
+  accessKey: string
+  secretKey: string
+  /** Created (private) on the first put when missing. */
+  bucket: string
+  /** @default asked from the endpoint (MinIO and most S3-compatible stores: us-east-1) */
+  region?: string
+  /** `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`. @default the minio client's choice (path style except on AWS) */
+  pathStyle?: boolean
+  /** First part size of multipart uploads, 5 MiB to 5 GiB; parts double every 1000 parts (s3-part-size.ts). @default 8 MiB */
+  partSizeBytes?: number
+  /** A folder inside the bucket for every key, e.g. `pgkeep/`. @default none */
+  prefix?: string
+  /** Keys asked per ListObjectsV2 request, 1 to 1000. @default 1000 */
+  listPageSize?: number
+}
+
+export interface ResolvedS3Options {
+  endPoint: string
+  port?: number
+  useSSL: boolean
+  accessKey: string
+  secretKey: string
+  bucket: string
+  region?: string
+  pathStyle?: boolean
+  partSizeBytes: number
+  /** '' or a folder ending in '/'. */
+  prefix: string
+  listPageSize: number
+}
+
+export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
+  if (typeof input !== 'object' || input === null) throw invalid('options are missing')
+  const { endPoint, port, useSSL = true, accessKey, secretKey, bucket, region, pathStyle, partSizeBytes = DEFAULT_PART_BYTES, listPageSize = 1000 } = input
+  if (typeof endPoint !== 'string' || endPoint.trim() === '') throw invalid('`endPoint` must be a host name')
+  if (/[/:]/.test(endPoint)) {
+    throw invalid('`endPoint` must be a host name only, without scheme, port or path', 'use `useSSL` and `port` for the scheme and the port')
+  }
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw invalid('`port` must be a whole number from 1 to 65535')
+  if (typeof useSSL !== 'boolean') throw invalid('`useSSL` must be true or false')
+  if (typeof accessKey !== 'string' || accessKey === '') throw invalid('`accessKey` is missing')
+  if (typeof secretKey !== 'string' || secretKey === '') throw invalid('`secretKey` is missing')
+  if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
+    throw invalid(`\`bucket\` ${JSON.stringify(bucket)} is not a valid bucket name`, 'bucket names have 3 to 63 characters: lowercase letters, digits, dots and hyphens')
+  }
+  if (region !== undefined && (typeof region !== 'string' || region === '')) throw invalid('`region` must be a non-empty string')
+  if (pathStyle !== undefined && typeof pathStyle !== 'boolean') throw invalid('`pathStyle` must be true or false')
+  if (!(Number.isInteger(partSizeBytes) && partSizeBytes >= MIN_PART_BYTES && partSizeBytes <= MAX_PART_BYTES)) {
+    throw invalid(`\`partSizeBytes\` must be a whole number from ${MIN_PART_BYTES} (5 MiB) to ${MAX_PART_BYTES} (5 GiB)`)
+  }
+  if (!(Number.isInteger(listPageSize) && listPageSize >= 1 && listPageSize <= 1000)) throw invalid('`listPageSize` must be a whole number from 1 to 1000')
+  return {
+    endPoint,
+    ...(port !== undefined && { port }),
+    useSSL,
+    accessKey,
+    secretKey,
+    bucket,
+    ...(region !== undefined && { region }),
+    ...(pathStyle !== undefined && { pathStyle }),
+    partSizeBytes,
+    prefix: resolvePrefix(input.prefix),
+    listPageSize,
+  }
+}
+
+// --- internal ---
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+function resolvePrefix(prefix: string | undefined): string {
+  if (prefix === undefined || prefix === '') return ''
+  const folder = typeof prefix === 'string' ? prefix.replace(/\/+$/, '') : ''
+  if (!isValidKey(folder)) throw invalid(`\`prefix\` ${JSON.stringify(prefix)} is not a valid folder`, 'a prefix is a relative path such as "pgkeep/" (no "..", no leading "/")')
+  return `${folder}/`
+}
+
+function invalid(problem: string, hint?: string): PgkeepError {
+  return new PgkeepError('STORAGE_INVALID', `s3Storage: ${problem}`, hint === undefined ? {} : { hint })
+}
