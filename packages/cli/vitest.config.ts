@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
   // Tests run against the sources of the workspace packages, not their builds.
-  resolve: { conditions: ['@pgkeep/source'] },
+  resolve: { alias: { '@pgkeep/core': fileURLToPath(new URL('../core/src/index.ts', import.meta.url)) } },
   test: {
     name: 'cli',
     include: ['test/**/*.test.ts'],

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { PGKEEP_VERSION } from '@pgkeep/core'
 import { backupCommand } from './commands/backup'
+import { downloadCommand, listCommand } from './commands/backups'
 import { dumpCommand, UsageError } from './commands/dump'
 import { formatError } from './report-error'
 
@@ -24,7 +25,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     })
     .showHelpAfterError('(run with --help for usage)')
   program.addCommand(dumpCommand(io).copyInheritedSettings(program))
-  program.addCommand(backupCommand({ ...io, cwd: io.cwd ?? process.cwd() }).copyInheritedSettings(program))
+  const withCwd = { ...io, cwd: io.cwd ?? process.cwd() }
+  program.addCommand(backupCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(listCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(downloadCommand(withCwd).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0

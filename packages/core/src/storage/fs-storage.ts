@@ -70,6 +70,8 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
       } catch (error) {
         await handle?.close().catch(() => {})
         await unlink(tempPath).catch(() => {})
+        // Leave no empty folders behind either (the same pruning remove() does).
+        await pruneFolders(parent, root).catch(() => {})
         throw fsError(error, `unable to store ${where(key)}`)
       }
     },

@@ -1,0 +1,83 @@
+// `pgkeep backup`, `pgkeep list` and `pgkeep download` against a real database and folder.
+import { createHash } from 'node:crypto'
+import { mkdtemp, readdir, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { gunzipSync } from 'node:zlib'
+import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { runCli } from '../src/index'
+
+const server = inject('pgDefault')
+let db: TestDatabase
+
+beforeAll(async () => {
+  db = await createDatabase(server.url, { prefix: 'cli_backup' })
+  await runSql(db.url, `CREATE TABLE bills (id integer PRIMARY KEY, amount numeric NOT NULL);
+    INSERT INTO bills SELECT g, g * 1000 FROM generate_series(1, 500) g;
+    CREATE TABLE notes (id integer);`)
+})
+afterAll(() => db?.drop())
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}, cwd = tmpdir()) {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  stdout.on('data', (c: Buffer) => out.push(c))
+  stderr.on('data', (c: Buffer) => err.push(c))
+  const code = await runCli(args, { stdout, stderr, env, cwd })
+  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }
+}
+
+describe('pgkeep backup, list, download', () => {
+  it('makes a backup in a folder, lists it and downloads it byte for byte', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
+    const made = await run(['backup', db.url, '--dir', dir, '--name-prefix', 'kostman-backup', '--created-by', 'cron', '--type', 'scheduled', '--json'])
+    expect(made.stderr).toBe('')
+    expect(made.code).toBe(0)
+    const record = JSON.parse(made.stdout.toString('utf8'))
+    expect(record).toMatchObject({ type: 'scheduled', createdBy: 'cron', metadata: { recordCount: 500 } })
+    expect(record.storagePath).toMatch(/^backups\/\d{4}\/kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}\.sql\.gz$/)
+    const file = await readFile(join(dir, record.storagePath))
+    expect(gunzipSync(file).toString('utf8')).toContain('COPY public.bills (id, amount) FROM stdin;\n1\t1000\n')
+
+    const listed = await run(['list', '--dir', dir])
+    expect(listed.code).toBe(0)
+    expect(listed.stdout.toString('utf8')).toMatch(new RegExp(`^${record.id}  \\S+  scheduled\\s+${record.size}  ${record.storagePath.replaceAll('.', '\\.')}\\n$`))
+
+    const downloaded = await run(['download', record.id, '--dir', dir])
+    expect(downloaded.code).toBe(0)
+    expect(createHash('sha256').update(downloaded.stdout).digest('hex')).toBe(record.sha256)
+    const target = join(dir, 'copy.sql.gz')
+    expect((await run(['download', record.id, '--dir', dir, '-o', target])).code).toBe(0)
+    expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(record.sha256)
+  })
+
+  it('uses PGKEEP_BACKUP_DIR and selective tables, and fails cleanly on a size limit and an unknown id', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
+    const made = await run(['backup', db.url, '-t', 'notes'], { PGKEEP_BACKUP_DIR: dir })
+    expect(made.code).toBe(0)
+    expect(made.stdout.toString('utf8')).toMatch(/^[0-9a-f-]{36} fs:backups\/\d{4}\/backup-.*\.sql\.gz \d+ bytes, 0 rows, \d+ ms\n$/)
+
+    const big = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
+    const limited = await run(['backup', db.url, '--dir', big, '--max-size', '100'])
+    expect(limited.code).toBe(1)
+    expect(limited.stderr).toContain('[SIZE_LIMIT_EXCEEDED]')
+    expect(await readdir(big)).toEqual([])
+
+    const missing = await run(['download', '00000000-0000-4000-8000-000000000000', '--dir', dir])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('[BACKUP_NOT_FOUND]')
+    const malformed = await run(['download', 'latest', '--dir', dir])
+    expect(malformed.stderr).toContain('is not a uuid')
+  })
+
+  it('refuses half-configured S3 settings with a clear error', async () => {
+    const result = await run(['backup', db.url], { PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_SECRET_KEY: 'very-secret-key' })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('PGKEEP_S3_ENDPOINT, PGKEEP_S3_ACCESS_KEY are not')
+    expect(result.stderr).not.toContain('very-secret-key')
+  })
+})
