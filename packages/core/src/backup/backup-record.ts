@@ -33,7 +33,7 @@ export function recordOf(manifest: BackupManifest): BackupRecord {
     storagePath: manifest.storagePath,
     metadata: {
       tables: manifest.tables.map((t) => `${t.schema}.${t.name}`),
-      recordCount: manifest.tables.reduce((sum, t) => sum + t.rows, 0),
+      recordCount: manifest.totals.rows,
       duration: manifest.durationMs,
     },
     createdBy: manifest.createdBy,

@@ -144,6 +144,11 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
       schema: t.schema, name: t.name, rows: t.rows, bytes: t.bytes, sha256: t.sha256!,
       member: { offset: tableMembers[i]!.offset, length: tableMembers[i]!.length },
     })),
+    totals: {
+      tables: summary.tables.length,
+      rows: summary.tables.reduce((n, t) => n + t.rows, 0),
+      bytes: summary.tables.reduce((n, t) => n + t.bytes, 0),
+    },
     members: members.members.map((m) => ({ label: m.label, offset: m.offset, length: m.length, uncompressed: m.uncompressed })),
     largeObjects: summary.largeObjects,
     warnings: summary.warnings,

@@ -30,6 +30,8 @@ export const ManifestSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   uncompressedBytes: z.number().int().nonnegative(),
   durationMs: z.number().int().nonnegative(),
+  /** Sums over `tables`: how many, their rows, their COPY bytes. */
+  totals: z.object({ tables: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
   tables: z.array(z.object({
     schema: z.string(),
     name: z.string(),
