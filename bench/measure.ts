@@ -22,7 +22,7 @@ export interface Measurement {
 }
 
 export interface DumpCommand {
-  /** bash text; `$T0`, `$T1`… are the time output files, `$OUT` the dump file; other variables come from `env`. */
+  /** bash text; `$T0`, `$T1`… are the time output files, `$OUT` the dump file (for a backup: its JSON record); other variables come from `env`. */
   script: string
   /** Process names, in the order of `$T0`, `$T1`…. */
   processes: string[]
@@ -31,7 +31,16 @@ export interface DumpCommand {
 
 export const TIME = '/usr/bin/time'
 
-export async function measure(command: DumpCommand, workDir: string, output: string): Promise<Measurement> {
+/**
+ * Runs `command` and measures it. `outputSize` reads what it produced from `$OUT` before that is removed:
+ * by default the file's size; `pnpm bench --backup-memory` reads the stored size from the record there.
+ */
+export async function measure(
+  command: DumpCommand,
+  workDir: string,
+  output: string,
+  outputSize: (file: string) => number = (file) => statSync(file).size,
+): Promise<Measurement> {
   const timeFiles = command.processes.map((_, i) => join(workDir, `time-${i}.txt`))
   const env: NodeJS.ProcessEnv = { ...process.env, ...command.env, OUT: output }
   timeFiles.forEach((file, i) => (env[`T${i}`] = file))
@@ -45,7 +54,7 @@ export async function measure(command: DumpCommand, workDir: string, output: str
     throw new Error(`the command failed with exit code ${code}: ${command.script}\n${tail}`)
   }
   const processes = command.processes.map((name, i) => ({ name, ...readTimeFile(timeFiles[i]!) }))
-  const outputBytes = statSync(output).size
+  const outputBytes = outputSize(output)
   rmSync(output, { force: true })
   return {
     seconds,

@@ -1,10 +1,12 @@
 // `pnpm bench`: times pgkeep against the machine's pg_dump on a generated sample database and reports
 // seconds, MB/s and peak RSS (GNU time). `pnpm bench --memory` is the memory acceptance check: pgkeep's
 // peak RSS on a 500 MB and a 1 GB database must stay under 100 MB and must not grow with the data.
+// `pnpm bench --backup-memory` is the same check for `pgkeep backup` into S3 (backup-memory.ts): under 150 MB.
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { scaleForBytes } from '../packages/testkit/src/sample-db/generate'
+import { BACKUP_MAX_GROWTH, BACKUP_RSS_LIMIT, runBackupMemory } from './backup-memory'
 import { measure, TIME, type Measurement } from './measure'
 import { markdown, mb, renderTable, summarise, type Summary } from './report'
 import { ensureSourceDatabase, type SourceDatabase } from './source-db'
@@ -22,11 +24,16 @@ const MAX_GROWTH = 0.15
 
 const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-warmup] [--probe]
        pnpm bench --memory [--scales 64,128] [--probe]
+       pnpm bench --backup-memory [--scales 64,128] [--runs N] [--probe]
   --scale N     sample database scale (1 ≈ 7.7 MiB); default ${DEFAULT_SCALE}, or BENCH_SCALE
   --size S      scale for a database size, e.g. 500MB (= scale 64) or 1GB
-  --runs N      timed runs per command, median time reported; default 5 (1 with --memory), or BENCH_RUNS
+  --runs N      timed runs per command, median time reported; default 5 (1 with --memory, --backup-memory), or BENCH_RUNS
   --memory      dump scales ${MEMORY_SCALES.join(' and ')}; exit 1 unless pgkeep's peak RSS is < 100 MB on both
                 and the larger run is at most ${MAX_GROWTH * 100}% above the smaller
+  --backup-memory
+                pgkeep backup of scales ${MEMORY_SCALES.join(' and ')} into S3 (s3rver started in a process of
+                its own) and, for comparison, into a folder (--dir); exit 1 unless the S3 backup's peak RSS
+                is < ${BACKUP_RSS_LIMIT / 1e6} MB on both and the larger run is at most ${BACKUP_MAX_GROWTH * 100}% above the smaller
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
   --no-pg-dump  leave out the pg_dump rows
 env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:5432/postgres, else an
@@ -37,6 +44,7 @@ env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:
 
 interface Args {
   memory: boolean
+  backupMemory: boolean
   scales: number[]
   runs: number
   warmup: boolean
@@ -60,6 +68,7 @@ async function main(args: Args): Promise<number> {
   const workDir = mkdtempSync(join(process.env.BENCH_WORK_DIR ?? tmpdir(), 'pgkeep-bench-'))
   try {
     log(`server: PostgreSQL ${target.version}, ${target.origin}`)
+    if (args.backupMemory) return await runBackupMemory(target, args, workDir, log)
     const tools: ToolId[] = ['pgkeep', 'pgkeep-gz']
     if (!args.pgDump) log('pg_dump rows left out (--no-pg-dump)')
     else if (target.pgDumpSkip) log(`pg_dump rows skipped: ${target.pgDumpSkip}`)
@@ -155,9 +164,11 @@ function probeTable(summaries: Summary[], workDir: string, db: SourceDatabase): 
 
 function parseArgs(argv: string[]): Args {
   const memory = argv.includes('--memory')
+  const backupMemory = argv.includes('--backup-memory')
+  if (memory && backupMemory) throw new Error(`--memory and --backup-memory are separate runs; give one\n${usage}`)
   let scales = [Number(process.env.BENCH_SCALE ?? DEFAULT_SCALE)]
-  if (memory) scales = MEMORY_SCALES
-  let runs = Number(process.env.BENCH_RUNS ?? (memory ? 1 : 5))
+  if (memory || backupMemory) scales = MEMORY_SCALES
+  let runs = Number(process.env.BENCH_RUNS ?? (memory || backupMemory ? 1 : 5))
   let warmup = true
   let probe = false
   let pgDump = true
@@ -168,7 +179,7 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${arg} needs a value\n${usage}`)
       return v
     }
-    if (arg === '--memory' || arg === '--') continue
+    if (arg === '--memory' || arg === '--backup-memory' || arg === '--') continue
     else if (arg === '--scale') scales = [Number(value())]
     else if (arg === '--scales') scales = value().split(',').map(Number)
     else if (arg === '--size') scales = [scaleForBytes(parseSize(value()))]
@@ -185,7 +196,7 @@ function parseArgs(argv: string[]): Args {
   if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs must be a whole number from 1\n${usage}`)
   // the generator works in whole properties (steps of 0.2); the database name uses the same value
   scales = scales.map((s) => Math.max(0.2, Math.round(s * 5) / 5))
-  return { memory, scales, runs, warmup, probe, pgDump }
+  return { memory, backupMemory, scales, runs, warmup, probe, pgDump }
 }
 
 /** "500MB", "1GB", "750M": binary units, as the generator's sizes are. */

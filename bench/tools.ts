@@ -1,5 +1,6 @@
 // The dump commands the benchmark compares: pgkeep (the built CLI) to a plain and to a .gz file, and the
-// machine's pg_dump plain and piped to `gzip -6` (the level pgkeep's .gz files use).
+// machine's pg_dump plain and piped to `gzip -6` (the level pgkeep's .gz files use). pgkeepCommand() runs
+// any pgkeep command line the same way (`pnpm bench --backup-memory` runs `pgkeep backup` with it).
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,23 +34,31 @@ function pgkeep(id: ToolId, label: string, ext: Tool['ext'], baseline: ToolId): 
     label,
     ext,
     baseline,
-    command: (url, { probeOut }) => ({
-      // Run as the installed command runs: the bin's own shebang picks node and its flags. With
-      // BENCH_NODE_FLAGS or the probe, node is named explicitly with the shebang's flag plus those.
-      // $NODE_FLAGS is split into words on purpose: BENCH_NODE_FLAGS may hold several flags.
-      script: process.env.BENCH_NODE_FLAGS || probeOut
-        ? `${TIME} -v -o "$T0" "$NODE" --max-semi-space-size=1 $NODE_FLAGS ${probeOut ? '--require "$PROBE" ' : ''}"$PGKEEP" dump "$URL" -f "$OUT"`
-        : `${TIME} -v -o "$T0" "$PGKEEP" dump "$URL" -f "$OUT"`,
-      processes: ['pgkeep'],
-      env: {
-        NODE: process.execPath,
-        NODE_FLAGS: process.env.BENCH_NODE_FLAGS ?? '',
-        PGKEEP: PGKEEP_BIN,
-        URL: url,
-        PROBE,
-        ...(probeOut ? { BENCH_PROBE_OUT: probeOut } : {}),
-      },
-    }),
+    command: (url, { probeOut }) => pgkeepCommand('dump "$URL" -f "$OUT"', { env: { URL: url }, ...(probeOut ? { probeOut } : {}) }),
+  }
+}
+
+/**
+ * A pgkeep command line under GNU time: `args` is what follows `pgkeep` (bash text; it may use `$OUT` and
+ * the variables of `env`). Run as the installed command runs: the bin's own shebang picks node and its
+ * flags. With BENCH_NODE_FLAGS or the probe, node is named explicitly with the shebang's flag plus those.
+ */
+export function pgkeepCommand(args: string, opts: { env?: Record<string, string>; probeOut?: string } = {}): DumpCommand {
+  const { probeOut } = opts
+  return {
+    // $NODE_FLAGS is split into words on purpose: BENCH_NODE_FLAGS may hold several flags.
+    script: process.env.BENCH_NODE_FLAGS || probeOut
+      ? `${TIME} -v -o "$T0" "$NODE" --max-semi-space-size=1 $NODE_FLAGS ${probeOut ? '--require "$PROBE" ' : ''}"$PGKEEP" ${args}`
+      : `${TIME} -v -o "$T0" "$PGKEEP" ${args}`,
+    processes: ['pgkeep'],
+    env: {
+      NODE: process.execPath,
+      NODE_FLAGS: process.env.BENCH_NODE_FLAGS ?? '',
+      PGKEEP: PGKEEP_BIN,
+      PROBE,
+      ...(probeOut ? { BENCH_PROBE_OUT: probeOut } : {}),
+      ...opts.env,
+    },
   }
 }
 

@@ -29,7 +29,6 @@ export const MAX_PRESIGN_SECONDS = 604_800
 export function s3Storage(input: S3StorageOptions): StorageDriver {
   const options = resolveS3Options(input)
   const s3 = createS3Client(options)
-  const { client } = s3
   const { bucket, prefix } = options
   const plan = planParts(options.partSizeBytes)
   const endpoint = `${options.endPoint}${options.port === undefined ? '' : `:${options.port}`}`
@@ -52,6 +51,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
       throw fail(`unable to use bucket ${JSON.stringify(bucket)}`)(error)
     }))
   const createBucketIfMissing = async (): Promise<void> => {
+    const client = await s3.ready()
     if (await client.bucketExists(bucket)) return
     try {
       await client.makeBucket(bucket, options.region ?? '')
@@ -67,6 +67,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
     async put(key: string, body: PutBody, putOptions: PutOptions = {}): Promise<StoredObject> {
       const { signal, contentType = 'application/octet-stream' } = putOptions
       const name = objectName(key)
+      const client = await s3.ready()
       throwIfAborted(key, signal)
       await ensureBucket()
       const action = `unable to upload ${at(key)} at ${endpoint}`
@@ -86,6 +87,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
 
     async get(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
       const name = objectName(key)
+      const client = await s3.ready()
       validateRange(key, range)
       const action = `unable to read ${at(key)} at ${endpoint}`
       let stream: Readable
@@ -105,6 +107,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
 
     async stat(key: string): Promise<StoredObject | null> {
       const name = objectName(key)
+      const client = await s3.ready()
       try {
         const info = await client.statObject(bucket, name)
         return { key, size: info.size, modifiedAt: info.lastModified }
@@ -116,6 +119,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
 
     async *list(listPrefix: string): AsyncIterable<StoredObject> {
       validatePrefix(listPrefix)
+      const client = await s3.ready()
       const action = `unable to list ${JSON.stringify(listPrefix)} in bucket ${JSON.stringify(bucket)} at ${endpoint}`
       // pages follow the last name with start-after, which every S3 store supports
       for (let startAfter = ''; ; ) {
@@ -142,6 +146,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
 
     async remove(key: string): Promise<void> {
       const name = objectName(key)
+      const client = await s3.ready()
       try {
         await client.removeObject(bucket, name)
       } catch (error) {
@@ -152,6 +157,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
 
     async presign(key: string, expiresInSeconds: number): Promise<string> {
       const name = objectName(key)
+      const client = await s3.ready()
       if (!(Number.isInteger(expiresInSeconds) && expiresInSeconds >= 1 && expiresInSeconds <= MAX_PRESIGN_SECONDS)) {
         throw new PgkeepError('STORAGE_INVALID', `unable to presign ${at(key)}: expiresInSeconds must be a whole number from 1 to ${MAX_PRESIGN_SECONDS} (7 days)`)
       }

@@ -27,7 +27,7 @@ export interface UploadTarget {
 /** Uploads the body and resolves with its size in bytes, or rejects having left nothing under the key. */
 export async function uploadBody(target: UploadTarget, body: PutBody): Promise<number> {
   const { s3, bucket, name, key, signal, plan } = target
-  const { client } = s3
+  const client = await s3.ready()
   // stops the body at once when a part upload fails while the next part is still filling
   const stopReading = new AbortController()
   const reader = new PartReader(readBody(key, body, signal ? AbortSignal.any([signal, stopReading.signal]) : stopReading.signal))
@@ -103,7 +103,7 @@ async function cleanUp(
   target: UploadTarget,
   state: { uploadId: string | undefined; mayBeStored: boolean; startedAt: number; size: number },
 ): Promise<string[]> {
-  const { client } = target.s3
+  const client = await target.s3.ready()
   const notes: string[] = []
   if (state.uploadId !== undefined) {
     try {
