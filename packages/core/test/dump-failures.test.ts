@@ -130,6 +130,15 @@ describe('dump failures', () => {
     expect(`${error.message} ${error.hint ?? ''} ${String(error.stack)}`).not.toContain('hunter2-very-secret')
   })
 
+  it('names a missing database the way libpq does, without the sslmode=prefer retry', async () => {
+    const url = new URL(db.url)
+    url.pathname = '/pgkeep_no_such_database'
+    const error = await failure(dump({ connection: url.toString() }, sink()))
+    expect(error.code).toBe('CONNECT_FAILED')
+    expect(error.message).toMatch(/: database "pgkeep_no_such_database" does not exist$/)
+    expect(error.message).not.toMatch(/ssl/i)
+  })
+
   it('dumps through a client the caller connected, without closing it', async () => {
     await withClient(db.url, async (client) => {
       const summary = await dump({ tables: ['rooms'], schemaOnly: true }, sink(), { client })

@@ -78,7 +78,11 @@ function connectFailed(resolved: ResolvedConnection, failures: readonly Failure[
   for (const failure of failures) byTarget.set(failure.target, [...(byTarget.get(failure.target) ?? []), failure])
   let hint: string | undefined
   const reasons = [...byTarget.entries()].map(([target, list]) => {
-    const texts = list.map((f) => ({ ...describeFailure(f.error, target, resolved), ssl: f.ssl }))
+    // Under sslmode=prefer a server without SSL is expected, not a failure: libpq says nothing of it.
+    const relevant = resolved.sslmode === 'prefer' && list.length > 1
+      ? list.filter((f) => !(f.ssl && (f.error as Error | undefined)?.message === 'The server does not support SSL connections'))
+      : list
+    const texts = (relevant.length > 0 ? relevant : list).map((f) => ({ ...describeFailure(f.error, target, resolved), ssl: f.ssl }))
     hint = texts.findLast((t) => t.hint !== undefined)?.hint ?? hint
     const last = texts.at(-1)!
     const first = texts[0]!
