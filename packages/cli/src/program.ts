@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { PGKEEP_VERSION } from '@pgkeep/core'
 import { backupCommand } from './commands/backup'
 import { downloadCommand, listCommand } from './commands/backups'
+import { restoreCommand, verifyCommand } from './commands/restore'
 import { dumpCommand, UsageError } from './commands/dump'
 import { formatError } from './report-error'
 
@@ -12,6 +13,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
   /** Where relative paths and the default backup folder start. @default process.cwd() */
   cwd?: string
+  /** What `pgkeep restore -` reads. @default process.stdin */
+  stdin?: NodeJS.ReadableStream
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -25,10 +28,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     })
     .showHelpAfterError('(run with --help for usage)')
   program.addCommand(dumpCommand(io).copyInheritedSettings(program))
-  const withCwd = { ...io, cwd: io.cwd ?? process.cwd() }
+  const withCwd = { ...io, cwd: io.cwd ?? process.cwd(), stdin: io.stdin ?? process.stdin }
   program.addCommand(backupCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(listCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(downloadCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(restoreCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(verifyCommand(withCwd).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0

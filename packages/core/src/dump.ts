@@ -49,6 +49,8 @@ export interface DumpSummary {
   /** Bytes written to the destination (uncompressed script). */
   bytes: number
   tables: DumpTableSummary[]
+  /** Sequence values the dump sets (SEQUENCE SET entries). */
+  sequences: { schema: string; name: string; value: string; isCalled: boolean }[]
   largeObjects: number
   durationMs: number
   warnings: string[]
@@ -179,6 +181,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
     database: session.databaseName,
     bytes: output.bytes,
     tables,
+    sequences: entries.filter((e) => e.sequenceValue).map((e) => ({ schema: e.namespace ?? '', name: e.tag, ...e.sequenceValue! })),
     largeObjects: largeObjectCount,
     durationMs: 0,
     warnings: ctx.warnings,

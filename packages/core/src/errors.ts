@@ -40,6 +40,12 @@ export const ERROR_CODES = [
   'BACKUP_NOT_FOUND',
   /** A stored backup or its manifest does not check out (size, hash, format). */
   'BACKUP_CORRUPT',
+  /** A SQL script to restore is truncated or malformed: it ends inside a string, comment, statement or COPY data, or holds text psql would reject. */
+  'SCRIPT_INVALID',
+  /** A restore statement failed on the target; the message names the entry, SQLSTATE and line. */
+  'RESTORE_FAILED',
+  /** The restore target already holds objects and neither clean nor allowNonEmpty was given. */
+  'TARGET_NOT_EMPTY',
   /** An invariant inside pgkeep did not hold; a bug. */
   'INTERNAL',
 ] as const

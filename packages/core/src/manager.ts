@@ -1,14 +1,18 @@
 // The backup manager the adapters and most applications use: create, list, get, download, presign and
 // remove backups of one database in one storage, with the history kept as manifests in that storage
 // (and, optionally, mirrored into a table of the database).
-import type { Readable } from 'node:stream'
-import { manifestKeyOf } from './backup/backup-name'
+import { Readable } from 'node:stream'
+import { manifestKeyOf, verifyKeyOf } from './backup/backup-name'
+import { tableMembers, wholeBackup } from './backup/backup-source'
+import { verifyBackup, type VerifyReport } from './backup/verify-backup'
+import { restore, type RestoreSummary } from './restore/restore'
+import type { RestoreOptions } from './restore/restore-options'
 import { recordOf, type BackupRecord } from './backup/backup-record'
 import { createBackup, type BackupProgress } from './backup/create-backup'
 import { connect, resolveConnection } from './connection/index'
 import { PgkeepError } from './errors'
 import { BackupIndex } from './history/backup-index'
-import { deleteRecord, historyTableSql, parseTableName, replaceRecords, upsertRecord, type HistoryTableName } from './history/history-table'
+import { deleteRecord, historyTableSql, markVerified, parseTableName, replaceRecords, upsertRecord, type HistoryTableName } from './history/history-table'
 import type { BackupManifest } from './manifest/manifest'
 import { resolveCreateOptions, resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
 import type { DumpOptions } from './options'
@@ -38,6 +42,18 @@ export interface BackupManager {
   historyTableSql(): string | null
   /** Rewrites the history table from the manifests in storage. */
   rebuildHistory(): Promise<number>
+  /**
+   * Restores a backup into `target` (default: the manager's database; it refuses a non-empty one
+   * unless `clean` or `allowNonEmpty`). With `tables`, only the definitions and those tables' members
+   * are read from storage (ranged reads); `bytesRead` says how much.
+   */
+  restore(id: string, options?: Omit<RestoreOptions, 'env'>): Promise<RestoreSummary>
+  /**
+   * Restores the backup into a scratch database on the manager's server (created, then dropped) and
+   * compares each table's rows and content hash, and each sequence, with the manifest. The result is
+   * kept beside the backup and in the history table, and shows as `verified` in records.
+   */
+  verify(id: string): Promise<VerifyReport>
 }
 
 export function createBackupManager(options: BackupManagerOptions): BackupManager {
@@ -68,6 +84,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     checkId(id)
     return index.find(id.toLowerCase())
   }
+  const record = async (manifest: BackupManifest) => recordOf(manifest, await index.verification(manifest))
 
   return {
     storage,
@@ -111,11 +128,11 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
       if (listOptions.before !== undefined && !(listOptions.before instanceof Date && !Number.isNaN(listOptions.before.getTime()))) {
         throw new PgkeepError('OPTIONS_INVALID', 'list before must be a valid Date')
       }
-      return (await index.list(listOptions)).map(recordOf)
+      return Promise.all((await index.list(listOptions)).map(record))
     },
 
     async get(id) {
-      return recordOf(await find(id))
+      return record(await find(id))
     },
 
     manifest: find,
@@ -141,6 +158,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     async remove(id) {
       const manifest = await find(id)
       await storage.remove(manifestKeyOf(manifest.storagePath))
+      await storage.remove(verifyKeyOf(manifest.storagePath))
       index.forget(manifest)
       await storage.remove(manifest.storagePath)
       await withHistory((client, table) => deleteRecord(client, table, manifest.id))
@@ -149,9 +167,28 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     historyTableSql: () => (historyTable ? historyTableSql(historyTable) : null),
 
     async rebuildHistory() {
-      const records = (await index.list()).map(recordOf)
+      const records = await Promise.all((await index.list()).map(record))
       await withHistory((client, table) => replaceRecords(client, table, records))
       return records.length
+    },
+
+    async restore(id, restoreOptions = {}) {
+      const manifest = await find(id)
+      const counter = { bytes: 0 }
+      const tables = restoreOptions.tables ?? []
+      const source = tables.length > 0 ? tableMembers(storage, manifest, tables, counter) : wholeBackup(storage, manifest, counter)
+      const plan = tables.length > 0 ? tableMembers(storage, manifest, tables, counter, false) : source
+      const summary = await restore(source, { target: connection as string | Record<string, unknown> | undefined, ...restoreOptions, env }, plan)
+      return { ...summary, bytesRead: counter.bytes }
+    },
+
+    async verify(id) {
+      const manifest = await find(id)
+      const report = await verifyBackup(manifest, storage, wholeBackup(storage, manifest, { bytes: 0 }), connection, env)
+      await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
+      index.rememberVerification(manifest, report)
+      await withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))
+      return report
     },
   }
 }

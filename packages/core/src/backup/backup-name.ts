@@ -22,6 +22,11 @@ export function manifestKeyOf(key: string): string {
   return `${key.replace(/\.sql\.gz$/, '')}.manifest.json`
 }
 
+/** Where the result of the last verification of a backup is kept. */
+export function verifyKeyOf(key: string): string {
+  return `${key.replace(/\.sql\.gz$/, '')}.verify.json`
+}
+
 /** The time a manifest key's name carries (epoch ms), or null when the key is not a backup manifest. */
 export function timeOfManifestKey(key: string): number | null {
   if (!key.endsWith('.manifest.json')) return null

@@ -22,9 +22,11 @@ export interface BackupRecord {
   serverVersion: string
   database: string
   status: 'completed'
+  /** The last verification (restore into a scratch database and compare), or null when never verified. */
+  verified: { at: Date; ok: boolean } | null
 }
 
-export function recordOf(manifest: BackupManifest): BackupRecord {
+export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null): BackupRecord {
   return {
     id: manifest.id,
     filename: manifest.filename,
@@ -42,5 +44,6 @@ export function recordOf(manifest: BackupManifest): BackupRecord {
     serverVersion: manifest.server.version,
     database: manifest.server.database,
     status: manifest.status,
+    verified,
   }
 }

@@ -13,6 +13,10 @@ import { PGKEEP_VERSION } from '../version'
 import { backupKeys } from './backup-name'
 import { StoredBytes } from './stored-bytes'
 
+/** Labels of the gzip members in the manifest: `table:<schema>.<name>`, `large objects`, or null. */
+export const TABLE_LABEL = 'table:'
+export const LARGE_OBJECTS_LABEL = 'large objects'
+
 export interface BackupProgress {
   phase: 'catalog' | 'data' | 'finishing' | 'done'
   /** The table being copied (phase data). */
@@ -82,10 +86,16 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
       tableChecksums: true,
       onProgress: onDumpProgress,
       ...(job.env ? { env: job.env } : {}),
+      // A member per table's rows and one per block of large objects, so that a selective restore can
+      // read the definitions (the unlabelled members) and just the tables it wants.
       onEntry: async (entry, phase) => {
+        if (entry.desc === 'BLOBS') {
+          await members.cut(phase === 'start' ? LARGE_OBJECTS_LABEL : null)
+          return
+        }
         if (!entry.table) return
         if (phase === 'start') {
-          await members.cut(`${entry.table.schema}.${entry.table.name}`)
+          await members.cut(`${TABLE_LABEL}${entry.table.schema}.${entry.table.name}`)
         } else {
           await members.cut(null)
           doneBytes = progress.bytesDone
@@ -114,7 +124,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
     throw new PgkeepError('STORAGE_FAILED', `storage kept ${uploaded.value.size} bytes of ${keys.key} but ${stored.bytes} were sent`)
   }
 
-  const tableMembers = members.members.filter((m) => m.label !== null)
+  const tableMembers = members.members.filter((m) => m.label?.startsWith(TABLE_LABEL))
   if (tableMembers.length !== summary.tables.length) {
     await job.storage.remove(keys.key).catch(() => {})
     throw new PgkeepError('INTERNAL', `${summary.tables.length} tables were dumped but ${tableMembers.length} table members were written`)
@@ -144,6 +154,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
       schema: t.schema, name: t.name, rows: t.rows, bytes: t.bytes, sha256: t.sha256!,
       member: { offset: tableMembers[i]!.offset, length: tableMembers[i]!.length },
     })),
+    sequences: summary.sequences,
     totals: {
       tables: summary.tables.length,
       rows: summary.tables.reduce((n, t) => n + t.rows, 0),

@@ -18,3 +18,4 @@ export {
 } from './resolved-connection.js'
 export { CONVENTIONAL_SOCKET_DIRECTORIES } from './socket-directory.js'
 export { SSL_MODES, type SslMode } from './ssl-options.js'
+export { withDatabaseName } from './with-database.js'

@@ -71,6 +71,7 @@ export function emitSequenceSet(ctx: EmitContext, data: TableDataObject): TocEnt
   return [{
     section: 'DATA', tag: seq.name, desc: 'SEQUENCE SET', namespace: schema, owner: seq.owner,
     defn: `SELECT pg_catalog.setval(${name}, ${info.lastValue}, ${info.isCalled ? 'true' : 'false'});\n`,
+    sequenceValue: { value: String(info.lastValue), isCalled: info.isCalled },
     dumpId: data.dumpId,
   }]
 }

@@ -29,6 +29,8 @@ export interface TocEntry {
   largeObjects?: { oids: number[]; aclPerObject?: boolean }
   /** The object this entry belongs to, for progress and manifests. */
   dumpId?: number
+  /** SEQUENCE SET entries: the value they set (for the summary and manifests). */
+  sequenceValue?: { value: string; isCalled: boolean }
 }
 
 export type DataSource =

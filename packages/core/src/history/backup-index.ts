@@ -1,7 +1,10 @@
 // Backup history read from storage: every manifest under the key prefix is one completed backup.
 // Manifests never change once written, so each is read once and kept.
-import { timeOfManifestKey, manifestKeyOf } from '../backup/backup-name'
+import { manifestKeyOf, timeOfManifestKey, verifyKeyOf } from '../backup/backup-name'
+import type { VerifyReport } from '../backup/verify-backup'
+import { isPgkeepError } from '../errors'
 import { PgkeepError } from '../errors'
+
 import { parseManifest, type BackupManifest } from '../manifest/manifest'
 import type { StorageDriver } from '../storage/driver'
 import { readText } from './read-text'
@@ -11,6 +14,7 @@ const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 export class BackupIndex {
   private readonly manifests = new Map<string, BackupManifest>()
+  private readonly verifications = new Map<string, { at: Date; ok: boolean } | null>()
 
   constructor(private readonly storage: StorageDriver, private readonly keyPrefix: string) {}
 
@@ -41,6 +45,7 @@ export class BackupIndex {
 
   forget(manifest: BackupManifest): void {
     this.manifests.delete(manifestKeyOf(manifest.storagePath))
+    this.verifications.delete(verifyKeyOf(manifest.storagePath))
   }
 
   /** Newest first; `before` keeps backups created strictly earlier. */
@@ -53,6 +58,25 @@ export class BackupIndex {
       out.push(await this.read(key))
     }
     return out
+  }
+
+  /** The last verification of a backup, from its `.verify.json` beside it. */
+  async verification(manifest: BackupManifest): Promise<{ at: Date; ok: boolean } | null> {
+    const key = verifyKeyOf(manifest.storagePath)
+    if (this.verifications.has(key)) return this.verifications.get(key)!
+    let result: { at: Date; ok: boolean } | null = null
+    try {
+      const report = JSON.parse(await readText(this.storage, key, MAX_MANIFEST_BYTES)) as Partial<VerifyReport>
+      if (typeof report.verifiedAt === 'string' && typeof report.ok === 'boolean') result = { at: new Date(report.verifiedAt), ok: report.ok }
+    } catch (error) {
+      if (!(isPgkeepError(error) && error.code === 'STORAGE_NOT_FOUND')) throw error
+    }
+    this.verifications.set(key, result)
+    return result
+  }
+
+  rememberVerification(manifest: BackupManifest, report: VerifyReport): void {
+    this.verifications.set(verifyKeyOf(manifest.storagePath), { at: new Date(report.verifiedAt), ok: report.ok })
   }
 
   async find(id: string): Promise<BackupManifest> {

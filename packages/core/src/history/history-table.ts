@@ -47,14 +47,19 @@ function quoteIdentPart(name: string): string {
 export async function upsertRecord(client: pg.Client, table: HistoryTableName, r: BackupRecord): Promise<void> {
   await client.query(
     `INSERT INTO ${quoteQualified(table.schema, table.name)}
-       (id, filename, size, type, storage_path, metadata, created_by, created_at, sha256, server_version, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       (id, filename, size, type, storage_path, metadata, created_by, created_at, sha256, server_version, status, verified_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (id) DO UPDATE SET filename = EXCLUDED.filename, size = EXCLUDED.size, type = EXCLUDED.type,
        storage_path = EXCLUDED.storage_path, metadata = EXCLUDED.metadata, created_by = EXCLUDED.created_by,
        created_at = EXCLUDED.created_at, sha256 = EXCLUDED.sha256, server_version = EXCLUDED.server_version,
-       status = EXCLUDED.status`,
-    [r.id, r.filename, r.size, r.type, r.storagePath, JSON.stringify(r.metadata), r.createdBy, r.createdAt, r.sha256, r.serverVersion, r.status],
+       status = EXCLUDED.status, verified_at = EXCLUDED.verified_at`,
+    [r.id, r.filename, r.size, r.type, r.storagePath, JSON.stringify(r.metadata), r.createdBy, r.createdAt, r.sha256, r.serverVersion, r.status,
+      r.verified?.ok ? r.verified.at : null],
   )
+}
+
+export async function markVerified(client: pg.Client, table: HistoryTableName, id: string, at: Date | null): Promise<void> {
+  await client.query(`UPDATE ${quoteQualified(table.schema, table.name)} SET verified_at = $2 WHERE id = $1`, [id, at])
 }
 
 export async function deleteRecord(client: pg.Client, table: HistoryTableName, id: string): Promise<void> {

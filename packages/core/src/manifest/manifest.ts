@@ -41,6 +41,8 @@ export const ManifestSchema = z.object({
     sha256: z.string(),
     member,
   })),
+  /** Sequence values the backup sets (`value` as text: sequences are bigint). */
+  sequences: z.array(z.object({ schema: z.string(), name: z.string(), value: z.string(), isCalled: z.boolean() })),
   /** Every gzip member of the file in order; `label` names a table's member. */
   members: z.array(member.extend({ label: z.string().nullable(), uncompressed: z.number().int().nonnegative() })),
   largeObjects: z.number().int().nonnegative(),

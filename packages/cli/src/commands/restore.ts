@@ -1,0 +1,106 @@
+// `pgkeep restore` and `pgkeep verify`: apply a dump (a file, stdin, or a stored backup by id) to a
+// database without psql, list a dump's entries, and test a stored backup by restoring it aside.
+import { createBackupManager, listScript, restore, storageFromEnv, type RestoreOptions } from '@pgkeep/core'
+import { Command } from 'commander'
+import { collect } from '../collect'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+interface RestoreFlags {
+  dbname?: string
+  createDatabase?: string
+  clean?: boolean
+  singleTransaction: boolean
+  owner: boolean
+  privileges: boolean
+  schemaOnly?: boolean
+  dataOnly?: boolean
+  table?: string[]
+  schema?: string[]
+  allowNonEmpty?: boolean
+  list?: boolean
+  dir?: string
+  keyPrefix: string
+  verbose?: boolean
+}
+
+type Io = { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; cwd: string }
+
+export function restoreCommand(io: Io): Command {
+  return new Command('restore')
+    .description('apply a plain SQL dump (pgkeep or pg_dump, gzip or not) to a database without psql')
+    .argument('<source>', 'a dump file, "-" for stdin, or the id of a stored backup')
+    .argument('[target]', 'the database to restore into (connection URL or "key=value …"); PG* variables fill the gaps')
+    .option('-d, --dbname <connection>', 'same as the target argument')
+    .option('-C, --create-database <name>', 'create this database on the target\'s server and restore into it (dropped again on failure)')
+    .option('-c, --clean', 'drop what the dump creates, where it exists, first')
+    .option('--no-single-transaction', 'apply statement by statement instead of all or nothing')
+    .option('-O, --no-owner', 'leave out ALTER … OWNER TO')
+    .option('-x, --no-privileges', 'leave out GRANT/REVOKE')
+    .option('-s, --schema-only', 'definitions only')
+    .option('-a, --data-only', 'data only')
+    .option('-t, --table <name>', 'only this table (schema.table or table) with its data and sequences (repeatable)', collect)
+    .option('-n, --schema <name>', 'only entries in this schema (repeatable)', collect)
+    .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
+    .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
+    .option('--dir <path>', 'for a backup id: the folder of the backups (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('--key-prefix <prefix>', 'for a backup id: folder of the backups inside the storage', 'backups/')
+    .option('-v, --verbose', 'report progress on stderr')
+    .action(async (source: string, target: string | undefined, flags: RestoreFlags) => {
+      const conn = target ?? flags.dbname
+      const options: RestoreOptions = {
+        ...(conn ? { target: conn } : {}),
+        ...(flags.createDatabase ? { createDatabase: flags.createDatabase } : {}),
+        clean: flags.clean ?? false,
+        singleTransaction: flags.singleTransaction,
+        noOwner: !flags.owner,
+        noPrivileges: !flags.privileges,
+        schemaOnly: flags.schemaOnly ?? false,
+        dataOnly: flags.dataOnly ?? false,
+        allowNonEmpty: flags.allowNonEmpty ?? false,
+        ...(flags.table ? { tables: flags.table } : {}),
+        ...(flags.schema ? { schemas: flags.schema } : {}),
+        ...(flags.verbose ? { onProgress: (p) => p.entry && io.stderr.write(`pgkeep: ${p.entry}\n`) } : {}),
+      }
+      if (UUID.test(source) && !flags.list) {
+        const storage = storageFromEnv(flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: flags.dir } : io.env, io.cwd)
+        const backups = createBackupManager({ storage, keyPrefix: flags.keyPrefix, env: io.env, ...(conn ? { connection: conn } : {}) })
+        const summary = await backups.restore(source, options)
+        io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}, read ${summary.bytesRead} bytes\n`)
+        return
+      }
+      const input = source === '-' ? io.stdin : source
+      if (flags.list) {
+        for (const e of await listScript(input)) {
+          io.stdout.write(`${e.section}\t${e.type}\t${e.schema ?? '-'}\t${e.name}\t${e.owner ?? '-'}\t${e.dataBytes}\n`)
+        }
+        return
+      }
+      const summary = await restore(input, { ...options, env: io.env })
+      for (const note of summary.skipped) io.stderr.write(`pgkeep: skipped ${note}\n`)
+      io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}\n`)
+    })
+}
+
+export function verifyCommand(io: Io): Command {
+  return new Command('verify')
+    .description('restore a stored backup into a scratch database on the same server, compare it with its manifest, and drop it')
+    .argument('<id>', 'the backup id (uuid)')
+    .argument('[connection]', 'the server to use (any database on it); PG* variables fill the gaps')
+    .option('--dir <path>', 'the folder of the backups (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
+    .option('--json', 'print the whole report as JSON')
+    .action(async (id: string, connection: string | undefined, flags: { dir?: string; keyPrefix: string; json?: boolean }) => {
+      const storage = storageFromEnv(flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: flags.dir } : io.env, io.cwd)
+      const backups = createBackupManager({ storage, keyPrefix: flags.keyPrefix, env: io.env, ...(connection ? { connection } : {}) })
+      const report = await backups.verify(id)
+      if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+      else {
+        const badTables = report.tables.filter((t) => !t.ok)
+        io.stdout.write(report.ok
+          ? `ok: ${report.tables.length} tables and ${report.sequences.length} sequences match the manifest (${report.durationMs} ms)\n`
+          : `FAILED: ${report.error?.message ?? `${badTables.length} tables differ: ${badTables.map((t) => `${t.schema}.${t.name} (rows ${t.foundRows}/${t.expectedRows})`).join(', ')}`}\n`)
+      }
+      if (!report.ok) throw new Error(`backup ${id} did not verify`)
+    })
+}

@@ -1,0 +1,100 @@
+// Applies a script's items to a database as psql -v ON_ERROR_STOP=1 would: each statement as it is
+// (simple query protocol), each COPY block streamed through COPY FROM STDIN with backpressure. Entries
+// the selection leaves out are skipped whole; a failure names the entry, the SQLSTATE and the line.
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { PgkeepError } from '../errors'
+import { toUtf8 } from './copy-transcode'
+import type { EntryFilter } from './select-entries'
+import type { EntryHeader, ScriptItem } from './script-item'
+
+export interface ApplyOptions {
+  filter: EntryFilter
+  /** Leave out ALTER … OWNER TO. */
+  noOwner: boolean
+  /** Major version of the target server, for session settings it does not know. */
+  targetMajor: number
+  /**
+   * The restore runs in one transaction of its own: the script's own BEGIN/COMMIT (pg_dump wraps large
+   * objects in them) are left out, or they would end it early.
+   */
+  inTransaction: boolean
+  signal?: AbortSignal
+  onEntry?: (entry: EntryHeader) => void
+}
+
+export interface ApplyResult {
+  statements: number
+  entries: number
+  tables: { schema: string; name: string; rows: number }[]
+  /** Statements left out because the target cannot take them (e.g. SET transaction_timeout before 17). */
+  skipped: string[]
+}
+
+const OWNER_TO = /^ALTER [A-Z ]+ [\s\S]+ OWNER TO [\s\S]+;$/
+const CLIENT_ENCODING = /^SET\s+client_encoding\s*(?:=|TO)\s*[^;]*;$/i
+const TRANSACTION_CONTROL = /^(?:BEGIN|COMMIT|END|START TRANSACTION)(?:\s+(?:WORK|TRANSACTION))?\s*;$/i
+/** Session settings that only newer servers know: a dump of a newer server still restores into an older one. */
+const NEWER_SETTINGS: [RegExp, number][] = [[/^SET transaction_timeout\b/i, 17]]
+
+export async function applyScript(client: pg.Client, items: AsyncIterable<ScriptItem>, options: ApplyOptions): Promise<ApplyResult> {
+  const result: ApplyResult = { statements: 0, entries: 0, tables: [], skipped: [] }
+  let lastEntry: EntryHeader | null = null
+  for await (const item of items) {
+    if (options.signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled', { cause: options.signal.reason })
+    if (item.kind === 'meta') {
+      // \restrict / \unrestrict guard psql against meta-commands in data; nothing here runs them anyway.
+      if (item.command === 'restrict' || item.command === 'unrestrict') continue
+      throw new PgkeepError('SCRIPT_INVALID', `line ${item.line}: the script runs the psql command \\${item.command}, which a restore into one database cannot follow`, {
+        hint: item.command === 'connect' || item.command === 'c' ? 'make the dump without --create, and restore into the database you want (createDatabase)' : undefined,
+      })
+    }
+    const entry = item.entry
+    if (!options.filter(entry)) {
+      if (item.kind === 'copy') for await (const _ of item.data) { /* skip the block */ }
+      continue
+    }
+    if (entry && entry !== lastEntry) {
+      lastEntry = entry
+      result.entries++
+      options.onEntry?.(entry)
+    }
+    if (item.kind === 'statement') {
+      if (options.noOwner && OWNER_TO.test(item.sql)) continue
+      if (options.inTransaction && TRANSACTION_CONTROL.test(item.sql)) continue
+      // The splitter has already read the script in its encoding; this connection stays UTF-8.
+      if (CLIENT_ENCODING.test(item.sql)) continue
+      const newer = NEWER_SETTINGS.find(([pattern, major]) => pattern.test(item.sql) && options.targetMajor < major)
+      if (newer) {
+        result.skipped.push(`line ${item.line}: ${item.sql} (PostgreSQL ${options.targetMajor} does not have it)`)
+        continue
+      }
+      try {
+        await client.query(item.sql)
+      } catch (error) {
+        throw failed(error, item.line, entry)
+      }
+      result.statements++
+      continue
+    }
+    const copy = client.query(copyFrom(item.sql))
+    try {
+      await pipeline(Readable.from(toUtf8(item.data, item.encoding, item.line)), copy)
+    } catch (error) {
+      throw failed(error, item.line, entry)
+    }
+    result.statements++
+    if (entry && entry.type === 'TABLE DATA') result.tables.push({ schema: entry.schema ?? '', name: entry.name, rows: Number(copy.rowCount ?? 0) })
+  }
+  return result
+}
+
+function failed(error: unknown, line: number, entry: EntryHeader | null): PgkeepError {
+  if (error instanceof PgkeepError) return error
+  const e = error as { code?: string; message?: string }
+  const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'
+  const sqlstate = e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ''
+  return new PgkeepError('RESTORE_FAILED', `restoring ${where} failed at line ${line}: ${e.message ?? String(error)}${sqlstate}`, { cause: error })
+}

@@ -1,0 +1,58 @@
+// Options of restore(), validated once; invalid ones fail with OPTIONS_INVALID naming the field.
+import { z } from 'zod'
+import { PgkeepError } from '../errors'
+
+const names = z.array(z.string().min(1, 'a name must not be empty'))
+
+export const RestoreOptionsSchema = z
+  .object({
+    /** The database to restore into (connection string or libpq keywords; PG* variables fill the gaps). With createDatabase: a database on the server to connect to first. */
+    target: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    /** Create this database (from template0) on the target's server and restore into it; it is dropped again if the restore fails. */
+    createDatabase: z.string().min(1).max(63, 'a database name has at most 63 bytes').optional(),
+    /** Drop what the script creates, where it exists, before creating it. @default false */
+    clean: z.boolean().default(false),
+    /** One transaction: all or nothing. @default true */
+    singleTransaction: z.boolean().default(true),
+    noOwner: z.boolean().default(false),
+    noPrivileges: z.boolean().default(false),
+    schemaOnly: z.boolean().default(false),
+    dataOnly: z.boolean().default(false),
+    /** Only these tables (views, sequences) and their data, sequences and defaults: `schema.table` or `table`. */
+    tables: names.optional(),
+    /** Only the entries in these schemas. */
+    schemas: names.optional(),
+    /** Restore into a database that already holds objects without clean. @default false */
+    allowNonEmpty: z.boolean().default(false),
+    env: z.custom<NodeJS.ProcessEnv>((v) => typeof v === 'object' && v !== null, { message: 'must be an object of variables' }).optional(),
+    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+    onProgress: z.custom<(p: RestoreProgress) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.schemaOnly && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['dataOnly'], message: 'schemaOnly and dataOnly cannot be used together' })
+    if (o.clean && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['clean'], message: 'clean and dataOnly cannot be used together' })
+  })
+
+export interface RestoreProgress {
+  phase: 'planning' | 'cleaning' | 'applying' | 'done'
+  /** The entry being applied: `TABLE DATA public.bills`. */
+  entry?: string
+  /** Entries applied so far. */
+  entries: number
+  /** Bytes of the source read so far (compressed, if it is). */
+  bytesRead: number
+}
+
+export type RestoreOptions = z.input<typeof RestoreOptionsSchema>
+export type ResolvedRestoreOptions = z.output<typeof RestoreOptionsSchema>
+
+export function resolveRestoreOptions(input: unknown): ResolvedRestoreOptions {
+  if (input === null || typeof input !== 'object') throw new PgkeepError('OPTIONS_INVALID', 'restore options must be an object')
+  const result = RestoreOptionsSchema.safeParse(input)
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
+    throw new PgkeepError('OPTIONS_INVALID', `invalid restore options: ${issues.join('; ')}`, { cause: result.error })
+  }
+  return result.data
+}

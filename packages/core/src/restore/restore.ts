@@ -1,0 +1,188 @@
+// restore(): applies a plain SQL script (pgkeep's or pg_dump's, gzip or not) to a database without
+// psql. Plans first when the options need it (clean, tables), guards a non-empty target, runs in one
+// transaction by default, and on failure leaves the target as it was (rolled back, or the database it
+// created dropped).
+import type pg from 'pg'
+import { connect, resolveConnection, withDatabaseName, type ConnectionParams } from '../connection/index'
+import { quoteIdent } from '../emit/quote'
+import { PgkeepError } from '../errors'
+import { applyScript, type ApplyResult } from './apply-script'
+import { cleanStatements } from './clean-statements'
+import { isReopenable, openScript, type RestoreSource } from './open-source'
+import { planScript, type ScriptEntry, type ScriptPlan } from './plan-script'
+import { resolveRestoreOptions, type RestoreOptions, type RestoreProgress } from './restore-options'
+import { entryFilter } from './select-entries'
+import { splitScript } from './split-script'
+import { missingDependencies } from './table-dependencies'
+
+export interface RestoreSummary {
+  database: string
+  serverVersion: string
+  /** Entries applied, statements run, rows per table. */
+  entries: number
+  statements: number
+  tables: { schema: string; name: string; rows: number }[]
+  /** DROP statements run for clean (those that found nothing to drop included). */
+  dropped: number
+  /** Statements left out for the target (with the reason). */
+  skipped: string[]
+  /** Bytes of the source read (compressed, if it was). */
+  bytesRead: number
+  durationMs: number
+}
+
+/** The entries of a script, as pg_restore -l lists an archive's: no database needed. */
+export async function listScript(source: RestoreSource): Promise<ScriptEntry[]> {
+  const plan = await planScript(await openScript(source))
+  return plan.entries.map(({ section, type, schema, name, owner, dataBytes, line }) => ({ section, type, schema, name, owner, dataBytes, line }))
+}
+
+/**
+ * Applies the script in `source` to the target. `planSource`, when given, is what the planning pass
+ * reads instead of `source` (a selective restore plans from the definitions only).
+ */
+export async function restore(source: RestoreSource, input: RestoreOptions = {}, planSource: RestoreSource = source): Promise<RestoreSummary> {
+  const started = Date.now()
+  const o = resolveRestoreOptions(input)
+  const env = o.env ?? process.env
+  const needsPlan = o.clean || (o.tables?.length ?? 0) > 0
+  if (needsPlan && planSource === source && !isReopenable(source)) {
+    throw new PgkeepError('OPTIONS_INVALID', `${o.clean ? 'clean' : 'tables'} needs a source that can be read twice: a file path, a Buffer, or a function that opens the stream`)
+  }
+  const counter = { bytes: 0 }
+  const progress = (p: Omit<RestoreProgress, 'bytesRead'>) => o.onProgress?.({ ...p, bytesRead: counter.bytes })
+  progress({ phase: 'planning', entries: 0 })
+  let plan: ScriptPlan | null = null
+  if (needsPlan) plan = await planScript(await openScript(planSource))
+  let filter = entryFilter(o, plan)
+
+  const target = o.target as string | ConnectionParams | undefined
+  let created: { name: string; maintenance: string | ConnectionParams | undefined } | null = null
+  if (o.createDatabase) {
+    await createDatabase(target, o.createDatabase, env)
+    created = { name: o.createDatabase, maintenance: target }
+  }
+  let client: pg.Client | null = null
+  let inTransaction = false
+  try {
+    client = await connect(resolveConnection(created ? withDatabaseName(target, created.name) : target, env), { applicationName: 'pgkeep' })
+    const info = await client.query<{ num: string; version: string; db: string }>(
+      "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_database() AS db",
+    )
+    const { num, version, db } = info.rows[0]!
+    if (!created && !o.clean && !o.allowNonEmpty && !o.dataOnly) await refuseNonEmpty(client, db)
+
+    if (plan && (o.tables?.length ?? 0) > 0) {
+      // Restoring some tables brings the types, functions and schemas they need, where the target lacks them.
+      const roots = new Set(plan.entries.filter((e) => filter(e.header)).map((e) => e.line))
+      filter = entryFilter(o, plan, await missingDependencies(client, plan, roots))
+    }
+    if (o.singleTransaction) {
+      await client.query('BEGIN')
+      inTransaction = true
+    }
+    let dropped = 0
+    if (o.clean && plan) {
+      progress({ phase: 'cleaning', entries: 0 })
+      dropped = await runDrops(client, cleanStatements(plan.entries.filter((e) => filter(e.header))), inTransaction)
+    }
+    const items = splitScript(await openScript(source, counter))
+    let entries = 0
+    const applied: ApplyResult = await applyScript(client, items, {
+      filter,
+      noOwner: o.noOwner,
+      targetMajor: Math.floor(Number(num) / 10000),
+      inTransaction,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onEntry: (entry) => progress({ phase: 'applying', entry: `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}`, entries: ++entries }),
+    })
+    if (inTransaction) {
+      await client.query('COMMIT')
+      inTransaction = false
+    }
+    progress({ phase: 'done', entries: applied.entries })
+    return {
+      database: db, serverVersion: version, entries: applied.entries, statements: applied.statements, tables: applied.tables,
+      dropped, skipped: applied.skipped, bytesRead: counter.bytes, durationMs: Date.now() - started,
+    }
+  } catch (error) {
+    if (client && inTransaction) await client.query('ROLLBACK').catch(() => {})
+    await client?.end().catch(() => {})
+    client = null
+    if (created) await dropDatabase(created.maintenance, created.name, env).catch(() => {})
+    throw error
+  } finally {
+    await client?.end().catch(() => {})
+  }
+}
+
+
+async function createDatabase(target: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep' })
+  try {
+    await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    throw new PgkeepError(code === '42P04' ? 'TARGET_NOT_EMPTY' : 'RESTORE_FAILED', `unable to create database ${name}: ${(error as Error).message}`, { cause: error })
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+async function dropDatabase(target: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep' })
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** Refuses a target that already holds user objects (tables, functions, types, schemas, extensions). */
+async function refuseNonEmpty(client: pg.Client, db: string): Promise<void> {
+  const { rows } = await client.query<{ n: string; example: string | null }>(`
+    WITH objects AS (
+      SELECT format('%s %I.%I', CASE c.relkind WHEN 'v' THEN 'view' WHEN 'S' THEN 'sequence' ELSE 'table' END, n.nspname, c.relname) AS what
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'
+      UNION ALL
+      SELECT format('function %I.%I', n.nspname, p.proname) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'
+      UNION ALL
+      SELECT format('schema %I', nspname) FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname !~ '^pg_'
+      UNION ALL
+      SELECT format('extension %I', extname) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'
+    )
+    SELECT count(*) AS n, min(what) AS example FROM objects`)
+  const n = Number(rows[0]!.n)
+  if (n > 0) {
+    throw new PgkeepError('TARGET_NOT_EMPTY', `database ${db} already holds ${n} object${n === 1 ? '' : 's'} (for example ${rows[0]!.example}); refusing to restore over them`, {
+      hint: 'restore into a new database (createDatabase), or pass clean to drop what the backup creates first, or allowNonEmpty',
+    })
+  }
+}
+
+/**
+ * Runs the DROPs in passes: one that fails because something still depends on it is tried again after
+ * the others (the order of a script is not always the order its objects can go). One that never
+ * succeeds (an inherited constraint, a partition's index: they go with their table) is left alone.
+ */
+async function runDrops(client: pg.Client, drops: string[], inTransaction: boolean): Promise<number> {
+  let pending = drops
+  for (let pass = 0; pending.length > 0 && pass < 10; pass++) {
+    const failed: string[] = []
+    for (const drop of pending) {
+      if (inTransaction) await client.query('SAVEPOINT pgkeep_clean')
+      try {
+        await client.query(drop)
+        if (inTransaction) await client.query('RELEASE SAVEPOINT pgkeep_clean')
+      } catch {
+        if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT pgkeep_clean')
+        failed.push(drop)
+      }
+    }
+    if (failed.length === pending.length) break
+    pending = failed
+  }
+  return drops.length - pending.length
+}

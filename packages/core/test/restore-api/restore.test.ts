@@ -1,0 +1,202 @@
+// restore() without psql: pgkeep's and pg_dump's plain dumps restore equal to their source; failures
+// leave the target as it was and name the entry, SQLSTATE and line; clean replays over itself;
+// selections (tables, schemas, schemaOnly, dataOnly, noOwner, noPrivileges) do what pg_restore's do.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { assertSameDatabase, createDatabase, localPgDumpMajor, pagilaFixture, runPgDump, runPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { loadFixtures } from '@pgkeep/testkit/fixtures'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { isPgkeepError, restore, type PgkeepError } from '../../src/index'
+import { dumpToFile } from '../helpers/dump-to-file'
+
+const server = inject('pgDefault')
+const pagila = pagilaFixture()
+const pgDumpMatches = (await localPgDumpMajor()) === server.major
+let fixtures: TestDatabase
+let fixturesDump: string
+
+beforeAll(async () => {
+  fixtures = await createDatabase(server.url, { prefix: 'rs_fx' })
+  await loadFixtures(fixtures.url, undefined, { major: server.major })
+  fixturesDump = (await dumpToFile({ connection: fixtures.url })).file
+}, 180_000)
+afterAll(() => fixtures?.drop())
+
+async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
+  try {
+    await promise
+  } catch (error) {
+    if (isPgkeepError(error)) return error
+    throw error
+  }
+  throw new Error('expected a failure')
+}
+
+async function objectCount(url: string): Promise<number> {
+  const [row] = await runSql<{ n: string }>(url, "SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'")
+  return Number(row!.n)
+}
+
+describe('restore() of whole dumps', () => {
+  it('restores pgkeep\'s dump of the fixture corpus equal to the source (gzip too)', async () => {
+    const copy = await createDatabase(server.url, { prefix: 'rs_copy' })
+    try {
+      const summary = await restore(fixturesDump, { target: copy.url })
+      expect(summary.tables.length).toBeGreaterThan(50)
+      await assertSameDatabase(fixtures.url, copy.url)
+    } finally {
+      await copy.drop()
+    }
+    const gz = join(await mkdtemp(join(tmpdir(), 'pgkeep-rs-')), 'dump.sql.gz')
+    await writeFile(gz, gzipSync(await readFile(fixturesDump)))
+    const name = `rs_gz_${Date.now()}`
+    try {
+      await restore(gz, { target: server.url, createDatabase: name })
+      await assertSameDatabase(fixtures.url, server.url.replace(/\/[^/]*$/, `/${name}`))
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  })
+
+  it.skipIf(!pgDumpMatches)('restores pg_dump\'s plain dumps of the fixtures and pagila equal to their source', async () => {
+    const sources: TestDatabase[] = [fixtures]
+    let pagilaDb: TestDatabase | undefined
+    if (pagila) {
+      pagilaDb = await createDatabase(server.url, { prefix: 'rs_pagila' })
+      await runPsql(pagilaDb.url, ['-q', '-v', 'ON_ERROR_STOP=1', '-f', pagila.schema])
+      await runPsql(pagilaDb.url, ['-q', '-v', 'ON_ERROR_STOP=1', '-f', pagila.data])
+      sources.push(pagilaDb)
+    }
+    try {
+      for (const source of sources) {
+        const script = await runPgDump(source.url)
+        const copy = await createDatabase(server.url, { prefix: 'rs_pgd' })
+        try {
+          await restore(Buffer.from(script, 'utf8'), { target: copy.url })
+          await assertSameDatabase(source.url, copy.url)
+        } finally {
+          await copy.drop()
+        }
+      }
+    } finally {
+      await pagilaDb?.drop()
+    }
+  })
+
+  it('reads a stream source once, and clean replays a dump over its own restore', async () => {
+    const copy = await createDatabase(server.url, { prefix: 'rs_clean' })
+    try {
+      const { createReadStream } = await import('node:fs')
+      await restore(createReadStream(fixturesDump), { target: copy.url })
+      const again = await failure(restore(fixturesDump, { target: copy.url }))
+      expect(again.code).toBe('TARGET_NOT_EMPTY')
+      const summary = await restore(fixturesDump, { target: copy.url, clean: true })
+      expect(summary.dropped).toBeGreaterThan(100)
+      await assertSameDatabase(fixtures.url, copy.url)
+      expect((await failure(restore(createReadStream(fixturesDump), { target: copy.url, clean: true }))).message).toContain('read twice')
+    } finally {
+      await copy.drop()
+    }
+  })
+})
+
+describe('restore() failures leave the target as it was', () => {
+  it('rolls back a failing script and names the entry, SQLSTATE and line', async () => {
+    const copy = await createDatabase(server.url, { prefix: 'rs_fail' })
+    try {
+      const text = await readFile(fixturesDump, 'utf8')
+      // Break the definition of one view in the middle of the script.
+      const broken = text.replace(/(CREATE VIEW fx_views\.\S+ AS\n)/, '$1    SELECT no_such_column FROM no_such_table;\n-- ')
+      expect(broken).not.toBe(text)
+      const error = await failure(restore(Buffer.from(broken), { target: copy.url }))
+      expect(error.code).toBe('RESTORE_FAILED')
+      expect(error.message).toMatch(/^restoring VIEW fx_views\.\S+ failed at line \d+: relation "no_such_table" does not exist \(SQLSTATE 42P01\)$/)
+      expect(await objectCount(copy.url)).toBe(0)
+    } finally {
+      await copy.drop()
+    }
+  })
+
+  it('reports a truncated dump as SCRIPT_INVALID, drops the database it created, and a cut gzip too', async () => {
+    const text = await readFile(fixturesDump)
+    const name = `rs_trunc_${Date.now()}`
+    const cut = await failure(restore(text.subarray(0, Math.floor(text.length * 0.6)), { target: server.url, createDatabase: name }))
+    expect(cut.code).toBe('SCRIPT_INVALID')
+    const [exists] = await runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_database WHERE datname = '${name}'`)
+    expect(exists!.n).toBe('0')
+    const gz = gzipSync(text)
+    const copy = await createDatabase(server.url, { prefix: 'rs_trunc_gz' })
+    try {
+      const error = await failure(restore(gz.subarray(0, gz.length - 100), { target: copy.url }))
+      expect(error.code).toBe('SCRIPT_INVALID')
+      expect(error.message).toContain('truncated')
+      expect(await objectCount(copy.url)).toBe(0)
+    } finally {
+      await copy.drop()
+    }
+  })
+
+  it('rejects invalid options naming the field', async () => {
+    expect((await failure(restore(fixturesDump, { schemaOnly: true, dataOnly: true }))).message).toContain('dataOnly')
+    expect((await failure(restore(fixturesDump, { clean: true, dataOnly: true }))).message).toContain('clean')
+    expect((await failure(restore(fixturesDump, { tables: [''] }))).code).toBe('OPTIONS_INVALID')
+    expect((await failure(restore(fixturesDump, { target: server.url, tables: ['no_such_table'], allowNonEmpty: true }))).code).toBe('PATTERN_NO_MATCH')
+  })
+})
+
+describe('restore() selections', () => {
+  it('tables brings a table with its data, sequences, defaults and the types it needs', async () => {
+    const copy = await createDatabase(server.url, { prefix: 'rs_tables' })
+    try {
+      const summary = await restore(fixturesDump, { target: copy.url, tables: ['fx_tables.serials'] })
+      expect(summary.tables.map((t) => `${t.schema}.${t.name}`)).toEqual(['fx_tables.serials'])
+      const [src] = await runSql<{ n: string }>(fixtures.url, 'SELECT count(*) AS n FROM fx_tables.serials')
+      const [dst] = await runSql<{ n: string }>(copy.url, 'SELECT count(*) AS n FROM fx_tables.serials')
+      expect(dst!.n).toBe(src!.n)
+      // exactly the table and the sequences it owns or its defaults use, in the source
+      const expected = await runSql<{ r: string }>(fixtures.url, `
+        SELECT 'serials' AS r
+        UNION SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
+         WHERE d.classid = 'pg_class'::regclass AND d.refobjid = 'fx_tables.serials'::regclass AND s.relkind = 'S'
+        UNION SELECT s.relname FROM pg_attrdef ad JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+          JOIN pg_class s ON s.oid = d.refobjid WHERE ad.adrelid = 'fx_tables.serials'::regclass AND s.relkind = 'S'
+        ORDER BY 1`)
+      const relations = await runSql<{ r: string }>(copy.url, "SELECT c.relname AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'fx_tables' AND c.relkind IN ('r', 'S') ORDER BY 1")
+      expect(relations).toEqual(expected)
+      expect(relations.length).toBeGreaterThan(1)
+      // its sequence is restored at the source's value
+      const seq = (await runSql<{ s: string | null }>(fixtures.url, "SELECT pg_get_serial_sequence('fx_tables.serials', 'id') AS s"))[0]!.s
+      if (seq) {
+        const a = await runSql<{ v: string }>(fixtures.url, `SELECT last_value::text AS v FROM ${seq}`)
+        const b = await runSql<{ v: string }>(copy.url, `SELECT last_value::text AS v FROM ${seq}`)
+        expect(b).toEqual(a)
+      }
+    } finally {
+      await copy.drop()
+    }
+  })
+
+  it('schemas, schemaOnly, dataOnly, noOwner and noPrivileges', async () => {
+    const copy = await createDatabase(server.url, { prefix: 'rs_sel' })
+    try {
+      await runSql(copy.url, 'CREATE SCHEMA fx_lobs')
+      await restore(fixturesDump, { target: copy.url, schemas: ['fx_lobs'], schemaOnly: true, noOwner: true, noPrivileges: true, allowNonEmpty: true })
+      const [rows] = await runSql<{ n: string }>(copy.url, 'SELECT count(*) AS n FROM fx_lobs.attachments')
+      expect(rows!.n).toBe('0')
+      const owners = await runSql<{ o: string }>(copy.url, "SELECT DISTINCT pg_get_userbyid(c.relowner) AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'fx_lobs'")
+      expect(owners.map((o) => o.o)).toEqual([new URL(server.url).username || 'postgres'])
+      const acls = await runSql<{ n: string }>(copy.url, "SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'fx_lobs' AND c.relacl IS NOT NULL")
+      expect(acls[0]!.n).toBe('0')
+      await restore(fixturesDump, { target: copy.url, schemas: ['fx_lobs'], dataOnly: true })
+      const [after] = await runSql<{ n: string }>(copy.url, 'SELECT count(*) AS n FROM fx_lobs.attachments')
+      const [src] = await runSql<{ n: string }>(fixtures.url, 'SELECT count(*) AS n FROM fx_lobs.attachments')
+      expect(after!.n).toBe(src!.n)
+      const schemas = await runSql<{ n: string }>(copy.url, "SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'fx%' ORDER BY 1")
+      expect(schemas.map((s) => s.n)).toEqual(['fx_lobs'])
+    } finally {
+      await copy.drop()
+    }
+  })
+})
