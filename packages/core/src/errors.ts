@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'RESTORE_FAILED',
   /** The restore target already holds objects and neither clean nor allowNonEmpty was given. */
   'TARGET_NOT_EMPTY',
+  /** Too many manual backups in the window; `retryAfter` says how many seconds until the next is allowed. */
+  'RATE_LIMITED',
   /** An invariant inside pgkeep did not hold; a bug. */
   'INTERNAL',
 ] as const
@@ -56,17 +58,21 @@ export interface PgkeepErrorOptions {
   cause?: unknown
   /** A sentence that tells the user what to do about it. */
   hint?: string
+  /** RATE_LIMITED: seconds until the operation is allowed again. */
+  retryAfter?: number
 }
 
 export class PgkeepError extends Error {
   override name = 'PgkeepError'
   readonly code: ErrorCode
   readonly hint?: string
+  readonly retryAfter?: number
 
   constructor(code: ErrorCode, message: string, options: PgkeepErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     if (options.hint !== undefined) this.hint = options.hint
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter
   }
 }
 

@@ -28,6 +28,8 @@ export const ManagerOptionsSchema = z
     dump: z.record(z.string(), z.unknown()).default({}),
     /** Mirror the history into this PostgreSQL table (created if missing) of the backed-up database. */
     history: z.object({ table: z.string(), migrate: z.boolean().default(true) }).strict().optional(),
+    /** The clock (tests move it forward). @default () => new Date() */
+    now: z.custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' }).optional(),
     /** Environment for PG* variables (default process.env). */
     env: z.custom<NodeJS.ProcessEnv>((v) => typeof v === 'object' && v !== null, { message: 'must be an object of variables' }).optional(),
   })

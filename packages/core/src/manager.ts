@@ -1,26 +1,31 @@
-// The backup manager the adapters and most applications use: create, list, get, download, presign and
-// remove backups of one database in one storage, with the history kept as manifests in that storage
-// (and, optionally, mirrored into a table of the database).
+// The backup manager the adapters and most applications use: create, list, get, download, presign,
+// restore, verify and remove backups of one database in one storage, with the history kept as manifests
+// in that storage (and, optionally, mirrored into a table of the database). Every operation is recorded
+// in the audit trail and announced as an event. Each feature lives in its own module under manager/.
 import { Readable } from 'node:stream'
 import { manifestKeyOf, verifyKeyOf } from './backup/backup-name'
+import type { BackupRecord } from './backup/backup-record'
 import { tableMembers, wholeBackup } from './backup/backup-source'
-import { verifyBackup, type VerifyReport } from './backup/verify-backup'
-import { restore, type RestoreSummary } from './restore/restore'
-import type { RestoreOptions } from './restore/restore-options'
-import { recordOf, type BackupRecord } from './backup/backup-record'
 import { createBackup, type BackupProgress } from './backup/create-backup'
-import { connect, resolveConnection } from './connection/index'
-import { PgkeepError } from './errors'
-import { BackupIndex } from './history/backup-index'
-import { deleteRecord, historyTableSql, markVerified, parseTableName, replaceRecords, upsertRecord, type HistoryTableName } from './history/history-table'
+import { verifyBackup, type VerifyReport } from './backup/verify-backup'
+import { isPgkeepError, PgkeepError } from './errors'
+import { deleteRecord, historyTableSql, markVerified, replaceRecords, upsertRecord } from './history/history-table'
+import type { AuditAction, AuditEvent } from './manager/audit-log'
+import { createManagerContext, type ManagerContext } from './manager/context'
+import { withLock } from './manager/locks'
+import type { ManagerEventName, ManagerEvents } from './manager/events'
 import type { BackupManifest } from './manifest/manifest'
 import { resolveCreateOptions, resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
 import type { DumpOptions } from './options'
 import { resolveDumpOptions } from './options'
-import { fsStorage } from './storage/fs-storage'
+import { restore, type RestoreSummary } from './restore/restore'
+import type { RestoreOptions } from './restore/restore-options'
 import type { StorageDriver } from './storage/driver'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+/** Who asks, for the audit trail: the app's user id. */
+export interface Actor {
+  actor?: string | number | null
+}
 
 export interface BackupManager {
   readonly storage: StorageDriver
@@ -33,11 +38,11 @@ export interface BackupManager {
   /** The manifest: tables with rows, checksums and member offsets, options, totals. */
   manifest(id: string): Promise<BackupManifest>
   /** The stored `.sql.gz`, as a stream. */
-  download(id: string): Promise<Readable>
+  download(id: string, options?: Actor): Promise<Readable>
   /** A presigned URL (default one hour). STORAGE_INVALID when the storage cannot presign. */
-  downloadUrl(id: string, options?: { expiresIn?: number }): Promise<{ url: string; expiresAt: Date }>
+  downloadUrl(id: string, options?: { expiresIn?: number } & Actor): Promise<{ url: string; expiresAt: Date }>
   /** Removes the backup: manifest first (so it stops being listed), then the dump. */
-  remove(id: string): Promise<void>
+  remove(id: string, options?: Actor): Promise<void>
   /** The SQL that creates the history table (for the app's own migrations). */
   historyTableSql(): string | null
   /** Rewrites the history table from the manifests in storage. */
@@ -47,79 +52,31 @@ export interface BackupManager {
    * unless `clean` or `allowNonEmpty`). With `tables`, only the definitions and those tables' members
    * are read from storage (ranged reads); `bytesRead` says how much.
    */
-  restore(id: string, options?: Omit<RestoreOptions, 'env'>): Promise<RestoreSummary>
+  restore(id: string, options?: Omit<RestoreOptions, 'env'> & Actor): Promise<RestoreSummary>
   /**
    * Restores the backup into a scratch database on the manager's server (created, then dropped) and
    * compares each table's rows and content hash, and each sequence, with the manifest. The result is
    * kept beside the backup and in the history table, and shows as `verified` in records.
    */
-  verify(id: string): Promise<VerifyReport>
+  verify(id: string, options?: Actor): Promise<VerifyReport>
+  /** The audit trail, newest first. */
+  auditLog(options?: { limit?: number; since?: Date; action?: AuditAction; target?: string }): Promise<AuditEvent[]>
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends ManagerEventName>(event: E, listener: (payload: ManagerEvents[E]) => void | Promise<void>): () => void
 }
 
+const actorOf = (options?: Actor): string | null => (options?.actor === undefined || options.actor === null ? null : String(options.actor))
+
 export function createBackupManager(options: BackupManagerOptions): BackupManager {
-  const o = resolveManagerOptions(options)
-  const storage = o.storage ?? fsStorage({ dir: process.cwd() })
-  const index = new BackupIndex(storage, o.keyPrefix)
-  const historyTable: HistoryTableName | null = o.history ? parseTableName(o.history.table) : null
-  const connection = o.connectionString ?? (o.connection as DumpOptions['connection'])
-  const env = o.env ?? process.env
+  const ctx = createManagerContext(resolveManagerOptions(options))
+  const { storage, index, events } = ctx
   // Validate the manager-wide dump options now, not at the first backup.
-  resolveDumpOptions({ ...o.dump, ...(connection !== undefined ? { connection } : {}) })
-
-  async function withHistory<T>(fn: (client: import('pg').Client, table: HistoryTableName) => Promise<T>): Promise<T | undefined> {
-    if (!historyTable) return undefined
-    const client = await connect(resolveConnection(connection as string | undefined, env), { applicationName: 'pgkeep' })
-    try {
-      if (o.history!.migrate) await client.query(historyTableSql(historyTable))
-      return await fn(client, historyTable)
-    } finally {
-      await client.end().catch(() => {})
-    }
-  }
-
-  const checkId = (id: string) => {
-    if (typeof id !== 'string' || !UUID.test(id)) throw new PgkeepError('OPTIONS_INVALID', `backup id ${JSON.stringify(id)} is not a uuid`)
-  }
-  const find = async (id: string) => {
-    checkId(id)
-    return index.find(id.toLowerCase())
-  }
-  const record = async (manifest: BackupManifest) => recordOf(manifest, await index.verification(manifest))
+  resolveDumpOptions({ ...ctx.options.dump, ...(ctx.connection !== undefined ? { connection: ctx.connection } : {}) })
 
   return {
     storage,
     canPresign: typeof storage.presign === 'function',
-
-    async create(input = {}) {
-      const c = resolveCreateOptions(input)
-      const dumpOptions: DumpOptions = {
-        ...(o.dump as DumpOptions),
-        ...(connection !== undefined ? { connection } : {}),
-        ...(c.tables ? { tables: c.tables } : {}),
-        ...(c.excludeTables ? { excludeTables: [...((o.dump as DumpOptions).excludeTables ?? []), ...c.excludeTables] } : {}),
-        ...(c.schemas ? { schemas: c.schemas } : {}),
-        ...(c.excludeSchemas ? { excludeSchemas: [...((o.dump as DumpOptions).excludeSchemas ?? []), ...c.excludeSchemas] } : {}),
-        ...(c.excludeTableData ? { excludeTableData: [...((o.dump as DumpOptions).excludeTableData ?? []), ...c.excludeTableData] } : {}),
-      }
-      resolveDumpOptions(dumpOptions)
-      const manifest = await createBackup({
-        storage,
-        keyPrefix: o.keyPrefix,
-        namePrefix: o.namePrefix,
-        compressionLevel: o.compressionLevel,
-        maxSizeBytes: o.maxSizeBytes ?? null,
-        dumpOptions,
-        type: c.type,
-        createdBy: c.createdBy,
-        env,
-        ...(c.onProgress ? { onProgress: c.onProgress as (p: BackupProgress) => void } : {}),
-        ...(c.signal ? { signal: c.signal } : {}),
-      })
-      index.remember(manifest)
-      const record = recordOf(manifest)
-      await withHistory((client, table) => upsertRecord(client, table, record))
-      return record
-    },
+    create: (input = {}) => createRecord(ctx, input),
 
     async list(listOptions = {}) {
       if (listOptions.limit !== undefined && !(Number.isInteger(listOptions.limit) && listOptions.limit > 0)) {
@@ -128,67 +85,130 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
       if (listOptions.before !== undefined && !(listOptions.before instanceof Date && !Number.isNaN(listOptions.before.getTime()))) {
         throw new PgkeepError('OPTIONS_INVALID', 'list before must be a valid Date')
       }
-      return Promise.all((await index.list(listOptions)).map(record))
+      return Promise.all((await index.list(listOptions)).map(ctx.record))
     },
 
     async get(id) {
-      return record(await find(id))
+      return ctx.record(await ctx.find(id))
     },
 
-    manifest: find,
+    manifest: ctx.find,
 
-    async download(id) {
-      const manifest = await find(id)
-      return (await storage.get(manifest.storagePath)) as Readable
-    },
+    download: (id, o) =>
+      ctx.audited('download', actorOf(o), id, async () => {
+        const manifest = await ctx.find(id)
+        return (await storage.get(manifest.storagePath)) as Readable
+      }),
 
-    async downloadUrl(id, urlOptions = {}) {
-      const expiresIn = urlOptions.expiresIn ?? 3600
-      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604800) {
-        throw new PgkeepError('OPTIONS_INVALID', `expiresIn must be whole seconds from 1 to 604800 (7 days), not ${expiresIn}`)
-      }
-      const manifest = await find(id)
-      if (!storage.presign) {
-        throw new PgkeepError('STORAGE_INVALID', `${storage.kind} storage cannot hand out presigned URLs; stream the backup with download(id) instead`)
-      }
-      const url = await storage.presign(manifest.storagePath, expiresIn)
-      return { url, expiresAt: new Date(Date.now() + expiresIn * 1000) }
-    },
+    downloadUrl: (id, o = {}) =>
+      ctx.audited('presign', actorOf(o), id, async () => {
+        const expiresIn = o.expiresIn ?? 3600
+        if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604800) {
+          throw new PgkeepError('OPTIONS_INVALID', `expiresIn must be whole seconds from 1 to 604800 (7 days), not ${expiresIn}`)
+        }
+        const manifest = await ctx.find(id)
+        if (!storage.presign) {
+          throw new PgkeepError('STORAGE_INVALID', `${storage.kind} storage cannot hand out presigned URLs; stream the backup with download(id) instead`)
+        }
+        const url = await storage.presign(manifest.storagePath, expiresIn)
+        return { url, expiresAt: new Date(ctx.now().getTime() + expiresIn * 1000) }
+      }, (r) => ({ expiresAt: r.expiresAt.toISOString() })),
 
-    async remove(id) {
-      const manifest = await find(id)
-      await storage.remove(manifestKeyOf(manifest.storagePath))
-      await storage.remove(verifyKeyOf(manifest.storagePath))
-      index.forget(manifest)
-      await storage.remove(manifest.storagePath)
-      await withHistory((client, table) => deleteRecord(client, table, manifest.id))
-    },
+    remove: (id, o) =>
+      ctx.audited('remove', actorOf(o), id, async () => {
+        await removeBackup(ctx, await ctx.find(id))
+      }),
 
-    historyTableSql: () => (historyTable ? historyTableSql(historyTable) : null),
+    historyTableSql: () => (ctx.historyTable ? historyTableSql(ctx.historyTable) : null),
 
     async rebuildHistory() {
-      const records = await Promise.all((await index.list()).map(record))
-      await withHistory((client, table) => replaceRecords(client, table, records))
+      const records = await Promise.all((await index.list()).map(ctx.record))
+      await ctx.withHistory((client, table) => replaceRecords(client, table, records))
       return records.length
     },
 
-    async restore(id, restoreOptions = {}) {
-      const manifest = await find(id)
-      const counter = { bytes: 0 }
-      const tables = restoreOptions.tables ?? []
-      const source = tables.length > 0 ? tableMembers(storage, manifest, tables, counter) : wholeBackup(storage, manifest, counter)
-      const plan = tables.length > 0 ? tableMembers(storage, manifest, tables, counter, false) : source
-      const summary = await restore(source, { target: connection as string | Record<string, unknown> | undefined, ...restoreOptions, env }, plan)
-      return { ...summary, bytesRead: counter.bytes }
-    },
+    restore: (id, o = {}) =>
+      ctx.audited('restore', actorOf(o), id, async () => {
+        const { actor: _actor, ...restoreOptions } = o
+        const manifest = await ctx.find(id)
+        const counter = { bytes: 0 }
+        const tables = restoreOptions.tables ?? []
+        const source = tables.length > 0 ? tableMembers(storage, manifest, tables, counter) : wholeBackup(storage, manifest, counter)
+        const plan = tables.length > 0 ? tableMembers(storage, manifest, tables, counter, false) : source
+        const summary = await restore(source, { target: ctx.connection as string | Record<string, unknown> | undefined, ...restoreOptions, env: ctx.env }, plan)
+        return { ...summary, bytesRead: counter.bytes }
+      }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead })),
 
-    async verify(id) {
-      const manifest = await find(id)
-      const report = await verifyBackup(manifest, storage, wholeBackup(storage, manifest, { bytes: 0 }), connection, env)
-      await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
-      index.rememberVerification(manifest, report)
-      await withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))
-      return report
-    },
+    verify: (id, o) =>
+      ctx.audited('verify', actorOf(o), id, async () => {
+        const manifest = await ctx.find(id)
+        const report = await verifyBackup(manifest, storage, wholeBackup(storage, manifest, { bytes: 0 }), ctx.connection, ctx.env)
+        await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
+        index.rememberVerification(manifest, report)
+        await ctx.withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))
+        events.emit('verify', { id: manifest.id, ok: report.ok, at: ctx.now() })
+        return report
+      }, (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}) })),
+
+    auditLog: (o) => ctx.audit.read(o),
+    on: (event, listener) => events.on(event, listener),
   }
+}
+
+/** create(): the dump options of the manager plus this call's selection; events and audit around it. */
+async function createRecord(ctx: ManagerContext, input: CreateBackupOptions): Promise<BackupRecord> {
+  const c = resolveCreateOptions(input)
+  const base = ctx.options.dump as DumpOptions
+  const dumpOptions: DumpOptions = {
+    ...base,
+    ...(ctx.connection !== undefined ? { connection: ctx.connection } : {}),
+    ...(c.tables ? { tables: c.tables } : {}),
+    ...(c.excludeTables ? { excludeTables: [...(base.excludeTables ?? []), ...c.excludeTables] } : {}),
+    ...(c.schemas ? { schemas: c.schemas } : {}),
+    ...(c.excludeSchemas ? { excludeSchemas: [...(base.excludeSchemas ?? []), ...c.excludeSchemas] } : {}),
+    ...(c.excludeTableData ? { excludeTableData: [...(base.excludeTableData ?? []), ...c.excludeTableData] } : {}),
+  }
+  return ctx.audited('create', c.createdBy, (r: BackupRecord) => r.id, async () => {
+    resolveDumpOptions(dumpOptions)
+    ctx.events.emit('backup:start', { type: c.type, createdBy: c.createdBy, at: ctx.now() })
+    try {
+      // Held shared for the whole backup: cleanup (exclusive) never runs while a backup is being written.
+      const locked = await withLock(ctx, 'backup', 'shared', () => createBackup({
+        storage: ctx.storage,
+        keyPrefix: ctx.options.keyPrefix,
+        namePrefix: ctx.options.namePrefix,
+        compressionLevel: ctx.options.compressionLevel,
+        maxSizeBytes: ctx.options.maxSizeBytes ?? null,
+        dumpOptions,
+        type: c.type,
+        createdBy: c.createdBy,
+        env: ctx.env,
+        now: ctx.now,
+        ...(c.onProgress ? { onProgress: c.onProgress as (p: BackupProgress) => void } : {}),
+        ...(c.signal ? { signal: c.signal } : {}),
+      }))
+      if (!locked.acquired) throw new PgkeepError('INTERNAL', 'the backup lock was not granted')
+      const manifest = locked.value
+      ctx.index.remember(manifest)
+      const record = await ctx.record(manifest)
+      await ctx.withHistory((client, table) => upsertRecord(client, table, record))
+      ctx.events.emit('backup:success', { record })
+      return record
+    } catch (error) {
+      ctx.events.emit('backup:failure', {
+        type: c.type, createdBy: c.createdBy, at: ctx.now(),
+        code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error),
+      })
+      throw error
+    }
+  }, (r) => ({ size: r.size, type: r.type }))
+}
+
+/** Removes a backup's manifest first (it stops being a backup), then its other objects and history row. */
+export async function removeBackup(ctx: ManagerContext, manifest: BackupManifest): Promise<void> {
+  await ctx.storage.remove(manifestKeyOf(manifest.storagePath))
+  await ctx.storage.remove(verifyKeyOf(manifest.storagePath))
+  ctx.index.forget(manifest)
+  await ctx.storage.remove(manifest.storagePath)
+  await ctx.withHistory((client, table) => deleteRecord(client, table, manifest.id))
 }

@@ -86,7 +86,8 @@ async function objectNames(endpoint: S3Endpoint, bucket: string): Promise<string
   for await (const object of raw.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string; prefix?: string }>) {
     names.push(object.name ?? object.prefix ?? '')
   }
-  return names.sort()
+  // The audit trail (one object per event under backups/audit/) is meant to stay.
+  return names.filter((n) => !n.startsWith('backups/audit/')).sort()
 }
 
 /** Sessions of pgkeep on the source database; the server may take a moment to drop a closed one. */
@@ -122,7 +123,7 @@ async function expectNothingStored(backups: BackupManager, endpoint: S3Endpoint,
 /** The requests about backup objects (backups/<year>/…), as `METHOD query status`, upload ids hidden. */
 function backupRequests(requests: S3Request[], bucket: string): string[] {
   return requests
-    .filter((r) => r.path.startsWith(`/${bucket}/backups/`))
+    .filter((r) => r.path.startsWith(`/${bucket}/backups/`) && !r.path.startsWith(`/${bucket}/backups/audit/`))
     .map((r) => `${r.method} ${r.query.replace(/uploadId=[0-9a-f]+/, 'uploadId=ID')} ${r.status ?? '-'}`.replace(/ +/g, ' '))
 }
 

@@ -25,7 +25,8 @@ async function filesUnder(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) out.push(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(dir.length + 1))
   }
-  return out.sort()
+  // The audit trail (one object per event under backups/audit/) is meant to stay.
+  return out.filter((f) => !f.startsWith('backups/audit/')).sort()
 }
 
 async function copySha256(url: string, schema: string, table: string): Promise<string> {

@@ -1,0 +1,106 @@
+// What every operation of a backup manager shares: the resolved options, the storage and its history
+// index, the database connection, the clock, the events and the audit trail.
+import type pg from 'pg'
+import { recordOf, type BackupRecord } from '../backup/backup-record'
+import { connect, resolveConnection } from '../connection/index'
+import type { DumpOptions } from '../options'
+import { PgkeepError, isPgkeepError } from '../errors'
+import { BackupIndex } from '../history/backup-index'
+import { historyTableSql, parseTableName, type HistoryTableName } from '../history/history-table'
+import type { BackupManifest } from '../manifest/manifest'
+import type { ResolvedManagerOptions } from '../manager-options'
+import type { StorageDriver } from '../storage/driver'
+import { fsStorage } from '../storage/fs-storage'
+import { auditTableName, storageAuditLog, tableAuditLog, type AuditAction, type AuditLog } from './audit-log'
+import { ManagerEventEmitter } from './events'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+
+export interface ManagerContext {
+  options: ResolvedManagerOptions
+  storage: StorageDriver
+  index: BackupIndex
+  connection: DumpOptions['connection']
+  env: NodeJS.ProcessEnv
+  historyTable: HistoryTableName | null
+  events: ManagerEventEmitter
+  audit: AuditLog
+  now(): Date
+  /** Runs `fn` with a client on the manager's database. */
+  withDatabase<T>(fn: (client: pg.Client) => Promise<T>): Promise<T>
+  /** Runs `fn` on the history table when one is configured (creating it first when migrate is on). */
+  withHistory<T>(fn: (client: pg.Client, table: HistoryTableName) => Promise<T>): Promise<T | undefined>
+  /** The manifest of a backup id (OPTIONS_INVALID for a non-uuid, BACKUP_NOT_FOUND). */
+  find(id: string): Promise<BackupManifest>
+  /** The record of a manifest, with its verification. */
+  record(manifest: BackupManifest): Promise<BackupRecord>
+  /** Runs an operation and records it in the audit trail: success, failure or refusal (with the code). */
+  audited<T>(action: AuditAction, actor: string | null, target: string | null | ((result: T) => string | null), fn: () => Promise<T>, detail?: (result: T) => Record<string, unknown> | null): Promise<T>
+}
+
+/** Errors that mean "not allowed / not now" rather than "something broke". */
+const REFUSALS = new Set(['OPTIONS_INVALID', 'RATE_LIMITED', 'TARGET_NOT_EMPTY', 'BACKUP_NOT_FOUND', 'PATTERN_NO_MATCH'])
+
+export function createManagerContext(o: ResolvedManagerOptions): ManagerContext {
+  const storage = o.storage ?? fsStorage({ dir: process.cwd() })
+  const index = new BackupIndex(storage, o.keyPrefix)
+  const historyTable = o.history ? parseTableName(o.history.table) : null
+  const connection = o.connectionString ?? (o.connection as DumpOptions['connection'])
+  const env = o.env ?? process.env
+  const now = o.now ?? (() => new Date())
+
+  const withDatabase = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = await connect(resolveConnection(connection as string | undefined, env), { applicationName: 'pgkeep' })
+    try {
+      return await fn(client)
+    } finally {
+      await client.end().catch(() => {})
+    }
+  }
+  const withHistory = async <T>(fn: (client: pg.Client, table: HistoryTableName) => Promise<T>): Promise<T | undefined> => {
+    if (!historyTable) return undefined
+    return withDatabase(async (client) => {
+      if (o.history!.migrate) await client.query(historyTableSql(historyTable))
+      return fn(client, historyTable)
+    })
+  }
+  const audit = historyTable ? tableAuditLog(withDatabase, auditTableName(historyTable)) : storageAuditLog(storage, o.keyPrefix)
+
+  const ctx: ManagerContext = {
+    options: o,
+    storage,
+    index,
+    connection,
+    env,
+    historyTable,
+    events: new ManagerEventEmitter(),
+    audit,
+    now,
+    withDatabase,
+    withHistory,
+    async find(id) {
+      if (typeof id !== 'string' || !UUID.test(id)) throw new PgkeepError('OPTIONS_INVALID', `backup id ${JSON.stringify(id)} is not a uuid`)
+      return index.find(id.toLowerCase())
+    },
+    async record(manifest) {
+      return recordOf(manifest, await index.verification(manifest))
+    },
+    async audited(action, actor, target, fn, detail) {
+      let result: Awaited<ReturnType<typeof fn>>
+      try {
+        result = await fn()
+      } catch (error) {
+        const code = isPgkeepError(error) ? error.code : 'INTERNAL'
+        await audit.append({
+          actor, action, target: typeof target === 'function' ? null : target, outcome: REFUSALS.has(code) ? 'refused' : 'failure',
+          detail: { code, message: error instanceof Error ? error.message : String(error), ...(isPgkeepError(error) && error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}) },
+        }).catch((auditError: unknown) => ctx.events.emit('alert', { kind: 'audit-failed', message: `the audit trail could not be written: ${String(auditError)}`, at: now() }))
+        throw error
+      }
+      await audit.append({ actor, action, target: typeof target === 'function' ? target(result) : target, outcome: 'success', detail: detail ? detail(result) : null })
+        .catch((auditError: unknown) => ctx.events.emit('alert', { kind: 'audit-failed', message: `the audit trail could not be written: ${String(auditError)}`, at: now() }))
+      return result
+    },
+  }
+  return ctx
+}

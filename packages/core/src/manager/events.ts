@@ -1,0 +1,48 @@
+// What the backup manager tells its host application, as typed events. A listener that throws is
+// reported on 'listenerError' and never changes the outcome of the operation that emitted.
+import { EventEmitter } from 'node:events'
+import type { BackupRecord } from '../backup/backup-record'
+
+export interface ManagerEvents {
+  'backup:start': { type: 'manual' | 'scheduled'; createdBy: string | null; at: Date }
+  'backup:success': { record: BackupRecord }
+  'backup:failure': { type: 'manual' | 'scheduled'; createdBy: string | null; code: string; message: string; at: Date }
+  cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date }
+  verify: { id: string; ok: boolean; at: Date }
+  alert: { kind: string; message: string; at: Date; detail?: Record<string, unknown> }
+  listenerError: { event: string; error: unknown }
+}
+
+export type ManagerEventName = keyof ManagerEvents
+
+export class ManagerEventEmitter {
+  private readonly emitter = new EventEmitter()
+
+  on<E extends ManagerEventName>(event: E, listener: (payload: ManagerEvents[E]) => void | Promise<void>): () => void {
+    this.emitter.on(event, listener)
+    return () => this.emitter.off(event, listener)
+  }
+
+  off<E extends ManagerEventName>(event: E, listener: (payload: ManagerEvents[E]) => void | Promise<void>): void {
+    this.emitter.off(event, listener)
+  }
+
+  /** Calls every listener; one that throws (or rejects) is reported on 'listenerError', never to the caller. */
+  emit<E extends ManagerEventName>(event: E, payload: ManagerEvents[E]): void {
+    for (const listener of this.emitter.listeners(event) as ((p: ManagerEvents[E]) => unknown)[]) {
+      try {
+        const result = listener(payload)
+        if (result && typeof (result as Promise<unknown>).catch === 'function') {
+          ;(result as Promise<unknown>).catch((error: unknown) => this.reportListenerError(event, error))
+        }
+      } catch (error) {
+        this.reportListenerError(event, error)
+      }
+    }
+  }
+
+  private reportListenerError(event: string, error: unknown): void {
+    if (event === 'listenerError') return
+    this.emit('listenerError', { event, error })
+  }
+}
