@@ -65,7 +65,10 @@ describe('pgkeep backup, list, download', () => {
     const limited = await run(['backup', db.url, '--dir', big, '--max-size', '100'])
     expect(limited.code).toBe(1)
     expect(limited.stderr).toContain('[SIZE_LIMIT_EXCEEDED]')
-    expect(await readdir(big)).toEqual([])
+    // nothing but the audit trail of the refusal
+    const left = (await readdir(big, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(big.length + 1))
+    expect(left.filter((f) => !f.startsWith('backups/audit/'))).toEqual([])
+    expect(left.filter((f) => f.startsWith('backups/audit/'))).toHaveLength(1)
 
     const missing = await run(['download', '00000000-0000-4000-8000-000000000000', '--dir', dir])
     expect(missing.code).toBe(1)

@@ -1,5 +1,6 @@
 // `pgkeep restore` and `pgkeep verify`: apply a dump (a file, stdin, or a stored backup by id) to a
 // database without psql, list a dump's entries, and test a stored backup by restoring it aside.
+import { resolve } from 'node:path'
 import { createBackupManager, listScript, restore, storageFromEnv, type RestoreOptions } from '@pgkeep/core'
 import { Command } from 'commander'
 import { collect } from '../collect'
@@ -69,7 +70,8 @@ export function restoreCommand(io: Io): Command {
         io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}, read ${summary.bytesRead} bytes\n`)
         return
       }
-      const input = source === '-' ? io.stdin : source
+      // a relative path starts at the cwd the command was given (CliIo.cwd), as --dir does
+      const input = source === '-' ? io.stdin : resolve(io.cwd, source)
       if (flags.list) {
         for (const e of await listScript(input)) {
           io.stdout.write(`${e.section}\t${e.type}\t${e.schema ?? '-'}\t${e.name}\t${e.owner ?? '-'}\t${e.dataBytes}\n`)

@@ -24,6 +24,7 @@ export async function readEmitContext(ctx: DumpContext, flavour: number, unsuppo
   return {
     flavour,
     serverMajor: ctx.session.version.major,
+    aclMajor: Math.min(ctx.session.version.major, ctx.options.targetVersion ?? ctx.session.version.major),
     standardConformingStrings: ctx.session.standardConformingStrings,
     dumpSchema: ctx.dumpSchema,
     dumpData: ctx.dumpData,

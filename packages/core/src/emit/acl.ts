@@ -73,14 +73,14 @@ function parse(item: string, target: AclTarget, subname: string | null, serverMa
 
 /** An ACL entry for an object, or nothing when its privileges are the default. */
 export function aclEntries(
-  ctx: { noPrivileges: boolean; dumpSchema: boolean; serverMajor: number },
+  ctx: { noPrivileges: boolean; dumpSchema: boolean; aclMajor: number },
   target: AclTarget,
   dacl: DumpableAcl,
   tag?: string,
 ): TocEntry[] {
   if (ctx.noPrivileges) return []
   if (!ctx.dumpSchema && target.type !== 'LARGE OBJECT') return []
-  const sql = buildAclCommands(target, dacl, ctx.serverMajor)
+  const sql = buildAclCommands(target, dacl, ctx.aclMajor)
   if (sql === '') return []
   return [{
     section: 'NONE',

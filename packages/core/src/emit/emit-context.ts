@@ -8,6 +8,8 @@ export interface EmitContext {
   /** pg_dump major version whose output style is written (13..18). */
   flavour: number
   serverMajor: number
+  /** The major whose privilege letters ACLs are written with: the target's when it is older (no MAINTAIN before 17). */
+  aclMajor: number
   standardConformingStrings: boolean
   dumpSchema: boolean
   dumpData: boolean

@@ -268,7 +268,7 @@ export function emitDefaultAcl(ctx: EmitContext, dacl: DefaultAclObject): TocEnt
   const type = ({ r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' } as Record<string, string>)[dacl.objType]
   if (!type) return []
   const prefix = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(dacl.role)} ${dacl.namespace ? `IN SCHEMA ${quoteIdent(dacl.namespace.name)} ` : ''}`
-  const sql = buildAclCommands({ type, name: '', schema: null, owner: dacl.role, prefix, legacySpacing: ctx.flavour < 18 }, dacl.dacl, ctx.serverMajor)
+  const sql = buildAclCommands({ type, name: '', schema: null, owner: dacl.role, prefix, legacySpacing: ctx.flavour < 18 }, dacl.dacl, ctx.aclMajor)
   if (!sql) return []
   return [{ section: 'POST_DATA', tag: `DEFAULT PRIVILEGES FOR ${type}`, desc: 'DEFAULT ACL', namespace: dacl.namespace?.name ?? null, owner: dacl.role, defn: sql }]
 }

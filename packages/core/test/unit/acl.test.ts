@@ -271,7 +271,7 @@ describe('buildAclCommands: nothing to do', () => {
 })
 
 describe('aclEntries', () => {
-  const ctx = { noPrivileges: false, dumpSchema: true, serverMajor: 15 }
+  const ctx = { noPrivileges: false, dumpSchema: true, aclMajor: 15 }
   const dacl: DumpableAcl = { acl: '{postgres=arwdDxt/postgres,pgk_r1=r/postgres}', aclDefault: TABLE_DEFAULT_15 }
 
   it('makes one ACL entry tagged as pg_dump tags it', () => {

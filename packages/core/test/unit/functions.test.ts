@@ -42,6 +42,7 @@ function emitContext(over: Partial<EmitContext> = {}): EmitContext {
   return {
     flavour: 15,
     serverMajor: 15,
+    aclMajor: 15,
     standardConformingStrings: true,
     dumpSchema: true,
     dumpData: true,

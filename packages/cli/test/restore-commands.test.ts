@@ -1,0 +1,207 @@
+// `pgkeep restore` and `pgkeep verify` end to end through runCli: a dump file (plain, .gz, a path relative
+// to cwd) or stdin into a database, --create-database, --list, -t, the refusal of a non-empty target,
+// a stored backup by id, and verify on a good and on a damaged backup.
+import { createReadStream } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough, type Readable } from 'node:stream'
+import { assertSameDatabase, createDatabase, runSql, withDatabase, type TestDatabase } from '@pgkeep/testkit'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { runCli } from '../src/index'
+
+const server = inject('pgDefault')
+let source: TestDatabase
+let dir: string
+let plain: string
+let gz: string
+
+beforeAll(async () => {
+  source = await createDatabase(server.url, { prefix: 'cli_rs_src' })
+  await runSql(source.url, `
+    CREATE TABLE rooms (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
+    INSERT INTO rooms (name) SELECT 'room ' || g FROM generate_series(1, 40) g;
+    CREATE TABLE bills (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, room integer NOT NULL REFERENCES rooms, amount numeric(12, 2) NOT NULL, note text);
+    INSERT INTO bills (room, amount, note) SELECT 1 + g % 40, g * 1000.5, CASE WHEN g % 7 = 0 THEN E'tab\\there, ünïcode' END FROM generate_series(1, 500) g;
+    CREATE VIEW big_bills AS SELECT * FROM bills WHERE amount > 100000;`)
+  dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-rs-'))
+  plain = join(dir, 'source.sql')
+  gz = join(dir, 'source.sql.gz')
+  for (const file of [plain, gz]) {
+    const made = await run(['dump', source.url, '-f', file])
+    expect(made.code, made.stderr).toBe(0)
+  }
+})
+afterAll(async () => {
+  await source?.drop()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+async function run(args: string[], opts: { stdin?: Readable; env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  stdout.on('data', (c: Buffer) => out.push(c))
+  stderr.on('data', (c: Buffer) => err.push(c))
+  const code = await runCli(args, { stdout, stderr, env: opts.env ?? {}, cwd: opts.cwd ?? tmpdir(), ...(opts.stdin ? { stdin: opts.stdin } : {}) })
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
+}
+
+async function relations(url: string): Promise<string[]> {
+  const rows = await runSql<{ r: string }>(url, "SELECT relkind::text || ' ' || relname AS r FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'S') ORDER BY relname")
+  return rows.map((r) => r.r)
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  const rows = await runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_database WHERE datname = '${name}'`)
+  return rows[0]!.n !== '0'
+}
+
+const restored = (database: string) => new RegExp(`^restored \\d+ entries \\(\\d+ statements, 2 tables\\) into ${database}\\n$`)
+
+describe('pgkeep restore <file|-> <target>', () => {
+  it('restores a plain dump, a .gz dump (named relative to cwd) and a dump on stdin equal to the source', async () => {
+    const cases: [string, string[], Readable | undefined][] = [
+      ['plain file', [plain], undefined],
+      ['gzip file relative to cwd', ['source.sql.gz'], undefined],
+      ['plain on stdin', ['-'], createReadStream(plain)],
+      ['gzip on stdin', ['-'], createReadStream(gz)],
+    ]
+    for (const [what, args, stdin] of cases) {
+      const target = await createDatabase(server.url, { prefix: 'cli_rs' })
+      try {
+        const result = await run(['restore', ...args, target.url], { cwd: dir, ...(stdin ? { stdin } : {}) })
+        expect({ what, code: result.code, stderr: result.stderr }).toEqual({ what, code: 0, stderr: '' })
+        expect(result.stdout).toMatch(restored(target.name))
+        await assertSameDatabase(source.url, target.url)
+      } finally {
+        await target.drop()
+      }
+    }
+  })
+
+  it('--create-database makes the database and restores into it', async () => {
+    const name = `cli_rs_created_${Date.now()}`
+    try {
+      const result = await run(['restore', gz, server.url, '--create-database', name])
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(restored(name))
+      await assertSameDatabase(source.url, withDatabase(server.url, name))
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+    // a name that exists already: refused, and the existing database is left alone
+    const existing = await createDatabase(server.url, { prefix: 'cli_rs_exists' })
+    try {
+      const again = await run(['restore', gz, server.url, '-C', existing.name])
+      expect(again.code).toBe(1)
+      expect(again.stderr).toContain('[TARGET_NOT_EMPTY]')
+      expect(await databaseExists(existing.name)).toBe(true)
+      expect(await relations(existing.url)).toEqual([])
+    } finally {
+      await existing.drop()
+    }
+  })
+
+  it('--list prints the entries of a file and of stdin without a database', async () => {
+    const listed = await run(['restore', gz, '--list'])
+    expect(listed.stderr).toBe('')
+    expect(listed.code).toBe(0)
+    const lines = listed.stdout.trimEnd().split('\n').map((l) => l.split('\t'))
+    expect(lines.every((l) => l.length === 6)).toBe(true)
+    const owner = new URL(server.url).username || 'postgres'
+    expect(lines.map((l) => l.slice(0, 4).join(' '))).toEqual(expect.arrayContaining([
+      'PRE_DATA TABLE public rooms',
+      'PRE_DATA TABLE public bills',
+      'PRE_DATA VIEW public big_bills',
+      'DATA TABLE DATA public rooms',
+      'DATA TABLE DATA public bills',
+      'POST_DATA FK CONSTRAINT public bills bills_room_fkey',
+    ]))
+    const billsData = lines.find((l) => l[1] === 'TABLE DATA' && l[3] === 'bills')!
+    expect(billsData[4]).toBe(owner)
+    // the COPY block of bills: 500 lines
+    expect(Number(billsData[5])).toBeGreaterThan(500 * 10)
+    // entries in script order: definitions before data before constraints
+    const sections = lines.map((l) => l[0])
+    expect(sections.indexOf('DATA')).toBeGreaterThan(sections.lastIndexOf('PRE_DATA'))
+    expect(sections.indexOf('POST_DATA')).toBeGreaterThan(sections.lastIndexOf('DATA'))
+    const fromStdin = await run(['restore', '-', '--list'], { stdin: createReadStream(plain) })
+    expect(fromStdin.code).toBe(0)
+    expect(fromStdin.stdout).toBe(listed.stdout)
+  })
+
+  it('-t restores one table with its data and sequence', async () => {
+    const target = await createDatabase(server.url, { prefix: 'cli_rs_t' })
+    try {
+      const result = await run(['restore', plain, target.url, '-t', 'rooms'])
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(new RegExp(`^restored \\d+ entries \\(\\d+ statements, 1 tables\\) into ${target.name}\\n$`))
+      expect(await relations(target.url)).toEqual(['r rooms', 'S rooms_id_seq'])
+      expect(await runSql(target.url, 'SELECT count(*)::int AS n, max(id) AS top FROM rooms')).toEqual([{ n: 40, top: 40 }])
+      expect(await runSql(target.url, "SELECT nextval('rooms_id_seq')::int AS next")).toEqual([{ next: 41 }])
+    } finally {
+      await target.drop()
+    }
+  })
+
+  it('refuses a non-empty target with exit 1 and [TARGET_NOT_EMPTY], leaving it as it was', async () => {
+    const target = await createDatabase(server.url, { prefix: 'cli_rs_full' })
+    try {
+      await runSql(target.url, "CREATE TABLE keep_me (id int); INSERT INTO keep_me VALUES (7)")
+      const result = await run(['restore', plain, target.url])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('[TARGET_NOT_EMPTY]')
+      expect(result.stderr).toContain('keep_me')
+      expect(result.stdout).toBe('')
+      expect(await relations(target.url)).toEqual(['r keep_me'])
+      expect(await runSql(target.url, 'SELECT id FROM keep_me')).toEqual([{ id: 7 }])
+    } finally {
+      await target.drop()
+    }
+  })
+})
+
+describe('pgkeep restore <backup-id> and pgkeep verify <id>', () => {
+  it('restores a stored backup by id, verifies it, and fails verify once a byte of it is flipped', async () => {
+    const store = join(dir, 'store')
+    const made = await run(['backup', source.url, '--dir', store, '--json'])
+    expect(made.code, made.stderr).toBe(0)
+    const record = JSON.parse(made.stdout) as { id: string; size: number; storagePath: string }
+
+    const target = await createDatabase(server.url, { prefix: 'cli_rs_id' })
+    try {
+      const result = await run(['restore', record.id, target.url, '--dir', store])
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(new RegExp(`^restored \\d+ entries \\(\\d+ statements, 2 tables\\) into ${target.name}, read ${record.size} bytes\\n$`))
+      await assertSameDatabase(source.url, target.url)
+    } finally {
+      await target.drop()
+    }
+
+    const ok = await run(['verify', record.id, server.url, '--dir', store])
+    expect(ok.stderr).toBe('')
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toMatch(/^ok: 2 tables and 2 sequences match the manifest \(\d+ ms\)\n$/)
+
+    // one byte flipped in the middle of the bills member
+    const manifest = JSON.parse(await readFile(join(store, record.storagePath.replace(/\.sql\.gz$/, '.manifest.json')), 'utf8')) as {
+      tables: { schema: string; name: string; member: { offset: number; length: number } }[]
+    }
+    const bills = manifest.tables.find((t) => t.name === 'bills')!
+    const file = join(store, record.storagePath)
+    const bytes = await readFile(file)
+    bytes[bills.member.offset + Math.floor(bills.member.length / 2)]! ^= 0xff
+    await writeFile(file, bytes)
+    const bad = await run(['verify', record.id, server.url, '--dir', store])
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toMatch(/^FAILED: .*table:public\.bills/)
+    expect(bad.stderr).toContain(`backup ${record.id} did not verify`)
+    const scratch = await runSql<{ datname: string }>(server.url, `SELECT datname FROM pg_database WHERE datname LIKE 'pgkeep_verify_${record.id.slice(0, 8)}%'`)
+    expect(scratch).toEqual([])
+  })
+})
