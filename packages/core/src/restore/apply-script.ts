@@ -36,6 +36,8 @@ export interface ApplyResult {
 const OWNER_TO = /^ALTER [A-Z ]+ [\s\S]+ OWNER TO [\s\S]+;$/
 const CLIENT_ENCODING = /^SET\s+client_encoding\s*(?:=|TO)\s*[^;]*;$/i
 const TRANSACTION_CONTROL = /^(?:BEGIN|COMMIT|END|START TRANSACTION)(?:\s+(?:WORK|TRANSACTION))?\s*;$/i
+/** GRANT/REVOKE privilege lists (also inside ALTER DEFAULT PRIVILEGES). */
+const PRIVILEGES = /\b(GRANT|REVOKE(?: GRANT OPTION FOR)?) ([A-Z][A-Z, ]*?) ON /
 /** Session settings that only newer servers know: a dump of a newer server still restores into an older one. */
 const NEWER_SETTINGS: [RegExp, number][] = [[/^SET transaction_timeout\b/i, 17]]
 
@@ -71,8 +73,18 @@ export async function applyScript(client: pg.Client, items: AsyncIterable<Script
         result.skipped.push(`line ${item.line}: ${item.sql} (PostgreSQL ${options.targetMajor} does not have it)`)
         continue
       }
+      let sql = item.sql
+      if (options.targetMajor < 17) {
+        // MAINTAIN (17+) cannot be granted on older servers: leave it out of the privilege list.
+        const adapted = withoutMaintain(sql)
+        if (adapted !== sql) {
+          result.skipped.push(`line ${item.line}: MAINTAIN in ${sql.split('\n')[0]} (PostgreSQL ${options.targetMajor} does not have it)`)
+          if (adapted === null) continue
+          sql = adapted
+        }
+      }
       try {
-        await client.query(item.sql)
+        await client.query(sql)
       } catch (error) {
         throw failed(error, item.line, entry)
       }
@@ -97,4 +109,13 @@ function failed(error: unknown, line: number, entry: EntryHeader | null): Pgkeep
   const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'
   const sqlstate = e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ''
   return new PgkeepError('RESTORE_FAILED', `restoring ${where} failed at line ${line}: ${e.message ?? String(error)}${sqlstate}`, { cause: error })
+}
+
+/** The statement with MAINTAIN taken out of its privilege list; null when nothing else was in it. */
+function withoutMaintain(sql: string): string | null {
+  const match = PRIVILEGES.exec(sql)
+  if (!match || !/\bMAINTAIN\b/.test(match[2]!)) return sql
+  const rest = match[2]!.split(',').map((p) => p.trim()).filter((p) => p !== 'MAINTAIN')
+  if (rest.length === 0) return null
+  return sql.slice(0, match.index) + `${match[1]} ${rest.join(',')} ON ` + sql.slice(match.index + match[0].length)
 }
