@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   'BACKUP_NOT_FOUND',
   /** A stored backup or its manifest does not check out (size, hash, format). */
   'BACKUP_CORRUPT',
+  /** An encrypted backup could not be opened: no passphrase or identity given fits it (a wrong or missing key), or restore() was given an age file. */
+  'DECRYPTION_FAILED',
   /** A SQL script to restore is truncated or malformed: it ends inside a string, comment, statement or COPY data, or holds text psql would reject. */
   'SCRIPT_INVALID',
   /** A restore statement failed on the target; the message names the entry, SQLSTATE and line. */

@@ -2,7 +2,12 @@
 import { z } from 'zod'
 import { PgkeepError } from './errors'
 import type { BackupProgress } from './backup/create-backup'
+import { DEFAULT_RETENTION, RetentionPolicySchema } from './retention/retention-options'
 import type { StorageDriver } from './storage/driver'
+import { DecryptionOptionsSchema, EncryptionOptionsSchema } from './crypto/encryption-options'
+import { AlertsSchema } from './manager/alerts'
+import { RateLimitSchema } from './manager/rate-limit'
+import { WebhooksSchema } from './manager/webhooks'
 
 const storageDriver = z.custom<StorageDriver>(
   (v) => typeof v === 'object' && v !== null && typeof (v as StorageDriver).put === 'function' && typeof (v as StorageDriver).list === 'function',
@@ -28,6 +33,31 @@ export const ManagerOptionsSchema = z
     dump: z.record(z.string(), z.unknown()).default({}),
     /** Mirror the history into this PostgreSQL table (created if missing) of the backed-up database. */
     history: z.object({ table: z.string(), migrate: z.boolean().default(true) }).strict().optional(),
+    /**
+     * What cleanup() keeps: a backup stays when any rule keeps it (maxAgeDays, keepLast, gfs), when it is
+     * pinned, or when it is the newest (or the newest verified-ok) backup. @default { maxAgeDays: 30 }
+     */
+    retention: RetentionPolicySchema.default({ ...DEFAULT_RETENTION }),
+    /**
+     * Encrypt new backups (after gzip) into age files, `….sql.gz.age`: `{ passphrase }` or
+     * `{ recipients: ['age1…'] }` (X25519 public keys). `age -d` decrypts them. @default no encryption
+     */
+    encryption: EncryptionOptionsSchema.optional(),
+    /**
+     * What restore() and verify() open encrypted backups with: `{ passphrase?, identities?: ['AGE-SECRET-KEY-1…'] }`.
+     * @default the passphrase of `encryption`, when it has one
+     */
+    decryption: DecryptionOptionsSchema.optional(),
+    /**
+     * Limit on manual backups, counted from the history so it holds across instances; scheduled backups
+     * are not limited. `false` turns it off; an object sets exactly the limits it names.
+     * @default { perActor: { max: 3, windowSeconds: 3600 }, overall: { max: 3, windowSeconds: 3600 } }
+     */
+    rateLimit: RateLimitSchema.optional(),
+    /** Webhooks POSTed (small JSON) when a backup starts, succeeds or fails; they never change its outcome. */
+    webhooks: WebhooksSchema.optional(),
+    /** Thresholds that raise `alert` events: backup size, storage quota, hours without a successful backup. */
+    alerts: AlertsSchema.optional(),
     /** The clock (tests move it forward). @default () => new Date() */
     now: z.custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' }).optional(),
     /** Environment for PG* variables (default process.env). */
@@ -59,6 +89,8 @@ export function resolveManagerOptions(input: unknown): ResolvedManagerOptions {
 const createInput = z
   .object({
     type: z.enum(['manual', 'scheduled']).default('manual'),
+    /** Scheduled backups only: the schedule occurrence the backup is for (kept in the manifest). */
+    scheduledFor: z.date().optional(),
     createdBy: z.union([z.string(), z.number()]).transform(String).nullable().default(null),
     /** Selective backup, with the dump's meaning (patterns like pg_dump -t / -n). */
     tables: z.array(z.string().min(1)).optional(),
@@ -70,6 +102,7 @@ const createInput = z
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }).optional(),
   })
   .strict()
+  .refine((o) => o.scheduledFor === undefined || o.type === 'scheduled', { path: ['scheduledFor'], message: 'only scheduled backups have a scheduledFor' })
 
 export type CreateBackupOptions = Omit<z.input<typeof createInput>, 'onProgress'> & {
   /** Called as the backup advances: phase, table, tables done / total, bytes done / estimated total. */

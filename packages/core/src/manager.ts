@@ -3,9 +3,10 @@
 // in that storage (and, optionally, mirrored into a table of the database). Every operation is recorded
 // in the audit trail and announced as an event. Each feature lives in its own module under manager/.
 import { Readable } from 'node:stream'
-import { manifestKeyOf, verifyKeyOf } from './backup/backup-name'
+import { manifestKeyOf, pinKeyOf, verifyKeyOf } from './backup/backup-name'
 import type { BackupRecord } from './backup/backup-record'
-import { tableMembers, wholeBackup } from './backup/backup-source'
+import { restoreSources, verifySource } from './crypto/encrypted-source'
+import { decryptionKeys, type EncryptionSettings } from './crypto/encryption-options'
 import { createBackup, type BackupProgress } from './backup/create-backup'
 import { verifyBackup, type VerifyReport } from './backup/verify-backup'
 import { isPgkeepError, PgkeepError } from './errors'
@@ -13,6 +14,15 @@ import { deleteRecord, historyTableSql, markVerified, replaceRecords, upsertReco
 import type { AuditAction, AuditEvent } from './manager/audit-log'
 import { createManagerContext, type ManagerContext } from './manager/context'
 import { withLock } from './manager/locks'
+import { cleanupBackups, type CleanupResult } from './manager/cleanup'
+import { pinBackup, unpinBackup } from './manager/pins'
+import { attachAlerts, checkAlerts, type AlertEvent } from './manager/alerts'
+import { createMetrics, type BackupMetrics } from './manager/metrics'
+import { admitManualBackup } from './manager/rate-limit'
+import { attachWebhooks } from './manager/webhooks'
+import { startSchedule, type ScheduleHandle } from './schedule/schedule'
+import type { ScheduleOptions } from './schedule/schedule-options'
+import type { CleanupOptions } from './retention/retention-options'
 import type { ManagerEventName, ManagerEvents } from './manager/events'
 import type { BackupManifest } from './manifest/manifest'
 import { resolveCreateOptions, resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
@@ -37,7 +47,7 @@ export interface BackupManager {
   get(id: string): Promise<BackupRecord>
   /** The manifest: tables with rows, checksums and member offsets, options, totals. */
   manifest(id: string): Promise<BackupManifest>
-  /** The stored `.sql.gz`, as a stream. */
+  /** The stored `.sql.gz`, as a stream (an encrypted backup's `.sql.gz.age` as stored: `age -d` decrypts it). */
   download(id: string, options?: Actor): Promise<Readable>
   /** A presigned URL (default one hour). STORAGE_INVALID when the storage cannot presign. */
   downloadUrl(id: string, options?: { expiresIn?: number } & Actor): Promise<{ url: string; expiresAt: Date }>
@@ -61,6 +71,25 @@ export interface BackupManager {
   verify(id: string, options?: Actor): Promise<VerifyReport>
   /** The audit trail, newest first. */
   auditLog(options?: { limit?: number; since?: Date; action?: AuditAction; target?: string }): Promise<AuditEvent[]>
+  /**
+   * Applies the retention policy (option `retention`; `daysToKeep` overrides its maxAgeDays for this
+   * call) and deletes what it does not keep. Never while a backup is being written: then `busy: true`.
+   */
+  cleanup(options?: CleanupOptions): Promise<CleanupResult>
+  /** Keeps a backup through every cleanup (remove() still removes it). */
+  pin(id: string, options?: Actor): Promise<BackupRecord>
+  unpin(id: string, options?: Actor): Promise<BackupRecord>
+  /**
+   * Backs up and cleans up on a cron schedule (default: backup daily at 02:00, cleanup Sundays at 03:00),
+   * each occurrence once across the instances sharing the database and storage. stop() the handle to end it.
+   */
+  schedule(options?: ScheduleOptions): ScheduleHandle
+  /** Counters since the manager was created (backups by type and outcome, durations, sizes, deletions, …) and what history and storage hold now. */
+  metrics(): Promise<BackupMetrics>
+  /** metrics() in the Prometheus text exposition format. */
+  metricsText(): Promise<string>
+  /** Checks the `alerts` thresholds (storage quota, hours without a successful backup) now; emits and returns the alerts that hold. */
+  checkAlerts(): Promise<AlertEvent[]>
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends ManagerEventName>(event: E, listener: (payload: ManagerEvents[E]) => void | Promise<void>): () => void
 }
@@ -72,6 +101,10 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
   const { storage, index, events } = ctx
   // Validate the manager-wide dump options now, not at the first backup.
   resolveDumpOptions({ ...ctx.options.dump, ...(ctx.connection !== undefined ? { connection: ctx.connection } : {}) })
+  // Subscribed before anything can emit: metrics count from the first event; webhooks and alerts follow every backup.
+  const metrics = createMetrics(ctx)
+  attachWebhooks(ctx)
+  attachAlerts(ctx)
 
   return {
     storage,
@@ -116,7 +149,9 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     remove: (id, o) =>
       ctx.audited('remove', actorOf(o), id, async () => {
-        await removeBackup(ctx, await ctx.find(id))
+        const manifest = await ctx.find(id)
+        await removeBackup(ctx, manifest)
+        events.emit('backup:removed', { id: manifest.id, actor: actorOf(o), at: ctx.now() })
       }),
 
     historyTableSql: () => (ctx.historyTable ? historyTableSql(ctx.historyTable) : null),
@@ -133,8 +168,8 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
         const manifest = await ctx.find(id)
         const counter = { bytes: 0 }
         const tables = restoreOptions.tables ?? []
-        const source = tables.length > 0 ? tableMembers(storage, manifest, tables, counter) : wholeBackup(storage, manifest, counter)
-        const plan = tables.length > 0 ? tableMembers(storage, manifest, tables, counter, false) : source
+        // An encrypted backup is read whole and decrypted (its member offsets are in the decrypted stream); a wrong key fails here.
+        const { source, plan } = await restoreSources(storage, manifest, tables, counter, decryptionKeys(ctx.options))
         const summary = await restore(source, { target: ctx.connection as string | Record<string, unknown> | undefined, ...restoreOptions, env: ctx.env }, plan)
         return { ...summary, bytesRead: counter.bytes }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead })),
@@ -142,7 +177,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     verify: (id, o) =>
       ctx.audited('verify', actorOf(o), id, async () => {
         const manifest = await ctx.find(id)
-        const report = await verifyBackup(manifest, storage, wholeBackup(storage, manifest, { bytes: 0 }), ctx.connection, ctx.env)
+        const report = await verifyBackup(manifest, storage, await verifySource(storage, manifest, decryptionKeys(ctx.options)), ctx.connection, ctx.env)
         await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
         index.rememberVerification(manifest, report)
         await ctx.withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))
@@ -151,7 +186,17 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
       }, (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}) })),
 
     auditLog: (o) => ctx.audit.read(o),
+    cleanup: (o) => cleanupBackups(ctx, o, removeBackup),
+    pin: (id, o) => pinBackup(ctx, id, actorOf(o)),
+    unpin: (id, o) => unpinBackup(ctx, id, actorOf(o)),
     on: (event, listener) => events.on(event, listener),
+    schedule: (o) => startSchedule(ctx, o, {
+      backup: (scheduledFor) => createRecord(ctx, { type: 'scheduled', scheduledFor }),
+      cleanup: () => cleanupBackups(ctx, undefined, removeBackup),
+    }),
+    metrics: () => metrics.snapshot(),
+    metricsText: () => metrics.text(),
+    checkAlerts: () => checkAlerts(ctx),
   }
 }
 
@@ -170,6 +215,8 @@ async function createRecord(ctx: ManagerContext, input: CreateBackupOptions): Pr
   }
   return ctx.audited('create', c.createdBy, (r: BackupRecord) => r.id, async () => {
     resolveDumpOptions(dumpOptions)
+    // Manual backups only, before any work (a refusal is audited as such); nothing may fail between it and backup:start.
+    if (c.type === 'manual') await admitManualBackup(ctx, c.createdBy)
     ctx.events.emit('backup:start', { type: c.type, createdBy: c.createdBy, at: ctx.now() })
     try {
       // Held shared for the whole backup: cleanup (exclusive) never runs while a backup is being written.
@@ -178,10 +225,12 @@ async function createRecord(ctx: ManagerContext, input: CreateBackupOptions): Pr
         keyPrefix: ctx.options.keyPrefix,
         namePrefix: ctx.options.namePrefix,
         compressionLevel: ctx.options.compressionLevel,
+        ...(ctx.options.encryption ? { encryption: ctx.options.encryption as EncryptionSettings } : {}),
         maxSizeBytes: ctx.options.maxSizeBytes ?? null,
         dumpOptions,
         type: c.type,
         createdBy: c.createdBy,
+        ...(c.scheduledFor ? { scheduledFor: c.scheduledFor } : {}),
         env: ctx.env,
         now: ctx.now,
         ...(c.onProgress ? { onProgress: c.onProgress as (p: BackupProgress) => void } : {}),
@@ -208,6 +257,7 @@ async function createRecord(ctx: ManagerContext, input: CreateBackupOptions): Pr
 export async function removeBackup(ctx: ManagerContext, manifest: BackupManifest): Promise<void> {
   await ctx.storage.remove(manifestKeyOf(manifest.storagePath))
   await ctx.storage.remove(verifyKeyOf(manifest.storagePath))
+  await ctx.storage.remove(pinKeyOf(manifest.storagePath))
   ctx.index.forget(manifest)
   await ctx.storage.remove(manifest.storagePath)
   await ctx.withHistory((client, table) => deleteRecord(client, table, manifest.id))

@@ -56,6 +56,8 @@ export function backupCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJ
         compressionLevel: flags.compress,
         ...(flags.maxSize ? { maxSizeBytes: flags.maxSize } : {}),
         env: io.env,
+        // The app's limit on manual backups guards a button; an operator's command is not limited.
+        rateLimit: false,
       })
       const pace = createGcPacer()
       let lastTable = ''

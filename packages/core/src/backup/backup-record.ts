@@ -24,9 +24,11 @@ export interface BackupRecord {
   status: 'completed'
   /** The last verification (restore into a scratch database and compare), or null when never verified. */
   verified: { at: Date; ok: boolean } | null
+  /** Pinned backups are kept by every cleanup (pin() / unpin()). */
+  pinned: boolean
 }
 
-export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null): BackupRecord {
+export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null, pinned = false): BackupRecord {
   return {
     id: manifest.id,
     filename: manifest.filename,
@@ -45,5 +47,6 @@ export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boo
     database: manifest.server.database,
     status: manifest.status,
     verified,
+    pinned,
   }
 }

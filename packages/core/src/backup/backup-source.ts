@@ -19,12 +19,17 @@ export function wholeBackup(storage: StorageDriver, manifest: BackupManifest, co
 
 /** Opens the members for a restore of `tables` (names as `schema.table` or `table`); data members of other tables and large objects are skipped. */
 export function tableMembers(storage: StorageDriver, manifest: BackupManifest, tables: readonly string[], counter: ByteCounter, withData = true): () => Promise<NodeJS.ReadableStream> {
+  const chosen = chosenMembers(manifest, tables, withData)
+  return async () => Readable.from(readMembers(storage, manifest.storagePath, chosen, counter))
+}
+
+/** The members a restore of `tables` needs: the unlabelled ones, and (withData) those tables' rows. */
+export function chosenMembers(manifest: BackupManifest, tables: readonly string[], withData = true): Member[] {
   const wanted = (label: string) => {
     const qualified = label.slice(TABLE_LABEL.length)
     return tables.some((t) => (t.includes('.') ? qualified === t : qualified.slice(qualified.indexOf('.') + 1) === t))
   }
-  const chosen = manifest.members.filter((m) => m.label === null || (withData && m.label.startsWith(TABLE_LABEL) && wanted(m.label)))
-  return async () => Readable.from(readMembers(storage, manifest.storagePath, chosen, counter))
+  return manifest.members.filter((m) => m.label === null || (withData && m.label.startsWith(TABLE_LABEL) && wanted(m.label)))
 }
 
 async function* readMembers(storage: StorageDriver, key: string, members: Member[], counter: ByteCounter): AsyncGenerator<Buffer> {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { Writable } from 'node:stream'
 import type { BackupManifest } from '../manifest/manifest'
 import type { StorageDriver } from '../storage/driver'
+import { decryptedMemberDamage } from '../crypto/decrypted-members'
 
 export interface IntegrityReport {
   ok: boolean
@@ -18,7 +19,11 @@ export interface IntegrityReport {
   damaged: { member: string; offset: number; length: number; problem: string }[]
 }
 
-export async function checkIntegrity(storage: StorageDriver, manifest: BackupManifest): Promise<IntegrityReport> {
+/**
+ * `decrypted` opens the decrypted object of an encrypted backup: its members are then checked on the
+ * decrypted stream (their offsets are positions in it), not by ranged reads of the stored object.
+ */
+export async function checkIntegrity(storage: StorageDriver, manifest: BackupManifest, decrypted?: () => Promise<NodeJS.ReadableStream> | NodeJS.ReadableStream): Promise<IntegrityReport> {
   const hash = createHash('sha256')
   let size = 0
   for await (const chunk of (await storage.get(manifest.storagePath)) as AsyncIterable<Buffer>) {
@@ -28,6 +33,10 @@ export async function checkIntegrity(storage: StorageDriver, manifest: BackupMan
   const report: IntegrityReport = { ok: false, size, expectedSize: manifest.size, sha256: hash.digest('hex'), expectedSha256: manifest.sha256, damaged: [] }
   report.ok = size === manifest.size && report.sha256 === manifest.sha256
   if (report.ok) return report
+  if (manifest.encryption) {
+    if (decrypted) report.damaged = await decryptedMemberDamage(decrypted, manifest.members)
+    return report
+  }
   for (const member of manifest.members) {
     const name = member.label ?? 'script'
     if (member.offset + member.length > size) {

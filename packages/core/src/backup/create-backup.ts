@@ -10,6 +10,8 @@ import { MANIFEST_FORMAT, MANIFEST_VERSION, serializeManifest, type BackupManife
 import type { DumpOptions } from '../options'
 import type { StorageDriver } from '../storage/driver'
 import { PGKEEP_VERSION } from '../version'
+import { encryptStream } from '../crypto/age-encrypt'
+import { manifestEncryption, type EncryptionSettings } from '../crypto/encryption-options'
 import { backupKeys } from './backup-name'
 import { StoredBytes } from './stored-bytes'
 
@@ -39,16 +41,20 @@ export interface BackupJob {
   dumpOptions: DumpOptions
   type: 'manual' | 'scheduled'
   createdBy: string | null
+  /** Scheduled backups: the occurrence the backup is for. */
+  scheduledFor?: Date
   onProgress?: (progress: BackupProgress) => void
   signal?: AbortSignal
   env?: NodeJS.ProcessEnv
   now?: () => Date
+  /** Encrypt the gzip stream into an age file (`….sql.gz.age`). */
+  encryption?: EncryptionSettings
 }
 
 export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   const started = job.now?.() ?? new Date()
   const id = randomUUID()
-  const keys = backupKeys(job.keyPrefix, job.namePrefix, started)
+  const keys = backupKeys(job.keyPrefix, job.namePrefix, started, job.encryption !== undefined)
   const controller = new AbortController()
   const onCallerAbort = () => fail(new PgkeepError('ABORTED', 'the backup was cancelled', { cause: job.signal?.reason }))
   job.signal?.addEventListener('abort', onCallerAbort, { once: true })
@@ -67,7 +73,9 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   stored.on('error', fail)
   // pipe() does not pass a source's error on; fail() has already stopped both sides when it happens.
   members.output.on('error', () => {})
-  members.output.pipe(stored)
+  // Encryption comes after compression (ciphertext does not compress); sha256 and the size limit see the stored, encrypted bytes.
+  const upload = job.encryption ? encryptStream(members.output, job.encryption).on('error', fail) : members.output
+  upload.pipe(stored)
 
   const progress: BackupProgress = { phase: 'catalog', tablesDone: 0, tablesTotal: 0, bytesDone: 0, bytesTotal: 0, storedBytes: 0 }
   const report = (patch: Partial<BackupProgress>) => {
@@ -107,7 +115,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
     await members.finish()
     return summary
   })()
-  const uploading = job.storage.put(keys.key, stored, { contentType: 'application/gzip', signal: controller.signal })
+  const uploading = job.storage.put(keys.key, stored, { contentType: job.encryption ? 'application/octet-stream' : 'application/gzip', signal: controller.signal })
 
   const [dumped, uploaded] = await Promise.allSettled([
     dumping.catch((error) => { fail(error); throw error }),
@@ -140,12 +148,14 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
     filename: keys.filename,
     storagePath: keys.key,
     createdBy: job.createdBy,
+    ...(job.scheduledFor ? { scheduledFor: job.scheduledFor.toISOString() } : {}),
     createdAt: started.toISOString(),
     completedAt: completed.toISOString(),
     pgkeepVersion: PGKEEP_VERSION,
     server: { version: summary.serverVersion, database: summary.database, style: summary.style },
     options,
     compression: { codec: 'gzip', level: job.compressionLevel },
+    ...(job.encryption ? { encryption: manifestEncryption(job.encryption) } : {}),
     size: stored.bytes,
     sha256: stored.digest(),
     uncompressedBytes: summary.bytes,

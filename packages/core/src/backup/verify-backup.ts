@@ -35,7 +35,7 @@ export async function verifyBackup(
 ): Promise<VerifyReport> {
   const started = Date.now()
   const scratch = `pgkeep_verify_${manifest.id.slice(0, 8)}_${started.toString(36)}`
-  const integrity = await checkIntegrity(storage, manifest)
+  const integrity = await checkIntegrity(storage, manifest, manifest.encryption && typeof source === 'function' ? source : undefined)
   const report: VerifyReport = { id: manifest.id, ok: false, verifiedAt: new Date(started).toISOString(), durationMs: 0, integrity, tables: [], sequences: [] }
   if (!integrity.ok) {
     const where = integrity.damaged.map((d) => `${d.member} (bytes ${d.offset}-${d.offset + d.length - 1}) ${d.problem}`).join('; ')
@@ -49,6 +49,8 @@ export async function verifyBackup(
   try {
     await restore(source, { target: server as string | Record<string, unknown> | undefined, createDatabase: scratch, env })
   } catch (error) {
+    // The object matched its sha256: an encrypted one that does not open is the key's fault, not the backup's.
+    if (isPgkeepError(error, 'DECRYPTION_FAILED')) throw error
     report.error = { code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
     report.durationMs = Date.now() - started
     return report

@@ -1,6 +1,6 @@
 // Backup history read from storage: every manifest under the key prefix is one completed backup.
 // Manifests never change once written, so each is read once and kept.
-import { manifestKeyOf, timeOfManifestKey, verifyKeyOf } from '../backup/backup-name'
+import { manifestKeyOf, pinKeyOf, timeOfManifestKey, verifyKeyOf } from '../backup/backup-name'
 import type { VerifyReport } from '../backup/verify-backup'
 import { isPgkeepError } from '../errors'
 import { PgkeepError } from '../errors'
@@ -15,16 +15,21 @@ const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 export class BackupIndex {
   private readonly manifests = new Map<string, BackupManifest>()
   private readonly verifications = new Map<string, { at: Date; ok: boolean } | null>()
+  /** Pin key → pinned; refreshed by every listing, so another instance's pin shows at the next list(). */
+  private readonly pins = new Map<string, boolean>()
 
   constructor(private readonly storage: StorageDriver, private readonly keyPrefix: string) {}
 
   /** Manifest keys, newest first (by the time in their names). */
   async keys(): Promise<{ key: string; time: number }[]> {
     const found: { key: string; time: number }[] = []
+    const sidecars = new Set<string>()
     for await (const object of this.storage.list(this.keyPrefix)) {
       const time = timeOfManifestKey(object.key)
       if (time !== null) found.push({ key: object.key, time })
+      else if (object.key.endsWith('.pin.json') || object.key.endsWith('.verify.json')) sidecars.add(object.key)
     }
+    this.refreshSidecars(found, sidecars)
     return found.sort((a, b) => b.time - a.time || (a.key < b.key ? 1 : -1))
   }
 
@@ -46,6 +51,32 @@ export class BackupIndex {
   forget(manifest: BackupManifest): void {
     this.manifests.delete(manifestKeyOf(manifest.storagePath))
     this.verifications.delete(verifyKeyOf(manifest.storagePath))
+    this.pins.delete(pinKeyOf(manifest.storagePath))
+  }
+
+  /** Whether the backup is pinned (its `.pin.json` exists). */
+  async pinned(manifest: BackupManifest): Promise<boolean> {
+    const key = pinKeyOf(manifest.storagePath)
+    const cached = this.pins.get(key)
+    if (cached !== undefined) return cached
+    const pinned = (await this.storage.stat(key)) !== null
+    this.pins.set(key, pinned)
+    return pinned
+  }
+
+  rememberPin(manifest: BackupManifest, pinned: boolean): void {
+    this.pins.set(pinKeyOf(manifest.storagePath), pinned)
+  }
+
+  /** What a listing saw of pins and verification reports, which other instances may have written or removed. */
+  private refreshSidecars(manifests: { key: string }[], sidecars: Set<string>): void {
+    for (const { key } of manifests) {
+      const base = key.slice(0, -'.manifest.json'.length)
+      this.pins.set(`${base}.pin.json`, sidecars.has(`${base}.pin.json`))
+      const verifyKey = `${base}.verify.json`
+      const cached = this.verifications.get(verifyKey)
+      if (cached !== undefined && (cached !== null) !== sidecars.has(verifyKey)) this.verifications.delete(verifyKey)
+    }
   }
 
   /** Newest first; `before` keeps backups created strictly earlier. */

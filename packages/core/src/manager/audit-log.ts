@@ -86,8 +86,10 @@ export function tableAuditLog(withClient: <T>(fn: (client: pg.Client) => Promise
       const event: AuditEvent = { id: randomUUID(), at: input.at ?? new Date(), actor: input.actor, action: input.action, target: input.target, outcome: input.outcome, detail: input.detail }
       await withClient(async (client) => {
         await client.query(auditTableSql(table))
+        // The target column is a uuid: a refusal about a malformed id keeps that id in detail instead.
+        const stored = storedTarget(event)
         await client.query(`INSERT INTO ${q} (id, at, actor, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [event.id, event.at, event.actor, event.action, event.target, event.outcome, event.detail === null ? null : JSON.stringify(event.detail)])
+          [event.id, event.at, event.actor, event.action, stored.target, event.outcome, stored.detail === null ? null : JSON.stringify(stored.detail)])
       })
       return event
     },
@@ -98,14 +100,28 @@ export function tableAuditLog(withClient: <T>(fn: (client: pg.Client) => Promise
         const values: unknown[] = []
         if (options.since) { values.push(options.since); where.push(`at >= $${values.length}`) }
         if (options.action) { values.push(options.action); where.push(`action = $${values.length}`) }
-        if (options.target) { values.push(options.target); where.push(`target = $${values.length}`) }
+        if (options.target) { values.push(options.target); where.push(`(target::text = $${values.length} OR detail->>'${INVALID_TARGET}' = $${values.length})`) }
         values.push(options.limit ?? 1000)
         const { rows } = await client.query(
           `SELECT id, at, actor, action, target, outcome, detail FROM ${q} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT $${values.length}`,
           values,
         )
-        return rows.map((r) => ({ id: r.id, at: new Date(r.at), actor: r.actor, action: r.action, target: r.target, outcome: r.outcome, detail: r.detail }))
+        return rows.map((r) => ({ id: r.id, at: new Date(r.at), actor: r.actor, action: r.action, outcome: r.outcome, ...readTarget(r.target, r.detail) }))
       })
     },
   }
+}
+
+const INVALID_TARGET = 'invalidTarget'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function storedTarget(event: AuditEvent): { target: string | null; detail: Record<string, unknown> | null } {
+  if (event.target === null || UUID.test(event.target)) return { target: event.target, detail: event.detail }
+  return { target: null, detail: { ...event.detail, [INVALID_TARGET]: event.target } }
+}
+
+function readTarget(target: string | null, detail: Record<string, unknown> | null): { target: string | null; detail: Record<string, unknown> | null } {
+  if (target !== null || !detail || typeof detail[INVALID_TARGET] !== 'string') return { target, detail }
+  const { [INVALID_TARGET]: invalid, ...rest } = detail
+  return { target: invalid as string, detail: Object.keys(rest).length > 0 ? rest : null }
 }

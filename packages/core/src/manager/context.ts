@@ -83,7 +83,7 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
       return index.find(id.toLowerCase())
     },
     async record(manifest) {
-      return recordOf(manifest, await index.verification(manifest))
+      return recordOf(manifest, await index.verification(manifest), await index.pinned(manifest))
     },
     async audited(action, actor, target, fn, detail) {
       let result: Awaited<ReturnType<typeof fn>>

@@ -9,9 +9,16 @@ export interface ManagerEvents {
   'backup:failure': { type: 'manual' | 'scheduled'; createdBy: string | null; code: string; message: string; at: Date }
   cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date }
   verify: { id: string; ok: boolean; at: Date }
+  /** remove() deleted a backup (cleanup's deletions come as `cleanup`). */
+  'backup:removed': { id: string; actor: string | null; at: Date }
+  /** A schedule occurrence as this instance saw it: run here, failed here, skipped (another instance runs or ran it), or cleanup busy. */
+  'schedule:run': { job: 'backup' | 'cleanup'; scheduledFor: Date; outcome: ScheduleOutcome; at: Date }
   alert: { kind: string; message: string; at: Date; detail?: Record<string, unknown> }
   listenerError: { event: string; error: unknown }
 }
+
+/** ran / failed here; skipped-running: another instance holds the job's lock; skipped-done: another instance already ran it; busy: cleanup found a backup being written. */
+export type ScheduleOutcome = 'ran' | 'failed' | 'skipped-running' | 'skipped-done' | 'busy'
 
 export type ManagerEventName = keyof ManagerEvents
 

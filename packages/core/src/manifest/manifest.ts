@@ -18,6 +18,8 @@ export const ManifestSchema = z.object({
   filename: z.string(),
   storagePath: z.string(),
   createdBy: z.string().nullable(),
+  /** Scheduled backups: the schedule occurrence this backup is for (one backup per occurrence across instances). */
+  scheduledFor: z.iso.datetime().optional(),
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime(),
   pgkeepVersion: z.string(),
@@ -25,6 +27,17 @@ export const ManifestSchema = z.object({
   /** The dump options used (connection left out). */
   options: z.record(z.string(), z.unknown()),
   compression: z.object({ codec: z.literal('gzip'), level: z.number().int().min(0).max(9) }),
+  /**
+   * Present when the stored object is an age file (the gzip stream encrypted after compression): how
+   * and to whom, never a key or passphrase. `size` and `sha256` are then the encrypted bytes'; member
+   * offsets are positions in the decrypted gzip stream.
+   */
+  encryption: z.object({
+    format: z.literal('age'),
+    method: z.enum(['scrypt', 'x25519']),
+    /** The recipients' public keys (age1…) for x25519; empty for a passphrase. */
+    recipients: z.array(z.string()),
+  }).optional(),
   /** Bytes stored, and their sha256. */
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),

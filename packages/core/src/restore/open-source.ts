@@ -6,6 +6,9 @@ import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { PgkeepError } from '../errors'
 
+/** The first line of every age file. */
+const AGE_MAGIC = Buffer.from('age-encryption.org/', 'latin1')
+
 export type RestoreSource = string | Buffer | NodeJS.ReadableStream | (() => Promise<NodeJS.ReadableStream> | NodeJS.ReadableStream)
 
 /** Whether the source can be opened more than once (a path, a Buffer, or an opener function). */
@@ -42,6 +45,11 @@ async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }):
   }
   const head = Buffer.concat(firstChunks)
   const isGzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
+  if (head.subarray(0, AGE_MAGIC.length).equals(AGE_MAGIC)) {
+    throw new PgkeepError('DECRYPTION_FAILED', 'the script is an age-encrypted file (an encrypted pgkeep backup, .sql.gz.age); restore() does not decrypt', {
+      hint: 'restore it with backups.restore(id) of a backup manager given decryption, or decrypt it first: age -d -o backup.sql.gz backup.sql.gz.age',
+    })
+  }
   const all = (async function* () {
     if (head.length > 0) yield head
     for (;;) {

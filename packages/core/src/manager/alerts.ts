@@ -1,0 +1,97 @@
+// Alerts on the state of the backups, raised as `alert` events: a backup above a size threshold, storage
+// above a fraction of its quota, no successful backup for N hours. checkAlerts() looks at the history and
+// the storage and raises what holds; it also runs after each backup and cleanup. (A failed scheduled
+// backup is raised by the scheduler, a failed webhook by the webhooks, as kinds of their own.)
+import { z } from 'zod'
+import type { ManagerContext } from './context'
+import type { ManagerEvents } from './events'
+
+export const AlertsSchema = z.object({
+  /** A backup whose stored size is above this raises 'backup-size-above'. */
+  sizeAboveBytes: z.number().int().positive().optional(),
+  /** The storage's quota: everything under the key prefix (dumps, manifests, audit) counts. */
+  storageQuotaBytes: z.number().int().positive().optional(),
+  /** Storage above this fraction of storageQuotaBytes raises 'storage-quota'. @default 0.9 */
+  storageQuotaFraction: z.number().gt(0).max(1).default(0.9),
+  /** No successful backup within this many hours raises 'no-recent-success'. */
+  noSuccessForHours: z.number().positive().optional(),
+}).strict()
+
+export type AlertsOption = z.input<typeof AlertsSchema>
+export type AlertEvent = ManagerEvents['alert']
+
+/** Bytes of every object under the key prefix, and how many there are. */
+export async function storageUsage(ctx: ManagerContext): Promise<{ bytes: number; objects: number }> {
+  let bytes = 0
+  let objects = 0
+  for await (const object of ctx.storage.list(ctx.options.keyPrefix)) {
+    bytes += object.size
+    objects++
+  }
+  return { bytes, objects }
+}
+
+/** When the newest backup in the history completed, or null when there is none. */
+export async function lastSuccessAt(ctx: ManagerContext): Promise<Date | null> {
+  const [newest] = await ctx.index.list({ limit: 1 })
+  return newest ? new Date(newest.completedAt) : null
+}
+
+/** Checks quota and the time since the last success; emits and returns the alerts that hold. */
+export async function checkAlerts(ctx: ManagerContext): Promise<AlertEvent[]> {
+  const o = ctx.options.alerts
+  if (!o) return []
+  const raised: AlertEvent[] = []
+  const raise = (alert: AlertEvent) => {
+    raised.push(alert)
+    ctx.events.emit('alert', alert)
+  }
+  if (o.storageQuotaBytes !== undefined) {
+    const usage = await storageUsage(ctx)
+    const threshold = o.storageQuotaBytes * o.storageQuotaFraction
+    if (usage.bytes > threshold) {
+      const percent = Math.round((usage.bytes / o.storageQuotaBytes) * 1000) / 10
+      raise({
+        kind: 'storage-quota', at: ctx.now(),
+        message: `the backups take ${usage.bytes} bytes, ${percent}% of the ${o.storageQuotaBytes}-byte quota (alert above ${Math.round(o.storageQuotaFraction * 100)}%)`,
+        detail: { bytes: usage.bytes, objects: usage.objects, quotaBytes: o.storageQuotaBytes, fraction: o.storageQuotaFraction },
+      })
+    }
+  }
+  if (o.noSuccessForHours !== undefined) {
+    const last = await lastSuccessAt(ctx)
+    const now = ctx.now()
+    const hours = last ? (now.getTime() - last.getTime()) / 3_600_000 : Number.POSITIVE_INFINITY
+    if (hours > o.noSuccessForHours) {
+      raise({
+        kind: 'no-recent-success', at: now,
+        message: last
+          ? `no successful backup for ${Math.floor(hours)} hours (the last completed ${last.toISOString()}; alert after ${o.noSuccessForHours} hours)`
+          : `no successful backup at all (alert after ${o.noSuccessForHours} hours)`,
+        detail: { lastSuccessAt: last ? last.toISOString() : null, hours: Number.isFinite(hours) ? hours : null, thresholdHours: o.noSuccessForHours },
+      })
+    }
+  }
+  return raised
+}
+
+/** Raises 'backup-size-above' on each large backup, and runs checkAlerts() after each backup and cleanup. */
+export function attachAlerts(ctx: ManagerContext): void {
+  const o = ctx.options.alerts
+  if (!o) return
+  const check = () => checkAlerts(ctx).then(() => undefined, (error: unknown) => {
+    ctx.events.emit('alert', { kind: 'alert-check-failed', message: `the alert check failed: ${error instanceof Error ? error.message : String(error)}`, at: ctx.now() })
+  })
+  ctx.events.on('backup:success', ({ record }) => {
+    if (o.sizeAboveBytes !== undefined && record.size > o.sizeAboveBytes) {
+      ctx.events.emit('alert', {
+        kind: 'backup-size-above', at: ctx.now(),
+        message: `backup ${record.filename} is ${record.size} bytes, above the ${o.sizeAboveBytes}-byte threshold`,
+        detail: { id: record.id, size: record.size, thresholdBytes: o.sizeAboveBytes },
+      })
+    }
+    return check()
+  })
+  ctx.events.on('backup:failure', check)
+  ctx.events.on('cleanup', (e) => (e.dryRun ? undefined : check()))
+}

@@ -1,0 +1,88 @@
+// cleanup(): applies the retention policy. The pure rules of retention/ decide; then every backup not
+// kept is removed, oldest first, as remove() does it (manifest, verify and pin objects, dump, history
+// row). It holds the backup lock exclusively, so it never runs while a backup is being written: when a
+// backup holds the lock (here or in another instance), it deletes nothing and answers `busy: true`.
+import type { BackupRecord } from '../backup/backup-record'
+import { isPgkeepError } from '../errors'
+import type { BackupManifest } from '../manifest/manifest'
+import { decideRetention } from '../retention/decide'
+import type { RetentionPolicy, RetentionReason } from '../retention/policy'
+import { resolveCleanupOptions, type CleanupOptions } from '../retention/retention-options'
+import type { ManagerContext } from './context'
+import { hasDatabase, withLocalLock, withLock } from './locks'
+import { isPinnedNow } from './pins'
+
+export interface CleanupResult {
+  /** The backups deleted (with dryRun, those that would be), newest first. */
+  deleted: BackupRecord[]
+  /** The backups kept, newest first, each with every reason it is kept for. */
+  kept: { id: string; reasons: RetentionReason[] }[]
+  dryRun: boolean
+  /** A backup was being written (by this or another instance): nothing was looked at or deleted. */
+  busy: boolean
+  /** Removals that failed, oldest first. Such a backup may be half removed (the manifest goes first). */
+  failed: { id: string; code: string; message: string }[]
+  /** The policy applied: the manager's, with `daysToKeep` as maxAgeDays when given. */
+  policy: RetentionPolicy
+}
+
+type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
+
+export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | undefined, removeBackup: RemoveBackup): Promise<CleanupResult> {
+  const actor = input?.actor === undefined || input.actor === null ? null : String(input.actor)
+  return ctx.audited('cleanup', actor, null, async () => {
+    const o = resolveCleanupOptions(input)
+    const policy: RetentionPolicy = { ...ctx.options.retention, ...(o.daysToKeep !== undefined ? { maxAgeDays: o.daysToKeep } : {}) }
+    const run = () => applyPolicy(ctx, policy, o.dryRun, removeBackup)
+    // A dry run deletes nothing, so it needs no lock (a backup being written is simply not listed yet).
+    if (o.dryRun) return run()
+    // Without a database there is no lock shared with other processes: the in-process guard is all there is.
+    const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', run) : await withLocalLock(ctx, 'backup', 'exclusive', run)
+    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy }
+    return locked.value
+  }, (r) => ({
+    dryRun: r.dryRun, busy: r.busy, deleted: r.deleted.map((d) => d.id), kept: r.kept.length, policy: r.policy,
+    ...(r.failed.length > 0 ? { failed: r.failed } : {}),
+  }))
+}
+
+// --- internal ---
+
+async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun: boolean, removeBackup: RemoveBackup): Promise<CleanupResult> {
+  const manifests = await ctx.index.list()
+  const records = await Promise.all(manifests.map(ctx.record))
+  const byId = new Map(records.map((record, i) => [record.id, { record, manifest: manifests[i]! }]))
+  const decision = decideRetention(records, policy, ctx.now())
+
+  const kept = [...decision.keep]
+  const deleted: BackupRecord[] = []
+  const failed: CleanupResult['failed'] = []
+  for (const id of [...decision.remove].reverse()) {
+    const { record, manifest } = byId.get(id)!
+    if (dryRun) {
+      deleted.push(record)
+      continue
+    }
+    try {
+      // Pinned since the listing (by another instance): the pin wins.
+      if (await isPinnedNow(ctx, manifest.storagePath)) {
+        kept.push({ id, reasons: ['pinned'] })
+        continue
+      }
+      await removeBackup(ctx, manifest)
+      deleted.push(record)
+    } catch (error) {
+      failed.push({ id, code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) })
+    }
+  }
+
+  const newestFirst = (a: string, b: string) => byId.get(b)!.record.createdAt.getTime() - byId.get(a)!.record.createdAt.getTime()
+  kept.sort((a, b) => newestFirst(a.id, b.id))
+  deleted.reverse()
+  const at = ctx.now()
+  ctx.events.emit('cleanup', { deleted, kept: kept.length, dryRun, at })
+  if (failed.length > 0) {
+    ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
+  }
+  return { deleted, kept, dryRun, busy: false, failed, policy }
+}

@@ -1,0 +1,155 @@
+// Metrics of a backup manager: what happened since it was created (counted from its events: backups by
+// type and outcome, durations, sizes, deletions, refusals, schedule runs, alerts) and what the history and
+// the storage hold now (backups by type, their bytes, the last success, every byte under the key prefix).
+// metrics() returns them as JSON, metricsText() in the Prometheus text exposition format (version 0.0.4).
+import type { ManagerContext } from './context'
+import type { ScheduleOutcome } from './events'
+import { refusedManualBackups } from './rate-limit'
+import { storageUsage } from './alerts'
+
+type BackupType = 'manual' | 'scheduled'
+type ScheduledJob = 'backup' | 'cleanup'
+
+export interface BackupMetrics {
+  /** When this manager started counting (the counters below are since then). */
+  since: Date
+  /** Backups that finished since `since`, by type and outcome. */
+  backups: Record<BackupType, { success: number; failure: number }>
+  /** Manual backups refused by the rate limit since `since`. */
+  rateLimited: number
+  /** Durations of the successful backups since `since`. */
+  durations: { count: number; sumMs: number; maxMs: number; lastMs: number | null }
+  /** Stored sizes of the successful backups since `since`. */
+  sizes: { count: number; sumBytes: number; maxBytes: number; lastBytes: number | null }
+  /** Backups deleted since `since`: by cleanup, and by remove(). */
+  deletions: { cleanup: number; remove: number }
+  /** Schedule occurrences seen by this instance since `since`, by job and outcome. */
+  schedule: Record<ScheduledJob, Record<ScheduleOutcome, number>>
+  /** Alerts raised since `since`, by kind. */
+  alerts: Record<string, number>
+  /** What the history (the manifests in storage) holds now. */
+  history: {
+    backups: number
+    byType: Record<BackupType, number>
+    /** Stored bytes of the backups' dumps. */
+    bytes: number
+    /** When the newest backup completed. */
+    lastSuccessAt: Date | null
+    last: { id: string; type: BackupType; createdAt: Date; completedAt: Date; sizeBytes: number; durationMs: number } | null
+  }
+  /** Everything under the key prefix: dumps, manifests, verification results, pins, audit, schedule claims. */
+  storage: { bytes: number; objects: number }
+}
+
+export interface MetricsCollector {
+  snapshot(): Promise<BackupMetrics>
+  text(): Promise<string>
+}
+
+const SCHEDULE_OUTCOMES: ScheduleOutcome[] = ['ran', 'failed', 'skipped-running', 'skipped-done', 'busy']
+
+/** Starts counting the manager's events now. */
+export function createMetrics(ctx: ManagerContext): MetricsCollector {
+  const since = ctx.now()
+  const backups: BackupMetrics['backups'] = { manual: { success: 0, failure: 0 }, scheduled: { success: 0, failure: 0 } }
+  const durations: BackupMetrics['durations'] = { count: 0, sumMs: 0, maxMs: 0, lastMs: null }
+  const sizes: BackupMetrics['sizes'] = { count: 0, sumBytes: 0, maxBytes: 0, lastBytes: null }
+  const deletions: BackupMetrics['deletions'] = { cleanup: 0, remove: 0 }
+  const outcomes = () => Object.fromEntries(SCHEDULE_OUTCOMES.map((o) => [o, 0])) as Record<ScheduleOutcome, number>
+  const schedule: BackupMetrics['schedule'] = { backup: outcomes(), cleanup: outcomes() }
+  const alerts: Record<string, number> = {}
+
+  ctx.events.on('backup:success', ({ record }) => {
+    backups[record.type].success++
+    durations.count++
+    durations.sumMs += record.metadata.duration
+    durations.maxMs = Math.max(durations.maxMs, record.metadata.duration)
+    durations.lastMs = record.metadata.duration
+    sizes.count++
+    sizes.sumBytes += record.size
+    sizes.maxBytes = Math.max(sizes.maxBytes, record.size)
+    sizes.lastBytes = record.size
+  })
+  ctx.events.on('backup:failure', ({ type }) => { backups[type].failure++ })
+  ctx.events.on('cleanup', ({ deleted, dryRun }) => { if (!dryRun) deletions.cleanup += deleted.length })
+  ctx.events.on('backup:removed', () => { deletions.remove++ })
+  ctx.events.on('schedule:run', ({ job, outcome }) => { schedule[job][outcome]++ })
+  ctx.events.on('alert', ({ kind }) => { alerts[kind] = (alerts[kind] ?? 0) + 1 })
+
+  const snapshot = async (): Promise<BackupMetrics> => {
+    const manifests = await ctx.index.list()
+    const byType: Record<BackupType, number> = { manual: 0, scheduled: 0 }
+    let bytes = 0
+    for (const m of manifests) {
+      byType[m.type]++
+      bytes += m.size
+    }
+    const newest = manifests[0]
+    return {
+      since,
+      backups: structuredClone(backups),
+      rateLimited: refusedManualBackups(ctx),
+      durations: { ...durations },
+      sizes: { ...sizes },
+      deletions: { ...deletions },
+      schedule: structuredClone(schedule),
+      alerts: { ...alerts },
+      history: {
+        backups: manifests.length,
+        byType,
+        bytes,
+        lastSuccessAt: newest ? new Date(newest.completedAt) : null,
+        last: newest
+          ? { id: newest.id, type: newest.type, createdAt: new Date(newest.createdAt), completedAt: new Date(newest.completedAt), sizeBytes: newest.size, durationMs: newest.durationMs }
+          : null,
+      },
+      storage: await storageUsage(ctx),
+    }
+  }
+  return { snapshot, text: async () => prometheusText(await snapshot()) }
+}
+
+/** The metrics in the Prometheus text exposition format: HELP and TYPE before each family's samples. */
+export function prometheusText(m: BackupMetrics): string {
+  const out: string[] = []
+  const family = (name: string, type: 'counter' | 'gauge' | 'summary', help: string, samples: [suffix: string, labels: Record<string, string>, value: number][]) => {
+    out.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`)
+    out.push(`# TYPE ${name} ${type}`)
+    for (const [suffix, labels, value] of samples) {
+      const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')
+      out.push(`${name}${suffix}${l ? `{${l}}` : ''} ${formatNumber(value)}`)
+    }
+  }
+  const types: BackupType[] = ['manual', 'scheduled']
+  family('pgkeep_backups_total', 'counter', 'Backups finished since the manager started, by type and outcome.',
+    types.flatMap((type) => (['success', 'failure'] as const).map((outcome): [string, Record<string, string>, number] => ['', { type, outcome }, m.backups[type][outcome]])))
+  family('pgkeep_backup_duration_seconds', 'summary', 'Durations of the successful backups since the manager started.',
+    [['_sum', {}, m.durations.sumMs / 1000], ['_count', {}, m.durations.count]])
+  family('pgkeep_backup_size_bytes', 'summary', 'Stored sizes of the successful backups since the manager started.',
+    [['_sum', {}, m.sizes.sumBytes], ['_count', {}, m.sizes.count]])
+  family('pgkeep_rate_limited_total', 'counter', 'Manual backups refused by the rate limit since the manager started.', [['', {}, m.rateLimited]])
+  family('pgkeep_deletions_total', 'counter', 'Backups deleted since the manager started, by cleanup or by remove().',
+    [['', { reason: 'cleanup' }, m.deletions.cleanup], ['', { reason: 'remove' }, m.deletions.remove]])
+  family('pgkeep_schedule_runs_total', 'counter', 'Schedule occurrences seen by this instance since the manager started, by job and outcome.',
+    (['backup', 'cleanup'] as const).flatMap((job) => SCHEDULE_OUTCOMES.map((outcome): [string, Record<string, string>, number] => ['', { job, outcome }, m.schedule[job][outcome]])))
+  family('pgkeep_alerts_total', 'counter', 'Alerts raised since the manager started, by kind.',
+    Object.entries(m.alerts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, n]) => ['', { kind }, n]))
+  family('pgkeep_backups', 'gauge', 'Backups in the history, by type.', types.map((type) => ['', { type }, m.history.byType[type]]))
+  family('pgkeep_backups_bytes', 'gauge', 'Stored bytes of the backups in the history.', [['', {}, m.history.bytes]])
+  family('pgkeep_last_success_timestamp_seconds', 'gauge', 'When the newest backup in the history completed, in seconds since the epoch.',
+    m.history.lastSuccessAt ? [['', {}, m.history.lastSuccessAt.getTime() / 1000]] : [])
+  family('pgkeep_last_backup_duration_seconds', 'gauge', 'How long the newest backup in the history took.',
+    m.history.last ? [['', {}, m.history.last.durationMs / 1000]] : [])
+  family('pgkeep_last_backup_size_bytes', 'gauge', 'Stored size of the newest backup in the history.',
+    m.history.last ? [['', {}, m.history.last.sizeBytes]] : [])
+  family('pgkeep_storage_bytes', 'gauge', 'Bytes of every object under the key prefix (dumps, manifests, audit, schedule claims).', [['', {}, m.storage.bytes]])
+  family('pgkeep_storage_objects', 'gauge', 'Objects under the key prefix.', [['', {}, m.storage.objects]])
+  return `${out.join('\n')}\n`
+}
+
+function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN'
+  if (value === Number.POSITIVE_INFINITY) return '+Inf'
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf'
+  return String(value)
+}

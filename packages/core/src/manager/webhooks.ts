@@ -1,0 +1,103 @@
+// Notifications in the style of healthchecks.io: a small JSON POST to the `start`, `success` or `failure`
+// URL of a backup, with a timeout and retries. Deliveries run one after another, in the order of the
+// events, beside the backup and never inside it: a webhook that fails or hangs never changes a backup's
+// outcome or its duration; once its retries are spent it raises an `alert` (kind 'webhook-failed').
+import { z } from 'zod'
+import { PGKEEP_VERSION } from '../version'
+import type { ManagerContext } from './context'
+
+const hookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+
+export const WebhooksSchema = z.object({
+  /** POSTed when a backup starts. */
+  start: hookUrl.optional(),
+  /** POSTed when a backup is stored. */
+  success: hookUrl.optional(),
+  /** POSTed when a backup fails. */
+  failure: hookUrl.optional(),
+  /** Time for one attempt, response included. @default 10000 */
+  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  /** Further attempts after a failed one (network error, timeout, non-2xx status). @default 2 */
+  retries: z.number().int().min(0).max(10).default(2),
+  /** Which backups notify. @default ['manual', 'scheduled'] */
+  types: z.array(z.enum(['manual', 'scheduled'])).min(1).default(['manual', 'scheduled']),
+}).strict()
+
+export type WebhooksOption = z.input<typeof WebhooksSchema>
+
+export type WebhookHook = 'start' | 'success' | 'failure'
+
+/** The body of every webhook: small, flat, with nothing secret in it. */
+export interface WebhookBody {
+  event: WebhookHook
+  type: 'manual' | 'scheduled'
+  createdBy: string | null
+  at: string
+  backup?: { id: string; filename: string; size: number; durationMs: number }
+  error?: { code: string; message: string }
+  pgkeep: string
+}
+
+/** First wait between attempts; it doubles each time, up to MAX_BACKOFF_MS. */
+const BACKOFF_MS = 250
+const MAX_BACKOFF_MS = 5000
+
+/** Subscribes the webhooks of the manager's options to its backup events. */
+export function attachWebhooks(ctx: ManagerContext): void {
+  const o = ctx.options.webhooks
+  if (!o) return
+  let queue: Promise<void> = Promise.resolve()
+  const enqueue = (hook: WebhookHook, body: WebhookBody) => {
+    const url = o[hook]
+    if (!url || !o.types.includes(body.type)) return
+    queue = queue.then(() => deliver(ctx, hook, url, body, o.timeoutMs, o.retries))
+  }
+  ctx.events.on('backup:start', (e) => enqueue('start', { event: 'start', type: e.type, createdBy: e.createdBy, at: e.at.toISOString(), pgkeep: PGKEEP_VERSION }))
+  ctx.events.on('backup:success', ({ record: r }) => enqueue('success', {
+    event: 'success', type: r.type, createdBy: r.createdBy, at: ctx.now().toISOString(), pgkeep: PGKEEP_VERSION,
+    backup: { id: r.id, filename: r.filename, size: r.size, durationMs: r.metadata.duration },
+  }))
+  ctx.events.on('backup:failure', (e) => enqueue('failure', {
+    event: 'failure', type: e.type, createdBy: e.createdBy, at: e.at.toISOString(), pgkeep: PGKEEP_VERSION,
+    error: { code: e.code, message: e.message },
+  }))
+}
+
+// --- internal ---
+
+async function deliver(ctx: ManagerContext, hook: WebhookHook, url: string, body: WebhookBody, timeoutMs: number, retries: number): Promise<void> {
+  const payload = JSON.stringify(body)
+  let lastError = ''
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS)))
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': `pgkeep/${PGKEEP_VERSION}` },
+        body: payload,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'follow',
+      })
+      await response.body?.cancel().catch(() => {})
+      if (response.ok) return
+      lastError = `HTTP ${response.status}`
+    } catch (error) {
+      lastError = describeFetchError(error, timeoutMs)
+    }
+  }
+  // The URL's path and query often hold the check's secret token: only the host is named.
+  const host = new URL(url).host
+  ctx.events.emit('alert', {
+    kind: 'webhook-failed',
+    message: `the ${hook} webhook to ${host} failed after ${retries + 1} attempt(s): ${lastError}`,
+    at: ctx.now(),
+    detail: { hook, host, attempts: retries + 1, error: lastError, backupType: body.type, ...(body.backup ? { backupId: body.backup.id } : {}) },
+  })
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined
+  if (cause?.code) return cause.code
+  return error instanceof Error ? error.message : String(error)
+}

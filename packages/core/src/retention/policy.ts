@@ -1,0 +1,41 @@
+// The retention policy and what its rules work on. Pure types: the rules (one file each) and the
+// combinator in decide.ts take backups, a policy and the time, and never touch storage.
+
+/** What a rule needs to know about one backup; a BackupRecord is one. */
+export interface RetentionCandidate {
+  id: string
+  createdAt: Date
+  pinned: boolean
+  verified: { at: Date; ok: boolean } | null
+}
+
+/** Grandfather-father-son: keep the newest backup of each of the last N days, ISO weeks, months, years (UTC). */
+export interface GfsPolicy {
+  daily?: number
+  weekly?: number
+  monthly?: number
+  yearly?: number
+}
+
+export interface RetentionPolicy {
+  /** Keep every backup at most this many days old. */
+  maxAgeDays?: number
+  /** Keep the newest N backups. */
+  keepLast?: number
+  gfs?: GfsPolicy
+}
+
+export type GfsPeriod = keyof GfsPolicy
+
+/**
+ * Why a backup is kept. `newest` and `newest-verified` are not rules of the policy but guarantees: the
+ * newest backup, and the newest one whose verification passed, are never deleted.
+ */
+export type RetentionReason = 'pinned' | 'newest' | 'newest-verified' | 'max-age' | 'keep-last' | GfsPeriod
+
+export const DAY_MS = 24 * 60 * 60 * 1000
+
+/** Newest first; equal times by id, so that every rule sees the same order. */
+export function newestFirst<T extends Pick<RetentionCandidate, 'id' | 'createdAt'>>(candidates: readonly T[]): T[] {
+  return [...candidates].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+}

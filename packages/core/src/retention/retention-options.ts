@@ -1,0 +1,48 @@
+// The retention option of the backup manager and the options of cleanup(), validated once at the edge.
+import { z } from 'zod'
+import { PgkeepError } from '../errors'
+import type { RetentionPolicy } from './policy'
+
+const count = z.number().int().nonnegative()
+
+export const RetentionPolicySchema = z
+  .object({
+    /** Keep every backup at most this many days old. */
+    maxAgeDays: count.optional(),
+    /** Keep the newest N backups. */
+    keepLast: count.optional(),
+    /** Keep the newest backup of each of the last N days / ISO weeks / months / years that hold one (UTC). */
+    gfs: z.object({ daily: count.optional(), weekly: count.optional(), monthly: count.optional(), yearly: count.optional() }).strict().optional(),
+  })
+  .strict()
+  .refine(hasRule, { message: 'set at least one of maxAgeDays, keepLast or gfs (daily, weekly, monthly, yearly)' })
+
+/** The policy when the manager is given none: the app's, 30 days. */
+export const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({ maxAgeDays: 30 })
+
+function hasRule(p: RetentionPolicy): boolean {
+  return p.maxAgeDays !== undefined || p.keepLast !== undefined || (p.gfs !== undefined && Object.values(p.gfs).some((n) => n !== undefined))
+}
+
+const CleanupOptionsSchema = z
+  .object({
+    /** Overrides the policy's maxAgeDays for this call. */
+    daysToKeep: count.optional(),
+    /** Decide, report and announce, but delete nothing. @default false */
+    dryRun: z.boolean().default(false),
+    /** Who asks, for the audit trail. */
+    actor: z.union([z.string(), z.number()]).nullable().optional(),
+  })
+  .strict()
+
+export type CleanupOptions = z.input<typeof CleanupOptionsSchema>
+export type ResolvedCleanupOptions = z.output<typeof CleanupOptionsSchema>
+
+export function resolveCleanupOptions(input: unknown): ResolvedCleanupOptions {
+  const result = CleanupOptionsSchema.safeParse(input ?? {})
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
+    throw new PgkeepError('OPTIONS_INVALID', `invalid cleanup options: ${issues.join('; ')}`, { cause: result.error })
+  }
+  return result.data
+}
