@@ -2,9 +2,10 @@
 import { Command, CommanderError } from 'commander'
 import { PGKEEP_VERSION } from '@pgkeep/core'
 import { backupCommand } from './commands/backup'
-import { downloadCommand, listCommand } from './commands/backups'
+import { cleanupCommand, downloadCommand, listCommand } from './commands/backups'
 import { restoreCommand, verifyCommand } from './commands/restore'
 import { dumpCommand, UsageError } from './commands/dump'
+import { keygenCommand } from './commands/keygen'
 import { formatError } from './report-error'
 
 export interface CliIo {
@@ -32,8 +33,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.addCommand(backupCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(listCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(downloadCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(cleanupCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(restoreCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(verifyCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(keygenCommand(withCwd).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0
@@ -53,7 +56,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** Passwords the user handed us, to scrub from any message. */
 function secretsOf(argv: string[], env: NodeJS.ProcessEnv): string[] {
-  const secrets = [env.PGPASSWORD].filter((s): s is string => !!s)
+  const secrets = [env.PGPASSWORD, env.PGKEEP_ENCRYPTION_PASSPHRASE, env.PGKEEP_DECRYPTION_PASSPHRASE, env.PGKEEP_S3_SECRET_KEY].filter((s): s is string => !!s)
   for (const arg of argv) {
     const uri = /^postgres(?:ql)?:\/\/[^:/@]*:([^@/]*)@/.exec(arg)
     if (uri?.[1]) secrets.push(decodeURIComponentSafe(uri[1]))

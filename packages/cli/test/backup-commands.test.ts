@@ -77,6 +77,40 @@ describe('pgkeep backup, list, download', () => {
     expect(malformed.stderr).toContain('is not a uuid')
   })
 
+  it('cleanup: --dry-run names what would go, then deletes it; the newest backup always stays', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const made = await run(['backup', db.url, '--dir', dir, '-t', 'notes', '--json'])
+      expect(made.code, made.stderr).toBe(0)
+      ids.push(JSON.parse(made.stdout.toString('utf8')).id)
+    }
+    const files = async () => (await readdir(join(dir, 'backups'), { recursive: true })).filter((f) => /\.(sql\.gz|manifest\.json)$/.test(f)).length
+    expect(await files()).toBe(6)
+
+    // nothing is 30 days old yet
+    const none = await run(['cleanup', db.url, '--dir', dir])
+    expect(none.stdout.toString('utf8')).toBe('0 deleted, 3 kept\n')
+
+    const dry = await run(['cleanup', db.url, '--dir', dir, '--days', '0', '--dry-run', '--json'])
+    expect(dry.code, dry.stderr).toBe(0)
+    const planned = JSON.parse(dry.stdout.toString('utf8'))
+    expect(planned).toMatchObject({ dryRun: true, busy: false, failed: [], policy: { maxAgeDays: 0 } })
+    expect(planned.deleted.map((r: { id: string }) => r.id)).toEqual([ids[1], ids[0]])
+    expect(planned.kept).toEqual([{ id: ids[2], reasons: ['newest'] }])
+    expect(await files()).toBe(6)
+
+    const done = await run(['cleanup', db.url, '--dir', dir, '--days', '0'])
+    expect(done.code, done.stderr).toBe(0)
+    expect(done.stdout.toString('utf8')).toBe(`deleted ${ids[1]}  ${planned.deleted[0].createdAt}  ${planned.deleted[0].storagePath}\ndeleted ${ids[0]}  ${planned.deleted[1].createdAt}  ${planned.deleted[1].storagePath}\n2 deleted, 1 kept\n`)
+    expect(await files()).toBe(2)
+    expect((await run(['list', '--dir', dir, '--json'])).stdout.toString('utf8')).toContain(ids[2])
+
+    const bad = await run(['cleanup', '--dir', dir, '--days', 'soon'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--days')
+  })
+
   it('refuses half-configured S3 settings with a clear error', async () => {
     const result = await run(['backup', db.url], { PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_SECRET_KEY: 'very-secret-key' })
     expect(result.code).toBe(1)

@@ -2,7 +2,7 @@
 // to cwd) or stdin into a database, --create-database, --list, -t, the refusal of a non-empty target,
 // a stored backup by id, and verify on a good and on a damaged backup.
 import { createReadStream } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
@@ -203,5 +203,67 @@ describe('pgkeep restore <backup-id> and pgkeep verify <id>', () => {
     expect(bad.stderr).toContain(`backup ${record.id} did not verify`)
     const scratch = await runSql<{ datname: string }>(server.url, `SELECT datname FROM pg_database WHERE datname LIKE 'pgkeep_verify_${record.id.slice(0, 8)}%'`)
     expect(scratch).toEqual([])
+  })
+})
+
+describe('encrypted backups from the command line', () => {
+  it('keygen makes a key pair; a backup to its public key verifies only with --identity', async () => {
+    const keyFile = join(dir, 'backup-key.txt')
+    const made = await run(['keygen', '-o', 'backup-key.txt'], { cwd: dir })
+    expect(made.code, made.stderr).toBe(0)
+    const recipient = made.stdout.trim()
+    expect(recipient).toMatch(/^age1[02-9ac-hj-np-z]{58}$/)
+    const keyText = await readFile(keyFile, 'utf8')
+    expect(keyText).toMatch(new RegExp(`^# created: \\S+Z\n# public key: ${recipient}\nAGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}\n$`))
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600)
+    const again = await run(['keygen', '-o', keyFile])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('already exists')
+    expect(await readFile(keyFile, 'utf8')).toBe(keyText)
+
+    const store = join(dir, 'store-x25519')
+    const backup = await run(['backup', source.url, '--dir', store, '--recipient', recipient, '--json'])
+    expect(backup.code, backup.stderr).toBe(0)
+    const record = JSON.parse(backup.stdout) as { id: string; storagePath: string }
+    expect(record.storagePath).toMatch(/\.sql\.gz\.age$/)
+    expect((await readFile(join(store, record.storagePath))).subarray(0, 21).toString('latin1')).toBe('age-encryption.org/v1')
+
+    const locked = await run(['verify', record.id, server.url, '--dir', store])
+    expect(locked.code).toBe(1)
+    expect(locked.stderr).toContain('[DECRYPTION_FAILED]')
+    const ok = await run(['verify', record.id, server.url, '--dir', store, '--identity', keyFile])
+    expect(ok.stderr).toBe('')
+    expect(ok.stdout).toMatch(/^ok: 2 tables and 2 sequences match the manifest/)
+    const viaEnv = await run(['verify', record.id, server.url, '--dir', store], { env: { PGKEEP_AGE_IDENTITY_FILE: keyFile } })
+    expect(viaEnv.code, viaEnv.stderr).toBe(0)
+  })
+
+  it('a passphrase from PGKEEP_ENCRYPTION_PASSPHRASE; restore with it, and a wrong one fails without being echoed', async () => {
+    const store = join(dir, 'store-passphrase')
+    const env = { PGKEEP_ENCRYPTION_PASSPHRASE: 'kost-backup-passphrase' }
+    const backup = await run(['backup', source.url, '--dir', store, '--json'], { env })
+    expect(backup.code, backup.stderr).toBe(0)
+    const record = JSON.parse(backup.stdout) as { id: string; storagePath: string }
+    expect(record.storagePath).toMatch(/\.sql\.gz\.age$/)
+
+    const target = await createDatabase(server.url, { prefix: 'cli_rs_age' })
+    try {
+      const wrong = await run(['restore', record.id, target.url, '--dir', store], { env: { PGKEEP_DECRYPTION_PASSPHRASE: 'not-the-passphrase' } })
+      expect(wrong.code).toBe(1)
+      expect(wrong.stderr).toContain('[DECRYPTION_FAILED]')
+      expect(wrong.stderr).not.toContain('not-the-passphrase')
+      expect(await relations(target.url)).toEqual([])
+
+      const restored = await run(['restore', record.id, target.url, '--dir', store], { env })
+      expect(restored.stderr).toBe('')
+      expect(restored.code).toBe(0)
+      await assertSameDatabase(source.url, target.url)
+    } finally {
+      await target.drop()
+    }
+
+    const both = await run(['backup', source.url, '--dir', store, '--recipient', 'age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq'], { env })
+    expect(both.code).toBe(1)
+    expect(both.stderr).toContain('not both')
   })
 })

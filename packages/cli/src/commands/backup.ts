@@ -1,13 +1,13 @@
 // `pgkeep backup`: one managed backup (gzip, a member per table, manifest written last) into a folder or
 // S3, configured by flags and PGKEEP_* variables; prints the record.
-import { createBackupManager, storageFromEnv, type BackupProgress } from '@pgkeep/core'
+import type { BackupProgress } from '@pgkeep/core'
 import { Command, InvalidArgumentError } from 'commander'
 import { collect, integer } from '../collect'
+import { managerFor, STORAGE_HELP, type Io, type StorageFlags } from '../backup-manager'
 import { createGcPacer } from '../gc-pacer'
 
-interface BackupFlags {
+interface BackupFlags extends StorageFlags {
   dbname?: string
-  dir?: string
   table?: string[]
   excludeTable?: string[]
   schema?: string[]
@@ -16,19 +16,19 @@ interface BackupFlags {
   type: 'manual' | 'scheduled'
   createdBy?: string
   namePrefix: string
-  keyPrefix: string
   compress: number
   maxSize?: number
   json?: boolean
   verbose?: boolean
 }
 
-export function backupCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; cwd: string }): Command {
+export function backupCommand(io: Io): Command {
   return new Command('backup')
     .description('make a backup (.sql.gz + manifest) in a folder or S3 and print its record')
     .argument('[connection]', 'connection URL or "key=value …" string; PG* variables fill the gaps')
     .option('-d, --dbname <connection>', 'same as the connection argument')
-    .option('--dir <path>', 'store in this folder (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('--dir <path>', STORAGE_HELP)
+    .option('--recipient <age-public-key>', 'encrypt to this age recipient (repeatable; or PGKEEP_ENCRYPTION_RECIPIENTS, or a passphrase in PGKEEP_ENCRYPTION_PASSPHRASE)', collect)
     .option('-t, --table <pattern>', 'only tables matching the pattern (repeatable)', collect)
     .option('-T, --exclude-table <pattern>', 'leave out tables matching the pattern (repeatable)', collect)
     .option('-n, --schema <pattern>', 'only schemas matching the pattern (repeatable)', collect)
@@ -47,15 +47,11 @@ export function backupCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJ
     .option('-v, --verbose', 'report progress on stderr')
     .action(async (connection: string | undefined, flags: BackupFlags) => {
       const conn = connection ?? flags.dbname
-      const storage = storageFromEnv(flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: flags.dir } : io.env, io.cwd)
-      const backups = createBackupManager({
+      const backups = managerFor(io, flags, {
         ...(conn ? { connection: conn } : {}),
-        storage,
-        keyPrefix: flags.keyPrefix,
         namePrefix: flags.namePrefix,
         compressionLevel: flags.compress,
         ...(flags.maxSize ? { maxSizeBytes: flags.maxSize } : {}),
-        env: io.env,
         // The app's limit on manual backups guards a button; an operator's command is not limited.
         rateLimit: false,
       })
@@ -80,6 +76,6 @@ export function backupCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJ
         },
       })
       if (flags.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
-      else io.stdout.write(`${record.id} ${storage.kind}:${record.storagePath} ${record.size} bytes, ${record.metadata.recordCount} rows, ${record.metadata.duration} ms\n`)
+      else io.stdout.write(`${record.id} ${backups.storage.kind}:${record.storagePath} ${record.size} bytes, ${record.metadata.recordCount} rows, ${record.metadata.duration} ms\n`)
     })
 }

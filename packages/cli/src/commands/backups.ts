@@ -2,31 +2,19 @@
 import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
-import { createBackupManager, storageFromEnv } from '@pgkeep/core'
 import { Command } from 'commander'
+import { managerFor, STORAGE_HELP, type Io, type StorageFlags } from '../backup-manager'
 import { integer } from '../collect'
-
-interface StorageFlags {
-  dir?: string
-  keyPrefix: string
-}
-
-type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; cwd: string }
-
-function manager(io: Io, flags: StorageFlags) {
-  const storage = storageFromEnv(flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: flags.dir } : io.env, io.cwd)
-  return createBackupManager({ storage, keyPrefix: flags.keyPrefix, env: io.env })
-}
 
 export function listCommand(io: Io): Command {
   return new Command('list')
     .description('list the backups in a folder or S3, newest first')
-    .option('--dir <path>', 'the folder (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('--dir <path>', STORAGE_HELP)
     .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
-      const records = await manager(io, flags).list(flags.limit ? { limit: flags.limit } : {})
+      const records = await managerFor(io, flags).list(flags.limit ? { limit: flags.limit } : {})
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(records, null, 2)}\n`)
         return
@@ -41,11 +29,11 @@ export function downloadCommand(io: Io): Command {
   return new Command('download')
     .description('write a backup\'s .sql.gz to a file or stdout')
     .argument('<id>', 'the backup id (uuid)')
-    .option('--dir <path>', 'the folder (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('--dir <path>', STORAGE_HELP)
     .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('-o, --output <file>', 'write here instead of stdout (appears only when complete)')
     .action(async (id: string, flags: StorageFlags & { output?: string }) => {
-      const stream = await manager(io, flags).download(id)
+      const stream = await managerFor(io, flags).download(id)
       if (!flags.output) {
         await pipeline(stream, io.stdout as NodeJS.WritableStream, { end: false })
         return
@@ -58,5 +46,33 @@ export function downloadCommand(io: Io): Command {
         await rm(partial, { force: true })
         throw error
       }
+    })
+}
+
+export function cleanupCommand(io: Io): Command {
+  return new Command('cleanup')
+    .description('delete old backups by the retention policy (default: older than 30 days; the newest always stays)')
+    .argument('[connection]', 'the database whose backups these are (for the lock that keeps cleanup away from a backup being written); PG* variables fill the gaps')
+    .option('--dir <path>', STORAGE_HELP)
+    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
+    .option('--days <n>', 'keep backups younger than this many days', integer(0, 100_000))
+    .option('--keep-last <n>', 'also keep the newest n backups', integer(0, 1_000_000))
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .option('--json', 'print the result as JSON')
+    .action(async (connection: string | undefined, flags: StorageFlags & { days?: number; keepLast?: number; dryRun?: boolean; json?: boolean }) => {
+      const retention = { maxAgeDays: flags.days ?? 30, ...(flags.keepLast !== undefined ? { keepLast: flags.keepLast } : {}) }
+      const backups = managerFor(io, flags, { retention, ...(connection ? { connection } : {}) })
+      const result = await backups.cleanup({ dryRun: flags.dryRun ?? false })
+      if (flags.json) {
+        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+        return
+      }
+      if (result.busy) {
+        io.stdout.write('a backup is being written; nothing was deleted\n')
+        return
+      }
+      for (const r of result.deleted) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} ${r.id}  ${r.createdAt.toISOString()}  ${r.storagePath}\n`)
+      io.stdout.write(`${result.deleted.length} ${flags.dryRun ? 'to delete' : 'deleted'}, ${result.kept.length} kept\n`)
+      if (result.failed.length > 0) throw new Error(`${result.failed.length} backups could not be deleted: ${result.failed.map((f) => `${f.id} (${f.code})`).join(', ')}`)
     })
 }

@@ -1,13 +1,14 @@
 // `pgkeep restore` and `pgkeep verify`: apply a dump (a file, stdin, or a stored backup by id) to a
 // database without psql, list a dump's entries, and test a stored backup by restoring it aside.
 import { resolve } from 'node:path'
-import { createBackupManager, listScript, restore, storageFromEnv, type RestoreOptions } from '@pgkeep/core'
+import { listScript, restore, type RestoreOptions } from '@pgkeep/core'
 import { Command } from 'commander'
+import { managerFor, STORAGE_HELP, type Io, type StorageFlags } from '../backup-manager'
 import { collect } from '../collect'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-interface RestoreFlags {
+interface RestoreFlags extends StorageFlags {
   dbname?: string
   createDatabase?: string
   clean?: boolean
@@ -20,12 +21,9 @@ interface RestoreFlags {
   schema?: string[]
   allowNonEmpty?: boolean
   list?: boolean
-  dir?: string
-  keyPrefix: string
   verbose?: boolean
 }
 
-type Io = { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; cwd: string }
 
 export function restoreCommand(io: Io): Command {
   return new Command('restore')
@@ -44,7 +42,8 @@ export function restoreCommand(io: Io): Command {
     .option('-n, --schema <name>', 'only entries in this schema (repeatable)', collect)
     .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
     .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
-    .option('--dir <path>', 'for a backup id: the folder of the backups (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('--dir <path>', `for a backup id: ${STORAGE_HELP}`)
+    .option('--identity <file>', 'for an encrypted backup: a file of age secret keys (repeatable; or PGKEEP_AGE_IDENTITY_FILE, or PGKEEP_DECRYPTION_PASSPHRASE)', collect)
     .option('--key-prefix <prefix>', 'for a backup id: folder of the backups inside the storage', 'backups/')
     .option('-v, --verbose', 'report progress on stderr')
     .action(async (source: string, target: string | undefined, flags: RestoreFlags) => {
@@ -64,8 +63,7 @@ export function restoreCommand(io: Io): Command {
         ...(flags.verbose ? { onProgress: (p) => p.entry && io.stderr.write(`pgkeep: ${p.entry}\n`) } : {}),
       }
       if (UUID.test(source) && !flags.list) {
-        const storage = storageFromEnv(flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: flags.dir } : io.env, io.cwd)
-        const backups = createBackupManager({ storage, keyPrefix: flags.keyPrefix, env: io.env, ...(conn ? { connection: conn } : {}) })
+        const backups = managerFor(io, flags, conn ? { connection: conn } : {})
         const summary = await backups.restore(source, options)
         io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}, read ${summary.bytesRead} bytes\n`)
         return
@@ -89,12 +87,12 @@ export function verifyCommand(io: Io): Command {
     .description('restore a stored backup into a scratch database on the same server, compare it with its manifest, and drop it')
     .argument('<id>', 'the backup id (uuid)')
     .argument('[connection]', 'the server to use (any database on it); PG* variables fill the gaps')
-    .option('--dir <path>', 'the folder of the backups (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)')
+    .option('--dir <path>', STORAGE_HELP)
+    .option('--identity <file>', 'for an encrypted backup: a file of age secret keys (repeatable; or PGKEEP_AGE_IDENTITY_FILE, or PGKEEP_DECRYPTION_PASSPHRASE)', collect)
     .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('--json', 'print the whole report as JSON')
-    .action(async (id: string, connection: string | undefined, flags: { dir?: string; keyPrefix: string; json?: boolean }) => {
-      const storage = storageFromEnv(flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: flags.dir } : io.env, io.cwd)
-      const backups = createBackupManager({ storage, keyPrefix: flags.keyPrefix, env: io.env, ...(connection ? { connection } : {}) })
+    .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean }) => {
+      const backups = managerFor(io, flags, connection ? { connection } : {})
       const report = await backups.verify(id)
       if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else {

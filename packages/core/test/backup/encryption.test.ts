@@ -13,7 +13,7 @@ import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ScryptIdentity, ScryptRecipient } from '../../src/crypto/scrypt-stanza'
-import { createBackupManager, fsStorage, isPgkeepError, restore, type BackupManifest, type PgkeepError } from '../../src/index'
+import { ageKeyFile, createBackupManager, fsStorage, generateAgeKeyPair, isPgkeepError, restore, type BackupManifest, type PgkeepError } from '../../src/index'
 
 const server = inject('pgDefault')
 const PASSPHRASE = 'pgkeep-test correct horse battery staple'
@@ -24,7 +24,7 @@ const AGE_SEALED_CHUNK = AGE_CHUNK + 16
 let source: TestDatabase
 let dir: string
 let work: string
-/** A key pair from Debian's age-keygen, and one from age-encryption's API. */
+/** A key pair from Debian's age-keygen, and one from generateAgeKeyPair() (age-encryption's API). */
 let cli: { keyFile: string; identity: string; recipient: string }
 let js: { identity: string; recipient: string }
 
@@ -38,8 +38,8 @@ beforeAll(async () => {
   expect(keygen.code).toBe(0)
   const keyText = await readFile(keyFile, 'utf8')
   cli = { keyFile, identity: /^AGE-SECRET-KEY-1\S+$/m.exec(keyText)![0], recipient: /public key: (age1\S+)/.exec(keyText)![1]! }
-  const identity = await generateX25519Identity()
-  js = { identity, recipient: await identityToRecipient(identity) }
+  js = await generateAgeKeyPair()
+  expect(await identityToRecipient(js.identity)).toBe(js.recipient)
 }, 180_000)
 afterAll(() => source?.drop())
 
@@ -215,6 +215,13 @@ describe('encrypted backups (age)', () => {
     const decrypted = await run('age', ['-d', '-i', cli.keyFile, '-o', plain, file])
     expect(decrypted.stderr).toBe('')
     expect(decrypted.code).toBe(0)
+    // generateAgeKeyPair()'s key, in ageKeyFile()'s layout, opens it with the age command too
+    const jsKeyFile = join(work, 'js-key.txt')
+    await writeFile(jsKeyFile, ageKeyFile(js, new Date()))
+    const viaJsKey = await run('age', ['-d', '-i', jsKeyFile, '-o', join(work, 'x25519-js.sql.gz'), file])
+    expect(viaJsKey.stderr).toBe('')
+    expect(viaJsKey.code).toBe(0)
+    expect(await readFile(join(work, 'x25519-js.sql.gz'))).toEqual(await readFile(plain))
     const viaCli = `enc_xcli_${Date.now()}`
     try {
       await restore(plain, { target: server.url, createDatabase: viaCli })
