@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'STORAGE_ACCESS_DENIED',
   /** The object (or bucket) does not exist. */
   'STORAGE_NOT_FOUND',
+  /** The storage cannot do what was asked: a lifecycle rule on a folder, an S3 endpoint that does not implement it. */
+  'STORAGE_UNSUPPORTED',
   /** Any other storage failure: write, read, list, remove, presign. */
   'STORAGE_FAILED',
   /** A backup grew past maxSizeBytes; nothing was stored. */

@@ -15,6 +15,7 @@ import type { AuditAction, AuditEvent } from './manager/audit-log'
 import { createManagerContext, type ManagerContext } from './manager/context'
 import { withLock } from './manager/locks'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
+import { applyLifecycle, type LifecycleOptions, type LifecycleRuleResult } from './manager/lifecycle'
 import { pinBackup, unpinBackup } from './manager/pins'
 import { attachAlerts, checkAlerts, type AlertEvent } from './manager/alerts'
 import { createMetrics, type BackupMetrics } from './manager/metrics'
@@ -76,6 +77,12 @@ export interface BackupManager {
    * call) and deletes what it does not keep. Never while a backup is being written: then `busy: true`.
    */
   cleanup(options?: CleanupOptions): Promise<CleanupResult>
+  /**
+   * Writes the bucket lifecycle rule for the backups' prefix (S3 stores that have lifecycle rules; else
+   * STORAGE_UNSUPPORTED): abort unfinished multipart uploads after a day and, with `expireAfterDays`, a
+   * backstop expiration later than the retention policy's age limit. Retention never depends on it.
+   */
+  lifecycle(options?: LifecycleOptions): Promise<LifecycleRuleResult>
   /** Keeps a backup through every cleanup (remove() still removes it). */
   pin(id: string, options?: Actor): Promise<BackupRecord>
   unpin(id: string, options?: Actor): Promise<BackupRecord>
@@ -187,6 +194,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     auditLog: (o) => ctx.audit.read(o),
     cleanup: (o) => cleanupBackups(ctx, o, removeBackup),
+    lifecycle: (o) => applyLifecycle(ctx, o),
     pin: (id, o) => pinBackup(ctx, id, actorOf(o)),
     unpin: (id, o) => unpinBackup(ctx, id, actorOf(o)),
     on: (event, listener) => events.on(event, listener),

@@ -9,7 +9,7 @@ import type { HistoryTableName } from '../history/history-table'
 import { readText } from '../history/read-text'
 import type { StorageDriver } from '../storage/driver'
 
-export type AuditAction = 'create' | 'download' | 'presign' | 'restore' | 'verify' | 'cleanup' | 'remove' | 'pin' | 'unpin' | 'schedule'
+export type AuditAction = 'create' | 'download' | 'presign' | 'restore' | 'verify' | 'cleanup' | 'remove' | 'pin' | 'unpin' | 'schedule' | 'lifecycle'
 export type AuditOutcome = 'success' | 'failure' | 'refused'
 
 export interface AuditEvent {

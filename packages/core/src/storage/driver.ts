@@ -35,4 +35,28 @@ export interface StorageDriver {
   remove(key: string): Promise<void>
   /** A URL that downloads the object without credentials for `expiresInSeconds`; only drivers that can. */
   presign?(key: string, expiresInSeconds: number): Promise<string>
+  /**
+   * Writes (or with `null` removes) the bucket lifecycle rule pgkeep keeps for the keys under `keyPrefix`;
+   * the bucket's other pgkeep rules stay, and a bucket with rules pgkeep did not write is left alone
+   * (STORAGE_UNSUPPORTED). Only drivers whose backend has lifecycle rules (s3).
+   */
+  setLifecycleRule?(keyPrefix: string, rule: LifecycleRule | null): Promise<LifecycleRuleResult>
+}
+
+/** What pgkeep's lifecycle rule does to the objects under its prefix. */
+export interface LifecycleRule {
+  /** Abort multipart uploads left unfinished (a process killed mid-upload) this many days after they began. */
+  abortIncompleteUploadsAfterDays: number
+  /** Expire (delete) objects this many days after they were written; null: never. */
+  expireAfterDays: number | null
+}
+
+export interface LifecycleRuleResult {
+  /** The rule's id in the bucket configuration (`pgkeep:` and the prefix). */
+  id: string
+  /** The object-name prefix it applies to (the storage prefix and keyPrefix). */
+  prefix: string
+  rule: LifecycleRule | null
+  /** How many pgkeep rules the bucket has now (one per keyPrefix). */
+  bucketRules: number
 }

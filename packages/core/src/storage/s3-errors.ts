@@ -56,6 +56,7 @@ export function s3Error(error: unknown, target: S3Target): PgkeepError {
   }
   if (NOT_FOUND.has(code)) return new PgkeepError('STORAGE_NOT_FOUND', `${target.action}: not found (${said})`, options)
   if (INVALID.has(code)) return new PgkeepError('STORAGE_INVALID', `${target.action}: ${said}`, options)
+  if (code === 'NotImplemented') return new PgkeepError('STORAGE_UNSUPPORTED', `${target.action}: the S3 endpoint ${target.endpoint} does not implement it (${said})`, options)
   return new PgkeepError('STORAGE_FAILED', `${target.action}: ${said}`, options)
 }
 

@@ -5,12 +5,13 @@ import type { Readable } from 'node:stream'
 import { PgkeepError } from '../errors'
 import { throwIfAborted } from './abort'
 import type { PutBody } from './body'
-import type { ByteRange, PutOptions, StorageDriver, StoredObject } from './driver'
+import type { ByteRange, LifecycleRule, LifecycleRuleResult, PutOptions, StorageDriver, StoredObject } from './driver'
 import { isValidKey, MAX_KEY_BYTES, validateKey, validatePrefix } from './key'
 import { mapStreamErrors } from './read-stream'
 import { rangeNotSatisfiable, validateRange } from './range'
 import { createS3Client } from './s3-client'
 import { s3Code, s3Error } from './s3-errors'
+import { mergeLifecycle, ruleId } from './s3-lifecycle'
 import { exactRange } from './s3-range'
 import { resolveS3Options, type S3StorageOptions } from './s3-options'
 import { planParts } from './s3-part-size'
@@ -166,6 +167,28 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
       } catch (error) {
         throw fail(`unable to presign ${at(key)} at ${endpoint}`)(error)
       }
+    },
+
+    async setLifecycleRule(keyPrefix: string, rule: LifecycleRule | null): Promise<LifecycleRuleResult> {
+      validatePrefix(keyPrefix)
+      const name = prefix + keyPrefix
+      const client = await s3.ready()
+      const action = `unable to set the lifecycle rule of ${JSON.stringify(name)} in bucket ${JSON.stringify(bucket)}`
+      let existing: unknown
+      try {
+        await ensureBucket()
+        existing = await client.getBucketLifecycle(bucket)
+      } catch (error) {
+        if (s3Code(error) !== 'NoSuchLifecycleConfiguration') throw fail(action)(error)
+        existing = null
+      }
+      const rules = mergeLifecycle(existing, name, rule, bucket)
+      try {
+        await client.setBucketLifecycle(bucket, rules.length > 0 ? { Rule: rules } : null)
+      } catch (error) {
+        throw fail(action)(error)
+      }
+      return { id: ruleId(name), prefix: name, rule, bucketRules: rules.length }
     },
   }
 }

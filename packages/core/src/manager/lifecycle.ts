@@ -1,0 +1,64 @@
+// lifecycle(): an optional bucket lifecycle rule for the backups' prefix, for S3 stores that have them.
+// Retention never depends on it: cleanup() does the work and keeps its guarantees (the newest backup,
+// pins). The rule is a backstop: it aborts multipart uploads a killed process left behind, and, only when
+// asked, expires objects some days after the retention policy would have deleted them, for the time the
+// app is not running. Expiration knows nothing of pins or of the newest backup, so it is refused while a
+// backup is pinned and unless the policy is an age limit the expiration comes after.
+import { z } from 'zod'
+import { PgkeepError } from '../errors'
+import type { LifecycleRule, LifecycleRuleResult } from '../storage/driver'
+import type { ManagerContext } from './context'
+
+const days = z.number({ message: 'must be a number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day')
+
+const LifecycleOptionsSchema = z
+  .object({
+    /** Expire (delete) objects under the backups' prefix this many days after they were written. @default null (never) */
+    expireAfterDays: days.nullable().default(null),
+    /** Abort unfinished multipart uploads this many days after they began. @default 1 */
+    abortIncompleteUploadsAfterDays: days.default(1),
+    /** Take pgkeep's rule out of the bucket instead. @default false */
+    remove: z.boolean().default(false),
+    /** Who asks, for the audit trail. */
+    actor: z.union([z.string(), z.number()]).nullable().optional(),
+  })
+  .strict()
+
+export type LifecycleOptions = z.input<typeof LifecycleOptionsSchema>
+export type { LifecycleRuleResult } from '../storage/driver'
+
+export function applyLifecycle(ctx: ManagerContext, input: LifecycleOptions | undefined): Promise<LifecycleRuleResult> {
+  const actor = input?.actor === undefined || input.actor === null ? null : String(input.actor)
+  return ctx.audited('lifecycle', actor, null, async () => {
+    const parsed = LifecycleOptionsSchema.safeParse(input ?? {})
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
+      throw new PgkeepError('OPTIONS_INVALID', `invalid lifecycle options: ${issues.join('; ')}`, { cause: parsed.error })
+    }
+    const o = parsed.data
+    if (!ctx.storage.setLifecycleRule) {
+      throw new PgkeepError('STORAGE_UNSUPPORTED', `${ctx.storage.kind} storage has no lifecycle rules; cleanup() (or schedule()) applies the retention policy there`)
+    }
+    const rule: LifecycleRule | null = o.remove ? null : { abortIncompleteUploadsAfterDays: o.abortIncompleteUploadsAfterDays, expireAfterDays: o.expireAfterDays }
+    if (rule?.expireAfterDays != null) await checkExpiration(ctx, rule.expireAfterDays)
+    return ctx.storage.setLifecycleRule(ctx.options.keyPrefix, rule)
+  }, (r) => ({ id: r.id, prefix: r.prefix, rule: r.rule }))
+}
+
+// --- internal ---
+
+async function checkExpiration(ctx: ManagerContext, expireAfterDays: number): Promise<void> {
+  const policy = ctx.options.retention
+  const byCount = [policy.keepLast !== undefined ? 'keepLast' : null, policy.gfs !== undefined ? 'gfs' : null].filter(Boolean)
+  if (byCount.length > 0) {
+    throw new PgkeepError('OPTIONS_INVALID', `an expiration rule cannot follow a retention policy with ${byCount.join(' and ')}: the store would delete by age what the policy keeps by count; set expireAfterDays: null, or use maxAgeDays alone`)
+  }
+  if (policy.maxAgeDays === undefined || expireAfterDays <= policy.maxAgeDays) {
+    throw new PgkeepError('OPTIONS_INVALID', `expireAfterDays (${expireAfterDays}) must be more than the retention policy's maxAgeDays (${policy.maxAgeDays ?? 'none'}), so that cleanup() decides first and the rule is only a backstop`)
+  }
+  for (const manifest of await ctx.index.list()) {
+    if (await ctx.index.pinned(manifest)) {
+      throw new PgkeepError('OPTIONS_INVALID', `backup ${manifest.id} is pinned, and an expiration rule would delete it after ${expireAfterDays} days; unpin it or set expireAfterDays: null`)
+    }
+  }
+}
