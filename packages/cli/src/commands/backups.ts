@@ -72,6 +72,7 @@ export function cleanupCommand(io: Io): Command {
         return
       }
       for (const r of result.deleted) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} ${r.id}  ${r.createdAt.toISOString()}  ${r.storagePath}\n`)
+      for (const key of result.orphans) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} orphan ${key} (no manifest)\n`)
       io.stdout.write(`${result.deleted.length} ${flags.dryRun ? 'to delete' : 'deleted'}, ${result.kept.length} kept\n`)
       if (result.failed.length > 0) throw new Error(`${result.failed.length} backups could not be deleted: ${result.failed.map((f) => `${f.id} (${f.code})`).join(', ')}`)
     })

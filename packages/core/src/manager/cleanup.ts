@@ -10,6 +10,7 @@ import type { RetentionPolicy, RetentionReason } from '../retention/policy'
 import { resolveCleanupOptions, type CleanupOptions } from '../retention/retention-options'
 import type { ManagerContext } from './context'
 import { hasDatabase, withLocalLock, withLock } from './locks'
+import { findOrphans } from './orphans'
 import { isPinnedNow } from './pins'
 
 export interface CleanupResult {
@@ -20,10 +21,12 @@ export interface CleanupResult {
   dryRun: boolean
   /** A backup was being written (by this or another instance): nothing was looked at or deleted. */
   busy: boolean
-  /** Removals that failed, oldest first. Such a backup may be half removed (the manifest goes first). */
+  /** Removals that failed, oldest first (`id`: the backup, or the key of an orphan). Such a backup may be half removed (the manifest goes first; a later cleanup sweeps the rest as orphans). */
   failed: { id: string; code: string; message: string }[]
   /** The policy applied: the manager's, with `daysToKeep` as maxAgeDays when given. */
   policy: RetentionPolicy
+  /** Storage keys of objects left without their manifest (an interrupted backup or removal), older than an hour: removed (with dryRun, found). */
+  orphans: string[]
 }
 
 type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
@@ -38,11 +41,11 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
     if (o.dryRun) return run()
     // Without a database there is no lock shared with other processes: the in-process guard is all there is.
     const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', run) : await withLocalLock(ctx, 'backup', 'exclusive', run)
-    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy }
+    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [] }
     return locked.value
   }, (r) => ({
     dryRun: r.dryRun, busy: r.busy, deleted: r.deleted.map((d) => d.id), kept: r.kept.length, policy: r.policy,
-    ...(r.failed.length > 0 ? { failed: r.failed } : {}),
+    ...(r.failed.length > 0 ? { failed: r.failed } : {}), ...(r.orphans.length > 0 ? { orphans: r.orphans } : {}),
   }))
 }
 
@@ -76,6 +79,19 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
     }
   }
 
+  // After the removals: what a removal failing just now left behind is younger than the grace period.
+  const orphans = await findOrphans(ctx)
+  if (!dryRun) {
+    for (const key of [...orphans]) {
+      try {
+        await ctx.storage.remove(key)
+      } catch (error) {
+        orphans.splice(orphans.indexOf(key), 1)
+        failed.push({ id: key, code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) })
+      }
+    }
+  }
+
   const newestFirst = (a: string, b: string) => byId.get(b)!.record.createdAt.getTime() - byId.get(a)!.record.createdAt.getTime()
   kept.sort((a, b) => newestFirst(a.id, b.id))
   deleted.reverse()
@@ -84,5 +100,5 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   if (failed.length > 0) {
     ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
   }
-  return { deleted, kept, dryRun, busy: false, failed, policy }
+  return { deleted, kept, dryRun, busy: false, failed, policy, orphans }
 }
