@@ -4,22 +4,13 @@ import { Writable } from 'node:stream'
 import { createDatabase, runSql, withClient, type TestDatabase } from '@pgkeep/testkit'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { dump, isPgkeepError, PgkeepError } from '../src/index'
+import { dump } from '../src/index'
+import { failure } from './failure'
 
 const server = inject('pgDefault')
 let db: TestDatabase
 
 const sink = () => new Writable({ write: (_chunk, _enc, done) => done() })
-
-async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw new Error(`expected a PgkeepError, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected the dump to fail')
-}
 
 /**
  * Sessions of pgkeep still connected to the test database, once they had up to 3 s to go away (a

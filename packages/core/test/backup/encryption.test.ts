@@ -14,6 +14,7 @@ import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } fro
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ScryptIdentity, ScryptRecipient } from '../../src/crypto/scrypt-stanza'
 import { ageKeyFile, createBackupManager, fsStorage, generateAgeKeyPair, isPgkeepError, restore, type BackupManifest, type PgkeepError } from '../../src/index'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 const PASSPHRASE = 'pgkeep-test correct horse battery staple'
@@ -67,16 +68,6 @@ function run(command: string, args: string[], passphrase?: string): Promise<Run>
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
-}
-
-async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw error
-  }
-  throw new Error('expected a failure')
 }
 
 const urlOf = (name: string) => server.url.replace(/\/[^/]*$/, `/${name}`)

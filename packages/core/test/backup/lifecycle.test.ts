@@ -8,9 +8,10 @@ import { join } from 'node:path'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import {
-  createBackupManager, fsStorage, isPgkeepError, memoryStorage, s3Storage,
-  type BackupManagerOptions, type LifecycleRule, type PgkeepError, type StorageDriver,
+  createBackupManager, fsStorage,  memoryStorage, s3Storage,
+  type BackupManagerOptions, type LifecycleRule,  type StorageDriver,
 } from '../../src/index'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 const s3 = inject('s3')
@@ -21,16 +22,6 @@ beforeAll(async () => {
   await runSql(source.url, 'CREATE TABLE items (id integer PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 10);')
 }, 120_000)
 afterAll(() => source?.drop())
-
-async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw error
-  }
-  throw new Error('expected a PgkeepError')
-}
 
 describe('lifecycle() on storage without lifecycle rules', () => {
   it('s3rver answers NotImplemented: STORAGE_UNSUPPORTED, audited, and cleanup still applies the policy', async () => {

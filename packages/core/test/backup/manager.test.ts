@@ -9,7 +9,8 @@ import { createDatabase, restoreWithPsql, runSql, withClient, type TestDatabase 
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { to as copyTo } from 'pg-copy-streams'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, isPgkeepError, type BackupProgress, type PgkeepError } from '../../src/index'
+import { createBackupManager, fsStorage, type BackupProgress, type PgkeepError } from '../../src/index'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 let source: TestDatabase
@@ -36,16 +37,6 @@ async function copySha256(url: string, schema: string, table: string): Promise<s
     for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk)
     return hash.digest('hex')
   })
-}
-
-async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw error
-  }
-  throw new Error('expected a failure')
 }
 
 describe('createBackupManager with fsStorage', () => {

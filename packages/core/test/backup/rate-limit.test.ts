@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, isPgkeepError, type BackupManagerOptions, type PgkeepError } from '../../src/index'
+import { createBackupManager, fsStorage, type BackupManagerOptions, type PgkeepError } from '../../src/index'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 let db: TestDatabase
@@ -19,16 +20,6 @@ beforeAll(async () => {
 afterAll(() => db?.drop())
 
 const MINUTE = 60_000
-
-async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw error
-  }
-  throw new Error('expected a failure')
-}
 
 /** A manager on a fresh folder (or `dir`) whose clock runs `clock.shift` ms ahead of the real one. */
 async function setup(extra: Partial<BackupManagerOptions> = {}, dir?: string) {

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { assertSameDatabase, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, isPgkeepError, type PgkeepError } from '../../src/index'
+import { createBackupManager, fsStorage } from '../../src/index'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 let source: TestDatabase
@@ -18,16 +19,6 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pgkeep-rv-'))
 }, 180_000)
 afterAll(() => source?.drop())
-
-async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw error
-  }
-  throw new Error('expected a failure')
-}
 
 async function databaseExists(name: string): Promise<boolean> {
   const rows = await runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_database WHERE datname = '${name}'`)

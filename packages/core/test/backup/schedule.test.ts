@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, runSql, withClient, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, isPgkeepError, type BackupManager, type ManagerEvents, type PgkeepError } from '../../src/index'
+import { createBackupManager, fsStorage, type BackupManager, type ManagerEvents } from '../../src/index'
 import { createManagerContext } from '../../src/manager/context'
 import { resolveManagerOptions } from '../../src/manager-options'
 import { claimKey, runOccurrence } from '../../src/schedule/occurrence'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 let db: TestDatabase
@@ -32,16 +33,6 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(50)
   }
-}
-
-async function failure(promise: Promise<unknown> | (() => unknown)): Promise<PgkeepError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise)
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw error
-  }
-  throw new Error('expected a failure')
 }
 
 async function pgkeepSessions(): Promise<number> {

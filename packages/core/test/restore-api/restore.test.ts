@@ -8,8 +8,9 @@ import { gzipSync } from 'node:zlib'
 import { assertSameDatabase, createDatabase, localPgDumpMajor, pagilaFixture, runPgDump, runPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { loadFixtures } from '@pgkeep/testkit/fixtures'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { isPgkeepError, restore, type PgkeepError } from '../../src/index'
+import { restore } from '../../src/index'
 import { dumpToFile } from '../helpers/dump-to-file'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 const pagila = pagilaFixture()
@@ -23,16 +24,6 @@ beforeAll(async () => {
   fixturesDump = (await dumpToFile({ connection: fixtures.url })).file
 }, 180_000)
 afterAll(() => fixtures?.drop())
-
-async function failure(promise: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPgkeepError(error)) return error
-    throw error
-  }
-  throw new Error('expected a failure')
-}
 
 async function objectCount(url: string): Promise<number> {
   const [row] = await runSql<{ n: string }>(url, "SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'")

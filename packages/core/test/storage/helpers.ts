@@ -2,8 +2,6 @@
 // stall on cue, and small readers for streams and lists.
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { expect } from 'vitest'
-import { isPgkeepError, type ErrorCode, type PgkeepError } from '../../src/index'
 
 export const MiB = 1024 * 1024
 
@@ -68,15 +66,4 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
-/** The PgkeepError a promise rejects with; fails the test when it resolves or throws something else. */
-export async function failure(promise: Promise<unknown>, code?: ErrorCode): Promise<PgkeepError> {
-  let outcome: unknown
-  try {
-    await promise
-  } catch (error) {
-    outcome = error
-  }
-  if (!isPgkeepError(outcome)) throw new Error(`expected a PgkeepError, got ${outcome === undefined ? 'success' : String(outcome)}`, { cause: outcome })
-  if (code !== undefined) expect(outcome.code, outcome.message).toBe(code)
-  return outcome
-}
+export { failure } from '../failure'
