@@ -3,7 +3,9 @@
 // where other users could read them in the process list).
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { Command } from 'commander'
 import { createBackupManager, PgkeepError, storageFromEnv, type BackupManager, type BackupManagerOptions } from '@pgkeep/core'
+import { collect } from './collect'
 
 export interface Io {
   stdin: NodeJS.ReadableStream
@@ -20,6 +22,16 @@ export interface StorageFlags {
   recipient?: string[]
   /** Files holding age secret keys (AGE-SECRET-KEY-1…), for encrypted backups (repeatable --identity). */
   identity?: string[]
+}
+
+/** Adds --dir and --key-prefix (and, with `identity`, --identity) to a command that reaches stored backups. */
+export function storageOptions(command: Command, o: { identity?: boolean; when?: string } = {}): Command {
+  const when = o.when ? `${o.when}: ` : ''
+  command
+    .option('--dir <path>', `${when}${STORAGE_HELP}`)
+    .option('--key-prefix <prefix>', `${when}folder of the backups inside the storage`, 'backups/')
+  if (o.identity) command.option('--identity <file>', 'for an encrypted backup: a file of age secret keys (repeatable; or PGKEEP_AGE_IDENTITY_FILE, or PGKEEP_DECRYPTION_PASSPHRASE)', collect)
+  return command
 }
 
 export const STORAGE_HELP = 'the folder of the backups (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)'

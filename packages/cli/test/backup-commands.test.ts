@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { gunzipSync } from 'node:zlib'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { runCli } from '../src/index'
+import { run } from './run'
 
 const server = inject('pgDefault')
 let db: TestDatabase
@@ -20,24 +19,13 @@ beforeAll(async () => {
 })
 afterAll(() => db?.drop())
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}, cwd = tmpdir()) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await runCli(args, { stdout, stderr, env, cwd })
-  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }
-}
-
 describe('pgkeep backup, list, download', () => {
   it('makes a backup in a folder, lists it and downloads it byte for byte', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
     const made = await run(['backup', db.url, '--dir', dir, '--name-prefix', 'kostman-backup', '--created-by', 'cron', '--type', 'scheduled', '--json'])
     expect(made.stderr).toBe('')
     expect(made.code).toBe(0)
-    const record = JSON.parse(made.stdout.toString('utf8'))
+    const record = JSON.parse(made.stdout)
     expect(record).toMatchObject({ type: 'scheduled', createdBy: 'cron', metadata: { recordCount: 500 } })
     expect(record.storagePath).toMatch(/^backups\/\d{4}\/kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}\.sql\.gz$/)
     const file = await readFile(join(dir, record.storagePath))
@@ -45,11 +33,11 @@ describe('pgkeep backup, list, download', () => {
 
     const listed = await run(['list', '--dir', dir])
     expect(listed.code).toBe(0)
-    expect(listed.stdout.toString('utf8')).toMatch(new RegExp(`^${record.id}  \\S+  scheduled\\s+${record.size}  ${record.storagePath.replaceAll('.', '\\.')}\\n$`))
+    expect(listed.stdout).toMatch(new RegExp(`^${record.id}  \\S+  scheduled\\s+${record.size}  ${record.storagePath.replaceAll('.', '\\.')}\\n$`))
 
     const downloaded = await run(['download', record.id, '--dir', dir])
     expect(downloaded.code).toBe(0)
-    expect(createHash('sha256').update(downloaded.stdout).digest('hex')).toBe(record.sha256)
+    expect(createHash('sha256').update(downloaded.out).digest('hex')).toBe(record.sha256)
     const target = join(dir, 'copy.sql.gz')
     expect((await run(['download', record.id, '--dir', dir, '-o', target])).code).toBe(0)
     expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(record.sha256)
@@ -57,9 +45,9 @@ describe('pgkeep backup, list, download', () => {
 
   it('uses PGKEEP_BACKUP_DIR and selective tables, and fails cleanly on a size limit and an unknown id', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
-    const made = await run(['backup', db.url, '-t', 'notes'], { PGKEEP_BACKUP_DIR: dir })
+    const made = await run(['backup', db.url, '-t', 'notes'], { env: { PGKEEP_BACKUP_DIR: dir } })
     expect(made.code).toBe(0)
-    expect(made.stdout.toString('utf8')).toMatch(/^[0-9a-f-]{36} fs:backups\/\d{4}\/backup-.*\.sql\.gz \d+ bytes, 0 rows, \d+ ms\n$/)
+    expect(made.stdout).toMatch(/^[0-9a-f-]{36} fs:backups\/\d{4}\/backup-.*\.sql\.gz \d+ bytes, 0 rows, \d+ ms\n$/)
 
     const big = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
     const limited = await run(['backup', db.url, '--dir', big, '--max-size', '100'])
@@ -83,18 +71,18 @@ describe('pgkeep backup, list, download', () => {
     for (let i = 0; i < 3; i++) {
       const made = await run(['backup', db.url, '--dir', dir, '-t', 'notes', '--json'])
       expect(made.code, made.stderr).toBe(0)
-      ids.push(JSON.parse(made.stdout.toString('utf8')).id)
+      ids.push(JSON.parse(made.stdout).id)
     }
     const files = async () => (await readdir(join(dir, 'backups'), { recursive: true })).filter((f) => /\.(sql\.gz|manifest\.json)$/.test(f)).length
     expect(await files()).toBe(6)
 
     // nothing is 30 days old yet
     const none = await run(['cleanup', db.url, '--dir', dir])
-    expect(none.stdout.toString('utf8')).toBe('0 deleted, 3 kept\n')
+    expect(none.stdout).toBe('0 deleted, 3 kept\n')
 
     const dry = await run(['cleanup', db.url, '--dir', dir, '--days', '0', '--dry-run', '--json'])
     expect(dry.code, dry.stderr).toBe(0)
-    const planned = JSON.parse(dry.stdout.toString('utf8'))
+    const planned = JSON.parse(dry.stdout)
     expect(planned).toMatchObject({ dryRun: true, busy: false, failed: [], policy: { maxAgeDays: 0 } })
     expect(planned.deleted.map((r: { id: string }) => r.id)).toEqual([ids[1], ids[0]])
     expect(planned.kept).toEqual([{ id: ids[2], reasons: ['newest'] }])
@@ -102,9 +90,9 @@ describe('pgkeep backup, list, download', () => {
 
     const done = await run(['cleanup', db.url, '--dir', dir, '--days', '0'])
     expect(done.code, done.stderr).toBe(0)
-    expect(done.stdout.toString('utf8')).toBe(`deleted ${ids[1]}  ${planned.deleted[0].createdAt}  ${planned.deleted[0].storagePath}\ndeleted ${ids[0]}  ${planned.deleted[1].createdAt}  ${planned.deleted[1].storagePath}\n2 deleted, 1 kept\n`)
+    expect(done.stdout).toBe(`deleted ${ids[1]}  ${planned.deleted[0].createdAt}  ${planned.deleted[0].storagePath}\ndeleted ${ids[0]}  ${planned.deleted[1].createdAt}  ${planned.deleted[1].storagePath}\n2 deleted, 1 kept\n`)
     expect(await files()).toBe(2)
-    expect((await run(['list', '--dir', dir, '--json'])).stdout.toString('utf8')).toContain(ids[2])
+    expect((await run(['list', '--dir', dir, '--json'])).stdout).toContain(ids[2])
 
     const bad = await run(['cleanup', '--dir', dir, '--days', 'soon'])
     expect(bad.code).toBe(2)
@@ -112,7 +100,7 @@ describe('pgkeep backup, list, download', () => {
   })
 
   it('refuses half-configured S3 settings with a clear error', async () => {
-    const result = await run(['backup', db.url], { PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_SECRET_KEY: 'very-secret-key' })
+    const result = await run(['backup', db.url], { env: { PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_SECRET_KEY: 'very-secret-key' } })
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('PGKEEP_S3_ENDPOINT, PGKEEP_S3_ACCESS_KEY are not')
     expect(result.stderr).not.toContain('very-secret-key')

@@ -3,11 +3,10 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { gunzipSync } from 'node:zlib'
 import { createDatabase, restoreWithPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { runCli } from '../src/index'
+import { run } from './run'
 
 const server = inject('pgDefault')
 let db: TestDatabase
@@ -20,17 +19,6 @@ beforeAll(async () => {
     CREATE TABLE tenants (id integer PRIMARY KEY, room integer REFERENCES rooms);`)
 })
 afterAll(() => db?.drop())
-
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await runCli(args, { stdout, stderr, env })
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
-}
 
 describe('pgkeep dump', () => {
   it('writes a plain SQL dump to stdout that psql restores', async () => {
@@ -89,7 +77,7 @@ describe('pgkeep dump', () => {
   it('takes the connection from PG* variables when none is given', async () => {
     const url = new URL(db.url)
     const result = await run(['dump', '-t', 'rooms', '--schema-only'], {
-      PGHOST: url.hostname, PGPORT: url.port || '5432', PGUSER: decodeURIComponent(url.username), PGDATABASE: db.name,
+      env: { PGHOST: url.hostname, PGPORT: url.port || '5432', PGUSER: decodeURIComponent(url.username), PGDATABASE: db.name },
     })
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)

@@ -5,10 +5,10 @@ import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { assertSameDatabase, createDatabase, runSql, withDatabase, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { runCli } from '../src/index'
+import { run } from './run'
 
 const server = inject('pgDefault')
 let source: TestDatabase
@@ -36,17 +36,6 @@ afterAll(async () => {
   await source?.drop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
-
-async function run(args: string[], opts: { stdin?: Readable; env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  const code = await runCli(args, { stdout, stderr, env: opts.env ?? {}, cwd: opts.cwd ?? tmpdir(), ...(opts.stdin ? { stdin: opts.stdin } : {}) })
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
-}
 
 async function relations(url: string): Promise<string[]> {
   const rows = await runSql<{ r: string }>(url, "SELECT relkind::text || ' ' || relname AS r FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'S') ORDER BY relname")

@@ -3,7 +3,7 @@
 import type { BackupProgress } from '@pgkeep/core'
 import { Command, InvalidArgumentError } from 'commander'
 import { collect, integer } from '../collect'
-import { managerFor, STORAGE_HELP, type Io, type StorageFlags } from '../backup-manager'
+import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { createGcPacer } from '../gc-pacer'
 
 interface BackupFlags extends StorageFlags {
@@ -23,11 +23,10 @@ interface BackupFlags extends StorageFlags {
 }
 
 export function backupCommand(io: Io): Command {
-  return new Command('backup')
+  return storageOptions(new Command('backup'))
     .description('make a backup (.sql.gz + manifest) in a folder or S3 and print its record')
     .argument('[connection]', 'connection URL or "key=value …" string; PG* variables fill the gaps')
     .option('-d, --dbname <connection>', 'same as the connection argument')
-    .option('--dir <path>', STORAGE_HELP)
     .option('--recipient <age-public-key>', 'encrypt to this age recipient (repeatable; or PGKEEP_ENCRYPTION_RECIPIENTS, or a passphrase in PGKEEP_ENCRYPTION_PASSPHRASE)', collect)
     .option('-t, --table <pattern>', 'only tables matching the pattern (repeatable)', collect)
     .option('-T, --exclude-table <pattern>', 'leave out tables matching the pattern (repeatable)', collect)
@@ -40,7 +39,6 @@ export function backupCommand(io: Io): Command {
     }, 'manual')
     .option('--created-by <who>', 'recorded as createdBy')
     .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>.sql.gz', 'backup')
-    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('--compress <level>', 'gzip level 1 (fast) to 9 (small)', integer(1, 9), 6)
     .option('--max-size <bytes>', 'fail instead of storing a backup larger than this', integer(1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'print the record as JSON')

@@ -3,14 +3,12 @@ import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { Command } from 'commander'
-import { managerFor, STORAGE_HELP, type Io, type StorageFlags } from '../backup-manager'
+import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { integer } from '../collect'
 
 export function listCommand(io: Io): Command {
-  return new Command('list')
+  return storageOptions(new Command('list'))
     .description('list the backups in a folder or S3, newest first')
-    .option('--dir <path>', STORAGE_HELP)
-    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
@@ -26,11 +24,9 @@ export function listCommand(io: Io): Command {
 }
 
 export function downloadCommand(io: Io): Command {
-  return new Command('download')
+  return storageOptions(new Command('download'))
     .description('write a backup\'s .sql.gz to a file or stdout')
     .argument('<id>', 'the backup id (uuid)')
-    .option('--dir <path>', STORAGE_HELP)
-    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('-o, --output <file>', 'write here instead of stdout (appears only when complete)')
     .action(async (id: string, flags: StorageFlags & { output?: string }) => {
       const stream = await managerFor(io, flags).download(id)
@@ -50,11 +46,9 @@ export function downloadCommand(io: Io): Command {
 }
 
 export function cleanupCommand(io: Io): Command {
-  return new Command('cleanup')
+  return storageOptions(new Command('cleanup'))
     .description('delete old backups by the retention policy (default: older than 30 days; the newest always stays)')
     .argument('[connection]', 'the database whose backups these are (for the lock that keeps cleanup away from a backup being written); PG* variables fill the gaps')
-    .option('--dir <path>', STORAGE_HELP)
-    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('--days <n>', 'keep backups younger than this many days', integer(0, 100_000))
     .option('--keep-last <n>', 'also keep the newest n backups', integer(0, 1_000_000))
     .option('--dry-run', 'say what would be deleted, delete nothing')

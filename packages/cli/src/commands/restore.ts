@@ -3,7 +3,7 @@
 import { resolve } from 'node:path'
 import { listScript, restore, type RestoreOptions } from '@pgkeep/core'
 import { Command } from 'commander'
-import { managerFor, STORAGE_HELP, type Io, type StorageFlags } from '../backup-manager'
+import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { collect } from '../collect'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -26,7 +26,7 @@ interface RestoreFlags extends StorageFlags {
 
 
 export function restoreCommand(io: Io): Command {
-  return new Command('restore')
+  return storageOptions(new Command('restore'), { identity: true, when: 'for a backup id' })
     .description('apply a plain SQL dump (pgkeep or pg_dump, gzip or not) to a database without psql')
     .argument('<source>', 'a dump file, "-" for stdin, or the id of a stored backup')
     .argument('[target]', 'the database to restore into (connection URL or "key=value …"); PG* variables fill the gaps')
@@ -42,9 +42,6 @@ export function restoreCommand(io: Io): Command {
     .option('-n, --schema <name>', 'only entries in this schema (repeatable)', collect)
     .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
     .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
-    .option('--dir <path>', `for a backup id: ${STORAGE_HELP}`)
-    .option('--identity <file>', 'for an encrypted backup: a file of age secret keys (repeatable; or PGKEEP_AGE_IDENTITY_FILE, or PGKEEP_DECRYPTION_PASSPHRASE)', collect)
-    .option('--key-prefix <prefix>', 'for a backup id: folder of the backups inside the storage', 'backups/')
     .option('-v, --verbose', 'report progress on stderr')
     .action(async (source: string, target: string | undefined, flags: RestoreFlags) => {
       const conn = target ?? flags.dbname
@@ -83,13 +80,10 @@ export function restoreCommand(io: Io): Command {
 }
 
 export function verifyCommand(io: Io): Command {
-  return new Command('verify')
+  return storageOptions(new Command('verify'), { identity: true })
     .description('restore a stored backup into a scratch database on the same server, compare it with its manifest, and drop it')
     .argument('<id>', 'the backup id (uuid)')
     .argument('[connection]', 'the server to use (any database on it); PG* variables fill the gaps')
-    .option('--dir <path>', STORAGE_HELP)
-    .option('--identity <file>', 'for an encrypted backup: a file of age secret keys (repeatable; or PGKEEP_AGE_IDENTITY_FILE, or PGKEEP_DECRYPTION_PASSPHRASE)', collect)
-    .option('--key-prefix <prefix>', 'folder of the backups inside the storage', 'backups/')
     .option('--json', 'print the whole report as JSON')
     .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean }) => {
       const backups = managerFor(io, flags, connection ? { connection } : {})
