@@ -5,14 +5,9 @@ import { Command, InvalidArgumentError } from 'commander'
 import { collect, integer } from '../collect'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { createGcPacer } from '../gc-pacer'
+import { selectionOptions, type SelectionFlags } from '../selection-options'
 
-interface BackupFlags extends StorageFlags {
-  dbname?: string
-  table?: string[]
-  excludeTable?: string[]
-  schema?: string[]
-  excludeSchema?: string[]
-  excludeTableData?: string[]
+interface BackupFlags extends StorageFlags, SelectionFlags {
   type: 'manual' | 'scheduled'
   createdBy?: string
   namePrefix: string
@@ -23,16 +18,9 @@ interface BackupFlags extends StorageFlags {
 }
 
 export function backupCommand(io: Io): Command {
-  return storageOptions(new Command('backup'))
+  return selectionOptions(storageOptions(new Command('backup')))
     .description('make a backup (.sql.gz + manifest) in a folder or S3 and print its record')
-    .argument('[connection]', 'connection URL or "key=value …" string; PG* variables fill the gaps')
-    .option('-d, --dbname <connection>', 'same as the connection argument')
     .option('--recipient <age-public-key>', 'encrypt to this age recipient (repeatable; or PGKEEP_ENCRYPTION_RECIPIENTS, or a passphrase in PGKEEP_ENCRYPTION_PASSPHRASE)', collect)
-    .option('-t, --table <pattern>', 'only tables matching the pattern (repeatable)', collect)
-    .option('-T, --exclude-table <pattern>', 'leave out tables matching the pattern (repeatable)', collect)
-    .option('-n, --schema <pattern>', 'only schemas matching the pattern (repeatable)', collect)
-    .option('-N, --exclude-schema <pattern>', 'leave out schemas matching the pattern (repeatable)', collect)
-    .option('--exclude-table-data <pattern>', 'keep the definition but not the rows of matching tables (repeatable)', collect)
     .option('--type <type>', 'manual or scheduled', (v) => {
       if (v !== 'manual' && v !== 'scheduled') throw new InvalidArgumentError(`expected manual or scheduled, got "${v}"`)
       return v

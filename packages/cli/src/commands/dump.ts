@@ -1,18 +1,13 @@
 // `pgkeep dump`: pg_dump's plain format, to stdout or to a file (gzip when it ends in .gz).
 import { dump, type DumpOptions, type DumpProgress } from '@pgkeep/core'
 import { Command, Option } from 'commander'
-import { collect, integer } from '../collect'
+import { integer } from '../collect'
 import { openFileDestination } from '../file-destination'
 import { createGcPacer } from '../gc-pacer'
+import { selectionOptions, type SelectionFlags } from '../selection-options'
 
-interface DumpFlags {
+interface DumpFlags extends SelectionFlags {
   file?: string
-  dbname?: string
-  schema?: string[]
-  excludeSchema?: string[]
-  table?: string[]
-  excludeTable?: string[]
-  excludeTableData?: string[]
   schemaOnly?: boolean
   dataOnly?: boolean
   owner: boolean
@@ -36,16 +31,9 @@ interface DumpFlags {
 }
 
 export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Command {
-  return new Command('dump')
+  return selectionOptions(new Command('dump'))
     .description('write a plain-SQL dump of one database (pg_dump -Fp compatible)')
-    .argument('[connection]', 'connection URL or "key=value …" string; PG* variables fill the gaps')
     .option('-f, --file <path>', 'write to this file instead of stdout (gzip-compressed when it ends in .gz)')
-    .option('-d, --dbname <connection>', 'same as the connection argument')
-    .option('-n, --schema <pattern>', 'dump only schemas matching the pattern (repeatable)', collect)
-    .option('-N, --exclude-schema <pattern>', 'leave out schemas matching the pattern (repeatable)', collect)
-    .option('-t, --table <pattern>', 'dump only tables matching the pattern (repeatable)', collect)
-    .option('-T, --exclude-table <pattern>', 'leave out tables matching the pattern (repeatable)', collect)
-    .option('--exclude-table-data <pattern>', 'keep the definition but not the rows of matching tables (repeatable)', collect)
     .option('-s, --schema-only', 'definitions only, no data')
     .option('-a, --data-only', 'data only, no definitions')
     .option('-c, --clean', 'start with DROP statements for the objects the dump creates')
