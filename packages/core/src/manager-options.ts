@@ -8,6 +8,7 @@ import { DecryptionOptionsSchema, EncryptionOptionsSchema } from './crypto/encry
 import { AlertsSchema } from './manager/alerts'
 import { RateLimitSchema } from './manager/rate-limit'
 import { WebhooksSchema } from './manager/webhooks'
+import { parseOptions } from './parse-options'
 
 const storageDriver = z.custom<StorageDriver>(
   (v) => typeof v === 'object' && v !== null && typeof (v as StorageDriver).put === 'function' && typeof (v as StorageDriver).list === 'function',
@@ -78,12 +79,7 @@ export type ResolvedManagerOptions = z.output<typeof ManagerOptionsSchema>
 
 export function resolveManagerOptions(input: unknown): ResolvedManagerOptions {
   if (input === null || typeof input !== 'object') throw new PgkeepError('OPTIONS_INVALID', 'backup manager options must be an object')
-  const result = ManagerOptionsSchema.safeParse(input)
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
-    throw new PgkeepError('OPTIONS_INVALID', `invalid backup manager options: ${issues.join('; ')}`, { cause: result.error })
-  }
-  return result.data
+  return parseOptions(ManagerOptionsSchema, input, 'backup manager')
 }
 
 const createInput = z
@@ -110,10 +106,5 @@ export type CreateBackupOptions = Omit<z.input<typeof createInput>, 'onProgress'
 }
 
 export function resolveCreateOptions(input: unknown): z.output<typeof createInput> {
-  const result = createInput.safeParse(input ?? {})
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
-    throw new PgkeepError('OPTIONS_INVALID', `invalid backup options: ${issues.join('; ')}`, { cause: result.error })
-  }
-  return result.data
+  return parseOptions(createInput, input ?? {}, 'backup')
 }

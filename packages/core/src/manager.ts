@@ -11,7 +11,7 @@ import { createBackup, type BackupProgress } from './backup/create-backup'
 import { verifyBackup, type VerifyReport } from './backup/verify-backup'
 import { isPgkeepError, PgkeepError } from './errors'
 import { deleteRecord, historyTableSql, markVerified, replaceRecords, upsertRecord } from './history/history-table'
-import type { AuditAction, AuditEvent } from './manager/audit-log'
+import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
 import { createManagerContext, type ManagerContext } from './manager/context'
 import { withLock } from './manager/locks'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
@@ -33,10 +33,7 @@ import { restore, type RestoreSummary } from './restore/restore'
 import type { RestoreOptions } from './restore/restore-options'
 import type { StorageDriver } from './storage/driver'
 
-/** Who asks, for the audit trail: the app's user id. */
-export interface Actor {
-  actor?: string | number | null
-}
+export type { Actor } from './manager/audit-log'
 
 export interface BackupManager {
   readonly storage: StorageDriver
@@ -101,7 +98,6 @@ export interface BackupManager {
   on<E extends ManagerEventName>(event: E, listener: (payload: ManagerEvents[E]) => void | Promise<void>): () => void
 }
 
-const actorOf = (options?: Actor): string | null => (options?.actor === undefined || options.actor === null ? null : String(options.actor))
 
 export function createBackupManager(options: BackupManagerOptions): BackupManager {
   const ctx = createManagerContext(resolveManagerOptions(options))

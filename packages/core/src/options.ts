@@ -2,6 +2,7 @@
 // OPTIONS_INVALID and a message that names the field.
 import { z } from 'zod'
 import { PgkeepError } from './errors'
+import { parseOptions } from './parse-options'
 
 const patternList = z.array(z.string().min(1, 'a pattern must not be empty')).default([])
 
@@ -82,10 +83,5 @@ export function resolveDumpOptions(input: unknown): ResolvedDumpOptions {
   if (input === null || typeof input !== 'object') {
     throw new PgkeepError('OPTIONS_INVALID', 'dump options must be an object')
   }
-  const result = DumpOptionsSchema.safeParse(input)
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
-    throw new PgkeepError('OPTIONS_INVALID', `invalid dump options: ${issues.join('; ')}`, { cause: result.error })
-  }
-  return Object.freeze(result.data)
+  return Object.freeze(parseOptions(DumpOptionsSchema, input, 'dump'))
 }

@@ -4,7 +4,7 @@ import { Component } from '../model/components'
 import type { AttrDefObject, Column, TableObject } from '../model/objects'
 import { addDependency } from '../model/registry'
 import { atLeast } from '../session/server-version'
-import { bool, int } from '../session/pg-text'
+import { bool, catIdOf, int } from '../session/pg-text'
 import { oidArray, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
 
@@ -126,7 +126,7 @@ async function readDefaults(ctx: DumpContext, tables: TableObject[]): Promise<vo
     if (!column || column.dropped) continue
     const def = ctx.registry.add<AttrDefObject>({
       kind: 'ATTRDEF',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: table.name,
       namespace: table.namespace,
       table,
@@ -158,7 +158,7 @@ async function readChecks(ctx: DumpContext, tables: TableObject[]): Promise<void
     const table = ctx.tables.get(Number(row.conrelid))!
     const validated = bool(row.convalidated)
     const con = addConstraint(ctx, {
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.conname!,
       table,
       contype: 'c',

@@ -3,7 +3,7 @@
 import { Component } from '../model/components'
 import type { ConstraintObject, IndexObject } from '../model/objects'
 import { addDependency } from '../model/registry'
-import { int } from '../session/pg-text'
+import { catIdOf, int } from '../session/pg-text'
 import { atLeast } from '../session/server-version'
 import { oidArray, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
@@ -25,7 +25,7 @@ export async function readForeignKeys(ctx: DumpContext): Promise<void> {
     const table = ctx.tables.get(Number(row.conrelid))!
     const fk = addConstraint(ctx, {
       kind: 'FK_CONSTRAINT',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.conname!,
       table,
       contype: 'f',

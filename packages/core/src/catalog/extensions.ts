@@ -3,7 +3,7 @@
 import type { ExtensionObject } from '../model/objects'
 import { catalogKey } from '../model/registry'
 import { selectExtension } from '../select/dumpable'
-import { bool, intList, strings } from '../session/pg-text'
+import { bool, catIdOf, intList, strings } from '../session/pg-text'
 import type { DumpContext } from './context'
 
 export async function readExtensions(ctx: DumpContext): Promise<void> {
@@ -15,7 +15,7 @@ export async function readExtensions(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const ext = ctx.registry.add<ExtensionObject>({
       kind: 'EXTENSION',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.extname!,
       namespace: null,
       schemaName: row.nspname!,

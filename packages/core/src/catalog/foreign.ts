@@ -3,7 +3,7 @@
 import { Component } from '../model/components'
 import type { DefaultAclObject, ForeignObject } from '../model/objects'
 import { selectObject } from '../select/dumpable'
-import { int } from '../session/pg-text'
+import { catIdOf, int } from '../session/pg-text'
 import { findNamespace, roleName, type DumpContext } from './context'
 
 const OPTIONS = (column: string) => `pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' || pg_catalog.quote_literal(option_value)
@@ -19,7 +19,7 @@ export async function readForeignDataWrappers(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const fdw = ctx.registry.add<ForeignObject>({
       kind: 'FDW',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.fdwname!,
       namespace: null,
       owner: roleName(ctx, row.fdwowner),
@@ -41,7 +41,7 @@ export async function readForeignServers(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const server = ctx.registry.add<ForeignObject>({
       kind: 'FOREIGN_SERVER',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.srvname!,
       namespace: null,
       owner: roleName(ctx, row.srvowner),
@@ -82,7 +82,7 @@ export async function readDefaultAcls(ctx: DumpContext): Promise<void> {
     const nsp = int(row.defaclnamespace)
     const dacl = ctx.registry.add<DefaultAclObject>({
       kind: 'DEFAULT_ACL',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.defaclobjtype!,
       namespace: nsp ? findNamespace(ctx, nsp) : null,
       role: roleName(ctx, row.defaclrole),

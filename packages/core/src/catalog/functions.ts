@@ -4,7 +4,7 @@
 import { Component } from '../model/components'
 import type { FunctionObject } from '../model/objects'
 import { selectObject } from '../select/dumpable'
-import { int, intList } from '../session/pg-text'
+import { catIdOf, int, intList } from '../session/pg-text'
 import { findNamespace, LAST_BUILTIN_OID, roleName, type DumpContext } from './context'
 
 export async function readFunctions(ctx: DumpContext): Promise<void> {
@@ -42,7 +42,7 @@ export async function readAggregates(ctx: DumpContext): Promise<void> {
 function addFunction(ctx: DumpContext, row: Record<string, string | null>, kind: 'FUNC' | 'AGG'): void {
   const fn = ctx.registry.add<FunctionObject>({
     kind,
-    catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+    catId: catIdOf(row),
     name: row.proname!,
     namespace: findNamespace(ctx, row.pronamespace),
     owner: roleName(ctx, row.proowner),

@@ -4,7 +4,7 @@
 import type { ConstraintObject, IndexAttachObject, IndexObject } from '../model/objects'
 import { addDependency } from '../model/registry'
 import { atLeast } from '../session/server-version'
-import { bool, int, intList } from '../session/pg-text'
+import { bool, catIdOf, int, intList } from '../session/pg-text'
 import { oidArray, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
 
@@ -41,7 +41,7 @@ export async function readIndexes(ctx: DumpContext): Promise<void> {
     const table = ctx.tables.get(Number(row.indrelid))!
     const index = ctx.registry.add<IndexObject>({
       kind: 'INDEX',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.indexname!,
       namespace: table.namespace,
       table,

@@ -3,7 +3,7 @@
 import { Component } from '../model/components'
 import type { CastObject, SimpleOwnedObject } from '../model/objects'
 import { selectBuiltinByOid, selectObject, selectProcLang } from '../select/dumpable'
-import { bool, int } from '../session/pg-text'
+import { bool, catIdOf, int } from '../session/pg-text'
 import { atLeast } from '../session/server-version'
 import { findNamespace, roleName, type DumpContext } from './context'
 
@@ -12,7 +12,7 @@ type Row = Record<string, string | null>
 function addOwned(ctx: DumpContext, kind: SimpleOwnedObject['kind'], row: Row, fields: { name: string; nsp?: string | null; owner?: string | null; info?: Record<string, unknown> }): SimpleOwnedObject {
   return ctx.registry.add<SimpleOwnedObject>({
     kind,
-    catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+    catId: catIdOf(row),
     name: fields.name,
     namespace: fields.nsp == null ? null : findNamespace(ctx, fields.nsp),
     owner: fields.owner == null ? '' : roleName(ctx, fields.owner),
@@ -71,7 +71,7 @@ export async function readCasts(ctx: DumpContext): Promise<void> {
     const target = ctx.types.get(int(row.casttarget))
     const cast = ctx.registry.add<CastObject>({
       kind: 'CAST',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: source && target ? `${source.name} ${target.name}` : '',
       namespace: null,
       source: int(row.castsource),

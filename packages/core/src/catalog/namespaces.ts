@@ -5,6 +5,7 @@ import type { NamespaceObject } from '../model/objects'
 import { selectNamespace } from '../select/dumpable'
 import { quoteAclRole } from '../emit/acl-items'
 import { roleName, type DumpContext } from './context'
+import { catIdOf } from '../session/pg-text'
 
 export async function readNamespaces(ctx: DumpContext): Promise<void> {
   const rows = await ctx.session.query(
@@ -16,7 +17,7 @@ export async function readNamespaces(ctx: DumpContext): Promise<void> {
     const owner = roleName(ctx, row.nspowner)
     const ns = ctx.registry.add<NamespaceObject>({
       kind: 'NAMESPACE',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.nspname!,
       namespace: null,
       owner,

@@ -1,7 +1,7 @@
 // Operators, operator classes and families, and access methods.
 import type { OperatorObject, SimpleOwnedObject } from '../model/objects'
 import { selectBuiltinByOid, selectObject } from '../select/dumpable'
-import { int } from '../session/pg-text'
+import { catIdOf, int } from '../session/pg-text'
 import { findNamespace, roleName, type DumpContext } from './context'
 
 export async function readOperators(ctx: DumpContext): Promise<void> {
@@ -13,7 +13,7 @@ export async function readOperators(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const op = ctx.registry.add<OperatorObject>({
       kind: 'OPERATOR',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.oprname!,
       namespace: findNamespace(ctx, row.oprnamespace),
       owner: roleName(ctx, row.oprowner),
@@ -35,7 +35,7 @@ export async function readAccessMethods(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const am = ctx.registry.add<SimpleOwnedObject>({
       kind: 'ACCESS_METHOD',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.amname!,
       namespace: null,
       owner: '',
@@ -55,7 +55,7 @@ export async function readOpclassesAndFamilies(ctx: DumpContext): Promise<void> 
     for (const row of rows) {
       const object = ctx.registry.add<SimpleOwnedObject>({
         kind,
-        catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+        catId: catIdOf(row),
         name: row.name!,
         namespace: findNamespace(ctx, row.nsp),
         owner: roleName(ctx, row.owner),

@@ -3,7 +3,7 @@
 import type { SimpleOwnedObject } from '../model/objects'
 import { selectObject } from '../select/dumpable'
 import { atLeast } from '../session/server-version'
-import { strings } from '../session/pg-text'
+import { catIdOf, strings } from '../session/pg-text'
 import { roleName, type DumpContext } from './context'
 
 export async function readSubscriptions(ctx: DumpContext): Promise<void> {
@@ -29,7 +29,7 @@ export async function readSubscriptions(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const sub = ctx.registry.add<SimpleOwnedObject>({
       kind: 'SUBSCRIPTION',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.subname!,
       namespace: null,
       owner: roleName(ctx, row.subowner),

@@ -5,7 +5,7 @@ import type { PolicyObject, PublicationRelObject, RuleObject, StatsExtObject, Tr
 import { addDependency } from '../model/registry'
 import { checkExtensionMembership } from '../select/dumpable'
 import { atLeast } from '../session/server-version'
-import { bool, int, strings } from '../session/pg-text'
+import { bool, catIdOf, int, strings } from '../session/pg-text'
 import { quoteIdent } from '../emit/quote'
 import { findNamespace, oidArray, roleName, type DumpContext } from './context'
 
@@ -18,7 +18,7 @@ export async function readExtendedStatistics(ctx: DumpContext): Promise<void> {
     const table = ctx.tables.get(int(row.stxrelid)) ?? null
     const stat = ctx.registry.add<StatsExtObject>({
       kind: 'STATSEXT',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.stxname!,
       namespace: findNamespace(ctx, row.stxnamespace),
       owner: roleName(ctx, row.stxowner),
@@ -49,7 +49,7 @@ export async function readTriggers(ctx: DumpContext): Promise<void> {
     const table = ctx.tables.get(Number(row.tgrelid))!
     ctx.registry.add<TriggerObject>({
       kind: 'TRIGGER',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.tgname!,
       namespace: table.namespace,
       table,
@@ -70,7 +70,7 @@ export async function readRules(ctx: DumpContext): Promise<void> {
     if (!table) continue
     const rule = ctx.registry.add<RuleObject>({
       kind: 'RULE',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.rulename!,
       namespace: table.namespace,
       table,
@@ -125,7 +125,7 @@ export async function readPolicies(ctx: DumpContext): Promise<void> {
     table.components |= Component.POLICY
     ctx.registry.add<PolicyObject>({
       kind: 'POLICY',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.polname!,
       namespace: table.namespace,
       table,
@@ -153,7 +153,7 @@ export async function readPublicationMembers(ctx: DumpContext): Promise<void> {
       if (!publication || !schema) continue
       const member = ctx.registry.add<PublicationRelObject>({
         kind: 'PUBLICATION_TABLE_IN_SCHEMA',
-        catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+        catId: catIdOf(row),
         name: schema.name,
         namespace: schema.namespace,
         publication,
@@ -182,7 +182,7 @@ export async function readPublicationMembers(ctx: DumpContext): Promise<void> {
     if (!publication || !table) continue
     const member = ctx.registry.add<PublicationRelObject>({
       kind: 'PUBLICATION_REL',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: table.name,
       namespace: table.namespace,
       publication,

@@ -5,7 +5,7 @@ import { Component } from '../model/components'
 import type { TableObject } from '../model/objects'
 import { selectTable } from '../select/dumpable'
 import { quoteQualified } from '../emit/quote'
-import { bool, int } from '../session/pg-text'
+import { bool, catIdOf, int } from '../session/pg-text'
 import { findNamespace, roleName, type DumpContext } from './context'
 
 const LOCK_BATCH_CHARS = 100_000
@@ -40,7 +40,7 @@ export async function readTables(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const table = ctx.registry.add<TableObject>({
       kind: 'TABLE',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.relname!,
       namespace: findNamespace(ctx, row.relnamespace),
       owner: roleName(ctx, row.relowner),

@@ -4,7 +4,7 @@ import { Component } from '../model/components'
 import type { ShellTypeObject, TypeObject } from '../model/objects'
 import { selectType } from '../select/dumpable'
 import { addDependency } from '../model/registry'
-import { bool, int } from '../session/pg-text'
+import { bool, catIdOf, int } from '../session/pg-text'
 import { findNamespace, oidArray, roleName, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
 
@@ -22,7 +22,7 @@ export async function readTypes(ctx: DumpContext): Promise<void> {
   for (const row of rows) {
     const type = ctx.registry.add<TypeObject>({
       kind: 'TYPE',
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.typname!,
       namespace: findNamespace(ctx, row.typnamespace),
       owner: roleName(ctx, row.typowner),
@@ -73,7 +73,7 @@ async function readDomainConstraints(ctx: DumpContext, domains: TypeObject[]): P
     const domain = byOid.get(Number(row.contypid))!
     const validated = bool(row.convalidated)
     const con = addConstraint(ctx, {
-      catId: { tableoid: Number(row.tableoid), oid: Number(row.oid) },
+      catId: catIdOf(row),
       name: row.conname!,
       domain,
       contype: 'c',

@@ -9,6 +9,16 @@ import type { HistoryTableName } from '../history/history-table'
 import { readText } from '../history/read-text'
 import type { StorageDriver } from '../storage/driver'
 
+/** Who asks, for the audit trail: the app's user id. */
+export interface Actor {
+  actor?: string | number | null
+}
+
+/** The actor as the audit trail stores it: a string, or null for the scheduler and unattributed calls. */
+export function actorOf(options?: Actor | null): string | null {
+  return options?.actor === undefined || options.actor === null ? null : String(options.actor)
+}
+
 export type AuditAction = 'create' | 'download' | 'presign' | 'restore' | 'verify' | 'cleanup' | 'remove' | 'pin' | 'unpin' | 'schedule' | 'lifecycle'
 export type AuditOutcome = 'success' | 'failure' | 'refused'
 

@@ -8,6 +8,7 @@ import type { BackupManifest } from '../manifest/manifest'
 import { decideRetention } from '../retention/decide'
 import type { RetentionPolicy, RetentionReason } from '../retention/policy'
 import { resolveCleanupOptions, type CleanupOptions } from '../retention/retention-options'
+import { actorOf } from './audit-log'
 import type { ManagerContext } from './context'
 import { hasDatabase, withLocalLock, withLock } from './locks'
 import { findOrphans } from './orphans'
@@ -32,8 +33,7 @@ export interface CleanupResult {
 type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
 
 export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | undefined, removeBackup: RemoveBackup): Promise<CleanupResult> {
-  const actor = input?.actor === undefined || input.actor === null ? null : String(input.actor)
-  return ctx.audited('cleanup', actor, null, async () => {
+  return ctx.audited('cleanup', actorOf(input), null, async () => {
     const o = resolveCleanupOptions(input)
     const policy: RetentionPolicy = { ...ctx.options.retention, ...(o.daysToKeep !== undefined ? { maxAgeDays: o.daysToKeep } : {}) }
     const run = () => applyPolicy(ctx, policy, o.dryRun, removeBackup)

@@ -6,7 +6,9 @@
 // backup is pinned and unless the policy is an age limit the expiration comes after.
 import { z } from 'zod'
 import { PgkeepError } from '../errors'
+import { parseOptions } from '../parse-options'
 import type { LifecycleRule, LifecycleRuleResult } from '../storage/driver'
+import { actorOf } from './audit-log'
 import type { ManagerContext } from './context'
 
 const days = z.number({ message: 'must be a number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day')
@@ -28,14 +30,8 @@ export type LifecycleOptions = z.input<typeof LifecycleOptionsSchema>
 export type { LifecycleRuleResult } from '../storage/driver'
 
 export function applyLifecycle(ctx: ManagerContext, input: LifecycleOptions | undefined): Promise<LifecycleRuleResult> {
-  const actor = input?.actor === undefined || input.actor === null ? null : String(input.actor)
-  return ctx.audited('lifecycle', actor, null, async () => {
-    const parsed = LifecycleOptionsSchema.safeParse(input ?? {})
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
-      throw new PgkeepError('OPTIONS_INVALID', `invalid lifecycle options: ${issues.join('; ')}`, { cause: parsed.error })
-    }
-    const o = parsed.data
+  return ctx.audited('lifecycle', actorOf(input), null, async () => {
+    const o = parseOptions(LifecycleOptionsSchema, input ?? {}, 'lifecycle')
     if (!ctx.storage.setLifecycleRule) {
       throw new PgkeepError('STORAGE_UNSUPPORTED', `${ctx.storage.kind} storage has no lifecycle rules; cleanup() (or schedule()) applies the retention policy there`)
     }

@@ -1,6 +1,7 @@
 // Options of restore(), validated once; invalid ones fail with OPTIONS_INVALID naming the field.
 import { z } from 'zod'
 import { PgkeepError } from '../errors'
+import { parseOptions } from '../parse-options'
 
 const names = z.array(z.string().min(1, 'a name must not be empty'))
 
@@ -49,10 +50,5 @@ export type ResolvedRestoreOptions = z.output<typeof RestoreOptionsSchema>
 
 export function resolveRestoreOptions(input: unknown): ResolvedRestoreOptions {
   if (input === null || typeof input !== 'object') throw new PgkeepError('OPTIONS_INVALID', 'restore options must be an object')
-  const result = RestoreOptionsSchema.safeParse(input)
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
-    throw new PgkeepError('OPTIONS_INVALID', `invalid restore options: ${issues.join('; ')}`, { cause: result.error })
-  }
-  return result.data
+  return parseOptions(RestoreOptionsSchema, input, 'restore')
 }

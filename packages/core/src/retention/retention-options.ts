@@ -1,7 +1,7 @@
 // The retention option of the backup manager and the options of cleanup(), validated once at the edge.
 import { z } from 'zod'
-import { PgkeepError } from '../errors'
 import type { RetentionPolicy } from './policy'
+import { parseOptions } from '../parse-options'
 
 const count = z.number().int().nonnegative()
 
@@ -39,10 +39,5 @@ export type CleanupOptions = z.input<typeof CleanupOptionsSchema>
 export type ResolvedCleanupOptions = z.output<typeof CleanupOptionsSchema>
 
 export function resolveCleanupOptions(input: unknown): ResolvedCleanupOptions {
-  const result = CleanupOptionsSchema.safeParse(input ?? {})
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
-    throw new PgkeepError('OPTIONS_INVALID', `invalid cleanup options: ${issues.join('; ')}`, { cause: result.error })
-  }
-  return result.data
+  return parseOptions(CleanupOptionsSchema, input ?? {}, 'cleanup')
 }

@@ -2,7 +2,7 @@
 // seconds first), an IANA time zone, and the app's defaults (daily backup at 02:00, cleanup on Sundays at 03:00).
 import { Cron } from 'croner'
 import { z } from 'zod'
-import { PgkeepError } from '../errors'
+import { parseOptions } from '../parse-options'
 
 /** Every day at 02:00. */
 export const DEFAULT_BACKUP_CRON = '0 2 * * *'
@@ -49,10 +49,5 @@ export type ScheduleOptions = z.input<typeof ScheduleOptionsSchema>
 export type ResolvedScheduleOptions = z.output<typeof ScheduleOptionsSchema>
 
 export function resolveScheduleOptions(input: unknown): ResolvedScheduleOptions {
-  const result = ScheduleOptionsSchema.safeParse(input ?? {})
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'options'}: ${i.message}`)
-    throw new PgkeepError('OPTIONS_INVALID', `invalid schedule options: ${issues.join('; ')}`, { cause: result.error })
-  }
-  return result.data
+  return parseOptions(ScheduleOptionsSchema, input ?? {}, 'schedule')
 }

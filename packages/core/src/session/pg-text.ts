@@ -63,3 +63,8 @@ export function textArray(value: string | null | undefined): (string | null)[] {
 export function strings(value: string | null | undefined): string[] {
   return textArray(value).map((v) => v ?? '')
 }
+
+/** A catalog row's identity, from its `tableoid` and `oid` columns. */
+export function catIdOf(row: { tableoid?: string | null; oid?: string | null }): { tableoid: number; oid: number } {
+  return { tableoid: Number(row.tableoid), oid: Number(row.oid) }
+}
