@@ -24,9 +24,15 @@ export interface FileSystem {
 export const nodeFileSystem: FileSystem = {
   stat(path) {
     try {
-      const st = statSync(path)
+      // Always { bigint: true }. A plain statSync()/lstatSync() of a socket or FIFO (the server's
+      // .s.PGSQL.<port>) leaves Node's shared stat buffer in a state that makes the module loader's
+      // realpath stop following symlinks: a later import() under pnpm's node_modules layout (minio,
+      // loaded on first S3 use) then fails with ERR_MODULE_NOT_FOUND. nodejs/node#51142, seen on
+      // Node 20.10 to 20.20. The bigint variant writes to a separate buffer the loader never reads.
+      const st = statSync(path, { bigint: true, throwIfNoEntry: false })
+      if (!st) return undefined
       const kind = st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSocket() ? 'socket' : 'other'
-      return { kind, mode: st.mode & 0o7777, uid: st.uid }
+      return { kind, mode: Number(st.mode & 0o7777n), uid: Number(st.uid) }
     } catch {
       return undefined
     }
