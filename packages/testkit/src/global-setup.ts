@@ -1,9 +1,10 @@
 // Vitest globalSetup (listed once, in the root config): provides `pgDefault` (TEST_DATABASE_URL, else an
-// embedded PostgreSQL 15), `pgServers` (one embedded server per major in PGKEEP_TEST_MAJORS, reusing the
-// default where it fits) and `s3` (an s3rver endpoint) to the tests of every project, and stops what it
-// started at teardown.
+// embedded PostgreSQL of the local pg_dump's major, 15 without one), `pgServers` (one embedded server per
+// major in PGKEEP_TEST_MAJORS, reusing the default where it fits) and `s3` (an s3rver endpoint) to the
+// tests of every project, and stops what it started at teardown.
 import type { TestProject } from 'vitest/node'
 import { serverMajor, withClient } from './database'
+import { embeddedDefaultMajor } from './default-major'
 import type { EmbeddedMajor } from './embedded-binaries'
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server'
 import type { PgServerRef } from './provided-context'
@@ -87,8 +88,9 @@ async function startPgServers(): Promise<Omit<Servers, 's3' | 's3Server'>> {
     return { url: server.url, major }
   }
   // the default's major decides which test major reuses it; all servers then start side by side
-  const pending = externalUrl ? connectExternal(externalUrl) : start(15)
-  const defaultMajor = externalUrl ? (await pending).major : 15
+  const embeddedMajor = externalUrl ? undefined : await embeddedDefaultMajor()
+  const pending = embeddedMajor === undefined ? connectExternal(externalUrl!) : start(embeddedMajor)
+  const defaultMajor = embeddedMajor ?? (await pending).major
   const settled = await Promise.allSettled([pending, ...majors.filter((m) => m !== defaultMajor).map((m) => start(m))])
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
   if (failed) {
