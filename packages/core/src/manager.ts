@@ -15,6 +15,8 @@ import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manage
 import { createManagerContext, type ManagerContext } from './manager/context'
 import { withLock } from './manager/locks'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
+import { compareStoredBackups } from './manager/compare'
+import type { BackupDiff } from './compare/backup-diff'
 import { applyLifecycle, type LifecycleOptions, type LifecycleRuleResult } from './manager/lifecycle'
 import { pinBackup, unpinBackup } from './manager/pins'
 import { attachAlerts, checkAlerts, type AlertEvent } from './manager/alerts'
@@ -67,6 +69,12 @@ export interface BackupManager {
    * kept beside the backup and in the history table, and shows as `verified` in records.
    */
   verify(id: string, options?: Actor): Promise<VerifyReport>
+  /**
+   * What changed from backup `a` to backup `b`: schema entries added, removed or changed (from each
+   * dump's definitions), tables whose rows or content changed and sequence values (from the manifests;
+   * no row data is read), sizes, server versions and options.
+   */
+  compare(a: string, b: string): Promise<BackupDiff>
   /** The audit trail, newest first. */
   auditLog(options?: { limit?: number; since?: Date; action?: AuditAction; target?: string }): Promise<AuditEvent[]>
   /**
@@ -188,6 +196,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
         return report
       }, (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}) })),
 
+    compare: (a, b) => compareStoredBackups(ctx, a, b),
     auditLog: (o) => ctx.audit.read(o),
     cleanup: (o) => cleanupBackups(ctx, o, removeBackup),
     lifecycle: (o) => applyLifecycle(ctx, o),

@@ -64,3 +64,14 @@ async function* slice(stream: AsyncIterable<Buffer>, ranges: { start: number; en
     if (i >= ranges.length) return
   }
 }
+
+/**
+ * The definitions of a backup (its unlabelled members: pre-data, sequence values, post-data) without
+ * any table's rows: by ranged reads, or for an encrypted backup by decrypting the whole object.
+ */
+export async function definitionsSource(storage: StorageDriver, manifest: BackupManifest, counter: ByteCounter, keys: DecryptionKeys): Promise<Opener> {
+  if (!manifest.encryption) return tableMembers(storage, manifest, [], counter, false)
+  const decryptor = new AgeDecryptor(storage, manifest, keys)
+  await decryptor.fileKey()
+  return onlyMembers(decryptor.open(counter), chosenMembers(manifest, [], false))
+}

@@ -1,0 +1,34 @@
+// The two kinds of side a comparison reads: a stored backup (its manifest for tables and sequences,
+// and only its definition members from storage: no row data is read) and a dump file or stream (read
+// whole: entries, and each table's rows and COPY hash computed as it streams).
+import { stat } from 'node:fs/promises'
+import type { ByteCounter } from '../backup/backup-source'
+import { definitionsSource } from '../crypto/encrypted-source'
+import type { DecryptionKeys } from '../crypto/encryption-options'
+import type { BackupManifest } from '../manifest/manifest'
+import { openScript, type RestoreSource } from '../restore/open-source'
+import type { StorageDriver } from '../storage/driver'
+import type { DiffSide } from './backup-diff'
+import { readDumpFacts } from './dump-facts'
+
+export async function backupSide(storage: StorageDriver, manifest: BackupManifest, keys: DecryptionKeys, counter: ByteCounter): Promise<DiffSide> {
+  const facts = await readDumpFacts(await openScript(await definitionsSource(storage, manifest, counter, keys)), false)
+  return {
+    label: manifest.id,
+    facts,
+    size: manifest.size,
+    createdAt: manifest.createdAt,
+    serverVersion: manifest.server.version,
+    options: manifest.options,
+    tables: manifest.tables.map(({ schema, name, rows, sha256 }) => ({ schema, name, rows, sha256 })),
+    sequences: manifest.sequences,
+  }
+}
+
+/** A dump file (plain or gzip) by path, or a Buffer or stream labelled `label`. */
+export async function fileSide(source: RestoreSource, label: string): Promise<DiffSide> {
+  const counter = { bytes: 0 }
+  const facts = await readDumpFacts(await openScript(source, counter), true)
+  const size = typeof source === 'string' ? (await stat(source)).size : counter.bytes
+  return { label, facts, size }
+}
