@@ -6,6 +6,8 @@ import { cleanupCommand, downloadCommand, listCommand } from './commands/backups
 import { restoreCommand, verifyCommand } from './commands/restore'
 import { dumpCommand, UsageError } from './commands/dump'
 import { keygenCommand } from './commands/keygen'
+import { diffCommand } from './commands/diff'
+import { ExitStatus } from './exit-status'
 import { formatError } from './report-error'
 
 export interface CliIo {
@@ -37,10 +39,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.addCommand(restoreCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(verifyCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(keygenCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(diffCommand(withCwd).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0
   } catch (error) {
+    if (error instanceof ExitStatus) return error.code
     if (error instanceof CommanderError) {
       // Help and version requests exit 0; commander has already printed usage errors.
       return error.exitCode === 0 ? 0 : 2

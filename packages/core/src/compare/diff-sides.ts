@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises'
 import type { ByteCounter } from '../backup/backup-source'
 import { definitionsSource } from '../crypto/encrypted-source'
+import { PgkeepError } from '../errors'
 import type { DecryptionKeys } from '../crypto/encryption-options'
 import type { BackupManifest } from '../manifest/manifest'
 import { openScript, type RestoreSource } from '../restore/open-source'
@@ -27,8 +28,21 @@ export async function backupSide(storage: StorageDriver, manifest: BackupManifes
 
 /** A dump file (plain or gzip) by path, or a Buffer or stream labelled `label`. */
 export async function fileSide(source: RestoreSource, label: string): Promise<DiffSide> {
+  if (typeof source === 'string') await checkFile(source)
   const counter = { bytes: 0 }
   const facts = await readDumpFacts(await openScript(source, counter), true)
-  const size = typeof source === 'string' ? (await stat(source)).size : counter.bytes
-  return { label, facts, size }
+  return { label, facts, size: counter.bytes }
+}
+
+// --- internal ---
+
+async function checkFile(path: string): Promise<void> {
+  let info
+  try {
+    info = await stat(path)
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
+    throw new PgkeepError('OPTIONS_INVALID', `the dump file ${path} ${reason}`, { cause: error })
+  }
+  if (!info.isFile()) throw new PgkeepError('OPTIONS_INVALID', `the dump file ${path} is not a file`)
 }
