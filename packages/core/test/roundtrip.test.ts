@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { createDatabase, pagilaFixture, restoreWithPsql, assertSameDatabase, runPsql } from '@pgkeep/testkit'
 import { loadFixtures } from '@pgkeep/testkit/fixtures'
+import { noPagila } from '@pgkeep/testkit/skip-reasons'
 import { describe, expect, inject, it } from 'vitest'
 import { dumpToFile, testServers } from './helpers/dump-to-file'
 
@@ -27,7 +28,9 @@ describe.each(servers)('round trip on PostgreSQL $major', ({ url, major }) => {
     }
   })
 
-  it.skipIf(!pagilaFixture())('restores pagila exactly', async () => {
+  it('restores pagila exactly', async (ctx) => {
+    const missing = noPagila()
+    ctx.skip(missing !== undefined, missing)
     const pagila = pagilaFixture()!
     const source = await createDatabase(url, { prefix: 'rt_pagila' })
     const copy = await createDatabase(url, { prefix: 'rt_pagila_copy' })

@@ -5,15 +5,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { createDatabase, hasPsql, localPgDumpMajor, restoreWithPsql, runPgDump, runPsql, runSql, type TestDatabase } from '../src/index'
+import { createDatabase, localPgDumpMajor, restoreWithPsql, runPgDump, runPsql, runSql, type TestDatabase } from '../src/index'
+import { noPsql, pgDumpCannotDump } from '../src/skip-reasons'
+import { skipAllWhen } from '../src/skip-when'
 
-describe.skipIf(!(await hasPsql()))('psql helpers', () => {
+const missingPsql = await noPsql()
+
+describe('psql helpers', () => {
+  skipAllWhen(missingPsql)
   let db: TestDatabase
   beforeEach(async () => {
+    if (missingPsql) return
     db = await createDatabase(inject('pgDefault').url, { prefix: 'psql' })
   })
   afterEach(async () => {
-    await db.drop()
+    await db?.drop()
   })
 
   it('restores from a string, a buffer, a stream and a file', async () => {
@@ -48,11 +54,10 @@ describe.skipIf(!(await hasPsql()))('psql helpers', () => {
     expect((await runPsql(db.url, ['-At', '-c', 'SELECT 40 + 2'])).trim()).toBe('42')
   })
 
-  it('knows the local pg_dump major and dumps with it', async () => {
-    const major = await localPgDumpMajor()
-    if (major === undefined) return
-    expect(major).toBeGreaterThanOrEqual(13)
-    if (major < inject('pgDefault').major) return
+  it('knows the local pg_dump major and dumps with it', async (ctx) => {
+    const cannot = await pgDumpCannotDump(inject('pgDefault').major)
+    ctx.skip(cannot !== undefined, cannot)
+    expect(await localPgDumpMajor()).toBeGreaterThanOrEqual(inject('pgDefault').major)
     await runSql(db.url, 'CREATE TABLE dumped (x int)')
     expect(await runPgDump(db.url, ['--schema-only'])).toMatch(/CREATE TABLE public\.dumped/)
   })

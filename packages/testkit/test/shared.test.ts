@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { findSharedDir, pagilaFixture } from '../src/index'
+import { noPagila } from '../src/skip-reasons'
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
@@ -17,7 +18,9 @@ describe('findSharedDir', () => {
     expect(findSharedDir()).toBe(existsSync(expected) ? expected : undefined)
   })
 
-  it.skipIf(!findSharedDir())('finds the pagila scripts in it', () => {
+  it('finds the pagila scripts in it', (ctx) => {
+    const missing = noPagila()
+    ctx.skip(missing !== undefined, missing)
     const pagila = pagilaFixture()!
     expect(basename(pagila.schema)).toBe('pagila-schema.sql')
     expect(basename(pagila.data)).toBe('pagila-data.sql')

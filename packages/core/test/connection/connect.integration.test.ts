@@ -7,6 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { skipAllWhen } from '@pgkeep/testkit/skip-when'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isPgkeepError, type PgkeepError } from '../../src/errors.js'
 import {
@@ -65,7 +66,8 @@ async function closedPort(): Promise<number> {
   return port
 }
 
-describe.skipIf(!serverAvailable)('connect: the local server', () => {
+describe('connect: the local server', () => {
+  skipAllWhen(serverAvailable ? undefined : 'no PostgreSQL answers psql on the default socket as the OS user (postgresql:///postgres)')
   it('postgresql:///postgres is the local socket as the OS user', async () => {
     const client = await connect(resolveConnection('postgresql:///postgres', envWith()))
     clients.push(client)
@@ -147,7 +149,8 @@ describe.skipIf(!serverAvailable)('connect: the local server', () => {
     expect(error.message).toMatch(/: role "pgkeep_no_such_role" does not exist$/)
   })
 
-  it.skipIf(sslOn)('sslmode=prefer falls back to plain tcp; require fails as libpq does', async () => {
+  it('sslmode=prefer falls back to plain tcp; require fails as libpq does', async (ctx) => {
+    ctx.skip(sslOn, 'the local server has ssl on, so there is no plain-tcp fallback to see')
     expect(await ours('postgresql://127.0.0.1/postgres?user=postgres', envWith())).toBe('postgres|postgres|5432')
     const error = await connectError('postgresql://127.0.0.1/postgres?sslmode=require')
     expect(error.message).toMatch(/: server does not support ssl, but ssl was required$/)

@@ -8,7 +8,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createDatabase, localPgDumpMajor, pagilaFixture, runPgDump, runPsql, type TestDatabase } from '@pgkeep/testkit'
+import { createDatabase, pagilaFixture, runPgDump, runPsql, type TestDatabase } from '@pgkeep/testkit'
+import { firstReason, noPagila, pgDumpNotOfMajor } from '@pgkeep/testkit/skip-reasons'
+import { skipAllWhen } from '@pgkeep/testkit/skip-when'
 import { runTool } from '@pgkeep/testkit/run-tool'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, fsStorage, listScript, type ScriptEntry } from '../../src/index'
@@ -16,8 +18,7 @@ import { inRestoreOrder, isArchiveOnly, parseRestoreList, type TocLine } from '.
 
 const server = inject('pgDefault')
 const pagila = pagilaFixture()
-const localMajor = await localPgDumpMajor()
-const runnable = pagila !== undefined && localMajor === server.major
+const cannotRun = firstReason(noPagila(), await pgDumpNotOfMajor(server.major))
 
 let db: TestDatabase
 let dir: string
@@ -27,7 +28,7 @@ let expected: TocLine[]
 const key = (e: { type: string; schema: string | null; name: string }) => `${e.type}\t${e.schema ?? '-'}\t${e.name}`
 
 beforeAll(async () => {
-  if (!runnable) return
+  if (cannotRun || !pagila) return
   db = await createDatabase(server.url, { prefix: 'ls_pagila' })
   await runPsql(db.url, ['-q', '-v', 'ON_ERROR_STOP=1', '-f', pagila.schema])
   await runPsql(db.url, ['-q', '-v', 'ON_ERROR_STOP=1', '-f', pagila.data])
@@ -50,7 +51,8 @@ function compare(listed: ScriptEntry[]): void {
   expect(listed.map(key)).toEqual(expected.map(key))
 }
 
-describe.skipIf(!runnable)('listScript() on pagila against pg_restore -l', () => {
+describe('listScript() on pagila against pg_restore -l', () => {
+  skipAllWhen(cannotRun)
   it('pg_restore -l of pagila has the entries expected of it', () => {
     // the parse found the tables, their data, the multi-word types and a name with spaces
     const types = new Set(expected.map((e) => e.type))

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { assertSameDatabase, createDatabase, localPgDumpMajor, pagilaFixture, runPgDump, runPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { assertSameDatabase, createDatabase, pagilaFixture, runPgDump, runPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { firstReason, noPagila, pgDumpNotOfMajor } from '@pgkeep/testkit/skip-reasons'
 import { loadFixtures } from '@pgkeep/testkit/fixtures'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { restore } from '../../src/index'
@@ -13,8 +14,7 @@ import { dumpToFile } from '../helpers/dump-to-file'
 import { failure } from '../failure'
 
 const server = inject('pgDefault')
-const pagila = pagilaFixture()
-const pgDumpMatches = (await localPgDumpMajor()) === server.major
+const pgDumpDiffers = await pgDumpNotOfMajor(server.major)
 let fixtures: TestDatabase
 let fixturesDump: string
 
@@ -24,6 +24,18 @@ beforeAll(async () => {
   fixturesDump = (await dumpToFile({ connection: fixtures.url })).file
 }, 180_000)
 afterAll(() => fixtures?.drop())
+
+/** pg_dump's plain script of `source`, restored by restore() into a new database, equals the source. */
+async function restoresPgDumpOf(source: TestDatabase): Promise<void> {
+  const script = await runPgDump(source.url)
+  const copy = await createDatabase(server.url, { prefix: 'rs_pgd' })
+  try {
+    await restore(Buffer.from(script, 'utf8'), { target: copy.url })
+    await assertSameDatabase(source.url, copy.url)
+  } finally {
+    await copy.drop()
+  }
+}
 
 async function objectCount(url: string): Promise<number> {
   const [row] = await runSql<{ n: string }>(url, "SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'")
@@ -51,28 +63,22 @@ describe('restore() of whole dumps', () => {
     }
   })
 
-  it.skipIf(!pgDumpMatches)('restores pg_dump\'s plain dumps of the fixtures and pagila equal to their source', async () => {
-    const sources: TestDatabase[] = [fixtures]
-    let pagilaDb: TestDatabase | undefined
-    if (pagila) {
-      pagilaDb = await createDatabase(server.url, { prefix: 'rs_pagila' })
+  it('restores pg_dump\'s plain dump of the fixtures equal to its source', async (ctx) => {
+    ctx.skip(pgDumpDiffers !== undefined, pgDumpDiffers)
+    await restoresPgDumpOf(fixtures)
+  })
+
+  it('restores pg_dump\'s plain dump of pagila equal to its source', async (ctx) => {
+    const missing = firstReason(noPagila(), pgDumpDiffers)
+    ctx.skip(missing !== undefined, missing)
+    const pagila = pagilaFixture()!
+    const pagilaDb = await createDatabase(server.url, { prefix: 'rs_pagila' })
+    try {
       await runPsql(pagilaDb.url, ['-q', '-v', 'ON_ERROR_STOP=1', '-f', pagila.schema])
       await runPsql(pagilaDb.url, ['-q', '-v', 'ON_ERROR_STOP=1', '-f', pagila.data])
-      sources.push(pagilaDb)
-    }
-    try {
-      for (const source of sources) {
-        const script = await runPgDump(source.url)
-        const copy = await createDatabase(server.url, { prefix: 'rs_pgd' })
-        try {
-          await restore(Buffer.from(script, 'utf8'), { target: copy.url })
-          await assertSameDatabase(source.url, copy.url)
-        } finally {
-          await copy.drop()
-        }
-      }
+      await restoresPgDumpOf(pagilaDb)
     } finally {
-      await pagilaDb?.drop()
+      await pagilaDb.drop()
     }
   })
 

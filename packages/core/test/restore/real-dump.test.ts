@@ -7,7 +7,9 @@
 import { readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { compareDatabases, createDatabase, hasPsql, localPgDumpMajor, pagilaFixture, restoreWithPsql, runPgDump, runPsql, withClient, type TestDatabase } from '@pgkeep/testkit'
+import { compareDatabases, createDatabase, pagilaFixture, restoreWithPsql, runPgDump, runPsql, withClient, type TestDatabase } from '@pgkeep/testkit'
+import { firstReason, noPagila, noPsql, pgDumpCannotDump } from '@pgkeep/testkit/skip-reasons'
+import { skipAllWhen } from '@pgkeep/testkit/skip-when'
 import { loadFixtures } from '@pgkeep/testkit/fixtures'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { from as copyFrom } from 'pg-copy-streams'
@@ -17,9 +19,7 @@ import { collect, fromChunks, type Flat } from './helpers'
 import { capturePsql, fromWire, toWire } from './psql-capture'
 
 const server = inject('pgDefault')
-const psql = await hasPsql()
-const pgDumpMajor = await localPgDumpMajor()
-const canDump = psql && pgDumpMajor !== undefined && pgDumpMajor >= server.major
+const cannotDump = firstReason(await noPsql(), await pgDumpCannotDump(server.major))
 
 /** Chunks of pseudo-random sizes from 1 to `max` bytes (a fixed seed, so failures repeat). */
 function* randomChunks(script: Buffer, max: number, seed = 7): Generator<Buffer> {
@@ -87,11 +87,13 @@ async function checkAgainstPsql(label: string, script: Buffer): Promise<Flat[]> 
   return whole
 }
 
-describe.skipIf(!canDump)(`real dumps (pg_dump ${pgDumpMajor ?? '?'}, psql as the oracle)`, () => {
+describe('real dumps (the local pg_dump, psql as the oracle)', () => {
+  skipAllWhen(cannotDump)
   let db: TestDatabase
   let plain: Buffer
 
   beforeAll(async () => {
+    if (cannotDump) return
     db = await createDatabase(server.url, { prefix: 'split_fixtures' })
     await loadFixtures(db.url)
     plain = Buffer.from(await runPgDump(db.url), 'utf8')
@@ -125,8 +127,9 @@ describe.skipIf(!canDump)(`real dumps (pg_dump ${pgDumpMajor ?? '?'}, psql as th
   })
 
   it('pagila', async ({ skip }) => {
-    const pagila = pagilaFixture()
-    if (!pagila) return skip('pagila is not in the shared folder')
+    const missing = noPagila()
+    skip(missing !== undefined, missing)
+    const pagila = pagilaFixture()!
     const pdb = await createDatabase(server.url, { prefix: 'split_pagila' })
     try {
       await runPsql(pdb.url, ['-q', '-v', 'ON_ERROR_STOP=1', '-f', pagila.schema])

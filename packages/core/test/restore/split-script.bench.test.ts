@@ -1,6 +1,7 @@
 // Throughput of the splitter on 200 MB scripts made on the fly (64 KiB chunks, nothing held): one shaped
 // like a data-heavy dump (COPY blocks), one made only of statements (strings, comments, dollar-quoted
 // bodies, BEGIN ATOMIC). Opt-in: PGKEEP_SPLIT_BENCH=1 (the MB/s figures are printed).
+import { skipAllWhen } from '@pgkeep/testkit/skip-when'
 import { describe, expect, it } from 'vitest'
 import { splitScript } from '../../src/restore/split-script'
 
@@ -81,7 +82,8 @@ async function measure(label: string, block: Buffer): Promise<void> {
   expect(statements + copies).toBeGreaterThan(0)
 }
 
-describe.skipIf(!process.env.PGKEEP_SPLIT_BENCH)('throughput (PGKEEP_SPLIT_BENCH=1)', () => {
+describe('throughput (PGKEEP_SPLIT_BENCH=1)', () => {
+  skipAllWhen(process.env.PGKEEP_SPLIT_BENCH ? undefined : 'an opt-in benchmark: set PGKEEP_SPLIT_BENCH=1 to run it')
   it('200 MB of COPY-heavy dump', { timeout: 600_000 }, async () => {
     await measure('COPY-heavy', copyBlock())
   })
