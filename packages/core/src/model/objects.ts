@@ -1,14 +1,18 @@
 // The dumpable-object graph: one node per catalog object (or per synthetic piece such as a table's
 // data or a partition's ATTACH), with dependencies by dump id. Mirrors pg_dump's DumpableObject.
 
-export type ObjectKind =
-  | 'NAMESPACE' | 'EXTENSION' | 'TYPE' | 'SHELL_TYPE' | 'DUMMY_TYPE' | 'FUNC' | 'AGG' | 'OPERATOR'
-  | 'ACCESS_METHOD' | 'OPCLASS' | 'OPFAMILY' | 'COLLATION' | 'CONVERSION' | 'TABLE' | 'TABLE_ATTACH'
-  | 'ATTRDEF' | 'INDEX' | 'INDEX_ATTACH' | 'STATSEXT' | 'RULE' | 'TRIGGER' | 'CONSTRAINT' | 'FK_CONSTRAINT'
-  | 'PROCLANG' | 'CAST' | 'TABLE_DATA' | 'SEQUENCE_SET' | 'REFRESH_MATVIEW' | 'TSPARSER' | 'TSDICT'
-  | 'TSTEMPLATE' | 'TSCONFIG' | 'FDW' | 'FOREIGN_SERVER' | 'DEFAULT_ACL' | 'TRANSFORM' | 'LARGE_OBJECT'
-  | 'LARGE_OBJECT_DATA' | 'POLICY' | 'PUBLICATION' | 'PUBLICATION_REL' | 'PUBLICATION_TABLE_IN_SCHEMA'
-  | 'EVENT_TRIGGER' | 'SUBSCRIPTION' | 'PRE_DATA_BOUNDARY' | 'POST_DATA_BOUNDARY'
+/** Every kind of dumpable object (pg_dump's DumpableObjectType); `ObjectKind` is derived from it. */
+export const OBJECT_KINDS = [
+  'NAMESPACE', 'EXTENSION', 'TYPE', 'SHELL_TYPE', 'DUMMY_TYPE', 'FUNC', 'AGG', 'OPERATOR',
+  'ACCESS_METHOD', 'OPCLASS', 'OPFAMILY', 'COLLATION', 'CONVERSION', 'TABLE', 'TABLE_ATTACH',
+  'ATTRDEF', 'INDEX', 'INDEX_ATTACH', 'STATSEXT', 'RULE', 'TRIGGER', 'CONSTRAINT', 'FK_CONSTRAINT',
+  'PROCLANG', 'CAST', 'TABLE_DATA', 'SEQUENCE_SET', 'REFRESH_MATVIEW', 'TSPARSER', 'TSDICT',
+  'TSTEMPLATE', 'TSCONFIG', 'FDW', 'FOREIGN_SERVER', 'DEFAULT_ACL', 'TRANSFORM', 'LARGE_OBJECT',
+  'LARGE_OBJECT_DATA', 'POLICY', 'PUBLICATION', 'PUBLICATION_REL', 'PUBLICATION_TABLE_IN_SCHEMA',
+  'EVENT_TRIGGER', 'SUBSCRIPTION', 'PRE_DATA_BOUNDARY', 'POST_DATA_BOUNDARY',
+] as const
+
+export type ObjectKind = (typeof OBJECT_KINDS)[number]
 
 export interface CatalogId {
   /** OID of the catalog the row lives in (pg_class, pg_proc, …); 0 for synthetic objects. */
