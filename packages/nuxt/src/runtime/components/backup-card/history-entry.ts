@@ -1,0 +1,18 @@
+// One row of the history route's answer (`GET …/history` → `{ backups, total }`), as far as the card reads it.
+
+export interface HistoryEntry {
+  id: string
+  filename: string
+  /** Bytes stored (compressed). */
+  size: number
+  type: 'manual' | 'scheduled'
+  /** ISO date (JSON). */
+  createdAt: string
+  createdBy?: string | number | null
+  pinned?: boolean
+}
+
+export interface HistoryAnswer {
+  backups: HistoryEntry[]
+  total: number
+}
