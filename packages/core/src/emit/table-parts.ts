@@ -8,7 +8,7 @@ import type {
 import { strings } from '../session/pg-text'
 import { commentEntries } from './comments'
 import type { EmitContext } from './emit-context'
-import { quoteIdent, quoteQualified } from './quote'
+import { quoteDollar, quoteIdent, quoteLiteral, quoteQualified } from './quote'
 import { formatReloptions, nonEmptyReloptions } from './reloptions'
 import { dummyViewBody } from './table'
 import type { TocEntry } from './toc-entry'
@@ -122,10 +122,13 @@ export function emitConstraint(ctx: EmitContext, con: ConstraintObject, index: I
     if (index.isClustered) q += `\nALTER TABLE ${qual} CLUSTER ON ${quoteIdent(index.name)};\n`
     if (index.isReplIdent) q += `\nALTER TABLE ONLY ${qual} REPLICA IDENTITY USING INDEX ${quoteIdent(index.name)};\n`
     for (const ext of ctx.dependsOnExtensions('pg_class', index.catId.oid)) q += `\nALTER INDEX ${quoteQualified(schema, index.name)} DEPENDS ON EXTENSION ${quoteIdent(ext)};`
+    if (defined(con) && createdByParent) out.push(renameFromParent(con, con.parentExclusion!))
     if (defined(con) && !createdByParent) {
       out.push({
         section: 'POST_DATA', tag, desc: 'CONSTRAINT', namespace: schema, owner: table.owner, tablespace: index.tablespace, defn: q,
-        drop: `ALTER ${foreign}TABLE ${con.cascades ? '' : 'ONLY '}${qual} DROP CONSTRAINT ${quoteIdent(con.name)};\n`,
+        // A partition's constraint attached to its parent's cannot be dropped alone (pg_dump 15 tries, and
+        // its --clean script fails); the parent's DROP CONSTRAINT or the partition's DROP TABLE removes it.
+        ...(index.parentIdx === 0 ? { drop: `ALTER ${foreign}TABLE ${con.cascades ? '' : 'ONLY '}${qual} DROP CONSTRAINT ${quoteIdent(con.name)};\n` } : {}),
       })
     }
   } else if (con.contype === 'f') {
@@ -152,6 +155,29 @@ export function emitConstraint(ctx: EmitContext, con: ConstraintObject, index: I
     out.push(...commentEntries(ctx, { type: `CONSTRAINT ${quoteIdent(con.name)} ON`, name: quoteIdent(table.name), schema, owner: table.owner, catId: con.catId }))
   }
   return out
+}
+
+/**
+ * A partition's exclusion constraint comes from its parent's ADD CONSTRAINT (17+: an exclusion index cannot
+ * be attached), under a name the server picks. This renames it to the partition's own name, finding it by
+ * its parent constraint, since the picked name cannot be known when the dump is written.
+ */
+function renameFromParent(con: ConstraintObject, parent: ConstraintObject): TocEntry {
+  const table = con.table!
+  const parentTable = parent.table!
+  const qual = quoteQualified(table.namespace!.name, table.name)
+  const literal = (text: string) => quoteLiteral(text, true)
+  const body = 'DECLARE picked name;\nBEGIN\n' +
+    '  SELECT c.conname INTO STRICT picked FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_constraint p ON p.oid = c.conparentid\n' +
+    `   WHERE c.conrelid = ${literal(qual)}::pg_catalog.regclass\n` +
+    `     AND p.conrelid = ${literal(quoteQualified(parentTable.namespace!.name, parentTable.name))}::pg_catalog.regclass AND p.conname = ${literal(parent.name)};\n` +
+    `  IF picked <> ${literal(con.name)} THEN\n` +
+    `    EXECUTE pg_catalog.format('ALTER TABLE ${qual.replaceAll("'", "''").replaceAll('%', '%%')} RENAME CONSTRAINT %I TO %I', picked, ${literal(con.name)});\n` +
+    '  END IF;\nEND'
+  return {
+    section: 'POST_DATA', tag: `${table.name} ${con.name}`, desc: 'CONSTRAINT', namespace: table.namespace!.name, owner: table.owner,
+    defn: `DO ${quoteDollar(body, 'do')};\n`,
+  }
 }
 
 function systemColumn(attnum: number): string {

@@ -2,7 +2,7 @@
 // fixed preamble, optional DROPs in reverse order, then the entries in three passes (main, ACLs,
 // post-ACL), each with its `--` header, lazily emitted SET default_tablespace/table access method,
 // its definition, and ALTER … OWNER TO.
-import { quoteIdent, quoteQualified, sanitizeCommentLine } from '../emit/quote'
+import { quoteDollar, quoteIdent, quoteLiteral, quoteQualified, sanitizeCommentLine } from '../emit/quote'
 import { passOf, type Pass, type TocEntry } from '../emit/toc-entry'
 import type { ScriptOutput } from './output'
 
@@ -145,9 +145,26 @@ export function dropStatement(entry: TocEntry, o: ScriptOptions): string {
     head = 'ALTER TABLE IF EXISTS'
     rest = rest.slice('ALTER TABLE'.length)
   }
-  if (entry.desc === 'DEFAULT' || rest.startsWith('CREATE OR REPLACE VIEW')) return head + rest
+  if (rest.startsWith('CREATE OR REPLACE VIEW')) return whenExists('regclass', /^CREATE OR REPLACE VIEW (.+?) AS\n/, rest, o.standardConformingStrings)
+  // ALTER DOMAIN has no IF EXISTS for the domain itself
+  if (rest.startsWith('ALTER DOMAIN')) return whenExists('regtype', /^ALTER DOMAIN (.+?) DROP CONSTRAINT /, rest.replace(' DROP CONSTRAINT ', ' DROP CONSTRAINT IF EXISTS '), o.standardConformingStrings)
+  if (entry.desc === 'DEFAULT') return head + rest
   const keyword = entry.desc === 'CONSTRAINT' || entry.desc === 'CHECK CONSTRAINT' || entry.desc === 'FK CONSTRAINT' ? 'DROP CONSTRAINT' : `DROP ${entry.desc}`
   const at = rest.indexOf(keyword)
   if (at < 0) return head + rest
   return `${head}${rest.slice(0, at)}${keyword} IF EXISTS${rest.slice(at + keyword.length)}`
+}
+
+/**
+ * A clean statement that --if-exists cannot make conditional by itself, run only when its object exists:
+ * the dummy-view replacement that breaks a view's cycle before its functions are dropped, and a domain
+ * constraint's DROP. pg_dump leaves them unconditional, so its --if-exists script fails on an empty
+ * database (the object's schema does not exist yet).
+ */
+function whenExists(kind: 'regclass' | 'regtype', nameIn: RegExp, statement: string, standardConformingStrings: boolean): string {
+  const name = nameIn.exec(statement)?.[1]
+  if (name === undefined) return statement
+  const body = statement.replace(/;\n*$/, '')
+  const test = `pg_catalog.to_${kind}(${quoteLiteral(name, standardConformingStrings)}) IS NOT NULL`
+  return `DO ${quoteDollar(`BEGIN IF ${test} THEN EXECUTE ${quoteDollar(body, 'q')}; END IF; END`, 'do')};\n`
 }
