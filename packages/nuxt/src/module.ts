@@ -1,0 +1,86 @@
+// The Nuxt module: `modules: ['@pgkeep/nuxt']` with options under `pgkeep`. It puts the secrets into
+// private runtimeConfig (so NUXT_PGKEEP_* variables override them at run time), binds core's backup
+// route table under the prefix, adds the server plugin (one manager per Nitro app, schedule, close),
+// the auto-imported defineBackupAuthorizer() and the <PgkeepBackupCard /> component.
+import { addComponent, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
+import { defu } from 'defu'
+import type { RateLimitOption } from '@pgkeep/core'
+import type { PgkeepRuntimeConfig } from './runtime/types'
+
+export type { PgkeepRuntimeConfig } from './runtime/types'
+
+export interface ModuleOptions {
+  /** Where the backup routes live. @default '/api/backup' */
+  prefix: string
+  /** Whether `POST <prefix>/:id/restore` exists (it answers 404 while false). @default false */
+  allowRestore: boolean
+  /** How many backups the history route answers by default. @default 10 */
+  historyLimit: number
+  /** `daysToKeep` of the cleanup route when the body gives none. @default 30 */
+  cleanupDaysToKeep: number
+  /** Scheduled backups and cleanups (croner patterns), once per occurrence across instances. */
+  schedule: {
+    /** @default true in production builds, false in development */
+    enabled?: boolean
+    /** @default '0 2 * * *' (daily at 02:00) */
+    backupCron: string | false
+    /** @default '0 3 * * 0' (Sundays at 03:00) */
+    cleanupCron: string | false
+    /** IANA time zone of the patterns. @default the server's */
+    timezone?: string
+  }
+  /** The manager's limit on manual backups (`false` for none). @default 3 per hour per user and overall */
+  rateLimit?: RateLimitOption
+  /** The folder of the backups when no S3 bucket is configured, relative to the server's working directory. @default '.data/backups' */
+  storageDir: string
+  /** File names: `<namePrefix>-YYYY-MM-DD-<ms>.sql.gz`. @default 'backup' */
+  namePrefix: string
+}
+
+export default defineNuxtModule<ModuleOptions>().with({
+  meta: { name: '@pgkeep/nuxt', configKey: 'pgkeep', compatibility: { nuxt: '^3.15.0 || ^4.0.0' } },
+  defaults: {
+    prefix: '/api/backup',
+    allowRestore: false,
+    historyLimit: 10,
+    cleanupDaysToKeep: 30,
+    schedule: { backupCron: '0 2 * * *', cleanupCron: '0 3 * * 0' },
+    storageDir: '.data/backups',
+    namePrefix: 'backup',
+  },
+  setup(options, nuxt) {
+    const { resolve } = createResolver(import.meta.url)
+    const prefix = options.prefix.replace(/\/+$/, '')
+    const schedule: ModuleOptions['schedule'] = options.schedule
+    const runtime: PgkeepRuntimeConfig = {
+      databaseUrl: '',
+      storageDir: options.storageDir,
+      namePrefix: options.namePrefix,
+      s3: { bucket: '', endpoint: '', port: '', useSsl: '', accessKey: '', secretKey: '', region: '' },
+      encryptionPassphrase: '',
+      tokenSecret: '',
+      metricsToken: '',
+      allowRestore: options.allowRestore,
+      historyLimit: options.historyLimit,
+      cleanupDaysToKeep: options.cleanupDaysToKeep,
+      rateLimit: options.rateLimit ?? null,
+      schedule: {
+        enabled: schedule.enabled ?? !nuxt.options.dev,
+        backupCron: schedule.backupCron,
+        cleanupCron: schedule.cleanupCron,
+        timezone: schedule.timezone ?? '',
+      },
+    }
+    // What the app's own runtimeConfig.pgkeep says wins over the module's options.
+    nuxt.options.runtimeConfig.pgkeep = defu(nuxt.options.runtimeConfig.pgkeep as Partial<PgkeepRuntimeConfig> | undefined, runtime) as PgkeepRuntimeConfig
+    nuxt.options.runtimeConfig.public.pgkeep = defu(nuxt.options.runtimeConfig.public.pgkeep as { prefix?: string } | undefined, { prefix })
+
+    addServerHandler({ route: `${prefix}/**`, handler: resolve('./runtime/server/handlers/backup-routes') })
+    addServerPlugin(resolve('./runtime/server/plugins/pgkeep'))
+    addServerImports([
+      { name: 'defineBackupAuthorizer', from: resolve('./runtime/server/utils/authorizer') },
+      { name: 'useBackupManager', from: resolve('./runtime/server/utils/backup-manager') },
+    ])
+    addComponent({ name: 'PgkeepBackupCard', filePath: resolve('./runtime/components/PgkeepBackupCard.vue') })
+  },
+})

@@ -1,0 +1,84 @@
+// One BackupManager per Nitro app, made on first use from the private runtime config: the database
+// (NUXT_PGKEEP_DATABASE_URL, else DATABASE_URL, else the PG* variables), S3 when a bucket is set,
+// else the folder, and age encryption when a passphrase is set: all through core's managerOptionsFromEnv.
+import { resolve } from 'node:path'
+import { createBackupManager, managerOptionsFromEnv, resolveHttpConfig, type BackupManager, type ResolvedHttpConfig } from '@pgkeep/core'
+import { useRuntimeConfig } from '#imports'
+import type { PgkeepRuntimeConfig } from '../../types'
+
+let manager: BackupManager | undefined
+let httpConfig: ResolvedHttpConfig | undefined
+
+function config(): PgkeepRuntimeConfig {
+  return useRuntimeConfig().pgkeep as PgkeepRuntimeConfig
+}
+
+/** The app's backup manager (created on first call). */
+export function useBackupManager(): BackupManager {
+  manager ??= createBackupManager(managerOptions(config()))
+  return manager
+}
+
+/** Forgets the manager (Nitro's close hook); the next call makes a new one. */
+export async function closeBackupManager(): Promise<void> {
+  const m = manager as (BackupManager & { close?: () => Promise<void> | void }) | undefined
+  manager = undefined
+  await m?.close?.()
+}
+
+/** The route options, validated once per process (the token secret is made here when none is set). */
+export function useBackupHttpConfig(prefix: string): ResolvedHttpConfig {
+  if (!httpConfig) {
+    const c = config()
+    httpConfig = resolveHttpConfig({
+      prefix,
+      allowRestore: bool(c.allowRestore),
+      historyLimit: Number(c.historyLimit),
+      cleanupDaysToKeep: Number(c.cleanupDaysToKeep),
+      ...(c.tokenSecret ? { tokenSecret: c.tokenSecret } : {}),
+      ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
+    })
+  }
+  return httpConfig
+}
+
+/** Values never to show in an answer: the database URL and every secret of the config. */
+export function backupSecrets(): string[] {
+  const c = config()
+  return [c.databaseUrl, process.env.DATABASE_URL, c.s3.secretKey, c.s3.accessKey, c.encryptionPassphrase, c.tokenSecret, c.metricsToken].filter((s): s is string => Boolean(s))
+}
+
+/** The environment core reads storage and encryption from: PGKEEP_* variables, overridden by the runtime config where it is set. */
+export function managerEnv(c: PgkeepRuntimeConfig, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const set = (value: unknown) => (value === undefined || value === null || value === '' ? undefined : String(value))
+  const out: NodeJS.ProcessEnv = { ...env }
+  const overrides: Record<string, string | undefined> = {
+    PGKEEP_BACKUP_DIR: env.PGKEEP_BACKUP_DIR || resolve(process.cwd(), c.storageDir || '.data/backups'),
+    PGKEEP_S3_BUCKET: set(c.s3.bucket),
+    PGKEEP_S3_ENDPOINT: set(c.s3.endpoint),
+    PGKEEP_S3_PORT: set(c.s3.port),
+    PGKEEP_S3_USE_SSL: set(c.s3.useSsl),
+    PGKEEP_S3_ACCESS_KEY: set(c.s3.accessKey),
+    PGKEEP_S3_SECRET_KEY: set(c.s3.secretKey),
+    PGKEEP_S3_REGION: set(c.s3.region),
+    PGKEEP_ENCRYPTION_PASSPHRASE: set(c.encryptionPassphrase),
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value
+  return out
+}
+
+function managerOptions(c: PgkeepRuntimeConfig) {
+  const env = managerEnv(c)
+  const connection = c.databaseUrl || env.DATABASE_URL || undefined
+  return {
+    ...managerOptionsFromEnv(env),
+    ...(connection ? { connection } : {}),
+    ...(c.namePrefix ? { namePrefix: c.namePrefix } : {}),
+    ...(c.rateLimit !== null && c.rateLimit !== undefined ? { rateLimit: c.rateLimit } : {}),
+    env,
+  }
+}
+
+function bool(value: unknown): boolean {
+  return value === true || value === 'true' || value === 1 || value === '1'
+}

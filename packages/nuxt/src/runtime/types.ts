@@ -1,0 +1,25 @@
+// The shape of the module's private runtime config (`useRuntimeConfig().pgkeep`), shared by the module
+// (which fills it from its options) and the server runtime (which reads it).
+import type { RateLimitOption } from '@pgkeep/core'
+
+/** The private runtime config the module owns (`useRuntimeConfig().pgkeep`). Secrets live only here. */
+export interface PgkeepRuntimeConfig {
+  /** NUXT_PGKEEP_DATABASE_URL; empty: DATABASE_URL, else the PG* variables. */
+  databaseUrl: string
+  storageDir: string
+  namePrefix: string
+  /** NUXT_PGKEEP_S3_BUCKET etc.; a bucket selects S3 storage. */
+  s3: { bucket: string; endpoint: string; port: string; useSsl: string; accessKey: string; secretKey: string; region: string }
+  /** NUXT_PGKEEP_ENCRYPTION_PASSPHRASE: encrypt new backups with age. */
+  encryptionPassphrase: string
+  /** NUXT_PGKEEP_TOKEN_SECRET: signs folder-storage download links (≥ 32 characters; random per process when empty). */
+  tokenSecret: string
+  /** NUXT_PGKEEP_METRICS_TOKEN: a bearer token for the metrics route. */
+  metricsToken: string
+  allowRestore: boolean
+  historyLimit: number
+  cleanupDaysToKeep: number
+  rateLimit: RateLimitOption | null
+  schedule: { enabled: boolean; backupCron: string | false; cleanupCron: string | false; timezone: string }
+}
+
