@@ -38,8 +38,12 @@ export interface S3Request {
   path: string
   /** The raw query string, without `?`. */
   query: string
+  /** The request's Range header (`bytes=0-99`), when it has one. */
+  range?: string
   /** The status of the answer; absent while it is being handled (or when the server died first). */
   status?: number
+  /** Body bytes the server wrote in its answer; absent while it is being handled. */
+  bytesSent?: number
 }
 
 export interface S3Server extends S3Endpoint {
@@ -106,8 +110,8 @@ const require = createRequire(import.meta.url)
 
 type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'request'; id: number; method: string; path: string; query: string }
-  | { type: 'status'; id: number; status: number }
+  | { type: 'request'; id: number; method: string; path: string; query: string; range?: string }
+  | { type: 'status'; id: number; status: number; bytesSent: number }
   | { type: 'pong'; id: number }
 
 /** The parent's side of the IPC channel: readiness, the request log, and a clean kill. */
@@ -171,11 +175,11 @@ class ChildLink {
         this.readyPort?.(message.port)
         break
       case 'request':
-        this.log.set(message.id, { method: message.method, path: message.path, query: message.query })
+        this.log.set(message.id, { method: message.method, path: message.path, query: message.query, ...(message.range ? { range: message.range } : {}) })
         break
       case 'status': {
         const entry = this.log.get(message.id)
-        if (entry) entry.status = message.status
+        if (entry) Object.assign(entry, { status: message.status, bytesSent: message.bytesSent })
         break
       }
       case 'pong':
@@ -228,8 +232,17 @@ let nextId = 0
 if (config.record) {
   server.middleware.unshift(async (ctx, next) => {
     const id = nextId++
-    process.send({ type: 'request', id, method: ctx.method, path: ctx.path, query: ctx.querystring })
-    ctx.res.once('finish', () => process.send({ type: 'status', id, status: ctx.res.statusCode }))
+    process.send({ type: 'request', id, method: ctx.method, path: ctx.path, query: ctx.querystring, range: ctx.get('range') || undefined })
+    // count the body bytes as they are written (the log's own measure, not the Content-Length header)
+    let bytesSent = 0
+    const count = (chunk, encoding) => {
+      if (chunk && typeof chunk !== 'function') bytesSent += Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding : 'utf8')
+    }
+    const write = ctx.res.write
+    const end = ctx.res.end
+    ctx.res.write = function (chunk, encoding, cb) { count(chunk, encoding); return write.call(this, chunk, encoding, cb) }
+    ctx.res.end = function (chunk, encoding, cb) { count(chunk, encoding); return end.call(this, chunk, encoding, cb) }
+    ctx.res.once('finish', () => process.send({ type: 'status', id, status: ctx.res.statusCode, bytesSent }))
     await next()
   })
 }

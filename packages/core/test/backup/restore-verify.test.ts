@@ -1,13 +1,18 @@
 // Restoring and verifying managed backups: full restore into a new database, refusal of a non-empty
-// target, selective restore of one table by ranged reads, verify on good, flipped and truncated backups.
+// target, selective restore of one table by ranged reads (as the S3 endpoint's own request log shows
+// them), verify on good, flipped and truncated backups, and on backups whose content differs from their
+// manifest's per-table hashes, row counts and sequence values while the stored file's hash still matches.
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { assertSameDatabase, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { assertSameDatabase, createDatabase, runSql, startS3Server, type TestDatabase } from '@pgkeep/testkit'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage } from '../../src/index'
+import { manifestKeyOf } from '../../src/backup/backup-name'
+import { createBackupManager, fsStorage, s3Storage } from '../../src/index'
 import { failure } from '../failure'
+import { expectReadsOfMembers, readsOf } from '../helpers/ranged-reads'
 
 const server = inject('pgDefault')
 let source: TestDatabase
@@ -43,24 +48,38 @@ describe('backups.restore and backups.verify', () => {
     expect(refused.message).toContain(source.name)
   })
 
-  it('restores one table by reading only the definitions and that table\'s member', async () => {
-    const backups = createBackupManager({ connection: source.url, storage: fsStorage({ dir }) })
-    const record = await backups.create()
-    const manifest = await backups.manifest(record.id)
-    const payments = manifest.tables.find((t) => t.name === 'payments')!
-    const target = await createDatabase(server.url, { prefix: 'rv_one' })
+  it('restores one table by reading only the definitions and that table\'s member, as the S3 endpoint logs it', async () => {
+    // An endpoint of its own, recording every request: the reads are the server's account, not pgkeep's.
+    const s3 = await startS3Server({ recordRequests: true })
     try {
-      const summary = await backups.restore(record.id, { target: target.url, tables: ['public.payments'] })
-      console.log(`selective restore of public.payments: read ${summary.bytesRead} bytes of a ${record.size}-byte backup (member ${payments.member.length} bytes)`)
-      expect(summary.bytesRead).toBeLessThan(payments.member.length + 1024 * 1024)
-      expect(summary.bytesRead).toBeLessThan(record.size)
-      expect(summary.tables).toEqual([{ schema: 'public', name: 'payments', rows: payments.rows }])
-      const tables = await runSql<{ relname: string }>(target.url, "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1")
-      expect(tables.map((t) => t.relname)).toEqual(['payments'])
-      const [count] = await runSql<{ n: string }>(target.url, 'SELECT count(*) AS n FROM public.payments')
-      expect(Number(count!.n)).toBe(payments.rows)
+      const bucket = `pgkeep-rv-${randomBytes(4).toString('hex')}`
+      const storage = s3Storage({ endPoint: s3.endPoint, port: s3.port, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, useSSL: false, bucket })
+      const backups = createBackupManager({ connection: source.url, storage })
+      const record = await backups.create()
+      const manifest = await backups.manifest(record.id)
+      const payments = manifest.tables.find((t) => t.name === 'payments')!
+      const target = await createDatabase(server.url, { prefix: 'rv_one' })
+      try {
+        const before = (await s3.requests()).length
+        const summary = await backups.restore(record.id, { target: target.url, tables: ['public.payments'] })
+        const reads = readsOf((await s3.requests()).slice(before), bucket, record.storagePath)
+        console.log(`selective restore of public.payments: the server sent ${reads.bytesSent} bytes in ${reads.gets.length} ranged GETs of a ${record.size}-byte backup (member ${payments.member.length} bytes)`)
+        // The definitions (unlabelled members) and the payments member, every byte of them, and nothing else.
+        expectReadsOfMembers(reads, manifest.members.filter((m) => m.label === null || m.label === 'table:public.payments'))
+        expect(reads.bytesSent).toBeLessThan(payments.member.length + 1024 * 1024)
+        expect(reads.bytesSent).toBeLessThan(record.size)
+        // pgkeep's own counter agrees with the server's log.
+        expect(summary.bytesRead).toBe(reads.bytesSent)
+        expect(summary.tables).toEqual([{ schema: 'public', name: 'payments', rows: payments.rows }])
+        const tables = await runSql<{ relname: string }>(target.url, "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1")
+        expect(tables.map((t) => t.relname)).toEqual(['payments'])
+        const [count] = await runSql<{ n: string }>(target.url, 'SELECT count(*) AS n FROM public.payments')
+        expect(Number(count!.n)).toBe(payments.rows)
+      } finally {
+        await target.drop()
+      }
     } finally {
-      await target.drop()
+      await s3.stop()
     }
   })
 
@@ -100,6 +119,38 @@ describe('backups.restore and backups.verify', () => {
     expect(short.integrity.size).toBe(Math.floor(cut.size / 2))
     expect(short.integrity.damaged.some((d) => d.problem.startsWith('cut short'))).toBe(true)
     expect(short.integrity.damaged.some((d) => d.problem.startsWith('missing'))).toBe(true)
+    const rows = await runSql<{ datname: string }>(server.url, "SELECT datname FROM pg_database WHERE datname LIKE 'pgkeep_verify_%'")
+    expect(rows).toEqual([])
+  })
+
+  it('verify compares the restored data with the manifest: a hash, a row count or a sequence that differ fail it, table by table', async () => {
+    const vdir = await mkdtemp(join(tmpdir(), 'pgkeep-rv-'))
+    const made = await createBackupManager({ connection: source.url, storage: fsStorage({ dir: vdir }) }).create()
+    // The manifest says other things than the dump holds; the dump and the manifest's file size and sha256 are untouched.
+    const manifestFile = join(vdir, manifestKeyOf(made.storagePath))
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { tables: { schema: string; name: string; rows: number; sha256: string }[]; sequences: { schema: string; name: string; value: string }[] }
+    const bills = manifest.tables.find((t) => t.name === 'bills')!
+    const payments = manifest.tables.find((t) => t.name === 'payments')!
+    const sequence = manifest.sequences[0]!
+    const billsSha256 = bills.sha256
+    bills.sha256 = billsSha256.replace(/^./, (c) => (c === '0' ? '1' : '0'))
+    payments.rows += 1
+    sequence.value = String(BigInt(sequence.value) + 7n)
+    await writeFile(manifestFile, JSON.stringify(manifest))
+
+    // A fresh manager reads the edited manifest (no cache from the one that wrote it).
+    const backups = createBackupManager({ connection: source.url, storage: fsStorage({ dir: vdir }) })
+    const report = await backups.verify(made.id)
+    expect(report.integrity.ok).toBe(true)
+    expect(report.error).toBeUndefined()
+    expect(report.ok).toBe(false)
+    expect(report.tables.filter((t) => !t.ok).map((t) => `${t.schema}.${t.name}`).sort()).toEqual(['public.bills', 'public.payments'])
+    const badBills = report.tables.find((t) => t.name === 'bills')!
+    expect(badBills).toMatchObject({ expectedSha256: bills.sha256, foundSha256: billsSha256, expectedRows: bills.rows, foundRows: bills.rows })
+    const badPayments = report.tables.find((t) => t.name === 'payments')!
+    expect(badPayments).toMatchObject({ expectedRows: payments.rows, foundRows: payments.rows - 1, expectedSha256: payments.sha256, foundSha256: payments.sha256 })
+    expect(report.sequences.filter((q) => !q.ok).map((q) => `${q.schema}.${q.name}`)).toEqual([`${sequence.schema}.${sequence.name}`])
+    expect((await backups.get(made.id)).verified?.ok).toBe(false)
     const rows = await runSql<{ datname: string }>(server.url, "SELECT datname FROM pg_database WHERE datname LIKE 'pgkeep_verify_%'")
     expect(rows).toEqual([])
   })
