@@ -89,7 +89,7 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   const resolved = resolveDumpOptions(options)
   if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
   const ownClient = !run.client
-  const client = run.client ?? (await connect(resolveConnection(resolved.connectionString ?? (resolved.connection as string | Record<string, string> | undefined), run.env ?? process.env), { applicationName: resolved.applicationName }))
+  const client = run.client ?? (await connect(resolveConnection(resolved.connectionString ?? resolved.connection, run.env ?? process.env), { applicationName: resolved.applicationName }))
   const output = new ScriptOutput(destination as DumpDestination)
   const abort = () => {
     // Cancelling the running query is the fastest way out of a long COPY or lock wait.

@@ -14,7 +14,10 @@ export const ERROR_CODES = [
   'PATTERN_NO_MATCH',
   /** A table could not be locked within the lock-wait timeout. */
   'LOCK_TIMEOUT',
-  /** The role lacks a privilege the dump needs (for example SELECT on a table). */
+  /**
+   * The *database role* lacks a privilege the dump needs (for example SELECT on a table). It is about
+   * pgkeep's connection, not about whoever called pgkeep: an HTTP adapter answers 500, not 403.
+   */
   'PERMISSION_DENIED',
   /** A catalog query failed. */
   'CATALOG_QUERY_FAILED',
@@ -22,7 +25,7 @@ export const ERROR_CODES = [
   'COPY_FAILED',
   /** The destination stream failed or closed early. */
   'OUTPUT_FAILED',
-  /** The operation was cancelled through an AbortSignal. */
+  /** The operation was cancelled through an AbortSignal (or a backup handle's cancel()), or a download was closed before its end. */
   'ABORTED',
   /** Storage options are invalid or a key is not acceptable (empty, absolute, escaping the root). */
   'STORAGE_INVALID',
@@ -52,6 +55,11 @@ export const ERROR_CODES = [
   'TARGET_NOT_EMPTY',
   /** Too many manual backups in the window; `retryAfter` says how many seconds until the next is allowed. */
   'RATE_LIMITED',
+  /**
+   * The operation conflicts with one in progress: a schedule already running on this manager, a backup
+   * or cleanup busy. Nothing was done; it can be tried again once the other has finished.
+   */
+  'CONFLICT',
   /** An invariant inside pgkeep did not hold; a bug. */
   'INTERNAL',
 ] as const
@@ -78,6 +86,61 @@ export class PgkeepError extends Error {
     if (options.hint !== undefined) this.hint = options.hint
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter
   }
+}
+
+/**
+ * The HTTP status for each code, for adapters (Nuxt, Express) to read, so that they cannot disagree.
+ * 4xx: the caller can do something about it (other input, later, another id); 5xx: the server side
+ * (configuration, database, storage, a bug). Notes on the less obvious ones:
+ * - PERMISSION_DENIED is the database role's privilege, not the HTTP caller's: 500, never 403.
+ * - ABORTED is 400: the cancellation comes from the caller (its signal, a cancel()). 499 is nginx's own
+ *   and in no registry; 408 invites automatic retries, which for a backup would start another one.
+ * - SCRIPT_INVALID is 500: through the manager a script only ever comes from storage (a damaged backup).
+ * - STORAGE_UNSUPPORTED is 501: the store cannot do it (presign on a folder, lifecycle rules).
+ */
+export const ERROR_STATUS = {
+  OPTIONS_INVALID: 400,
+  CONNECTION_INVALID: 500,
+  CONNECT_FAILED: 503,
+  SERVER_VERSION_UNSUPPORTED: 500,
+  PATTERN_NO_MATCH: 400,
+  LOCK_TIMEOUT: 503,
+  PERMISSION_DENIED: 500,
+  CATALOG_QUERY_FAILED: 500,
+  COPY_FAILED: 500,
+  OUTPUT_FAILED: 500,
+  ABORTED: 400,
+  STORAGE_INVALID: 500,
+  STORAGE_UNREACHABLE: 503,
+  STORAGE_ACCESS_DENIED: 500,
+  STORAGE_NOT_FOUND: 404,
+  STORAGE_UNSUPPORTED: 501,
+  STORAGE_FAILED: 500,
+  SIZE_LIMIT_EXCEEDED: 413,
+  BACKUP_NOT_FOUND: 404,
+  BACKUP_CORRUPT: 500,
+  DECRYPTION_FAILED: 500,
+  SCRIPT_INVALID: 500,
+  RESTORE_FAILED: 500,
+  TARGET_NOT_EMPTY: 409,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  INTERNAL: 500,
+} as const satisfies Record<ErrorCode, number>
+
+/** The HTTP status of an error: ERROR_STATUS for a PgkeepError, 500 for anything else. */
+export function httpStatusOf(error: unknown): number {
+  return error instanceof PgkeepError ? (ERROR_STATUS[error.code] ?? 500) : 500
+}
+
+const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['OPTIONS_INVALID', 'RATE_LIMITED', 'TARGET_NOT_EMPTY', 'BACKUP_NOT_FOUND', 'PATTERN_NO_MATCH', 'CONFLICT'])
+
+/**
+ * Whether a code means "not allowed / not now / no such thing" (the request was refused before anything
+ * broke) rather than a failure. The audit trail records these with the outcome 'refused'.
+ */
+export function isRefusal(code: ErrorCode): boolean {
+  return REFUSALS.has(code)
 }
 
 export function isPgkeepError(value: unknown, code?: ErrorCode): value is PgkeepError {

@@ -5,9 +5,11 @@ import type { BackupProgress } from './backup/create-backup'
 import { DEFAULT_RETENTION, RetentionPolicySchema } from './retention/retention-options'
 import type { StorageDriver } from './storage/driver'
 import { DecryptionOptionsSchema, EncryptionOptionsSchema } from './crypto/encryption-options'
-import { AlertsSchema } from './manager/alerts'
-import { RateLimitSchema } from './manager/rate-limit'
-import { WebhooksSchema } from './manager/webhooks'
+import { AlertsSchema } from './manager/alerts-options'
+import { RateLimitSchema } from './manager/rate-limit-options'
+import { WebhooksSchema } from './manager/webhooks-options'
+import { checkDumpOptions, DumpOptionsObject } from './options'
+import { ConnectionSchema } from './connection/connection-schema'
 import { parseOptions } from './parse-options'
 
 const storageDriver = z.custom<StorageDriver>(
@@ -15,10 +17,16 @@ const storageDriver = z.custom<StorageDriver>(
   { message: 'must be a storage driver such as fsStorage({ dir }) or s3Storage({ … })' },
 )
 
+/** The dump options of every backup: those of dump() without the connection (the manager's), checked the same way. */
+export const ManagerDumpSchema = DumpOptionsObject.omit({ connection: true, connectionString: true }).partial().strict().superRefine(checkDumpOptions)
+
+/** The manager's `dump` option as given (dump() applies the defaults; the manifest records only what was chosen). */
+export type ManagerDumpOptions = z.input<typeof ManagerDumpSchema>
+
 export const ManagerOptionsSchema = z
   .object({
     /** The database to back up: connection string or libpq keywords; PG* variables fill the gaps. */
-    connection: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    connection: ConnectionSchema.optional(),
     connectionString: z.string().optional(),
     /** Where backups go. @default fsStorage({ dir: process.cwd() }) — files land in ./backups/<year>/ */
     storage: storageDriver.optional(),
@@ -30,8 +38,8 @@ export const ManagerOptionsSchema = z
     compressionLevel: z.number().int().min(1).max(9).default(6),
     /** Largest stored (compressed) size; a bigger backup fails with SIZE_LIMIT_EXCEEDED. */
     maxSizeBytes: z.number().int().positive().optional(),
-    /** Dump options applied to every backup (tables, excludeTableData, …); create() may add to them. */
-    dump: z.record(z.string(), z.unknown()).default({}),
+    /** Dump options applied to every backup (tables, excludeTableData, …; not the connection); create() may add to them. */
+    dump: ManagerDumpSchema.optional(),
     /** Mirror the history into this PostgreSQL table (created if missing) of the backed-up database. */
     history: z.object({ table: z.string(), migrate: z.boolean().default(true) }).strict().optional(),
     /**
@@ -69,17 +77,16 @@ export const ManagerOptionsSchema = z
     if (o.connection !== undefined && o.connectionString !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['connectionString'], message: 'give either connection or connectionString, not both' })
     }
-    for (const key of ['connection', 'connectionString']) {
-      if (key in o.dump) ctx.addIssue({ code: 'custom', path: ['dump', key], message: 'set the connection on the manager, not in dump' })
-    }
   })
 
 export type BackupManagerOptions = z.input<typeof ManagerOptionsSchema>
-export type ResolvedManagerOptions = z.output<typeof ManagerOptionsSchema>
+export type ResolvedManagerOptions = Omit<z.output<typeof ManagerOptionsSchema>, 'dump'> & { dump: Readonly<ManagerDumpOptions> }
 
 export function resolveManagerOptions(input: unknown): ResolvedManagerOptions {
   if (input === null || typeof input !== 'object') throw new PgkeepError('OPTIONS_INVALID', 'backup manager options must be an object')
-  return parseOptions(ManagerOptionsSchema, input, 'backup manager')
+  const resolved = parseOptions(ManagerOptionsSchema, input, 'backup manager')
+  // Validated above; kept as given, so that dump() applies its defaults and manifests record only what was chosen.
+  return { ...resolved, dump: Object.freeze({ ...(input as BackupManagerOptions).dump }) }
 }
 
 const createInput = z
@@ -87,7 +94,10 @@ const createInput = z
     type: z.enum(['manual', 'scheduled']).default('manual'),
     /** Scheduled backups only: the schedule occurrence the backup is for (kept in the manifest). */
     scheduledFor: z.date().optional(),
-    createdBy: z.union([z.string(), z.number()]).transform(String).nullable().default(null),
+    /** Who asks (the app's user id), for the audit trail and the record's `createdBy`. */
+    actor: z.union([z.string(), z.number()]).transform(String).nullable().optional(),
+    /** @deprecated the old name of `actor`. */
+    createdBy: z.union([z.string(), z.number()]).transform(String).nullable().optional(),
     /** Selective backup, with the dump's meaning (patterns like pg_dump -t / -n). */
     tables: z.array(z.string().min(1)).optional(),
     excludeTables: z.array(z.string().min(1)).optional(),
@@ -99,9 +109,11 @@ const createInput = z
   })
   .strict()
   .refine((o) => o.scheduledFor === undefined || o.type === 'scheduled', { path: ['scheduledFor'], message: 'only scheduled backups have a scheduledFor' })
+  .refine((o) => o.actor === undefined || o.createdBy === undefined || o.actor === o.createdBy, { path: ['createdBy'], message: 'give actor (createdBy is its old name), not both' })
+  .transform(({ createdBy, actor, ...o }) => ({ ...o, actor: actor ?? createdBy ?? null }))
 
 export type CreateBackupOptions = Omit<z.input<typeof createInput>, 'onProgress'> & {
-  /** Called as the backup advances: phase, table, tables done / total, bytes done / estimated total. */
+  /** Called as the backup advances: its id, phase, table, tables done / total, bytes done / estimated total. */
   onProgress?: (progress: BackupProgress) => void
 }
 

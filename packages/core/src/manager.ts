@@ -6,14 +6,14 @@ import { Readable } from 'node:stream'
 import { manifestKeyOf, pinKeyOf, verifyKeyOf } from './backup/backup-name'
 import type { BackupRecord } from './backup/backup-record'
 import { restoreSources, verifySource } from './crypto/encrypted-source'
-import { decryptionKeys, type EncryptionSettings } from './crypto/encryption-options'
-import { createBackup, type BackupProgress } from './backup/create-backup'
+import { decryptionKeys } from './crypto/encryption-options'
 import { verifyBackup, type VerifyReport } from './backup/verify-backup'
-import { isPgkeepError, PgkeepError } from './errors'
-import { deleteRecord, historyTableSql, markVerified, replaceRecords, upsertRecord } from './history/history-table'
+import { PgkeepError } from './errors'
+import { deleteRecord, historyTableSql, markVerified, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
 import { createManagerContext, type ManagerContext } from './manager/context'
-import { withLock } from './manager/locks'
+import { openDownload, type BackupDownload, type DownloadOptions } from './manager/download'
+import { runningBackups, startBackup, type BackupHandle, type RunningBackup } from './manager/start-backup'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
 import { compareStoredBackups } from './manager/compare'
 import type { BackupDiff } from './compare/backup-diff'
@@ -21,35 +21,49 @@ import { applyLifecycle, type LifecycleOptions, type LifecycleRuleResult } from 
 import { pinBackup, unpinBackup } from './manager/pins'
 import { attachAlerts, checkAlerts, type AlertEvent } from './manager/alerts'
 import { createMetrics, type BackupMetrics } from './manager/metrics'
-import { admitManualBackup } from './manager/rate-limit'
 import { attachWebhooks } from './manager/webhooks'
 import { startSchedule, type ScheduleHandle } from './schedule/schedule'
 import type { ScheduleOptions } from './schedule/schedule-options'
 import type { CleanupOptions } from './retention/retention-options'
 import type { ManagerEventName, ManagerEvents } from './manager/events'
 import type { BackupManifest } from './manifest/manifest'
-import { resolveCreateOptions, resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
-import type { DumpOptions } from './options'
-import { resolveDumpOptions } from './options'
+import { resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
 import { restore, type RestoreSummary } from './restore/restore'
 import type { RestoreOptions } from './restore/restore-options'
 import type { StorageDriver } from './storage/driver'
 
 export type { Actor } from './manager/audit-log'
+export type { BackupDownload, DownloadOptions } from './manager/download'
+export type { BackupHandle, RunningBackup } from './manager/start-backup'
 
 export interface BackupManager {
   readonly storage: StorageDriver
   /** Whether downloadUrl() can hand out presigned URLs (the storage supports it). */
   readonly canPresign: boolean
+  /**
+   * Starts a backup and answers at once with its id (minted before any work), `done` (the record) and
+   * `cancel()`. Invalid options throw OPTIONS_INVALID here; RATE_LIMITED and every failure reject `done`.
+   * `backup:start`, `backup:progress` and the onProgress reports carry the id.
+   */
+  start(options?: CreateBackupOptions): BackupHandle
+  /** start(options).done: a backup, resolved with its record once stored. */
   create(options?: CreateBackupOptions): Promise<BackupRecord>
+  /** This instance's backups in progress (started and not yet stored or failed), oldest first. */
+  running(): RunningBackup[]
   /** Completed backups, newest first. */
   list(options?: { limit?: number; before?: Date }): Promise<BackupRecord[]>
   get(id: string): Promise<BackupRecord>
   /** The manifest: tables with rows, checksums and member offsets, options, totals. */
   manifest(id: string): Promise<BackupManifest>
-  /** The stored `.sql.gz`, as a stream (an encrypted backup's `.sql.gz.age` as stored: `age -d` decrypts it). */
+  /**
+   * The stored `.sql.gz` (an encrypted backup's `.sql.gz.age` as stored: `age -d` decrypts it) as a
+   * stream, with the record, filename, full size and content type; with `range`, only those bytes
+   * (OPTIONS_INVALID when it starts past the end). Audited when the stream ends, fails or is closed early.
+   */
+  openDownload(id: string, options?: DownloadOptions): Promise<BackupDownload>
+  /** openDownload(id, options) without the details: the stream alone. */
   download(id: string, options?: Actor): Promise<Readable>
-  /** A presigned URL (default one hour). STORAGE_INVALID when the storage cannot presign. */
+  /** A presigned URL (default one hour). STORAGE_UNSUPPORTED when the storage cannot presign. */
   downloadUrl(id: string, options?: { expiresIn?: number } & Actor): Promise<{ url: string; expiresAt: Date }>
   /** Removes the backup: manifest first (so it stops being listed), then the dump. */
   remove(id: string, options?: Actor): Promise<void>
@@ -110,8 +124,6 @@ export interface BackupManager {
 export function createBackupManager(options: BackupManagerOptions): BackupManager {
   const ctx = createManagerContext(resolveManagerOptions(options))
   const { storage, index, events } = ctx
-  // Validate the manager-wide dump options now, not at the first backup.
-  resolveDumpOptions({ ...ctx.options.dump, ...(ctx.connection !== undefined ? { connection: ctx.connection } : {}) })
   // Subscribed before anything can emit: metrics count from the first event; webhooks and alerts follow every backup.
   const metrics = createMetrics(ctx)
   attachWebhooks(ctx)
@@ -120,7 +132,9 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
   return {
     storage,
     canPresign: typeof storage.presign === 'function',
-    create: (input = {}) => createRecord(ctx, input),
+    start: (input = {}) => startBackup(ctx, input),
+    create: async (input = {}) => startBackup(ctx, input).done,
+    running: () => runningBackups(ctx),
 
     async list(listOptions = {}) {
       if (listOptions.limit !== undefined && !(Number.isInteger(listOptions.limit) && listOptions.limit > 0)) {
@@ -138,11 +152,8 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     manifest: ctx.find,
 
-    download: (id, o) =>
-      ctx.audited('download', actorOf(o), id, async () => {
-        const manifest = await ctx.find(id)
-        return (await storage.get(manifest.storagePath)) as Readable
-      }),
+    openDownload: (id, o) => openDownload(ctx, id, o),
+    download: async (id, o) => (await openDownload(ctx, id, { ...(o ? { actor: o.actor } : {}) })).stream,
 
     downloadUrl: (id, o = {}) =>
       ctx.audited('presign', actorOf(o), id, async () => {
@@ -152,7 +163,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
         }
         const manifest = await ctx.find(id)
         if (!storage.presign) {
-          throw new PgkeepError('STORAGE_INVALID', `${storage.kind} storage cannot hand out presigned URLs; stream the backup with download(id) instead`)
+          throw new PgkeepError('STORAGE_UNSUPPORTED', `${storage.kind} storage cannot hand out presigned URLs; stream the backup with download(id) instead`)
         }
         const url = await storage.presign(manifest.storagePath, expiresIn)
         return { url, expiresAt: new Date(ctx.now().getTime() + expiresIn * 1000) }
@@ -181,7 +192,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
         const tables = restoreOptions.tables ?? []
         // An encrypted backup is read whole and decrypted (its member offsets are in the decrypted stream); a wrong key fails here.
         const { source, plan } = await restoreSources(storage, manifest, tables, counter, decryptionKeys(ctx.options))
-        const summary = await restore(source, { target: ctx.connection as string | Record<string, unknown> | undefined, ...restoreOptions, env: ctx.env }, plan)
+        const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan)
         return { ...summary, bytesRead: counter.bytes }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead })),
 
@@ -204,66 +215,13 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     unpin: (id, o) => unpinBackup(ctx, id, actorOf(o)),
     on: (event, listener) => events.on(event, listener),
     schedule: (o) => startSchedule(ctx, o, {
-      backup: (scheduledFor) => createRecord(ctx, { type: 'scheduled', scheduledFor }),
+      backup: (scheduledFor) => startBackup(ctx, { type: 'scheduled', scheduledFor }).done,
       cleanup: () => cleanupBackups(ctx, undefined, removeBackup),
     }),
     metrics: () => metrics.snapshot(),
     metricsText: () => metrics.text(),
     checkAlerts: () => checkAlerts(ctx),
   }
-}
-
-/** create(): the dump options of the manager plus this call's selection; events and audit around it. */
-async function createRecord(ctx: ManagerContext, input: CreateBackupOptions): Promise<BackupRecord> {
-  const c = resolveCreateOptions(input)
-  const base = ctx.options.dump as DumpOptions
-  const dumpOptions: DumpOptions = {
-    ...base,
-    ...(ctx.connection !== undefined ? { connection: ctx.connection } : {}),
-    ...(c.tables ? { tables: c.tables } : {}),
-    ...(c.excludeTables ? { excludeTables: [...(base.excludeTables ?? []), ...c.excludeTables] } : {}),
-    ...(c.schemas ? { schemas: c.schemas } : {}),
-    ...(c.excludeSchemas ? { excludeSchemas: [...(base.excludeSchemas ?? []), ...c.excludeSchemas] } : {}),
-    ...(c.excludeTableData ? { excludeTableData: [...(base.excludeTableData ?? []), ...c.excludeTableData] } : {}),
-  }
-  return ctx.audited('create', c.createdBy, (r: BackupRecord) => r.id, async () => {
-    resolveDumpOptions(dumpOptions)
-    // Manual backups only, before any work (a refusal is audited as such); nothing may fail between it and backup:start.
-    if (c.type === 'manual') await admitManualBackup(ctx, c.createdBy)
-    ctx.events.emit('backup:start', { type: c.type, createdBy: c.createdBy, at: ctx.now() })
-    try {
-      // Held shared for the whole backup: cleanup (exclusive) never runs while a backup is being written.
-      const locked = await withLock(ctx, 'backup', 'shared', () => createBackup({
-        storage: ctx.storage,
-        keyPrefix: ctx.options.keyPrefix,
-        namePrefix: ctx.options.namePrefix,
-        compressionLevel: ctx.options.compressionLevel,
-        ...(ctx.options.encryption ? { encryption: ctx.options.encryption as EncryptionSettings } : {}),
-        maxSizeBytes: ctx.options.maxSizeBytes ?? null,
-        dumpOptions,
-        type: c.type,
-        createdBy: c.createdBy,
-        ...(c.scheduledFor ? { scheduledFor: c.scheduledFor } : {}),
-        env: ctx.env,
-        now: ctx.now,
-        ...(c.onProgress ? { onProgress: c.onProgress as (p: BackupProgress) => void } : {}),
-        ...(c.signal ? { signal: c.signal } : {}),
-      }))
-      if (!locked.acquired) throw new PgkeepError('INTERNAL', 'the backup lock was not granted')
-      const manifest = locked.value
-      ctx.index.remember(manifest)
-      const record = await ctx.record(manifest)
-      await ctx.withHistory((client, table) => upsertRecord(client, table, record))
-      ctx.events.emit('backup:success', { record })
-      return record
-    } catch (error) {
-      ctx.events.emit('backup:failure', {
-        type: c.type, createdBy: c.createdBy, at: ctx.now(),
-        code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error),
-      })
-      throw error
-    }
-  }, (r) => ({ size: r.size, type: r.type }))
 }
 
 /** Removes a backup's manifest first (it stops being a backup), then its other objects and history row. */

@@ -3,13 +3,15 @@
 import { z } from 'zod'
 import { PgkeepError } from './errors'
 import { parseOptions } from './parse-options'
+import { ConnectionSchema } from './connection/connection-schema'
 
 const patternList = z.array(z.string().min(1, 'a pattern must not be empty')).default([])
 
-export const DumpOptionsSchema = z
+/** The fields, without the checks across fields (zod cannot omit() or partial() a refined object). */
+export const DumpOptionsObject = z
   .object({
     /** Connection string (URI or key=value) or libpq-style parameters; PG* variables fill the gaps. */
-    connection: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    connection: ConnectionSchema.optional(),
     /** Alias of `connection` for a connection string. */
     connectionString: z.string().optional(),
     /** Dump only schemas matching these patterns (pg_dump -n). */
@@ -67,14 +69,20 @@ export const DumpOptionsSchema = z
     applicationName: z.string().default('pgkeep'),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.schemaOnly && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['dataOnly'], message: 'schemaOnly and dataOnly cannot be used together' })
-    if (o.clean && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['clean'], message: 'clean and dataOnly cannot be used together' })
-    if (o.ifExists && !o.clean) ctx.addIssue({ code: 'custom', path: ['ifExists'], message: 'ifExists requires clean' })
-    if (o.connection !== undefined && o.connectionString !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['connectionString'], message: 'give either connection or connectionString, not both' })
-    }
-  })
+
+type DumpChecked = { schemaOnly?: boolean; dataOnly?: boolean; clean?: boolean; ifExists?: boolean; connection?: unknown; connectionString?: unknown }
+
+/** The checks across fields, shared with the manager's `dump` option. */
+export function checkDumpOptions(o: DumpChecked, ctx: z.RefinementCtx): void {
+  if (o.schemaOnly && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['dataOnly'], message: 'schemaOnly and dataOnly cannot be used together' })
+  if (o.clean && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['clean'], message: 'clean and dataOnly cannot be used together' })
+  if (o.ifExists && !o.clean) ctx.addIssue({ code: 'custom', path: ['ifExists'], message: 'ifExists requires clean' })
+  if (o.connection !== undefined && o.connectionString !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['connectionString'], message: 'give either connection or connectionString, not both' })
+  }
+}
+
+export const DumpOptionsSchema = DumpOptionsObject.superRefine(checkDumpOptions)
 
 export type DumpOptions = z.input<typeof DumpOptionsSchema>
 export type ResolvedDumpOptions = Readonly<z.output<typeof DumpOptionsSchema>>

@@ -9,6 +9,8 @@ import { selectionOptions, type SelectionFlags } from '../selection-options'
 
 interface BackupFlags extends StorageFlags, SelectionFlags {
   type: 'manual' | 'scheduled'
+  actor?: string
+  /** The old name of --actor. */
   createdBy?: string
   namePrefix: string
   compress: number
@@ -25,7 +27,8 @@ export function backupCommand(io: Io): Command {
       if (v !== 'manual' && v !== 'scheduled') throw new InvalidArgumentError(`expected manual or scheduled, got "${v}"`)
       return v
     }, 'manual')
-    .option('--created-by <who>', 'recorded as createdBy')
+    .option('--actor <who>', "who asks: recorded as the backup's createdBy and in the audit trail")
+    .option('--created-by <who>', 'the old name of --actor')
     .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>.sql.gz', 'backup')
     .option('--compress <level>', 'gzip level 1 (fast) to 9 (small)', integer(1, 9), 6)
     .option('--max-size <bytes>', 'fail instead of storing a backup larger than this', integer(1, Number.MAX_SAFE_INTEGER))
@@ -45,7 +48,7 @@ export function backupCommand(io: Io): Command {
       let lastTable = ''
       const record = await backups.create({
         type: flags.type,
-        ...(flags.createdBy ? { createdBy: flags.createdBy } : {}),
+        ...(flags.actor ?? flags.createdBy ? { actor: flags.actor ?? flags.createdBy } : {}),
         ...(flags.table ? { tables: flags.table } : {}),
         ...(flags.excludeTable ? { excludeTables: flags.excludeTable } : {}),
         ...(flags.schema ? { schemas: flags.schema } : {}),

@@ -20,6 +20,8 @@ export const TABLE_LABEL = 'table:'
 export const LARGE_OBJECTS_LABEL = 'large objects'
 
 export interface BackupProgress {
+  /** The backup's id (the id of its record once stored). */
+  id: string
   phase: 'catalog' | 'data' | 'finishing' | 'done'
   /** The table being copied (phase data). */
   table?: string
@@ -33,6 +35,8 @@ export interface BackupProgress {
 }
 
 export interface BackupJob {
+  /** The backup's id, minted by the caller before any work (default: a fresh uuid). */
+  id?: string
   storage: StorageDriver
   keyPrefix: string
   namePrefix: string
@@ -53,10 +57,11 @@ export interface BackupJob {
 
 export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   const started = job.now?.() ?? new Date()
-  const id = randomUUID()
+  const id = job.id ?? randomUUID()
+  if (job.signal?.aborted) throw cancelled(job.signal.reason)
   const keys = backupKeys(job.keyPrefix, job.namePrefix, started, job.encryption !== undefined)
   const controller = new AbortController()
-  const onCallerAbort = () => fail(new PgkeepError('ABORTED', 'the backup was cancelled', { cause: job.signal?.reason }))
+  const onCallerAbort = () => fail(cancelled(job.signal?.reason))
   job.signal?.addEventListener('abort', onCallerAbort, { once: true })
 
   const members = new GzipMembers(job.compressionLevel)
@@ -77,7 +82,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   const upload = job.encryption ? encryptStream(members.output, job.encryption).on('error', fail) : members.output
   upload.pipe(stored)
 
-  const progress: BackupProgress = { phase: 'catalog', tablesDone: 0, tablesTotal: 0, bytesDone: 0, bytesTotal: 0, storedBytes: 0 }
+  const progress: BackupProgress = { id, phase: 'catalog', tablesDone: 0, tablesTotal: 0, bytesDone: 0, bytesTotal: 0, storedBytes: 0 }
   const report = (patch: Partial<BackupProgress>) => {
     Object.assign(progress, patch, { storedBytes: stored.bytes })
     job.onProgress?.({ ...progress })
@@ -182,6 +187,11 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   }
   report({ phase: 'done', table: undefined })
   return manifest
+}
+
+/** ABORTED, naming the reason when the caller gave one as text (a backup handle's cancel(reason)). */
+function cancelled(reason: unknown): PgkeepError {
+  return new PgkeepError('ABORTED', `the backup was cancelled${typeof reason === 'string' ? `: ${reason}` : ''}`, { cause: reason })
 }
 
 function asPgkeepError(error: unknown): PgkeepError {

@@ -2,22 +2,9 @@
 // above a fraction of its quota, no successful backup for N hours. checkAlerts() looks at the history and
 // the storage and raises what holds; it also runs after each backup and cleanup. (A failed scheduled
 // backup is raised by the scheduler, a failed webhook by the webhooks, as kinds of their own.)
-import { z } from 'zod'
 import type { ManagerContext } from './context'
 import type { ManagerEvents } from './events'
 
-export const AlertsSchema = z.object({
-  /** A backup whose stored size is above this raises 'backup-size-above'. */
-  sizeAboveBytes: z.number().int().positive().optional(),
-  /** The storage's quota: everything under the key prefix (dumps, manifests, audit) counts. */
-  storageQuotaBytes: z.number().int().positive().optional(),
-  /** Storage above this fraction of storageQuotaBytes raises 'storage-quota'. @default 0.9 */
-  storageQuotaFraction: z.number().gt(0).max(1).default(0.9),
-  /** No successful backup within this many hours raises 'no-recent-success'. */
-  noSuccessForHours: z.number().positive().optional(),
-}).strict()
-
-export type AlertsOption = z.input<typeof AlertsSchema>
 export type AlertEvent = ManagerEvents['alert']
 
 /** Bytes of every object under the key prefix, and how many there are. */

@@ -4,14 +4,14 @@ import type pg from 'pg'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { connect, resolveConnection } from '../connection/index'
 import type { DumpOptions } from '../options'
-import { PgkeepError, isPgkeepError } from '../errors'
+import { PgkeepError, isPgkeepError, isRefusal } from '../errors'
 import { BackupIndex } from '../history/backup-index'
 import { historyTableSql, parseTableName, type HistoryTableName } from '../history/history-table'
 import type { BackupManifest } from '../manifest/manifest'
 import type { ResolvedManagerOptions } from '../manager-options'
 import type { StorageDriver } from '../storage/driver'
 import { fsStorage } from '../storage/fs-storage'
-import { auditTableName, storageAuditLog, tableAuditLog, type AuditAction, type AuditLog } from './audit-log'
+import { auditTableName, storageAuditLog, tableAuditLog, type AuditAction, type AuditLog, type AuditOutcome } from './audit-log'
 import { ManagerEventEmitter } from './events'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
@@ -36,21 +36,23 @@ export interface ManagerContext {
   record(manifest: BackupManifest): Promise<BackupRecord>
   /** Runs an operation and records it in the audit trail: success, failure or refusal (with the code). */
   audited<T>(action: AuditAction, actor: string | null, target: string | null | ((result: T) => string | null), fn: () => Promise<T>, detail?: (result: T) => Record<string, unknown> | null): Promise<T>
+  /**
+   * Records an outcome that audited() cannot see, such as a download's end: success with its detail, or
+   * the error (a refusal or a failure by its code). Never throws: a trail that cannot be written raises an alert.
+   */
+  auditOutcome(action: AuditAction, actor: string | null, target: string | null, outcome: { detail: Record<string, unknown> | null } | { error: unknown; detail?: Record<string, unknown> }): Promise<void>
 }
-
-/** Errors that mean "not allowed / not now" rather than "something broke". */
-const REFUSALS = new Set(['OPTIONS_INVALID', 'RATE_LIMITED', 'TARGET_NOT_EMPTY', 'BACKUP_NOT_FOUND', 'PATTERN_NO_MATCH'])
 
 export function createManagerContext(o: ResolvedManagerOptions): ManagerContext {
   const storage = o.storage ?? fsStorage({ dir: process.cwd() })
   const index = new BackupIndex(storage, o.keyPrefix)
   const historyTable = o.history ? parseTableName(o.history.table) : null
-  const connection = o.connectionString ?? (o.connection as DumpOptions['connection'])
+  const connection: DumpOptions['connection'] = o.connectionString ?? o.connection
   const env = o.env ?? process.env
   const now = o.now ?? (() => new Date())
 
   const withDatabase = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = await connect(resolveConnection(connection as string | undefined, env), { applicationName: 'pgkeep' })
+    const client = await connect(resolveConnection(connection, env), { applicationName: 'pgkeep' })
     try {
       return await fn(client)
     } finally {
@@ -90,17 +92,27 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
       try {
         result = await fn()
       } catch (error) {
-        const code = isPgkeepError(error) ? error.code : 'INTERNAL'
-        await audit.append({
-          actor, action, target: typeof target === 'function' ? null : target, outcome: REFUSALS.has(code) ? 'refused' : 'failure',
-          detail: { code, message: error instanceof Error ? error.message : String(error), ...(isPgkeepError(error) && error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}) },
-        }).catch((auditError: unknown) => ctx.events.emit('alert', { kind: 'audit-failed', message: `the audit trail could not be written: ${String(auditError)}`, at: now() }))
+        await ctx.auditOutcome(action, actor, typeof target === 'function' ? null : target, { error })
         throw error
       }
-      await audit.append({ actor, action, target: typeof target === 'function' ? target(result) : target, outcome: 'success', detail: detail ? detail(result) : null })
-        .catch((auditError: unknown) => ctx.events.emit('alert', { kind: 'audit-failed', message: `the audit trail could not be written: ${String(auditError)}`, at: now() }))
+      await ctx.auditOutcome(action, actor, typeof target === 'function' ? target(result) : target, { detail: detail ? detail(result) : null })
       return result
+    },
+    async auditOutcome(action, actor, target, outcome) {
+      const event = 'error' in outcome ? failureEvent(outcome.error, outcome.detail) : { outcome: 'success' as const, detail: outcome.detail }
+      await audit.append({ actor, action, target, ...event })
+        .catch((auditError: unknown) => ctx.events.emit('alert', { kind: 'audit-failed', message: `the audit trail could not be written: ${String(auditError)}`, at: now() }))
     },
   }
   return ctx
+}
+
+// --- internal ---
+
+function failureEvent(error: unknown, extra: Record<string, unknown> = {}): { outcome: AuditOutcome; detail: Record<string, unknown> } {
+  const code = isPgkeepError(error) ? error.code : 'INTERNAL'
+  return {
+    outcome: isRefusal(code) ? 'refused' : 'failure',
+    detail: { code, message: error instanceof Error ? error.message : String(error), ...(isPgkeepError(error) && error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}), ...extra },
+  }
 }

@@ -2,11 +2,16 @@
 // reported on 'listenerError' and never changes the outcome of the operation that emitted.
 import { EventEmitter } from 'node:events'
 import type { BackupRecord } from '../backup/backup-record'
+import type { BackupProgress } from '../backup/create-backup'
+import type { ErrorCode } from '../errors'
 
 export interface ManagerEvents {
-  'backup:start': { type: 'manual' | 'scheduled'; createdBy: string | null; at: Date }
+  /** A backup was admitted and begins: `id` is the id its record will have (the one start() returned). */
+  'backup:start': { id: string; type: 'manual' | 'scheduled'; actor: string | null; /** @deprecated the same as actor */ createdBy: string | null; at: Date }
+  /** How a backup advances (the onProgress reports, as an event), for a progress bar or server-sent events. */
+  'backup:progress': BackupProgressEvent
   'backup:success': { record: BackupRecord }
-  'backup:failure': { type: 'manual' | 'scheduled'; createdBy: string | null; code: string; message: string; at: Date }
+  'backup:failure': { id: string; type: 'manual' | 'scheduled'; actor: string | null; /** @deprecated the same as actor */ createdBy: string | null; code: ErrorCode; message: string; at: Date }
   cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date }
   verify: { id: string; ok: boolean; at: Date }
   /** remove() deleted a backup (cleanup's deletions come as `cleanup`). */
@@ -15,6 +20,24 @@ export interface ManagerEvents {
   'schedule:run': { job: 'backup' | 'cleanup'; scheduledFor: Date; outcome: ScheduleOutcome; at: Date }
   alert: { kind: string; message: string; at: Date; detail?: Record<string, unknown> }
   listenerError: { event: string; error: unknown }
+}
+
+export interface BackupProgressEvent {
+  id: string
+  phase: BackupProgress['phase']
+  /** The table being copied (phase data). */
+  table?: string
+  tablesDone: number
+  tablesTotal: number
+  /** Uncompressed table data copied so far. */
+  bytes: number
+  /** The catalog's estimate of all table data (absent while unknown). */
+  totalBytes?: number
+  /** bytes / totalBytes as a whole percentage, at most 99 until the backup is done (100); absent without an estimate. */
+  percent?: number
+  /** Compressed (and encrypted) bytes handed to storage so far. */
+  storedBytes: number
+  at: Date
 }
 
 /** ran / failed here; skipped-running: another instance holds the job's lock; skipped-done: another instance already ran it; busy: cleanup found a backup being written. */

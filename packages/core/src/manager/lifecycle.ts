@@ -4,29 +4,15 @@
 // asked, expires objects some days after the retention policy would have deleted them, for the time the
 // app is not running. Expiration knows nothing of pins or of the newest backup, so it is refused while a
 // backup is pinned and unless the policy is an age limit the expiration comes after.
-import { z } from 'zod'
 import { PgkeepError } from '../errors'
 import { parseOptions } from '../parse-options'
 import type { LifecycleRule, LifecycleRuleResult } from '../storage/driver'
 import { actorOf } from './audit-log'
 import type { ManagerContext } from './context'
+import { LifecycleOptionsSchema, type LifecycleOptions } from './lifecycle-options'
 
-const days = z.number({ message: 'must be a number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day')
+export type { LifecycleOptions } from './lifecycle-options'
 
-const LifecycleOptionsSchema = z
-  .object({
-    /** Expire (delete) objects under the backups' prefix this many days after they were written. @default null (never) */
-    expireAfterDays: days.nullable().default(null),
-    /** Abort unfinished multipart uploads this many days after they began. @default 1 */
-    abortIncompleteUploadsAfterDays: days.default(1),
-    /** Take pgkeep's rule out of the bucket instead. @default false */
-    remove: z.boolean().default(false),
-    /** Who asks, for the audit trail. */
-    actor: z.union([z.string(), z.number()]).nullable().optional(),
-  })
-  .strict()
-
-export type LifecycleOptions = z.input<typeof LifecycleOptionsSchema>
 export type { LifecycleRuleResult } from '../storage/driver'
 
 export function applyLifecycle(ctx: ManagerContext, input: LifecycleOptions | undefined): Promise<LifecycleRuleResult> {

@@ -2,36 +2,9 @@
 // type manual created within the window), so it holds across app instances that share the storage, plus
 // the manual backups this instance is still writing (they have no manifest yet). Scheduled backups are
 // never limited. A refusal is RATE_LIMITED with `retryAfter`, thrown before any work is done.
-import { z } from 'zod'
 import { PgkeepError } from '../errors'
 import type { ManagerContext } from './context'
-
-const windowLimit = z.object({
-  /** Manual backups allowed within the window. */
-  max: z.number().int().positive(),
-  /** The sliding window, in seconds. */
-  windowSeconds: z.number().int().positive().max(31 * 24 * 3600),
-}).strict()
-
-export type WindowLimit = z.output<typeof windowLimit>
-
-/** The app's rule: at most 3 manual backups per hour (counted per actor and overall). */
-export const DEFAULT_RATE_LIMIT: RateLimit = Object.freeze({
-  perActor: Object.freeze({ max: 3, windowSeconds: 3600 }),
-  overall: Object.freeze({ max: 3, windowSeconds: 3600 }),
-})
-
-/**
- * `false` turns the limit off. An object sets exactly the limits it names (a missing one is off);
- * leaving the option out applies DEFAULT_RATE_LIMIT.
- */
-export const RateLimitSchema = z.union([
-  z.literal(false),
-  z.object({ perActor: windowLimit.optional(), overall: windowLimit.optional() }).strict(),
-])
-
-export type RateLimit = { perActor?: WindowLimit; overall?: WindowLimit }
-export type RateLimitOption = z.input<typeof RateLimitSchema>
+import { DEFAULT_RATE_LIMIT, type WindowLimit } from './rate-limit-options'
 
 /**
  * Admits a manual backup by `actor` or throws RATE_LIMITED. When admitted, the backup counts as in
@@ -99,7 +72,7 @@ function stateOf(ctx: ManagerContext): RateLimitState {
     if (i >= 0) s.inFlight.splice(i, 1)
   }
   ctx.events.on('backup:success', ({ record }) => release(record.type, record.createdBy))
-  ctx.events.on('backup:failure', ({ type, createdBy }) => release(type, createdBy))
+  ctx.events.on('backup:failure', ({ type, actor }) => release(type, actor))
   states.set(ctx, state)
   return state
 }

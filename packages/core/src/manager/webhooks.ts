@@ -2,28 +2,8 @@
 // URL of a backup, with a timeout and retries. Deliveries run one after another, in the order of the
 // events, beside the backup and never inside it: a webhook that fails or hangs never changes a backup's
 // outcome or its duration; once its retries are spent it raises an `alert` (kind 'webhook-failed').
-import { z } from 'zod'
 import { PGKEEP_VERSION } from '../version'
 import type { ManagerContext } from './context'
-
-const hookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-
-export const WebhooksSchema = z.object({
-  /** POSTed when a backup starts. */
-  start: hookUrl.optional(),
-  /** POSTed when a backup is stored. */
-  success: hookUrl.optional(),
-  /** POSTed when a backup fails. */
-  failure: hookUrl.optional(),
-  /** Time for one attempt, response included. @default 10000 */
-  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-  /** Further attempts after a failed one (network error, timeout, non-2xx status). @default 2 */
-  retries: z.number().int().min(0).max(10).default(2),
-  /** Which backups notify. @default ['manual', 'scheduled'] */
-  types: z.array(z.enum(['manual', 'scheduled'])).min(1).default(['manual', 'scheduled']),
-}).strict()
-
-export type WebhooksOption = z.input<typeof WebhooksSchema>
 
 export type WebhookHook = 'start' | 'success' | 'failure'
 
@@ -52,13 +32,13 @@ export function attachWebhooks(ctx: ManagerContext): void {
     if (!url || !o.types.includes(body.type)) return
     queue = queue.then(() => deliver(ctx, hook, url, body, o.timeoutMs, o.retries))
   }
-  ctx.events.on('backup:start', (e) => enqueue('start', { event: 'start', type: e.type, createdBy: e.createdBy, at: e.at.toISOString(), pgkeep: PGKEEP_VERSION }))
+  ctx.events.on('backup:start', (e) => enqueue('start', { event: 'start', type: e.type, createdBy: e.actor, at: e.at.toISOString(), pgkeep: PGKEEP_VERSION }))
   ctx.events.on('backup:success', ({ record: r }) => enqueue('success', {
     event: 'success', type: r.type, createdBy: r.createdBy, at: ctx.now().toISOString(), pgkeep: PGKEEP_VERSION,
     backup: { id: r.id, filename: r.filename, size: r.size, durationMs: r.metadata.duration },
   }))
   ctx.events.on('backup:failure', (e) => enqueue('failure', {
-    event: 'failure', type: e.type, createdBy: e.createdBy, at: e.at.toISOString(), pgkeep: PGKEEP_VERSION,
+    event: 'failure', type: e.type, createdBy: e.actor, at: e.at.toISOString(), pgkeep: PGKEEP_VERSION,
     error: { code: e.code, message: e.message },
   }))
 }

@@ -2,13 +2,14 @@
 import { z } from 'zod'
 import { PgkeepError } from '../errors'
 import { parseOptions } from '../parse-options'
+import { ConnectionSchema } from '../connection/connection-schema'
 
 const names = z.array(z.string().min(1, 'a name must not be empty'))
 
 export const RestoreOptionsSchema = z
   .object({
     /** The database to restore into (connection string or libpq keywords; PG* variables fill the gaps). With createDatabase: a database on the server to connect to first. */
-    target: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    target: ConnectionSchema.optional(),
     /** Create this database (from template0) on the target's server and restore into it; it is dropped again if the restore fails. */
     createDatabase: z.string().min(1).max(63, 'a database name has at most 63 bytes').optional(),
     /** Drop what the script creates, where it exists, before creating it. @default false */

@@ -56,7 +56,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   if (needsPlan) plan = await planScript(await openScript(planSource))
   let filter = entryFilter(o, plan)
 
-  const target = o.target as string | ConnectionParams | undefined
+  const target = o.target
   let created: { name: string; maintenance: string | ConnectionParams | undefined } | null = null
   if (o.createDatabase) {
     await createDatabase(target, o.createDatabase, env)

@@ -36,7 +36,7 @@ const active = new WeakSet<ManagerContext>()
 
 export function startSchedule(ctx: ManagerContext, input: ScheduleOptions | undefined, work: ScheduledWork): ScheduleHandle {
   const o = resolveScheduleOptions(input)
-  if (active.has(ctx)) throw new PgkeepError('OPTIONS_INVALID', 'this backup manager already has a schedule; stop() it before scheduling again')
+  if (active.has(ctx)) throw new PgkeepError('CONFLICT', 'this backup manager already has a schedule; stop() it before scheduling again')
   const timezone = o.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone
   const running = new Set<Promise<unknown>>()
   const track = <T>(p: Promise<T>): Promise<T> => {

@@ -53,7 +53,7 @@ async function exercise(options: BackupManagerOptions, canPresign: boolean): Pro
   await expectError('download', 'u3', NO_SUCH_ID, 'refused', 'BACKUP_NOT_FOUND', () => backups.download(NO_SUCH_ID, { actor: 'u3' }))
 
   if (canPresign) await expectOk('presign', 'u4', record.id, () => backups.downloadUrl(record.id, { actor: 'u4', expiresIn: 60 }))
-  else await expectError('presign', 'u4', record.id, 'failure', 'STORAGE_INVALID', () => backups.downloadUrl(record.id, { actor: 'u4' }))
+  else await expectError('presign', 'u4', record.id, 'failure', 'STORAGE_UNSUPPORTED', () => backups.downloadUrl(record.id, { actor: 'u4' }))
   await expectError('presign', 'u4', record.id, 'refused', 'OPTIONS_INVALID', () => backups.downloadUrl(record.id, { actor: 'u4', expiresIn: 0 }))
 
   const name = `audit_restore_${randomBytes(4).toString('hex')}`

@@ -110,7 +110,7 @@ describe('createBackupManager with fsStorage', () => {
     expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).toBe(first.sha256)
 
     const fsError = await failure(again.downloadUrl(first.id))
-    expect(fsError.code).toBe('STORAGE_INVALID')
+    expect(fsError.code).toBe('STORAGE_UNSUPPORTED')
 
     await again.remove(first.id)
     expect((await again.list()).map((r) => r.id)).toEqual([second.id])

@@ -1,0 +1,75 @@
+// The backup manager's options from environment variables, for the command line and the adapters
+// (Nuxt, Express), so that they all build a manager the same way: the database, the storage
+// (storageFromEnv), and the keys of encrypted backups. Secrets come from the environment or key files,
+// never from a command line, where other users could read them in the process list.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { PgkeepError } from '../errors'
+import type { BackupManagerOptions } from '../manager-options'
+import type { StorageDriver } from '../storage/driver'
+import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
+
+export const MANAGER_ENV = {
+  PGKEEP_DATABASE_URL: 'the database to back up (connection URL or "key=value …"); PG* variables fill the gaps',
+  DATABASE_URL: 'used when PGKEEP_DATABASE_URL is not set',
+  PGKEEP_ENCRYPTION_PASSPHRASE: 'encrypt new backups with this passphrase (age scrypt)',
+  PGKEEP_ENCRYPTION_RECIPIENTS: 'or encrypt them to these age public keys (age1…, separated by commas or spaces)',
+  PGKEEP_DECRYPTION_PASSPHRASE: 'passphrase for restoring and verifying encrypted backups (default: PGKEEP_ENCRYPTION_PASSPHRASE)',
+  PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
+  ...STORAGE_ENV,
+} as const
+
+export interface ManagerEnvExtras {
+  /** Resolves PGKEEP_BACKUP_DIR and identity files. @default process.cwd() */
+  cwd?: string
+  /** More age public keys to encrypt to, beside PGKEEP_ENCRYPTION_RECIPIENTS (the CLI's --recipient). */
+  recipients?: string[]
+  /** More identity files, beside PGKEEP_AGE_IDENTITY_FILE (the CLI's --identity). */
+  identityFiles?: string[]
+}
+
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption'> & {
+  storage: StorageDriver
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * Options for createBackupManager() from `env` (see MANAGER_ENV): spread them and add your own.
+ * OPTIONS_INVALID for a passphrase together with recipients, or an identity file that cannot be read
+ * or holds no key; STORAGE_INVALID for incomplete S3 variables.
+ */
+export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extras: ManagerEnvExtras = {}): ManagerEnvOptions {
+  const cwd = extras.cwd ?? process.cwd()
+  const connectionString = env.PGKEEP_DATABASE_URL || env.DATABASE_URL || undefined
+  const passphrase = env.PGKEEP_ENCRYPTION_PASSPHRASE || undefined
+  const recipients = [...(extras.recipients ?? []), ...(env.PGKEEP_ENCRYPTION_RECIPIENTS ?? '').split(/[\s,]+/).filter(Boolean)]
+  if (passphrase && recipients.length > 0) {
+    throw new PgkeepError('OPTIONS_INVALID', 'encrypt either with PGKEEP_ENCRYPTION_PASSPHRASE or to recipients (PGKEEP_ENCRYPTION_RECIPIENTS, --recipient), not both')
+  }
+  const files = [...(extras.identityFiles ?? []), ...(env.PGKEEP_AGE_IDENTITY_FILE ? [env.PGKEEP_AGE_IDENTITY_FILE] : [])]
+  const identities = files.flatMap((file) => readIdentities(resolve(cwd, file)))
+  const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
+  return {
+    storage: storageFromEnv(env, cwd),
+    env,
+    ...(connectionString ? { connectionString } : {}),
+    ...(passphrase ? { encryption: { passphrase } } : recipients.length > 0 ? { encryption: { recipients } } : {}),
+    ...(decryptPassphrase || identities.length > 0
+      ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }
+      : {}),
+  }
+}
+
+// --- internal ---
+
+function readIdentities(file: string): string[] {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new PgkeepError('OPTIONS_INVALID', `unable to read the identity file ${file}: ${(error as Error).message}`, { cause: error })
+  }
+  const keys = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('AGE-SECRET-KEY-1'))
+  if (keys.length === 0) throw new PgkeepError('OPTIONS_INVALID', `the identity file ${file} holds no AGE-SECRET-KEY-1… line`)
+  return keys
+}

@@ -1,0 +1,89 @@
+// openDownload(): a stored backup as a stream, with what an HTTP response needs beside it (filename,
+// size, content type, the byte range served). It is audited when the stream ends (success) or fails or
+// is closed before its end (failure, with the bytes that went out), not when it opens: a download cut
+// off half way is not a download. Closing the stream early closes the storage's file or connection.
+import { pipeline, Transform, type Readable } from 'node:stream'
+import type { BackupRecord } from '../backup/backup-record'
+import { PgkeepError } from '../errors'
+import { actorOf, type Actor } from './audit-log'
+import type { ManagerContext } from './context'
+
+export interface DownloadOptions extends Actor {
+  /** Only bytes start..end (inclusive, from 0, as HTTP Range counts them); end past the last byte means the last byte. */
+  range?: { start: number; end?: number }
+}
+
+export interface BackupDownload {
+  record: BackupRecord
+  /** The record's file name, for Content-Disposition. */
+  filename: string
+  /** Bytes of the whole stored object (also with a range). */
+  size: number
+  /** `application/gzip` for `.sql.gz`, `application/octet-stream` for an encrypted `.sql.gz.age`. */
+  contentType: string
+  /** The bytes the stream holds, inclusive, when a range was asked for. */
+  range?: { start: number; end: number }
+  stream: Readable
+}
+
+export async function openDownload(ctx: ManagerContext, id: string, o: DownloadOptions = {}): Promise<BackupDownload> {
+  const actor = actorOf(o)
+  let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable }
+  try {
+    const manifest = await ctx.find(id)
+    const range = o.range === undefined ? undefined : satisfiable(o.range, manifest.id, manifest.size)
+    const source = (await ctx.storage.get(manifest.storagePath, range)) as Readable
+    opened = { record: await ctx.record(manifest), range, source }
+  } catch (error) {
+    await ctx.auditOutcome('download', actor, id, { error })
+    throw error
+  }
+  const { record, range, source } = opened
+  const expected = range ? range.end - range.start + 1 : record.size
+  let bytes = 0
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length
+      callback(null, chunk)
+    },
+  })
+  let settled = false
+  let failure: unknown = null
+  const detail = () => ({ bytes, ...(range ? { range } : {}) })
+  stream.on('error', (error) => { failure ??= error })
+  stream.on('end', () => {
+    if (settled) return
+    settled = true
+    void ctx.auditOutcome('download', actor, record.id, { detail: detail() })
+  })
+  stream.on('close', () => {
+    if (settled) return
+    settled = true
+    const error = failure ?? new PgkeepError('ABORTED', `the download of ${record.filename} was closed after ${bytes} of ${expected} bytes`)
+    void ctx.auditOutcome('download', actor, record.id, { error, detail: detail() })
+  })
+  // pipeline() destroys the source when the consumer destroys the stream, and the stream when the source fails.
+  pipeline(source, stream, () => {})
+  return {
+    record,
+    filename: record.filename,
+    size: record.size,
+    contentType: record.filename.endsWith('.age') ? 'application/octet-stream' : 'application/gzip',
+    ...(range ? { range } : {}),
+    stream,
+  }
+}
+
+// --- internal ---
+
+/** The range with its end clamped to the last byte, or OPTIONS_INVALID when it is malformed or starts past the end. */
+function satisfiable(range: { start: number; end?: number }, id: string, size: number): { start: number; end: number } {
+  const { start, end } = range ?? {}
+  if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
+    throw new PgkeepError('OPTIONS_INVALID', `invalid byte range ${JSON.stringify({ start, end })}: expected whole numbers with 0 ≤ start ≤ end`)
+  }
+  if (start >= size) {
+    throw new PgkeepError('OPTIONS_INVALID', `byte range starting at ${start} is not satisfiable: backup ${id} has ${size} bytes`)
+  }
+  return { start, end: Math.min(end ?? size - 1, size - 1) }
+}

@@ -1,0 +1,30 @@
+// The rateLimit option of the manager (schema, default and types), apart from the rule that applies it
+// (rate-limit.ts), so that manager-options.ts imports schemas only.
+import { z } from 'zod'
+
+const windowLimit = z.object({
+  /** Manual backups allowed within the window. */
+  max: z.number().int().positive(),
+  /** The sliding window, in seconds. */
+  windowSeconds: z.number().int().positive().max(31 * 24 * 3600),
+}).strict()
+
+export type WindowLimit = z.output<typeof windowLimit>
+
+/** The app's rule: at most 3 manual backups per hour (counted per actor and overall). */
+export const DEFAULT_RATE_LIMIT: RateLimit = Object.freeze({
+  perActor: Object.freeze({ max: 3, windowSeconds: 3600 }),
+  overall: Object.freeze({ max: 3, windowSeconds: 3600 }),
+})
+
+/**
+ * `false` turns the limit off. An object sets exactly the limits it names (a missing one is off);
+ * leaving the option out applies DEFAULT_RATE_LIMIT.
+ */
+export const RateLimitSchema = z.union([
+  z.literal(false),
+  z.object({ perActor: windowLimit.optional(), overall: windowLimit.optional() }).strict(),
+])
+
+export type RateLimit = { perActor?: WindowLimit; overall?: WindowLimit }
+export type RateLimitOption = z.input<typeof RateLimitSchema>
