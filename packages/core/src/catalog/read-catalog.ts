@@ -1,6 +1,7 @@
 // Reads the whole catalog into the object graph, in pg_dump's order (getSchemaData and main):
 // tables are read and locked early; per-table details only for the tables being dumped.
 import { readAdditionalAcls } from './acls'
+import { flagColumnOrder } from './column-order'
 import { flagInheritedColumns, readColumns } from './columns'
 import { readForeignKeys } from './constraints'
 import type { DumpContext } from './context'
@@ -61,6 +62,7 @@ export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<
   makeExtensionConfigData(ctx)
   await readColumns(ctx)
   flagInheritedColumns(ctx)
+  flagColumnOrder(ctx)
   await readPartitioningInfo(ctx)
   await readIndexes(ctx)
   await readExtendedStatistics(ctx)

@@ -87,9 +87,12 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
     if (table.relkind !== 'm') {
       const items: string[] = []
       const extraNotNull: string[] = []
+      // A child keeping its column order: its columns come from a scaffold parent in their own order.
+      const scaffold = table.attachParents ? inheritScaffold(ctx, table) : null
       table.columns.forEach((col, j) => {
         if (shouldPrintColumn(table, j)) {
-          const printDefault = col.def !== null && col.def.dump !== Component.NONE && !col.def.separate
+          // With a scaffold, a generated column takes its expression from there (a child may not give one).
+          const printDefault = col.def !== null && col.def.dump !== Component.NONE && !col.def.separate && !(scaffold && col.generated)
           const printNotNull = notNullPrinted(ctx, table, j)
           if (table.ofType && !printDefault && !printNotNull) return
           let item = quoteIdent(col.name)
@@ -119,7 +122,9 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
       }
       if (items.length > 0) q += ` (\n    ${items.join(',\n    ')}\n)`
       else if (!table.ofType) q += ' (\n)'
-      if (table.parents.length > 0 && !table.isPartition) {
+      if (scaffold) q = scaffold.create + q
+      if (scaffold) q += `\nINHERITS (${scaffold.name})`
+      else if (table.parents.length > 0 && !table.isPartition && !table.attachParents) {
         q += `\nINHERITS (${table.parents.map((p) => quoteQualified(p.namespace!.name, p.name)).join(', ')})`
       }
       if (table.relkind === 'p') q += `\nPARTITION BY ${table.partKeyDef}`
@@ -127,8 +132,12 @@ function emitTableSchema(ctx: EmitContext, table: TableObject): TocEntry[] {
       q += withClause()
       if (table.foreignOptions) q += `\nOPTIONS (\n    ${table.foreignOptions}\n)`
       q += ';\n'
-      // Before 18, a NOT NULL added to an inherited column has no inline syntax.
       const foreign = table.relkind === 'f' ? 'FOREIGN ' : ''
+      if (table.attachParents) {
+        for (const parent of table.parents) q += `ALTER ${foreign}TABLE ONLY ${qual} INHERIT ${quoteQualified(parent.namespace!.name, parent.name)};\n`
+      }
+      if (scaffold) q += `ALTER ${foreign}TABLE ONLY ${qual} NO INHERIT ${scaffold.name};\nDROP TABLE ${scaffold.name};\n`
+      // Before 18, a NOT NULL added to an inherited column has no inline syntax.
       for (const name of extraNotNull) q += `ALTER ${foreign}TABLE ONLY ${qual} ALTER COLUMN ${quoteIdent(name)} SET NOT NULL;\n`
     } else {
       q += withClause()
@@ -191,7 +200,8 @@ function notNullPrinted(ctx: EmitContext, table: TableObject, j: number): boolea
   const col = table.columns[j]!
   if (col.notNullName === null) return false
   if (ctx.serverMajor >= 18) return col.notNullValid && (col.notNullIsLocal || table.isPartition)
-  return !col.inheritedNotNull || table.isPartition
+  // A child attached to its parents afterwards must have the parents' NOT NULLs before the attach.
+  return !col.inheritedNotNull || table.isPartition || table.attachParents === true
 }
 
 function tableComments(ctx: EmitContext, table: TableObject, typeName: string): TocEntry[] {
@@ -224,4 +234,52 @@ function tableSecurityLabels(ctx: EmitContext, table: TableObject, typeName: str
   }
   if (!defn) return []
   return [{ section: 'NONE', tag: `${typeName} ${table.name}`, desc: 'SECURITY LABEL', namespace: table.namespace!.name, owner: table.owner, defn }]
+}
+
+/**
+ * How a child keeps its column order (binary-upgrade's layout, in statements PostgreSQL accepts anywhere):
+ * a throwaway parent holds every column in the child's order, with the generation expressions and the
+ * NOT NULLs and CHECKs the child inherits; the child is created under it, declaring only its own columns and
+ * constraints (which merge in place), then attached to its real parents, detached from the scaffold, and the
+ * scaffold dropped. Columns and constraints that came only from the scaffold stay inherited (attislocal,
+ * conislocal false) because the real parents took over the inheritance counts before the detach.
+ * Null when every column and constraint is the child's own: attaching to the parents is then enough.
+ */
+function inheritScaffold(ctx: EmitContext, table: TableObject): { name: string; create: string } | null {
+  const columns = table.columns.filter((c) => !c.dropped)
+  const inheritedChecks = table.checks.filter((c) => c.contype === 'c' && !c.separate && !c.isLocal)
+  const v18 = ctx.serverMajor >= 18
+  // Before 18 NOT NULL is a column flag; from 18 an inherited-only constraint must come from a parent.
+  const scaffoldNotNull = (c: (typeof columns)[number]) => c.notNullName !== null && (!v18 || (c.notNullValid && !c.notNullIsLocal))
+  if (!columns.some((c) => !c.isLocal) && inheritedChecks.length === 0 && !(v18 && columns.some(scaffoldNotNull))) return null
+  const name = quoteQualified(table.namespace!.name, scaffoldName(ctx, table))
+  const items = columns.map((c) => {
+    let item = `${quoteIdent(c.name)} ${c.type}`
+    if (c.generated && c.def) item += ` GENERATED ALWAYS AS (${c.def.expr})${c.generated === 's' ? ' STORED' : ''}`
+    if (scaffoldNotNull(c)) item += v18 ? ` CONSTRAINT ${quoteIdent(c.notNullName || `${table.name}_${c.name}_not_null`)} NOT NULL` : ' NOT NULL'
+    const coll = ctx.collations.get(c.collation)
+    if (coll) item += ` COLLATE ${quoteQualified(coll.namespace!.name, coll.name)}`
+    return item
+  })
+  for (const check of inheritedChecks) items.push(`CONSTRAINT ${quoteIdent(check.name)} ${check.condef}`)
+  const create = `-- ${table.name} keeps its column order: created under a scaffold parent, then attached to its own.\n` +
+    `CREATE TABLE ${name} (\n    ${items.join(',\n    ')}\n);\n`
+  return { name, create }
+}
+
+/** `pgkeep_inherit_<table>`, cut to 63 bytes, numbered when a relation or type of the schema has that name. */
+function scaffoldName(ctx: EmitContext, table: TableObject): string {
+  const taken = new Set<string>()
+  for (const t of ctx.tables.values()) {
+    if (t.namespace !== table.namespace) continue
+    taken.add(t.name)
+    for (const index of t.indexes) taken.add(index.name)
+  }
+  for (const t of ctx.types.values()) if (t.namespace === table.namespace) taken.add(t.name)
+  for (let n = 0; ; n++) {
+    const suffix = n === 0 ? '' : `_${n}`
+    let base = `pgkeep_inherit_${table.name}`
+    while (Buffer.byteLength(base + suffix) > 63) base = [...base].slice(0, -1).join('')
+    if (!taken.has(base + suffix)) return base + suffix
+  }
 }

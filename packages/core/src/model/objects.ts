@@ -286,6 +286,11 @@ export interface TableObject extends BaseObject {
   hasColumnAcls: boolean
   unsafePartitions: boolean
   parents: TableObject[]
+  /**
+   * An inheritance child whose column order `CREATE TABLE … INHERITS` would change (the parents' columns
+   * first): created with its columns in its own order, then attached with `ALTER TABLE … INHERIT`.
+   */
+  attachParents?: boolean
   columns: Column[]
   checks: ConstraintObject[]
   indexes: IndexObject[]
