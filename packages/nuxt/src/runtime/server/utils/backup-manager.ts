@@ -1,5 +1,5 @@
 // One BackupManager per Nitro app, made on first use from the private runtime config: the database
-// (NUXT_PGKEEP_DATABASE_URL, else DATABASE_URL, else the PG* variables), S3 when a bucket is set,
+// (NUXT_PGKEEP_DATABASE_URL, else PGKEEP_DATABASE_URL or DATABASE_URL, else the PG* variables), S3 when a bucket is set,
 // else the folder, and age encryption when a passphrase is set: all through core's managerOptionsFromEnv.
 import { resolve } from 'node:path'
 import { createBackupManager, managerOptionsFromEnv, resolveHttpConfig, type BackupManager, type ResolvedHttpConfig } from '@pgkeep/core'
@@ -53,6 +53,7 @@ export function managerEnv(c: PgkeepRuntimeConfig, env: NodeJS.ProcessEnv = proc
   const set = (value: unknown) => (value === undefined || value === null || value === '' ? undefined : String(value))
   const out: NodeJS.ProcessEnv = { ...env }
   const overrides: Record<string, string | undefined> = {
+    PGKEEP_DATABASE_URL: set(c.databaseUrl),
     PGKEEP_BACKUP_DIR: env.PGKEEP_BACKUP_DIR || resolve(process.cwd(), c.storageDir || '.data/backups'),
     PGKEEP_S3_BUCKET: set(c.s3.bucket),
     PGKEEP_S3_ENDPOINT: set(c.s3.endpoint),
@@ -68,14 +69,10 @@ export function managerEnv(c: PgkeepRuntimeConfig, env: NodeJS.ProcessEnv = proc
 }
 
 function managerOptions(c: PgkeepRuntimeConfig) {
-  const env = managerEnv(c)
-  const connection = c.databaseUrl || env.DATABASE_URL || undefined
   return {
-    ...managerOptionsFromEnv(env),
-    ...(connection ? { connection } : {}),
+    ...managerOptionsFromEnv(managerEnv(c)),
     ...(c.namePrefix ? { namePrefix: c.namePrefix } : {}),
     ...(c.rateLimit !== null && c.rateLimit !== undefined ? { rateLimit: c.rateLimit } : {}),
-    env,
   }
 }
 

@@ -1,0 +1,36 @@
+// The options of the HTTP routes, shared by every adapter and validated once: prefix, restore switch,
+// history and cleanup defaults, the download-token secret and the metrics bearer token.
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import { parseOptions } from '../parse-options'
+
+export const HttpConfigSchema = z
+  .object({
+    /** Where the routes live. @default '/api/backup' */
+    prefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path like /api/backup (no trailing slash)').default('/api/backup'),
+    /** The restore route exists only when true; otherwise it answers 404. @default false */
+    allowRestore: z.boolean().default(false),
+    /** Default `limit` of the history route. @default 10 */
+    historyLimit: z.number().int().min(1).max(1000).default(10),
+    /** Default `daysToKeep` of the cleanup route. @default 30 */
+    cleanupDaysToKeep: z.number().int().min(0).max(36500).default(30),
+    /**
+     * Signs the download tokens of folder storage (HMAC-SHA256). Give one (at least 32 characters) when
+     * several instances serve the same app; left out, each process makes a random one at start.
+     */
+    tokenSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Lifetime of download URLs (presigned or token), in seconds. @default 3600 */
+    downloadTtlSeconds: z.number().int().min(10).max(604800).default(3600),
+    /** A bearer token that may read the metrics route without a user (for Prometheus). */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  })
+  .strict()
+
+export type HttpConfig = z.input<typeof HttpConfigSchema>
+export type ResolvedHttpConfig = Omit<z.output<typeof HttpConfigSchema>, 'tokenSecret'> & { tokenSecret: string }
+
+/** The validated config, with a random token secret for this process when none is given. */
+export function resolveHttpConfig(input: HttpConfig = {}): ResolvedHttpConfig {
+  const parsed = parseOptions(HttpConfigSchema, input, 'http routes')
+  return { ...parsed, tokenSecret: parsed.tokenSecret ?? randomBytes(32).toString('base64url') }
+}

@@ -1,0 +1,81 @@
+// The shapes of the framework-free route table: what a route is (method, path, action, validation,
+// handler), what an adapter hands it (RouteRequest) and what it answers (RouteResult). An adapter
+// (Nuxt/h3, Express) only translates its request into a RouteRequest and writes the RouteResult back.
+import type { Readable } from 'node:stream'
+import type { z } from 'zod'
+import type { BackupManager } from '../manager'
+import type { ResolvedHttpConfig } from './http-config'
+
+/** What a caller asks to do; the host's authorizer decides per action. */
+export const BACKUP_ACTIONS = ['backup', 'history', 'download', 'cleanup', 'verify', 'remove', 'pin', 'restore', 'metrics', 'events'] as const
+export type BackupAction = (typeof BACKUP_ACTIONS)[number]
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE'
+
+/** A request as the adapter sees it, reduced to what the routes read. */
+export interface RouteRequest {
+  method: string
+  /** The path below the prefix, e.g. `/history` or `/0b7c…/verify` (no query string). */
+  path: string
+  /** Query parameters (the first value of each). */
+  query: Record<string, string | undefined>
+  /** Header values by lower-case name. */
+  headers: Record<string, string | undefined>
+  /** The parsed JSON body, or undefined when there was none. */
+  body?: unknown
+  /** Aborted when the client goes away. */
+  signal: AbortSignal
+}
+
+export type Headers = Record<string, string>
+
+/** What a route answers, for the adapter to write. */
+export type RouteResult =
+  | { kind: 'json'; status: number; headers: Headers; json: unknown }
+  | { kind: 'text'; status: number; headers: Headers; text: string }
+  /** A body streamed with backpressure; the adapter destroys `stream` when the client goes away. */
+  | { kind: 'stream'; status: number; headers: Headers; stream: Readable }
+  /** Server-sent events: write `stream` as it comes (no buffering, no compression); it ends when the request's signal aborts. */
+  | { kind: 'sse'; status: number; headers: Headers; stream: Readable }
+
+/** The error body every refusal and failure answers with: no stack, no connection string, no secret. */
+export interface ErrorBody {
+  statusCode: number
+  message: string
+  code: string
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P
+  query: Q
+  body: B
+  /** Who asks, as the authorizer said (null for a metrics token or a download token without one). */
+  actor: string | number | null
+  request: RouteRequest
+  manager: BackupManager
+  config: ResolvedHttpConfig
+  /** Masks the app's secrets (database URL, S3 keys, passphrases) out of a text before it is sent. */
+  scrub: (text: string) => string
+}
+
+/**
+ * How a route is let in: `authorizer` (the host's authorizer for the route's action), `metrics` (the
+ * bearer token from config, else the authorizer), `token` (a signed download token in `?token=`).
+ */
+export type RouteAuth = 'authorizer' | 'metrics' | 'token'
+
+export interface RouteDefinition<P = any, Q = any, B = any> {
+  /** A stable name, e.g. `backup.create`. */
+  name: string
+  method: HttpMethod
+  /** Relative to the prefix; `:id` segments are parameters. */
+  path: string
+  action: BackupAction
+  auth: RouteAuth
+  params?: z.ZodType<P>
+  query?: z.ZodType<Q>
+  body?: z.ZodType<B>
+  /** When false, the route answers 404 as if it did not exist (restore without allowRestore). */
+  enabled?: (config: ResolvedHttpConfig) => boolean
+  handle(input: RouteInput<P, Q, B>): Promise<RouteResult>
+}
