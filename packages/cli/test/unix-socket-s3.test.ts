@@ -4,10 +4,9 @@
 // socket file, Node's import() stops following pnpm's symlinks, so minio's lazy import failed.
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { assertSameDatabase, createDatabase, runSql, startSocketProxy, type SocketProxy, type TestDatabase } from '@pgkeep/testkit'
+import { assertBuilt, assertSameDatabase, createDatabase, runSql, startSocketProxy, type SocketProxy, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 
 const server = inject('pgDefault')
@@ -20,7 +19,7 @@ let proxy: SocketProxy
 let env: NodeJS.ProcessEnv
 
 beforeAll(async () => {
-  assertBuilt()
+  assertBuilt('core', 'cli')
   db = await createDatabase(server.url, { prefix: 'cli_socket' })
   copy = await createDatabase(server.url, { prefix: 'cli_socket_copy' })
   await runSql(db.url, `CREATE TABLE payments (id integer PRIMARY KEY, room text NOT NULL, amount numeric(12,2));
@@ -98,16 +97,4 @@ function node(args: string[]): Promise<{ code: number; stdout: string; stderr: s
     child.once('error', reject)
     child.once('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
   })
-}
-
-/** The built packages must exist and be newer than their sources: these tests run what `pnpm build` made. */
-function assertBuilt(): void {
-  for (const pkg of ['core', 'cli']) {
-    const root = join(here, '../..', pkg)
-    const dist = join(root, 'dist/index.js')
-    if (!existsSync(dist)) throw new Error(`packages/${pkg}/dist is missing: run \`pnpm build\` first`)
-    const built = statSync(dist).mtimeMs
-    const newest = Math.max(...readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).map((f) => statSync(join(root, 'src', f)).mtimeMs))
-    if (newest > built) throw new Error(`packages/${pkg}/dist is older than its sources: run \`pnpm build\` first`)
-  }
 }

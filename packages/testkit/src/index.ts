@@ -18,3 +18,4 @@ export { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3Server } from './s3-server
 export type { S3Endpoint, S3Request, S3Server, S3ServerOptions } from './s3-server'
 export { startSocketProxy } from './socket-proxy'
 export type { SocketProxy } from './socket-proxy'
+export { assertBuilt } from './assert-built'
