@@ -99,6 +99,19 @@ describe('pgkeep backup, list, download', () => {
     expect(bad.stderr).toContain('--days')
   })
 
+  it('takes the database from PGKEEP_DATABASE_URL (or DATABASE_URL) and the caller from --actor; an argument wins over the variable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-env-'))
+    const fromEnv = await run(['backup', '--json', '--actor', 'ops'], { env: { PGKEEP_BACKUP_DIR: dir, PGKEEP_DATABASE_URL: db.url } })
+    expect(fromEnv.stderr).toBe('')
+    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ createdBy: 'ops', database: db.name, metadata: { recordCount: 500 } })
+    const fallback = await run(['backup', '--json', '-t', 'public.notes'], { env: { PGKEEP_BACKUP_DIR: dir, DATABASE_URL: db.url } })
+    expect(JSON.parse(fallback.stdout)).toMatchObject({ createdBy: null, database: db.name, metadata: { tables: ['public.notes'] } })
+    // The argument names the database; the variable (here a server that is not there) is not used.
+    const argument = await run(['backup', db.url, '--json', '-t', 'public.notes'], { env: { PGKEEP_BACKUP_DIR: dir, DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none?connect_timeout=2' } })
+    expect(argument.stderr).toBe('')
+    expect(JSON.parse(argument.stdout)).toMatchObject({ database: db.name })
+  })
+
   it('refuses half-configured S3 settings with a clear error', async () => {
     const result = await run(['backup', db.url], { env: { PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_SECRET_KEY: 'very-secret-key' } })
     expect(result.code).toBe(1)

@@ -4,7 +4,7 @@
 // off half way is not a download. Closing the stream early closes the storage's file or connection.
 import { pipeline, Transform, type Readable } from 'node:stream'
 import type { BackupRecord } from '../backup/backup-record'
-import { PgkeepError } from '../errors'
+import { isPgkeepError, PgkeepError } from '../errors'
 import { actorOf, type Actor } from './audit-log'
 import type { ManagerContext } from './context'
 
@@ -59,7 +59,10 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
   stream.on('close', () => {
     if (settled) return
     settled = true
-    const error = failure ?? new PgkeepError('ABORTED', `the download of ${record.filename} was closed after ${bytes} of ${expected} bytes`)
+    // A storage failure arrives as a PgkeepError (the drivers map them); anything else is the consumer closing it early.
+    const error = isPgkeepError(failure)
+      ? failure
+      : new PgkeepError('ABORTED', `the download of ${record.filename} was closed after ${bytes} of ${expected} bytes`, failure === null ? {} : { cause: failure })
     void ctx.auditOutcome('download', actor, record.id, { error, detail: detail() })
   })
   // pipeline() destroys the source when the consumer destroys the stream, and the stream when the source fails.

@@ -1,0 +1,61 @@
+// managerOptionsFromEnv(): the database, storage and keys of a backup manager from the environment, as
+// the CLI and the adapters build it; pure apart from reading identity files from a temporary folder.
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { MANAGER_ENV, STORAGE_ENV, generateAgeKeyPair, managerOptionsFromEnv } from '../../src/index'
+import { failure } from '../failure'
+
+describe('managerOptionsFromEnv', () => {
+  it('gives folder storage, the env and nothing else for an empty environment', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'pgkeep-env-'))
+    const o = managerOptionsFromEnv({}, { cwd })
+    expect(o.storage.kind).toBe('fs')
+    expect(o.env).toEqual({})
+    expect(Object.keys(o).sort()).toEqual(['env', 'storage'])
+  })
+
+  it('takes the database from PGKEEP_DATABASE_URL, else DATABASE_URL', () => {
+    expect(managerOptionsFromEnv({ DATABASE_URL: 'postgresql://a/app' }, { cwd: tmpdir() }).connectionString).toBe('postgresql://a/app')
+    expect(managerOptionsFromEnv({ DATABASE_URL: 'postgresql://a/app', PGKEEP_DATABASE_URL: 'postgresql://b/backup' }, { cwd: tmpdir() }).connectionString).toBe('postgresql://b/backup')
+    // PG* variables stay in env, for resolveConnection to fill the gaps.
+    expect(managerOptionsFromEnv({ PGHOST: 'db' }, { cwd: tmpdir() })).not.toHaveProperty('connectionString')
+  })
+
+  it('picks S3 from the PGKEEP_S3_* variables, and refuses an incomplete set', async () => {
+    const s3 = managerOptionsFromEnv({ PGKEEP_S3_BUCKET: 'kost-backups', PGKEEP_S3_ENDPOINT: '127.0.0.1', PGKEEP_S3_PORT: '9000', PGKEEP_S3_USE_SSL: 'false', PGKEEP_S3_ACCESS_KEY: 'k', PGKEEP_S3_SECRET_KEY: 's' })
+    expect(s3.storage.kind).toBe('s3')
+    await failure(() => managerOptionsFromEnv({ PGKEEP_S3_BUCKET: 'b' }), 'STORAGE_INVALID')
+  })
+
+  it('encrypts with a passphrase (which also decrypts), or to recipients; never both', async () => {
+    const withPassphrase = managerOptionsFromEnv({ PGKEEP_ENCRYPTION_PASSPHRASE: 'p1' }, { cwd: tmpdir() })
+    expect(withPassphrase.encryption).toEqual({ passphrase: 'p1' })
+    expect(withPassphrase.decryption).toEqual({ passphrase: 'p1' })
+    expect(managerOptionsFromEnv({ PGKEEP_ENCRYPTION_PASSPHRASE: 'p1', PGKEEP_DECRYPTION_PASSPHRASE: 'p0' }, { cwd: tmpdir() }).decryption).toEqual({ passphrase: 'p0' })
+    const a = await generateAgeKeyPair()
+    const b = await generateAgeKeyPair()
+    const toRecipients = managerOptionsFromEnv({ PGKEEP_ENCRYPTION_RECIPIENTS: `${a.recipient}, ${b.recipient}` }, { cwd: tmpdir(), recipients: ['age1extra'] })
+    expect(toRecipients.encryption).toEqual({ recipients: ['age1extra', a.recipient, b.recipient] })
+    expect(toRecipients).not.toHaveProperty('decryption')
+    await failure(() => managerOptionsFromEnv({ PGKEEP_ENCRYPTION_PASSPHRASE: 'p', PGKEEP_ENCRYPTION_RECIPIENTS: a.recipient }, { cwd: tmpdir() }), 'OPTIONS_INVALID')
+  })
+
+  it('reads identities from PGKEEP_AGE_IDENTITY_FILE (relative to cwd) and the extra files; refuses unreadable or empty ones', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'pgkeep-env-'))
+    const a = await generateAgeKeyPair()
+    const b = await generateAgeKeyPair()
+    await writeFile(join(cwd, 'a.key'), `# created: now\n# public key: ${a.recipient}\n${a.identity}\n`)
+    await writeFile(join(cwd, 'b.key'), `${b.identity}\n`)
+    await writeFile(join(cwd, 'empty.key'), '# nothing\n')
+    const o = managerOptionsFromEnv({ PGKEEP_AGE_IDENTITY_FILE: 'a.key' }, { cwd, identityFiles: [join(cwd, 'b.key')] })
+    expect(o.decryption).toEqual({ identities: [b.identity, a.identity] })
+    expect((await failure(() => managerOptionsFromEnv({ PGKEEP_AGE_IDENTITY_FILE: 'missing.key' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('missing.key')
+    expect((await failure(() => managerOptionsFromEnv({ PGKEEP_AGE_IDENTITY_FILE: 'empty.key' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('AGE-SECRET-KEY-1')
+  })
+
+  it('documents every variable it reads, the storage ones included', () => {
+    expect(Object.keys(MANAGER_ENV)).toEqual(expect.arrayContaining([...Object.keys(STORAGE_ENV), 'PGKEEP_DATABASE_URL', 'DATABASE_URL', 'PGKEEP_ENCRYPTION_PASSPHRASE', 'PGKEEP_ENCRYPTION_RECIPIENTS', 'PGKEEP_DECRYPTION_PASSPHRASE', 'PGKEEP_AGE_IDENTITY_FILE']))
+  })
+})
