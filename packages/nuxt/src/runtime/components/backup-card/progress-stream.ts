@@ -22,12 +22,31 @@ interface ProgressData {
   bytesTotal?: number
 }
 
-/** Starts following `url`; the returned function stops. Without EventSource (old browsers) it does nothing. */
-export function followProgress(url: string, onProgress: (progress: CardProgress) => void): () => void {
-  if (typeof EventSource === 'undefined') return () => {}
+export interface ProgressFollower {
+  /** Settles once the stream has said which backups were running (or failed, or took over `READY_WAIT_MS`). */
+  ready: Promise<void>
+  stop: () => void
+}
+
+/** How long the card waits for the events route before it starts the backup anyway (no progress then). */
+const READY_WAIT_MS = 2000
+
+/** Starts following `url`. Without EventSource (old browsers) it follows nothing. */
+export function followProgress(url: string, onProgress: (progress: CardProgress) => void): ProgressFollower {
+  if (typeof EventSource === 'undefined') return { ready: Promise.resolve(), stop: () => {} }
   const source = new EventSource(url, { withCredentials: true })
   const earlier = new Set<string>()
   let mine: string | undefined
+  let markReady: () => void = () => {}
+  const ready = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, READY_WAIT_MS)
+    markReady = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+  })
+  // A refused or missing events route must not hold the backup up.
+  source.addEventListener('error', () => markReady())
 
   const isMine = (id: string | undefined): boolean => {
     if (id === undefined) return mine === undefined
@@ -46,6 +65,7 @@ export function followProgress(url: string, onProgress: (progress: CardProgress)
   source.addEventListener('running', (event) => {
     const data = parse(event as MessageEvent) as { backups?: Array<{ id?: string }> } | undefined
     for (const backup of data?.backups ?? []) if (backup.id && backup.id !== mine) earlier.add(backup.id)
+    markReady()
   })
   source.addEventListener('start', (event) => {
     const data = parse(event as MessageEvent) as { id?: string } | undefined
@@ -66,7 +86,13 @@ export function followProgress(url: string, onProgress: (progress: CardProgress)
       ...(data.table ? { table: data.table } : {}),
     })
   })
-  return () => source.close()
+  return {
+    ready,
+    stop: () => {
+      markReady()
+      source.close()
+    },
+  }
 }
 
 function numberOr(...values: Array<number | undefined>): number | undefined {
