@@ -86,7 +86,8 @@ export function startSchedule(ctx: ManagerContext, input: ScheduleOptions | unde
 
 // --- internal ---
 
-async function runJob(ctx: ManagerContext, o: ResolvedScheduleOptions, job: ScheduledJob, scheduledFor: Date, work: ScheduledWork, stopping: AbortSignal): Promise<void> {
+/** What a cron trigger runs for one occurrence (exported so that tests drive occurrences with fixed dates). */
+export async function runJob(ctx: ManagerContext, o: ResolvedScheduleOptions, job: ScheduledJob, scheduledFor: Date, work: ScheduledWork, stopping: AbortSignal): Promise<void> {
   const report = (outcome: ScheduleOutcome) => ctx.events.emit('schedule:run', { job, scheduledFor, outcome, at: ctx.now() })
   try {
     // Whether a cleanup stayed busy (a backup was being written the whole time); a backup is never busy.

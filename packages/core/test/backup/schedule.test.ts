@@ -1,17 +1,22 @@
-// backups.schedule() on a real PostgreSQL and a real folder: three managers (three app instances, each
-// with its own storage object) on one database and one schedule make exactly one backup per occurrence;
-// a late timer after the lock is released skips the occurrence; a run still going is never overlapped;
-// a failed run raises an alert and the schedule goes on; the cleanup job runs cleanup(), waiting while a
-// backup holds the backup lock; stop() ends cleanly; options are validated with the app's defaults.
+// backups.schedule() on a real PostgreSQL and a real folder. Occurrences are driven with fixed dates
+// through runOccurrence (one occurrence across instances) and runJob (what a cron trigger does: the
+// run, its report, the alert, the busy cleanup's retries), so no test waits on the clock but one: a
+// short real-clock smoke test of the cron wiring. Covered: three instances on one database make exactly
+// one backup per occurrence; a late timer after the lock was released skips the occurrence; a run still
+// going is never overlapped; a failed run raises an alert and the next occurrence runs; the cleanup job
+// waits while a backup holds the backup lock; stop() waits for the running occurrence and ends the
+// schedule; options are validated with the app's defaults.
 import { mkdtemp, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, runSql, withClient, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, type BackupManager, type ManagerEvents } from '../../src/index'
-import { createManagerContext } from '../../src/manager/context'
+import { createBackupManager, fsStorage, type BackupManager, type BackupManagerOptions, type ManagerEvents } from '../../src/index'
+import { createManagerContext, type ManagerContext } from '../../src/manager/context'
 import { resolveManagerOptions } from '../../src/manager-options'
 import { claimKey, runOccurrence } from '../../src/schedule/occurrence'
+import { runJob } from '../../src/schedule/schedule'
+import { resolveScheduleOptions } from '../../src/schedule/schedule-options'
 import { failure } from '../failure'
 
 const server = inject('pgDefault')
@@ -19,19 +24,19 @@ let db: TestDatabase
 
 beforeAll(async () => {
   db = await createDatabase(server.url, { prefix: 'sched' })
-  await runSql(db.url, `CREATE TABLE items (id int PRIMARY KEY, note text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g;
-    CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 600000) g`)
+  await runSql(db.url, "CREATE TABLE items (id int PRIMARY KEY, note text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g")
 }, 120_000)
 afterAll(() => db?.drop())
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'pgkeep-sched-'))
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** The backup lock of a folder store with the default key prefix, as another instance would hold it. */
+const BACKUP_LOCK = "hashtextextended('pgkeep:backup:fs:backups/', 0)"
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 
@@ -40,84 +45,53 @@ async function pgkeepSessions(): Promise<number> {
   return Number(row!.n)
 }
 
-type Run = ManagerEvents['schedule:run'] & { instance: number }
+/** One app instance: a manager and the context a schedule trigger runs in, each with its own storage object over `dir`. */
+function instance(dir: string, extra: Partial<BackupManagerOptions> = {}): { backups: BackupManager; ctx: ManagerContext } {
+  const options = { connection: db.url, dump: { tables: ['public.items'] }, ...extra }
+  return {
+    backups: createBackupManager({ ...options, storage: fsStorage({ dir }) }),
+    ctx: createManagerContext(resolveManagerOptions({ ...options, storage: fsStorage({ dir }) })),
+  }
+}
 
 describe('backups.schedule', () => {
-  it('Three managers on one database, one schedule: one backup per occurrence', async () => {
+  it('three instances on one database, one occurrence at a time: exactly one backup per occurrence', async () => {
     const dir = await tempDir()
-    // Three app instances: each its own manager and storage object over the same folder and database.
-    const managers = [0, 1, 2].map(() => createBackupManager({ connection: db.url, storage: fsStorage({ dir }), dump: { tables: ['public.items'] } }))
-    const runs: Run[] = []
-    const alerts: ManagerEvents['alert'][] = []
-    managers.forEach((m, instance) => {
-      m.on('schedule:run', (e) => { runs.push({ ...e, instance }) })
-      m.on('alert', (e) => { alerts.push(e) })
-    })
-    const handles = managers.map((m) => m.schedule({ backup: '*/3 * * * * *', cleanup: false, timezone: 'UTC' }))
-
-    const next = handles[0]!.nextRuns(3)
-    expect(next.cleanup).toEqual([])
-    expect(next.backup).toHaveLength(3)
-    for (const at of next.backup) expect(at.getUTCSeconds() % 3).toBe(0)
-    expect(next.backup[1]!.getTime() - next.backup[0]!.getTime()).toBe(3000)
-
-    // Every instance reports each occurrence; wait for four occurrences seen by all three.
-    const complete = () => {
-      const byOccurrence = new Map<number, number>()
-      for (const r of runs) byOccurrence.set(r.scheduledFor.getTime(), (byOccurrence.get(r.scheduledFor.getTime()) ?? 0) + 1)
-      return [...byOccurrence.values()].filter((n) => n === 3).length
+    const instances = [0, 1, 2].map(() => instance(dir))
+    const occurrences = ['2026-03-01T02:00:00.000Z', '2026-03-02T02:00:00.000Z', '2026-03-03T02:00:00.000Z', '2026-03-04T02:00:00.000Z'].map((t) => new Date(t))
+    for (const at of occurrences) {
+      // Every instance's timer fires for the occurrence at the same moment.
+      const results = await Promise.all(instances.map(({ backups, ctx }) =>
+        runOccurrence(ctx, 'backup', at, () => backups.create({ type: 'scheduled', scheduledFor: at }))))
+      const ran = results.filter((r) => r.outcome === 'ran')
+      expect(ran, at.toISOString()).toHaveLength(1)
+      for (const r of results.filter((s) => s.outcome !== 'ran')) expect(['skipped-running', 'skipped-done']).toContain(r.outcome)
     }
-    await until('four complete occurrences', () => complete() >= 4, 30_000)
-    await Promise.all(handles.map((h) => h.stop()))
-    const stoppedAt = runs.length
 
-    expect(alerts).toEqual([])
-    const occurrences = new Map<number, Run[]>()
-    for (const r of runs) occurrences.set(r.scheduledFor.getTime(), [...(occurrences.get(r.scheduledFor.getTime()) ?? []), r])
-    // Exactly one instance ran each occurrence; each of the others skipped it (locked, or already done).
-    for (const [at, seen] of occurrences) {
-      const ran = seen.filter((r) => r.outcome === 'ran')
-      expect(ran, new Date(at).toISOString()).toHaveLength(1)
-      for (const r of seen.filter((s) => s !== ran[0])) expect(['skipped-running', 'skipped-done']).toContain(r.outcome)
-      expect(new Set(seen.map((r) => r.instance)).size).toBe(seen.length)
-    }
-    // Consecutive occurrences, none missed.
-    const times = [...occurrences.keys()].sort((a, b) => a - b)
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(3000)
-
-    // Storage holds exactly one scheduled backup per occurrence that ran, with the occurrence in its manifest.
+    // Storage holds exactly one scheduled backup per occurrence, with the occurrence in its manifest.
     const fresh = createBackupManager({ connection: db.url, storage: fsStorage({ dir }) })
     const records = await fresh.list()
-    const scheduledFor = await Promise.all(records.map(async (r) => (await fresh.manifest(r.id)).scheduledFor))
     expect(records.every((r) => r.type === 'scheduled' && r.createdBy === null)).toBe(true)
-    expect(scheduledFor.map((s) => new Date(s!).getTime()).sort((a, b) => a - b)).toEqual(times)
-
-    // stop() ended everything: no more runs, no claimed-but-unfinished backup, no session left open.
-    await sleep(3500)
-    expect(runs.length).toBe(stoppedAt)
-    expect((await fresh.list()).length).toBe(records.length)
+    const scheduledFor = await Promise.all(records.map(async (r) => (await fresh.manifest(r.id)).scheduledFor))
+    expect(scheduledFor.sort()).toEqual(occurrences.map((d) => d.toISOString()))
     expect((await readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.partial'))).toEqual([])
     expect(await pgkeepSessions()).toBe(0)
-    expect(handles[0]!.nextRuns(2)).toEqual({ backup: [], cleanup: [] })
-    // Setting and stopping the schedule are in the audit trail.
-    const audit = await managers[0]!.auditLog({ action: 'schedule' })
-    expect(audit.map((e) => e.detail?.event)).toEqual(expect.arrayContaining(['start', 'stop']))
-  }, 60_000)
+  })
 
-  it('skips an occurrence another instance ran, even when its timer fires after the lock was released', async () => {
+  it('skips an occurrence another instance ran, even when its timer fires after the lock was released; never overlaps a run still going', async () => {
     const dir = await tempDir()
-    const options = resolveManagerOptions({ connection: db.url, storage: fsStorage({ dir }) })
-    const a = createManagerContext(options)
+    const a = createManagerContext(resolveManagerOptions({ connection: db.url, storage: fsStorage({ dir }) }))
     const b = createManagerContext(resolveManagerOptions({ connection: db.url, storage: fsStorage({ dir }) }))
     const occurrence = new Date('2026-03-01T02:00:00.000Z')
 
-    // While A runs the occurrence, B cannot take the job's lock.
+    // While A runs the occurrence, B cannot take the job's lock, and neither can A's own next occurrence.
     let release!: () => void
     const held = new Promise<void>((resolve) => { release = resolve })
     let aStarted = false
     const aRun = runOccurrence(a, 'backup', occurrence, async () => { aStarted = true; await held; return 'a' })
     await until('A to start', () => aStarted, 10_000)
     expect(await runOccurrence(b, 'backup', occurrence, async () => 'b')).toEqual({ outcome: 'skipped-running' })
+    expect(await runOccurrence(a, 'backup', new Date('2026-03-01T02:00:01.000Z'), async () => 'overlap')).toEqual({ outcome: 'skipped-running' })
     // Another job's lock is free meanwhile (a long backup never makes the cleanup skip).
     expect(await runOccurrence(b, 'cleanup', occurrence, async () => 'cleanup')).toEqual({ outcome: 'ran', value: 'cleanup' })
     release()
@@ -140,129 +114,158 @@ describe('backups.schedule', () => {
     expect(await pgkeepSessions()).toBe(0)
   })
 
-  it('never overlaps a run still going on the same instance', async () => {
-    const backups = createBackupManager({ connection: db.url, storage: fsStorage({ dir: await tempDir() }), dump: { tables: ['public.items'] } })
-    let running = 0
-    let most = 0
-    const runs: ManagerEvents['schedule:run'][] = []
-    const spans: { start: number; end?: number }[] = []
-    backups.on('backup:start', () => { most = Math.max(most, ++running); spans.push({ start: Date.now() }) })
-    backups.on('backup:success', () => { running--; spans.at(-1)!.end = Date.now() })
-    backups.on('schedule:run', (e) => { runs.push(e) })
-    // The test holds the backup lock exclusively, so the first scheduled backup waits inside create(),
-    // still running, while several one-second ticks come.
-    await withClient(db.url, async (client) => {
-      await client.query(`SELECT pg_advisory_lock(hashtextextended('pgkeep:backup:fs:backups/', 0))`)
-      const handle = backups.schedule({ backup: '* * * * * *', cleanup: false })
-      await until('the first backup to start', () => spans.length > 0, 10_000)
-      await sleep(2600)
-      expect(spans).toHaveLength(1)
-      await client.query(`SELECT pg_advisory_unlock(hashtextextended('pgkeep:backup:fs:backups/', 0))`)
-      await until('a second backup', () => spans.length >= 2 && spans[1]!.end !== undefined, 15_000)
-      await handle.stop()
-    })
-    expect(spans[0]!.end! - spans[0]!.start).toBeGreaterThan(2500)
-    expect(spans[1]!.start).toBeGreaterThanOrEqual(spans[0]!.end!)
-    expect(most).toBe(1)
-    // The ticks that came meanwhile were dropped by croner's protect before they reached the job: none
-    // was reported (without protect they would show as 'skipped-running', from this instance's own lock).
-    expect(runs.filter((r) => r.outcome !== 'ran')).toEqual([])
-    expect(runs[1]!.scheduledFor.getTime() - runs[0]!.scheduledFor.getTime()).toBeGreaterThanOrEqual(3000)
-    expect((await backups.list()).length).toBe(runs.length)
-  }, 60_000)
-
-  it('stop() waits for the occurrence that is running and ends the schedule', async () => {
-    const backups = createBackupManager({ connection: db.url, storage: fsStorage({ dir: await tempDir() }), dump: { tables: ['public.big'] } })
-    const order: string[] = []
-    let stopping: Promise<void> | null = null
-    backups.on('backup:success', () => { order.push('success') })
-    const handle = backups.schedule({ backup: '* * * * * *', cleanup: false })
-    backups.on('backup:start', () => {
-      order.push('start')
-      stopping ??= handle.stop().then(() => { order.push('stopped') })
-    })
-    await until('stop to be asked', () => stopping !== null, 10_000)
-    expect(handle.isBusy()).toBe(true)
-    await stopping
-    expect(order).toEqual(['start', 'success', 'stopped'])
-    expect(handle.isBusy()).toBe(false)
-    const [record] = await backups.list()
-    expect(record!.type).toBe('scheduled')
-    await sleep(1500)
-    expect(order).toEqual(['start', 'success', 'stopped'])
-    expect(await backups.list()).toHaveLength(1)
-    // A stopped schedule can be replaced by a new one.
-    await backups.schedule({ backup: false, cleanup: false }).stop()
-  }, 60_000)
-
-  it('raises backup:failure and a scheduled-backup-failed alert on a failed run, and goes on', async () => {
+  it('reports a failed run as backup:failure and a scheduled-backup-failed alert; the next occurrence runs', async () => {
     const flaky = await createDatabase(server.url, { prefix: 'sched_flaky' })
     try {
-      const backups = createBackupManager({ connection: flaky.url, storage: fsStorage({ dir: await tempDir() }), dump: { tables: ['public.later'] } })
+      const options = { connection: flaky.url, storage: fsStorage({ dir: await tempDir() }), dump: { tables: ['public.later'] } }
+      const backups = createBackupManager(options)
+      const ctx = createManagerContext(resolveManagerOptions(options))
+      const o = resolveScheduleOptions({ backup: '0 2 * * *', cleanup: false })
+      const work = { backup: (at: Date) => backups.create({ type: 'scheduled', scheduledFor: at }), cleanup: () => backups.cleanup() }
       const failures: ManagerEvents['backup:failure'][] = []
       const alerts: ManagerEvents['alert'][] = []
       const runs: ManagerEvents['schedule:run'][] = []
       backups.on('backup:failure', (e) => { failures.push(e) })
-      backups.on('alert', (e) => { alerts.push(e) })
-      backups.on('schedule:run', (e) => { runs.push(e) })
-      const handle = backups.schedule({ backup: '* * * * * *', cleanup: false })
-      await until('a failed run', () => alerts.length >= 1, 15_000)
-      // The table appears: the following occurrences succeed.
-      await runSql(flaky.url, 'CREATE TABLE later (id int); INSERT INTO later VALUES (1)')
-      await until('a successful run', () => runs.some((r) => r.outcome === 'ran'), 15_000)
-      await handle.stop()
+      ctx.events.on('alert', (e) => { alerts.push(e) })
+      ctx.events.on('schedule:run', (e) => { runs.push(e) })
+      const first = new Date('2026-03-01T02:00:00.000Z')
+      const second = new Date('2026-03-02T02:00:00.000Z')
 
+      await runJob(ctx, o, 'backup', first, work, new AbortController().signal)
+      // The table appears: the next occurrence succeeds.
+      await runSql(flaky.url, 'CREATE TABLE later (id int); INSERT INTO later VALUES (1)')
+      await runJob(ctx, o, 'backup', second, work, new AbortController().signal)
+
+      expect(runs.map((r) => [r.job, r.scheduledFor.toISOString(), r.outcome])).toEqual([['backup', first.toISOString(), 'failed'], ['backup', second.toISOString(), 'ran']])
+      expect(failures).toHaveLength(1)
       expect(failures[0]).toMatchObject({ type: 'scheduled', code: 'PATTERN_NO_MATCH', createdBy: null })
+      expect(alerts).toHaveLength(1)
       const alert = alerts[0]!
       expect(alert.kind).toBe('scheduled-backup-failed')
-      expect(alert.message).toMatch(/^the scheduled backup of \S+ failed: .*later/)
-      expect(alert.detail).toMatchObject({ code: 'PATTERN_NO_MATCH' })
-      const failedRun = runs.find((r) => r.outcome === 'failed')!
-      expect(alert.detail!.scheduledFor).toBe(failedRun.scheduledFor.toISOString())
+      expect(alert.message).toMatch(/^the scheduled backup of 2026-03-01T02:00:00\.000Z failed: .*later/)
+      expect(alert.detail).toMatchObject({ code: 'PATTERN_NO_MATCH', scheduledFor: first.toISOString() })
       const [record] = await backups.list()
       expect(record!.metadata.tables).toEqual(['public.later'])
+      expect((await backups.manifest(record!.id)).scheduledFor).toBe(second.toISOString())
       // The failure is in the audit trail too, unattributed (the scheduler).
       const audit = await backups.auditLog({ action: 'create' })
       expect(audit.some((e) => e.outcome === 'refused' && e.actor === null && e.detail?.code === 'PATTERN_NO_MATCH')).toBe(true)
     } finally {
       await flaky.drop()
     }
-  }, 60_000)
+  })
 
-  it('runs cleanup() on the cleanup schedule, trying again while a backup holds the backup lock', async () => {
+  it('runs cleanup() for a cleanup occurrence, trying again while a backup holds the backup lock', async () => {
     const dir = await tempDir()
     const clock = { now: new Date('2026-01-01T02:00:00Z') }
-    const options = { connection: db.url, storage: fsStorage({ dir }), now: () => clock.now, dump: { tables: ['public.items'] }, retention: { maxAgeDays: 30 } }
-    const maker = createBackupManager(options)
+    const options = { connection: db.url, now: () => clock.now, dump: { tables: ['public.items'] }, retention: { maxAgeDays: 30 } }
+    const maker = createBackupManager({ ...options, storage: fsStorage({ dir }) })
     const old = await maker.create({ type: 'scheduled' })
     clock.now = new Date('2026-01-02T02:00:00Z')
     const newest = await maker.create({ type: 'scheduled' })
     clock.now = new Date('2026-03-01T02:00:00Z')
 
-    const backups: BackupManager = createBackupManager({ ...options, storage: fsStorage({ dir }) })
+    const { backups, ctx } = instance(dir, options)
+    const o = resolveScheduleOptions({ backup: false, cleanup: '0 3 * * 0', busyRetryMs: 50 })
+    const work = { backup: () => Promise.reject(new Error('no backups in this test')), cleanup: () => backups.cleanup() }
     const runs: ManagerEvents['schedule:run'][] = []
     const cleanups: ManagerEvents['cleanup'][] = []
-    backups.on('schedule:run', (e) => { runs.push(e) })
+    ctx.events.on('schedule:run', (e) => { runs.push(e) })
     backups.on('cleanup', (e) => { cleanups.push(e) })
+    const occurrence = new Date('2026-03-01T03:00:00.000Z')
 
     // Another instance is writing a backup: it holds the backup lock shared, on its own session.
     await withClient(db.url, async (client) => {
-      await client.query(`SELECT pg_advisory_lock_shared(hashtextextended('pgkeep:backup:fs:backups/', 0))`)
-      const handle = backups.schedule({ backup: false, cleanup: '* * * * * *', busyRetryMs: 200 })
-      expect(handle.backup).toBe(false)
-      expect(handle.nextRuns(2).cleanup).toHaveLength(2)
-      await until('a busy cleanup in the audit trail', async () => (await backups.auditLog({ action: 'cleanup' })).some((e) => e.detail?.busy === true), 15_000)
+      await client.query(`SELECT pg_advisory_lock_shared(${BACKUP_LOCK})`)
+      const job = runJob(ctx, o, 'cleanup', occurrence, work, new AbortController().signal)
+      // Two busy attempts in the audit trail: the job is retrying, and has deleted nothing.
+      await until('two busy cleanups in the audit trail', async () => (await backups.auditLog({ action: 'cleanup' })).filter((e) => e.detail?.busy === true).length >= 2, 15_000)
       expect(cleanups).toEqual([])
-      await client.query(`SELECT pg_advisory_unlock_shared(hashtextextended('pgkeep:backup:fs:backups/', 0))`)
-      await until('a cleanup', () => cleanups.length >= 1, 15_000)
-      await handle.stop()
+      expect(runs).toEqual([])
+      await client.query(`SELECT pg_advisory_unlock_shared(${BACKUP_LOCK})`)
+      await job
     })
 
+    expect(cleanups).toHaveLength(1)
     expect(cleanups[0]!.deleted.map((r) => r.id)).toEqual([old.id])
-    // The occurrence that waited is reported once, as run; none was given up as busy.
-    expect(runs[0]!.outcome).toBe('ran')
-    expect(runs.filter((r) => r.outcome === 'busy' || r.outcome === 'failed')).toEqual([])
+    // The occurrence that waited is reported once, as run; it was not given up as busy.
+    expect(runs.map((r) => [r.job, r.scheduledFor.toISOString(), r.outcome])).toEqual([['cleanup', occurrence.toISOString(), 'ran']])
     expect((await backups.list()).map((r) => r.id)).toEqual([newest.id])
+  })
+
+  it('gives a busy cleanup up after its retries, and stops retrying when the schedule stops', async () => {
+    const { backups, ctx } = instance(await tempDir())
+    const work = { backup: () => Promise.reject(new Error('no backups in this test')), cleanup: () => backups.cleanup() }
+    const runs: ManagerEvents['schedule:run'][] = []
+    ctx.events.on('schedule:run', (e) => { runs.push(e) })
+    await withClient(db.url, async (client) => {
+      await client.query(`SELECT pg_advisory_lock_shared(${BACKUP_LOCK})`)
+      await runJob(ctx, resolveScheduleOptions({ backup: false, busyRetryMs: 10, busyRetries: 2 }), 'cleanup', new Date('2026-03-01T03:00:00.000Z'), work, new AbortController().signal)
+      // Stopping the schedule ends the wait at once, however long the retry interval.
+      const stopping = new AbortController()
+      const waiting = runJob(ctx, resolveScheduleOptions({ backup: false, busyRetryMs: 3_600_000 }), 'cleanup', new Date('2026-03-08T03:00:00.000Z'), work, stopping.signal)
+      await until("the second occurrence's first busy attempt", async () => (await backups.auditLog({ action: 'cleanup' })).filter((e) => e.detail?.busy === true).length >= 4, 15_000)
+      stopping.abort()
+      await waiting
+      await client.query(`SELECT pg_advisory_unlock_shared(${BACKUP_LOCK})`)
+    })
+    expect(runs.map((r) => r.outcome)).toEqual(['busy', 'busy'])
+    const audit = await backups.auditLog({ action: 'cleanup' })
+    // 1 + 2 retries for the first occurrence, 1 for the second before the stop.
+    expect(audit.filter((e) => e.detail?.busy === true)).toHaveLength(4)
+  })
+
+  it('real clock (the one test on it): a cron trigger backs up its occurrence once, drops ticks while busy, and stop() waits for the run and ends the schedule', async () => {
+    const dir = await tempDir()
+    const backups = createBackupManager({ connection: db.url, storage: fsStorage({ dir }), dump: { tables: ['public.items'] } })
+    const runs: ManagerEvents['schedule:run'][] = []
+    const order: string[] = []
+    backups.on('schedule:run', (e) => { runs.push(e) })
+    backups.on('backup:start', () => { order.push('start') })
+    backups.on('backup:success', () => { order.push('success') })
+
+    let stoppedAt = 0
+    await withClient(db.url, async (client) => {
+      // The test holds the backup lock exclusively: the first scheduled backup waits inside create(),
+      // still running, while two more one-second ticks come.
+      await client.query(`SELECT pg_advisory_lock(${BACKUP_LOCK})`)
+      const handle = backups.schedule({ backup: '* * * * * *', cleanup: false, timezone: 'UTC' })
+      expect(handle.nextRuns(2).backup[1]!.getTime() - handle.nextRuns(2).backup[0]!.getTime()).toBe(1000)
+      await until('the first scheduled backup to start', () => order.length > 0, 10_000)
+      const startedAt = Date.now()
+      await until('two more ticks', () => Date.now() > startedAt + 2200, 10_000)
+      expect(handle.isBusy()).toBe(true)
+      const stopping = handle.stop().then(() => { order.push('stopped') })
+      await client.query(`SELECT pg_advisory_unlock(${BACKUP_LOCK})`)
+      await stopping
+      stoppedAt = Date.now()
+      expect(handle.isBusy()).toBe(false)
+      expect(handle.nextRuns(2)).toEqual({ backup: [], cleanup: [] })
+    })
+    // stop() waited for the running occurrence; the ticks that came meanwhile were dropped before they
+    // reached the job (croner's protect): none was reported, not even as skipped-running.
+    expect(order).toEqual(['start', 'success', 'stopped'])
+    expect(runs.map((r) => r.outcome)).toEqual(['ran'])
+    const [record] = await backups.list()
+    expect(record!.type).toBe('scheduled')
+    expect((await backups.manifest(record!.id)).scheduledFor).toBe(runs[0]!.scheduledFor.toISOString())
+    expect(runs[0]!.scheduledFor.getUTCMilliseconds()).toBe(0)
+
+    // No run after stop(): a witness schedule on the same pattern runs an occurrence later than the stop,
+    // which the stopped schedule would have run too.
+    const witness = createBackupManager({ connection: db.url, storage: fsStorage({ dir: await tempDir() }), dump: { tables: ['public.items'] } })
+    const witnessed: ManagerEvents['schedule:run'][] = []
+    witness.on('schedule:run', (e) => { witnessed.push(e) })
+    const witnessHandle = witness.schedule({ backup: '* * * * * *', cleanup: false, timezone: 'UTC' })
+    await until('a witness run after the stop', () => witnessed.some((r) => r.scheduledFor.getTime() > stoppedAt), 10_000)
+    await witnessHandle.stop()
+    expect(runs).toHaveLength(1)
+    expect(await backups.list()).toHaveLength(1)
+    expect((await readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.partial'))).toEqual([])
+    expect(await pgkeepSessions()).toBe(0)
+    // Setting and stopping the schedule are in the audit trail.
+    const audit = await backups.auditLog({ action: 'schedule' })
+    expect(audit.map((e) => e.detail?.event)).toEqual(expect.arrayContaining(['start', 'stop']))
   }, 60_000)
 
   it('validates its options and has the app defaults: backups daily at 02:00, cleanup Sundays at 03:00', async () => {
