@@ -1,8 +1,9 @@
 // pgkeep's dump options against pg_dump's: every case of pg-dump-option-cases.ts runs the local pg_dump
 // and the library's dump() with the same meaning on the same database (all of test/fixtures loaded into
 // one database, and pagila), and asserts that the two scripts are identical once the random \restrict key
-// lines and the "-- Dumped by" line are dropped, and that pgkeep's script restores with psql as the case's
-// plan says (a clean dump twice over itself). Needs a local pg_dump of the server's major version (pg_dump
+// lines and the "-- Dumped by" line are dropped (with --clean, after pg_dump's clean section is changed the way
+// pgkeep's departs from it on purpose: clean-section.ts), and that pgkeep's script restores with psql as the
+// case's plan says (a clean dump twice over itself, where pg_dump 15's own clean script fails). Needs a local pg_dump of the server's major version (pg_dump
 // refuses newer servers and writes other text for older ones); skips with the reason otherwise.
 // Also: the option errors that must fail before anything is written.
 import { PassThrough } from 'node:stream'
@@ -10,6 +11,7 @@ import { createDatabase, localPgDumpMajor, pagilaFixture, restoreWithPsql, runPg
 import { loadFixtures } from '@pgkeep/testkit/fixtures'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { dump, isPgkeepError, type DumpOptions } from '../src/index'
+import { cleanTargets, pgkeepCleanSection } from './clean-section'
 import { comparableLines, diffLines, formatDiff } from './dump-diff'
 import { OPTION_CASES, caseTitle, type SourceDatabase } from './pg-dump-option-cases'
 import { restoreByPlan, type ReferenceScripts } from './restore-plan'
@@ -57,10 +59,11 @@ describe(`dump options against pg_dump ${pgDumpMajor ?? '(none)'} on PostgreSQL 
     if (skipReason) skip(skipReason)
     if (c.db === 'pagila' && !pagila) skip('pagila is not in ../shared/fixtures/pagila')
     const source = sources.get(c.db)!
-    const [expected, actual] = await Promise.all([
+    const [pgDumpScript, actual] = await Promise.all([
       runPgDump(source.db.url, c.args),
       pgkeepScript({ ...c.options, connection: source.db.url }),
     ])
+    const expected = c.options.clean ? pgkeepCleanSection(pgDumpScript, actual, await cleanTargets(source.db.url)) : pgDumpScript
 
     const diff = diffLines(comparableLines(expected), comparableLines(actual))
     const shown = `lines differing from pg_dump's script ("-" pg_dump only, "+" pgkeep only):\n${formatDiff(diff)}\n`
@@ -68,12 +71,17 @@ describe(`dump options against pg_dump ${pgDumpMajor ?? '(none)'} on PostgreSQL 
 
     const restore = (script: string) => restoreByPlan(server.url, c.restore, script, source.refs).then(() => undefined, (error: Error) => error.message)
     const restoreError = await restore(actual)
+    const pgDumpError = c.restore.pgDumpFails
+    if (pgDumpError !== undefined) {
+      const reference = await restore(pgDumpScript)
+      expect.soft(reference ?? 'restored without an error', `pg_dump's own script must fail this restore with "${pgDumpError}"`).toContain(pgDumpError)
+    }
     const expectedError = c.restore.failsLikePgDump
     if (expectedError !== undefined) {
       const why = `pg_dump's own script fails this restore with "${expectedError}"; pgkeep's must fail the same way`
       expect.soft(restoreError ?? 'restored without an error', why).toContain(expectedError)
     } else if (restoreError !== undefined) {
-      const reference = await restore(expected)
+      const reference = await restore(pgDumpScript)
       const why = `pgkeep's script must restore (${c.restore.kind}); pg_dump's own script ${reference === undefined ? 'restores without an error' : `fails too: ${reference}`}`
       expect.soft(restoreError, why).toBeUndefined()
     }

@@ -14,11 +14,14 @@ import { createDatabase, restoreWithPsql } from '@pgkeep/testkit'
  *
  * `failsLikePgDump` is for the few cases where pg_dump 15's own output cannot be restored that way; it
  * holds psql's error for pg_dump's output, and pgkeep's output must then fail with that same error.
+ * `pgDumpFails` is for the cases where pg_dump 15's output fails and pgkeep's, which departs from it there on
+ * purpose, must restore: it holds psql's error for pg_dump's output.
  */
 export interface RestorePlan {
   kind: 'fresh' | 'fresh-twice' | 'over-copy' | 'into-sections'
   prepare?: string
   failsLikePgDump?: string
+  pgDumpFails?: string
 }
 
 /** The reference scripts a plan may restore around the dump: pg_dump's own output of the source. */

@@ -66,6 +66,12 @@ export function emitFunction(ctx: EmitContext, fn: FunctionObject): TocEntry[] {
       tag: functionSignature(ctx, fn.name, fn.argtypes, false),
       desc: keyword, namespace: schema, owner: fn.owner, defn: q,
       drop: `DROP ${keyword} ${quoteIdent(schema)}.${signature};\n`,
+      // A dumped base type's DROP TYPE … CASCADE (dropped first) takes the functions taking or returning it.
+      droppedByCascade: [fn.rettype, ...fn.argtypes].some((oid) => {
+        let type = ctx.types.get(oid)
+        if (type?.isArray) type = ctx.types.get(type.typelem)
+        return type?.typtype === 'b' && has(type.dump, Component.DEFINITION)
+      }),
     })
   }
   if (has(fn.dump, Component.COMMENT)) out.push(...commentEntries(ctx, { type: keyword, name: signature, schema, owner: fn.owner, catId: fn.catId }))

@@ -19,6 +19,8 @@ export interface TocEntry {
   defn: string
   /** The DROP statement for --clean; also marks the entry as having an owner to set. */
   drop?: string
+  /** An earlier DROP … CASCADE of the clean section removes the object: its own DROP is written only with IF EXISTS. */
+  droppedByCascade?: boolean
   /** Object description for `ALTER … OWNER TO`, when it differs from desc + name. */
   ownerTarget?: string
   /** `COPY … FROM stdin;` header of a data entry. */

@@ -136,7 +136,7 @@ export function dropStatement(entry: TocEntry, o: ScriptOptions): string {
       .join('') + '\n'
   }
   const drop = entry.drop
-  if (!drop) return ''
+  if (!drop || (entry.droppedByCascade && !o.ifExists)) return ''
   if (!o.ifExists || drop.startsWith('--')) return drop
   if (entry.desc === 'BLOB') return `SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '${entry.tag}';\n`
   let head = ''
