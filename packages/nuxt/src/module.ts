@@ -63,7 +63,7 @@ export default defineNuxtModule<ModuleOptions>().with({
       allowRestore: options.allowRestore,
       historyLimit: options.historyLimit,
       cleanupDaysToKeep: options.cleanupDaysToKeep,
-      rateLimit: options.rateLimit ?? null,
+      rateLimit: options.rateLimit ?? '',
       schedule: {
         enabled: schedule.enabled ?? !nuxt.options.dev,
         backupCron: schedule.backupCron,

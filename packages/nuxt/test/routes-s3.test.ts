@@ -1,6 +1,6 @@
 // The same routes with S3 storage (the test run's s3rver): the backup streamed from the bucket, the
 // history, and a download URL that is a presigned S3 URL fetching the same bytes without the app.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KOSTMAN_USERS, startKostman, type KostmanServer } from './harness/kostman-server'
 
 const P = '/api/backup'
@@ -10,6 +10,11 @@ let admin: string
 beforeAll(async () => {
   app = await startKostman({ storage: 's3' })
   admin = await app.login(KOSTMAN_USERS.admin.email, KOSTMAN_USERS.admin.password)
+})
+
+afterEach((ctx) => {
+  // The server's own account of a failure (its log) beside the test's.
+  if (ctx.task.result?.state === 'fail') console.error(`--- KostMan server output ---\n${app?.output().slice(-6000)}`)
 })
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { readdirSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { restore } from '@pgkeep/core'
 import { assertSameDatabase, createDatabase } from '@pgkeep/testkit'
 import { KOSTMAN_USERS, startKostman, type KostmanServer } from './harness/kostman-server'
@@ -33,6 +33,11 @@ beforeAll(async () => {
   app = await startKostman()
   admin = await app.login(KOSTMAN_USERS.admin.email, KOSTMAN_USERS.admin.password)
   staff = await app.login(KOSTMAN_USERS.staff.email, KOSTMAN_USERS.staff.password)
+})
+
+afterEach((ctx) => {
+  // The server's own account of a failure (its log) beside the test's.
+  if (ctx.task.result?.state === 'fail') console.error(`--- KostMan server output ---\n${app?.output().slice(-6000)}`)
 })
 
 afterAll(async () => {

@@ -19,7 +19,8 @@ export interface PgkeepRuntimeConfig {
   allowRestore: boolean
   historyLimit: number
   cleanupDaysToKeep: number
-  rateLimit: RateLimitOption | null
+  /** '' for the manager's default. */
+  rateLimit: RateLimitOption | ''
   schedule: { enabled: boolean; backupCron: string | false; cleanupCron: string | false; timezone: string }
 }
 

@@ -2,7 +2,7 @@
 // (NUXT_PGKEEP_DATABASE_URL, else PGKEEP_DATABASE_URL or DATABASE_URL, else the PG* variables), S3 when a bucket is set,
 // else the folder, and age encryption when a passphrase is set: all through core's managerOptionsFromEnv.
 import { resolve } from 'node:path'
-import { createBackupManager, managerOptionsFromEnv, resolveHttpConfig, type BackupManager, type ResolvedHttpConfig } from '@pgkeep/core'
+import { createBackupManager, managerOptionsFromEnv, resolveHttpConfig, type BackupManager, type RateLimitOption, type ResolvedHttpConfig } from '@pgkeep/core'
 import { useRuntimeConfig } from '#imports'
 import type { PgkeepRuntimeConfig } from '../../types'
 
@@ -72,8 +72,16 @@ function managerOptions(c: PgkeepRuntimeConfig) {
   return {
     ...managerOptionsFromEnv(managerEnv(c)),
     ...(c.namePrefix ? { namePrefix: c.namePrefix } : {}),
-    ...(c.rateLimit !== null && c.rateLimit !== undefined ? { rateLimit: c.rateLimit } : {}),
+    ...rateLimitOf(c.rateLimit),
   }
+}
+
+/** The rateLimit option as runtime config carries it: unset ('' or null), false (also 'false' from NUXT_PGKEEP_RATE_LIMIT), an object, or its JSON. */
+function rateLimitOf(value: unknown): { rateLimit?: RateLimitOption } {
+  if (value === false || value === 'false') return { rateLimit: false }
+  if (typeof value === 'string' && value.trim().startsWith('{')) return { rateLimit: JSON.parse(value) as RateLimitOption }
+  if (typeof value === 'object' && value !== null && Object.keys(value).length > 0) return { rateLimit: value as RateLimitOption }
+  return {}
 }
 
 function bool(value: unknown): boolean {
