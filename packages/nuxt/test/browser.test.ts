@@ -73,8 +73,10 @@ function later<T>(promise: Promise<T>): Promise<T> {
   return promise
 }
 
-function shot(p: Page, name: string, fullPage = true): Promise<Buffer> {
-  return p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage })
+/** A screenshot under test/artifacts/, with the mouse out of the way and animations at their end. */
+async function shot(p: Page, name: string, fullPage = true): Promise<Buffer> {
+  await p.mouse.move(0, 0)
+  return p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage, animations: 'disabled' })
 }
 
 describe('the settings page in Chromium', () => {
@@ -103,8 +105,9 @@ describe('the settings page in Chromium', () => {
     // While it runs: the buttons that act are disabled and the bar is shown.
     await page.getByRole('progressbar', { name: 'Kemajuan backup' }).waitFor()
     await expect(page.getByRole('button', { name: 'Bersihkan Backup Lama' }).isDisabled()).resolves.toBe(true)
-    // A percent on the bar (the events route reached the page), or the answer if the backup beat it.
-    await Promise.race([page.locator('.pgk-progress__percent').waitFor({ timeout: 60_000 }), answered])
+    // A percent above 0 on the bar (the events route reached the page), or the answer if the backup beat it.
+    const midway = () => Number(document.querySelector('.pgk-card [role=progressbar]')?.getAttribute('aria-valuenow')) > 0
+    await Promise.race([later(page.waitForFunction(midway, undefined, { timeout: 60_000, polling: 50 })), answered])
     await shot(page, '2-during-backup')
 
     const response = await answered
@@ -142,7 +145,7 @@ describe('the settings page in Chromium', () => {
     await expect(row.locator('.pgk-badge').first().textContent()).resolves.toMatch(/^\s*Manual\s*$/)
     await expect(page.getByRole('button', { name: 'Sembunyikan Riwayat' }).getAttribute('aria-expanded')).resolves.toBe('true')
     await shot(page, '3-history-open')
-    await page.locator('.pgk-card').screenshot({ path: join(ARTIFACTS, 'card.png') })
+    await page.locator('.pgk-card').screenshot({ path: join(ARTIFACTS, 'card.png'), animations: 'disabled' })
 
     const downloaded = later(page.waitForEvent('download', { timeout: 60_000 }))
     await row.getByRole('button', { name: `Download ${made.filename}` }).click()
@@ -179,6 +182,27 @@ describe('the settings page in Chromium', () => {
     await shot(page, '5-after-cleanup')
   })
 
+  it('the fourth manual backup in an hour is refused with the minutes until the next one', async () => {
+    // The manager allows 3 manual backups per hour by default; one was made above.
+    for (let n = 2; n <= 3; n++) {
+      const downloaded = later(page.waitForEvent('download', { timeout: 120_000 }))
+      await page.getByRole('button', { name: 'Backup Sekarang' }).click()
+      await bytesOf(await downloaded)
+      await page.getByRole('button', { name: 'Backup Sekarang' }).and(page.locator(':enabled')).waitFor({ timeout: 60_000 })
+    }
+    const answered = later(page.waitForResponse((r) => r.url() === `${app.url}/api/backup/database` && r.request().method() === 'POST'))
+    await page.getByRole('button', { name: 'Backup Sekarang' }).click()
+    const response = await answered
+    expect(response.status()).toBe(429)
+    const retryAfter = Number(response.headers()['retry-after'])
+    expect(retryAfter).toBeGreaterThan(0)
+    const minutes = Math.ceil(retryAfter / 60)
+    const notice = page.locator('.pgk-notice')
+    await notice.waitFor()
+    await expect(notice.textContent()).resolves.toContain(`Batas backup manual tercapai. Coba lagi dalam ${minutes} menit.`)
+    await shot(page, '6-rate-limited')
+  })
+
   it('refuses the staff member: "Hanya administrator yang dapat membuat backup", no file', async () => {
     const context = await newContext()
     try {
@@ -193,7 +217,7 @@ describe('the settings page in Chromium', () => {
       await notice.waitFor()
       await expect(notice.textContent()).resolves.toContain('Hanya administrator yang dapat membuat backup')
       await staff.locator('.pgk-toasts').getByText('Backup gagal: Hanya administrator yang dapat membuat backup').waitFor()
-      await shot(staff, '6-staff-refused')
+      await shot(staff, '7-staff-refused')
       expect(downloads).toBe(0)
     } finally {
       await context.close()
