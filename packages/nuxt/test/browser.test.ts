@@ -48,11 +48,15 @@ async function hydrated(p: Page): Promise<void> {
   await p.waitForFunction(() => Boolean((document.querySelector('#__nuxt') as { __vue_app__?: unknown } | null)?.__vue_app__))
 }
 
-async function signIn(p: Page, user: { email: string; password: string }): Promise<void> {
+async function openLogin(p: Page): Promise<void> {
   await p.goto(`${app.url}/pengaturan`)
   // No session: the middleware sends the visitor to the login page, remembering where they wanted to go.
   await p.waitForURL(/\/login\?next=(%2F|\/)pengaturan$/)
   await hydrated(p)
+}
+
+async function signIn(p: Page, user: { email: string; password: string }, { opened = false } = {}): Promise<void> {
+  if (!opened) await openLogin(p)
   await p.getByLabel('Email').fill(user.email)
   await p.getByLabel('Kata sandi').fill(user.password)
   await p.getByRole('button', { name: 'Masuk' }).click()
@@ -80,8 +84,20 @@ async function shot(p: Page, name: string, fullPage = true): Promise<Buffer> {
 }
 
 describe('the settings page in Chromium', () => {
-  it('signs the admin in and shows the backup card', async () => {
-    await signIn(page, KOSTMAN_USERS.admin)
+  it('refuses a wrong password, signs the admin in and shows the backup card on Pengaturan', async () => {
+    await openLogin(page)
+    await page.getByLabel('Email').fill(KOSTMAN_USERS.admin.email)
+    await page.getByLabel('Kata sandi').fill('not-the-password')
+    await page.getByRole('button', { name: 'Masuk' }).click()
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Email atau kata sandi salah.')
+    await shot(page, '0-login-refused')
+
+    await signIn(page, KOSTMAN_USERS.admin, { opened: true })
+    await page.getByRole('link', { name: 'Dashboard' }).click()
+    await page.getByText('Selamat datang, Admin KostMan.').waitFor()
+    await shot(page, '0-dashboard')
+    await page.getByRole('link', { name: 'Pengaturan' }).first().click()
+    await page.getByRole('heading', { name: 'Backup Database' }).waitFor()
     await expect(page.getByRole('button', { name: 'Backup Sekarang' }).isEnabled()).resolves.toBe(true)
     await expect(page.getByRole('button', { name: 'Lihat Riwayat' }).isVisible()).resolves.toBe(true)
     await expect(page.getByRole('heading', { name: 'Tips' }).isVisible()).resolves.toBe(true)
