@@ -144,6 +144,10 @@ export function dropStatement(entry: TocEntry, o: ScriptOptions): string {
   if (rest.startsWith('ALTER TABLE')) {
     head = 'ALTER TABLE IF EXISTS'
     rest = rest.slice('ALTER TABLE'.length)
+  } else if (rest.startsWith('ALTER FOREIGN TABLE')) {
+    // pg_dump only rewrites ALTER TABLE, so its --if-exists script fails on a foreign table's constraint
+    head = 'ALTER FOREIGN TABLE IF EXISTS'
+    rest = rest.slice('ALTER FOREIGN TABLE'.length)
   }
   if (rest.startsWith('CREATE OR REPLACE VIEW')) return whenExists('regclass', /^CREATE OR REPLACE VIEW (.+?) AS\n/, rest, o.standardConformingStrings)
   // ALTER DOMAIN has no IF EXISTS for the domain itself
