@@ -143,7 +143,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
     throw new PgkeepError('INTERNAL', `${summary.tables.length} tables were dumped but ${tableMembers.length} table members were written`)
   }
   const completed = job.now?.() ?? new Date()
-  const { connection: _connection, connectionString: _connectionString, ...options } = job.dumpOptions as Record<string, unknown>
+  const { connection: _connection, connectionString: _connectionString, ...options } = job.dumpOptions
   const manifest: BackupManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_VERSION,

@@ -47,7 +47,7 @@ export async function verifyBackup(
     return report
   }
   try {
-    await restore(source, { target: server as string | Record<string, unknown> | undefined, createDatabase: scratch, env })
+    await restore(source, { target: server, createDatabase: scratch, env })
   } catch (error) {
     // The object matched its sha256: an encrypted one that does not open is the key's fault, not the backup's.
     if (isPgkeepError(error, 'DECRYPTION_FAILED')) throw error
