@@ -172,7 +172,9 @@ describe('the settings page in Chromium', () => {
 
   it('Bersihkan Backup Lama asks first (Escape cancels), then cleans up and says how many went', async () => {
     const opener = page.getByRole('button', { name: 'Bersihkan Backup Lama' })
-    await opener.click()
+    // From the keyboard: focus the button and press Enter.
+    await opener.focus()
+    await page.keyboard.press('Enter')
     const dialog = page.getByRole('dialog', { name: 'Hapus Backup Lama?' })
     await dialog.waitFor()
     // The safe choice has the focus.
@@ -219,7 +221,7 @@ describe('the settings page in Chromium', () => {
     await shot(page, '6-rate-limited')
   })
 
-  it('refuses the staff member: "Hanya administrator yang dapat membuat backup", no file', async () => {
+  it('refuses the staff member: "Hanya administrator yang dapat membuat backup", no file; Logout ends the session', async () => {
     const context = await newContext()
     try {
       const staff = await context.newPage()
@@ -235,6 +237,11 @@ describe('the settings page in Chromium', () => {
       await staff.locator('.pgk-toasts').getByText('Backup gagal: Hanya administrator yang dapat membuat backup').waitFor()
       await shot(staff, '7-staff-refused')
       expect(downloads).toBe(0)
+
+      await staff.getByRole('button', { name: 'Logout' }).click()
+      await staff.waitForURL(/\/login$/)
+      await staff.goto(`${app.url}/pengaturan`)
+      await staff.waitForURL(/\/login\?next=/)
     } finally {
       await context.close()
     }
