@@ -12,6 +12,8 @@ export interface Io {
   stderr: NodeJS.WritableStream
   env: NodeJS.ProcessEnv
   cwd: string
+  /** Aborted by SIGINT/SIGTERM (see interrupt.ts). */
+  signal?: AbortSignal
 }
 
 export interface StorageFlags {

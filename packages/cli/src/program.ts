@@ -8,7 +8,9 @@ import { dumpCommand, UsageError } from './commands/dump'
 import { keygenCommand } from './commands/keygen'
 import { diffCommand } from './commands/diff'
 import { ExitStatus } from './exit-status'
-import { formatError } from './report-error'
+import { INTERRUPTED, interruptOf } from './interrupt'
+import { scheduleCommand } from './commands/schedule'
+import { formatError, formatErrorJson } from './report-error'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -18,6 +20,8 @@ export interface CliIo {
   cwd?: string
   /** What `pgkeep restore -` reads. @default process.stdin */
   stdin?: NodeJS.ReadableStream
+  /** Aborted by SIGINT/SIGTERM (see interrupt.ts): the running command stops and the exit status is 130. */
+  signal?: AbortSignal
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -40,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.addCommand(verifyCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(keygenCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(diffCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(scheduleCommand(withCwd).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0
@@ -53,7 +58,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`pgkeep: error: ${error.message}\n`)
       return 2
     }
-    io.stderr.write(formatError(error, secretsOf(argv, io.env)))
+    const interrupted = interruptOf(io.signal)
+    if (interrupted) {
+      io.stderr.write(`pgkeep: interrupted by ${interrupted}; nothing half written was kept\n`)
+      return INTERRUPTED
+    }
+    const secrets = secretsOf(argv, io.env)
+    io.stderr.write(argv.includes('--json') ? formatErrorJson(error, secrets) : formatError(error, secrets))
     return 1
   }
 }

@@ -34,6 +34,10 @@ export interface ProgressOptions {
   redrawMs?: number
   /** Least time between two plain lines. @default 5000 */
   lineMs?: number
+  /** No plain line before this much time has passed (short runs print none). @default 0 */
+  firstLineAfterMs?: number
+  /** Plain lines for step(): false keeps steps as labels only. @default true */
+  stepLines?: boolean
 }
 
 export function createProgress(stream: ProgressStream, o: ProgressOptions = {}): Progress {
@@ -44,7 +48,7 @@ export function createProgress(stream: ProgressStream, o: ProgressOptions = {}):
   const started = now()
   let last: ProgressUpdate = { done: 0 }
   let label = ''
-  let shownAt = -Infinity
+  let shownAt = tty ? -Infinity : started + (o.firstLineAfterMs ?? 0) - (o.lineMs ?? 5000)
   let drawn = false
 
   const describe = (u: ProgressUpdate): string => {
@@ -85,7 +89,7 @@ export function createProgress(stream: ProgressStream, o: ProgressOptions = {}):
     step(text) {
       label = text
       if (tty) show(true)
-      else stream.write(`${name}: ${text}\n`)
+      else if (o.stepLines !== false) stream.write(`${name}: ${text}\n`)
     },
     end(line) {
       if (tty && drawn) stream.write('\r\x1b[K')

@@ -12,3 +12,12 @@ export function formatError(error: unknown, secrets: readonly (string | undefine
   const message = error instanceof Error ? error.message : String(error)
   return `pgkeep: error: ${scrub(message)}\n`
 }
+
+/** The failure as one JSON document (for --json): `{ "error": { "code", "message", "hint"? } }`. */
+export function formatErrorJson(error: unknown, secrets: readonly (string | undefined)[] = []): string {
+  const scrub = (text: string) => scrubSecrets(text, secrets)
+  const body = isPgkeepError(error)
+    ? { code: error.code, message: scrub(error.message), ...(error.hint ? { hint: scrub(error.hint) } : {}) }
+    : { code: 'INTERNAL', message: scrub(error instanceof Error ? error.message : String(error)) }
+  return `${JSON.stringify({ error: body })}\n`
+}

@@ -81,7 +81,7 @@ describe('examples/cli-script/nightly-backup.ts', () => {
       const dir = await mkdtemp(join(tmpdir(), 'pgkeep-nightly-'))
       const child = startScript([], { DATABASE_URL: big.url, PGKEEP_BACKUP_DIR: dir })
       // the upload has begun once its temporary file exists: stop the script then
-      await until(async () => (await files(dir)).some((f) => f.endsWith('.partial')))
+      await until(async () => (await files(dir)).some((f) => /\.sql\.gz\.[^/]*partial$/.test(f)))
       child.process.kill('SIGTERM')
       const result = await child.done
       expect(result.code).toBe(130)

@@ -215,7 +215,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     unpin: (id, o) => unpinBackup(ctx, id, actorOf(o)),
     on: (event, listener) => events.on(event, listener),
     schedule: (o) => startSchedule(ctx, o, {
-      backup: (scheduledFor) => startBackup(ctx, { type: 'scheduled', scheduledFor }).done,
+      backup: (scheduledFor, signal) => startBackup(ctx, { type: 'scheduled', scheduledFor, signal }).done,
       cleanup: () => cleanupBackups(ctx, undefined, removeBackup),
     }),
     metrics: () => metrics.snapshot(),

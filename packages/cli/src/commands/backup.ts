@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { collect, integer } from '../collect'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { createGcPacer } from '../gc-pacer'
+import { progressFor } from '../reporting'
 import { selectionOptions, type SelectionFlags } from '../selection-options'
 
 interface BackupFlags extends StorageFlags, SelectionFlags {
@@ -17,6 +18,7 @@ interface BackupFlags extends StorageFlags, SelectionFlags {
   maxSize?: number
   json?: boolean
   verbose?: boolean
+  quiet?: boolean
 }
 
 export function backupCommand(io: Io): Command {
@@ -33,7 +35,8 @@ export function backupCommand(io: Io): Command {
     .option('--compress <level>', 'gzip level 1 (fast) to 9 (small)', integer(1, 9), 6)
     .option('--max-size <bytes>', 'fail instead of storing a backup larger than this', integer(1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'print the record as JSON')
-    .option('-v, --verbose', 'report progress on stderr')
+    .option('-v, --verbose', 'report each table on stderr')
+    .option('-q, --quiet', 'no progress on stderr')
     .action(async (connection: string | undefined, flags: BackupFlags) => {
       const conn = connection ?? flags.dbname
       const backups = managerFor(io, flags, {
@@ -45,9 +48,12 @@ export function backupCommand(io: Io): Command {
         rateLimit: false,
       })
       const pace = createGcPacer()
+      const progress = progressFor(io.stderr, flags)
       let lastTable = ''
+      progress.step('reading the catalog')
       const record = await backups.create({
         type: flags.type,
+        ...(io.signal ? { signal: io.signal } : {}),
         ...(flags.actor ?? flags.createdBy ? { actor: flags.actor ?? flags.createdBy } : {}),
         ...(flags.table ? { tables: flags.table } : {}),
         ...(flags.excludeTable ? { excludeTables: flags.excludeTable } : {}),
@@ -55,8 +61,10 @@ export function backupCommand(io: Io): Command {
         ...(flags.excludeSchema ? { excludeSchemas: flags.excludeSchema } : {}),
         ...(flags.excludeTableData ? { excludeTableData: flags.excludeTableData } : {}),
         onProgress: (p: BackupProgress) => {
+          if (p.phase === 'finishing') progress.step('writing the manifest')
           if (p.phase !== 'data' || !p.table) return
           pace(p.table, p.bytesDone)
+          progress.update({ done: p.bytesDone, total: p.bytesTotal, item: p.table })
           if (flags.verbose && p.table !== lastTable) {
             lastTable = p.table
             const percent = p.bytesTotal > 0 ? Math.min(100, Math.round((p.bytesDone / p.bytesTotal) * 100)) : 0
@@ -64,6 +72,7 @@ export function backupCommand(io: Io): Command {
           }
         },
       })
+      progress.end()
       if (flags.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
       else io.stdout.write(`${record.id} ${backups.storage.kind}:${record.storagePath} ${record.size} bytes, ${record.metadata.recordCount} rows, ${record.metadata.duration} ms\n`)
     })

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander'
 import { integer } from '../collect'
 import { openFileDestination } from '../file-destination'
 import { createGcPacer } from '../gc-pacer'
+import { progressFor } from '../reporting'
 import { selectionOptions, type SelectionFlags } from '../selection-options'
 
 interface DumpFlags extends SelectionFlags {
@@ -28,9 +29,11 @@ interface DumpFlags extends SelectionFlags {
   targetVersion?: number
   styleVersion?: number
   verbose?: boolean
+  quiet?: boolean
+  json?: boolean
 }
 
-export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Command {
+export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; signal?: AbortSignal }): Command {
   return selectionOptions(new Command('dump'))
     .description('write a plain-SQL dump of one database (pg_dump -Fp compatible)')
     .option('-f, --file <path>', 'write to this file instead of stdout (gzip-compressed when it ends in .gz)')
@@ -55,7 +58,9 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
     .option('--no-restrict-key', 'omit \\restrict/\\unrestrict (for psql older than the August 2025 releases)')
     .option('--target-version <major>', 'major version of the server the dump will be restored into', integer(13, 18))
     .option('--style-version <major>', 'write the output style of this pg_dump major version (default: the server\'s)', integer(13, 18))
-    .option('-v, --verbose', 'report progress and a summary on stderr')
+    .option('-v, --verbose', 'report each step and a summary on stderr')
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('--json', 'with --file: print the summary (tables, rows, bytes, warnings) as JSON on stdout')
     .action(async (connection: string | undefined, flags: DumpFlags) => {
       if (connection !== undefined && flags.dbname !== undefined) {
         throw usage('give the connection either as an argument or with --dbname, not both')
@@ -88,21 +93,40 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
         ...(flags.styleVersion !== undefined ? { styleVersion: flags.styleVersion } : {}),
       }
       const report = flags.verbose ? progressReporter(io.stderr) : undefined
+      if (flags.json && !flags.file) throw usage('--json needs --file: without it, stdout is the dump')
       const pace = createGcPacer()
+      const progress = progressFor(io.stderr, flags)
+      // data progress is per table: the bytes of the tables before it are added up here
+      let total = 0
+      let finished = 0
+      let current = { index: -1, bytes: 0 }
       const onProgress = (p: DumpProgress) => {
-        if (p.phase === 'data') pace(`${p.schema}.${p.table}`, p.bytes)
+        if (p.phase === 'catalog') progress.step('reading the catalog')
+        if (p.phase === 'schema') total = p.estimatedBytes
+        if (p.phase === 'data') {
+          if (p.tableIndex !== current.index) finished += current.bytes
+          current = { index: p.tableIndex, bytes: p.bytes }
+          pace(`${p.schema}.${p.table}`, p.bytes)
+          progress.update({ done: finished + p.bytes, total, item: `${p.schema}.${p.table}` })
+        }
         report?.(p)
       }
       const destination = flags.file ? openFileDestination(flags.file) : null
       try {
-        const summary = await dump(options, destination?.stream ?? io.stdout, { env: io.env, onProgress })
+        const summary = await dump(options, destination?.stream ?? io.stdout, { env: io.env, onProgress, ...(io.signal ? { signal: io.signal } : {}) })
         await destination?.commit()
+        progress.end()
+        if (flags.json) {
+          const rows = summary.tables.reduce((n, t) => n + t.rows, 0)
+          io.stdout.write(`${JSON.stringify({ file: flags.file, tables: summary.tables.length, rows, bytes: summary.bytes, durationMs: summary.durationMs, warnings: summary.warnings }, null, 2)}\n`)
+        }
         for (const warning of summary.warnings) io.stderr.write(`pgkeep: warning: ${warning}\n`)
         if (flags.verbose) {
           const rows = summary.tables.reduce((n, t) => n + t.rows, 0)
           io.stderr.write(`pgkeep: dumped ${summary.tables.length} tables, ${rows} rows, ${summary.bytes} bytes in ${summary.durationMs} ms\n`)
         }
       } catch (error) {
+        progress.end()
         await destination?.discard()
         throw error
       }

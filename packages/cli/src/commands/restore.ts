@@ -1,10 +1,12 @@
 // `pgkeep restore` and `pgkeep verify`: apply a dump (a file, stdin, or a stored backup by id) to a
 // database without psql, list a dump's entries, and test a stored backup by restoring it aside.
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { listScript, restore, type RestoreOptions } from '@pgkeep/core'
+import { listScript, restore, type RestoreOptions, type RestoreSummary } from '@pgkeep/core'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { collect } from '../collect'
+import { progressFor } from '../reporting'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -22,6 +24,8 @@ interface RestoreFlags extends StorageFlags {
   allowNonEmpty?: boolean
   list?: boolean
   verbose?: boolean
+  quiet?: boolean
+  json?: boolean
 }
 
 
@@ -42,8 +46,12 @@ export function restoreCommand(io: Io): Command {
     .option('-n, --schema <name>', 'only entries in this schema (repeatable)', collect)
     .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
     .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
-    .option('-v, --verbose', 'report progress on stderr')
+    .option('-v, --verbose', 'report each entry on stderr')
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('--json', 'print the summary (or with --list, the entries) as JSON')
     .action(async (source: string, target: string | undefined, flags: RestoreFlags) => {
+      const progress = progressFor(io.stderr, flags)
+      let total = 0
       const conn = target ?? flags.dbname
       const options: RestoreOptions = {
         ...(conn ? { target: conn } : {}),
@@ -57,25 +65,44 @@ export function restoreCommand(io: Io): Command {
         allowNonEmpty: flags.allowNonEmpty ?? false,
         ...(flags.table ? { tables: flags.table } : {}),
         ...(flags.schema ? { schemas: flags.schema } : {}),
-        ...(flags.verbose ? { onProgress: (p) => p.entry && io.stderr.write(`pgkeep: ${p.entry}\n`) } : {}),
+        ...(io.signal ? { signal: io.signal } : {}),
+        onProgress: (p) => {
+          if (flags.verbose && p.entry) io.stderr.write(`pgkeep: ${p.entry}\n`)
+          if (p.phase === 'planning') progress.step('reading the dump')
+          else if (p.phase === 'applying') progress.update({ done: p.bytesRead, total, ...(p.entry ? { item: p.entry } : {}) })
+        },
+      }
+      const report = (summary: RestoreSummary, fromStorage: boolean) => {
+        progress.end()
+        if (flags.json) {
+          io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+          return
+        }
+        for (const note of summary.skipped) io.stderr.write(`pgkeep: skipped ${note}\n`)
+        const read = fromStorage ? `, read ${summary.bytesRead} bytes` : ''
+        io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}${read}\n`)
       }
       if (UUID.test(source) && !flags.list) {
         const backups = managerFor(io, flags, conn ? { connection: conn } : {})
-        const summary = await backups.restore(source, options)
-        io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}, read ${summary.bytesRead} bytes\n`)
+        total = (await backups.get(source)).size
+        report(await backups.restore(source, options), true)
         return
       }
       // a relative path starts at the cwd the command was given (CliIo.cwd), as --dir does
       const input = source === '-' ? io.stdin : resolve(io.cwd, source)
       if (flags.list) {
-        for (const e of await listScript(input)) {
+        const entries = await listScript(input)
+        if (flags.json) {
+          io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
+          return
+        }
+        for (const e of entries) {
           io.stdout.write(`${e.section}\t${e.type}\t${e.schema ?? '-'}\t${e.name}\t${e.owner ?? '-'}\t${e.dataBytes}\n`)
         }
         return
       }
-      const summary = await restore(input, { ...options, env: io.env })
-      for (const note of summary.skipped) io.stderr.write(`pgkeep: skipped ${note}\n`)
-      io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}\n`)
+      if (typeof input === 'string') total = await fileSize(input)
+      report(await restore(input, { ...options, env: io.env }), false)
     })
 }
 
@@ -85,9 +112,13 @@ export function verifyCommand(io: Io): Command {
     .argument('<id>', 'the backup id (uuid)')
     .argument('[connection]', 'the server to use (any database on it); PG* variables fill the gaps')
     .option('--json', 'print the whole report as JSON')
-    .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean }) => {
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean; quiet?: boolean }) => {
       const backups = managerFor(io, flags, connection ? { connection } : {})
+      const progress = progressFor(io.stderr, flags)
+      progress.step('restoring into a scratch database and comparing with the manifest')
       const report = await backups.verify(id)
+      progress.end()
       if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else {
         const badTables = report.tables.filter((t) => !t.ok)
@@ -97,4 +128,13 @@ export function verifyCommand(io: Io): Command {
       }
       if (!report.ok) throw new Error(`backup ${id} did not verify`)
     })
+}
+
+/** The file's size, or 0 when it cannot be told (restore() then reports the missing file itself). */
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size
+  } catch {
+    return 0
+  }
 }

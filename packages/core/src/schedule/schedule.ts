@@ -22,13 +22,17 @@ export interface ScheduleHandle {
   nextRuns(count?: number): { backup: Date[]; cleanup: Date[] }
   /** Whether this instance is running a job of the schedule now. */
   isBusy(): boolean
-  /** Ends the timers and waits for a running occurrence to finish (it is not cancelled). */
-  stop(): Promise<void>
+  /**
+   * Ends the timers and waits for a running occurrence to finish; with `abort`, a backup in progress
+   * is cancelled instead (it fails with ABORTED and leaves nothing in storage).
+   */
+  stop(options?: { abort?: boolean }): Promise<void>
 }
 
 /** What the jobs do: the manager's create() and cleanup(). */
 export interface ScheduledWork {
-  backup(scheduledFor: Date): Promise<BackupRecord>
+  /** `signal` aborts the backup when the schedule is stopped with `abort`. */
+  backup(scheduledFor: Date, signal: AbortSignal): Promise<BackupRecord>
   cleanup(): Promise<CleanupResult>
 }
 
@@ -44,6 +48,7 @@ export function startSchedule(ctx: ManagerContext, input: ScheduleOptions | unde
     return p.finally(() => running.delete(p))
   }
   const stopping = new AbortController()
+  const aborting = new AbortController()
   const crons: Partial<Record<ScheduledJob, Cron>> = {}
 
   for (const job of ['backup', 'cleanup'] as const) {
@@ -53,7 +58,7 @@ export function startSchedule(ctx: ManagerContext, input: ScheduleOptions | unde
       if (stopping.signal.aborted) return
       // The occurrence this trigger is for: croner fires at or after it, never before.
       const scheduledFor = self.previousRuns(1, new Date(Date.now() + 1))[0] ?? new Date()
-      return track(runJob(ctx, o, job, scheduledFor, work, stopping.signal))
+      return track(runJob(ctx, o, job, scheduledFor, work, stopping.signal, aborting.signal))
     })
   }
   active.add(ctx)
@@ -70,7 +75,8 @@ export function startSchedule(ctx: ManagerContext, input: ScheduleOptions | unde
       return { backup: next('backup'), cleanup: next('cleanup') }
     },
     isBusy: () => Object.values(crons).some((c) => c.isBusy()),
-    stop() {
+    stop(options) {
+      if (options?.abort) aborting.abort(new Error('the schedule was stopped'))
       stopped ??= (async () => {
         stopping.abort()
         for (const cron of Object.values(crons)) cron.stop()
@@ -87,12 +93,12 @@ export function startSchedule(ctx: ManagerContext, input: ScheduleOptions | unde
 // --- internal ---
 
 /** What a cron trigger runs for one occurrence (exported so that tests drive occurrences with fixed dates). */
-export async function runJob(ctx: ManagerContext, o: ResolvedScheduleOptions, job: ScheduledJob, scheduledFor: Date, work: ScheduledWork, stopping: AbortSignal): Promise<void> {
+export async function runJob(ctx: ManagerContext, o: ResolvedScheduleOptions, job: ScheduledJob, scheduledFor: Date, work: ScheduledWork, stopping: AbortSignal, aborting: AbortSignal = new AbortController().signal): Promise<void> {
   const report = (outcome: ScheduleOutcome) => ctx.events.emit('schedule:run', { job, scheduledFor, outcome, at: ctx.now() })
   try {
     // Whether a cleanup stayed busy (a backup was being written the whole time); a backup is never busy.
     const result = await runOccurrence(ctx, job, scheduledFor, async () =>
-      job === 'backup' ? (await work.backup(scheduledFor), false) : (await cleanupUntilFree(o, work, stopping)).busy)
+      job === 'backup' ? (await work.backup(scheduledFor, aborting), false) : (await cleanupUntilFree(o, work, stopping)).busy)
     if (result.outcome !== 'ran') return report(result.outcome)
     report(result.value ? 'busy' : 'ran')
   } catch (error) {

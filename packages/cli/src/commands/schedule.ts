@@ -1,0 +1,86 @@
+// `pgkeep schedule`: the manager's schedule in the foreground, for a container or a systemd service.
+// Logs every run (a line each, or a JSON object per line). SIGTERM (systemctl stop, docker stop) lets a
+// running backup finish and exits 0; SIGINT (Ctrl-C) aborts it, nothing half written is kept, exit 130.
+import { DEFAULT_BACKUP_CRON, DEFAULT_CLEANUP_CRON } from '@pgkeep/core'
+import { Command } from 'commander'
+import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
+import { integer } from '../collect'
+import { ExitStatus } from '../exit-status'
+import { INTERRUPTED, interruptOf } from '../interrupt'
+
+interface ScheduleFlags extends StorageFlags {
+  dbname?: string
+  backup: string
+  cleanup: string
+  timezone?: string
+  days: number
+  keepLast?: number
+  namePrefix: string
+  json?: boolean
+}
+
+export function scheduleCommand(io: Io): Command {
+  return storageOptions(new Command('schedule'))
+    .description('run scheduled backups and cleanups in the foreground until SIGTERM (finish the running backup, exit 0) or SIGINT (abort it, exit 130)')
+    .argument('[connection]', 'the database (connection URL or "key=value …"); PG* variables and PGKEEP_DATABASE_URL fill the gaps')
+    .option('-d, --dbname <connection>', 'same as the connection argument')
+    .option('--backup <cron>', 'when to back up (cron pattern, in --timezone), or "off"', DEFAULT_BACKUP_CRON)
+    .option('--cleanup <cron>', 'when to apply retention, or "off"', DEFAULT_CLEANUP_CRON)
+    .option('--timezone <zone>', 'IANA time zone of the patterns (default: the machine\'s)')
+    .option('--days <n>', 'retention: keep backups younger than this many days (the newest always stays)', integer(0, 100_000), 30)
+    .option('--keep-last <n>', 'retention: also keep the newest n backups', integer(1, 1_000_000))
+    .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>.sql.gz', 'backup')
+    .option('--json', 'log one JSON object per line')
+    .action(async (connection: string | undefined, flags: ScheduleFlags) => {
+      if (!io.signal) throw new Error('pgkeep schedule needs the signals of a process to stop')
+      const conn = connection ?? flags.dbname
+      const backups = managerFor(io, flags, {
+        ...(conn ? { connection: conn } : {}),
+        namePrefix: flags.namePrefix,
+        rateLimit: false,
+        retention: { maxAgeDays: flags.days, ...(flags.keepLast ? { keepLast: flags.keepLast } : {}) },
+      })
+      const log = (event: string, fields: Record<string, unknown>, text: string) => {
+        const at = new Date().toISOString()
+        io.stdout.write(flags.json ? `${JSON.stringify({ at, event, ...fields })}\n` : `${at} ${text}\n`)
+      }
+      backups.on('backup:start', (e) => {
+        if (e.type === 'scheduled') log('backup-start', { id: e.id }, `backup ${e.id} started`)
+      })
+      backups.on('backup:success', ({ record: r }) => log('backup-success', { id: r.id, storagePath: r.storagePath, size: r.size, rows: r.metadata.recordCount, durationMs: r.metadata.duration },
+        `backup ${r.id} stored: ${r.storagePath}, ${r.size} bytes, ${r.metadata.recordCount} rows, ${r.metadata.duration} ms`))
+      backups.on('backup:failure', (e) => log('backup-failure', { code: e.code, message: e.message }, `backup failed: ${e.message} [${e.code}]`))
+      backups.on('cleanup', (e) => log('cleanup', { deleted: e.deleted.map((r) => r.id), kept: e.kept }, `cleanup: deleted ${e.deleted.length}, kept ${e.kept}`))
+      backups.on('schedule:run', (e) => {
+        if (e.outcome === 'ran' || e.outcome === 'failed') return
+        const why = e.outcome === 'busy' ? 'a backup was being written' : 'another instance runs or ran it'
+        log('skipped', { job: e.job, scheduledFor: e.scheduledFor.toISOString(), outcome: e.outcome }, `${e.job} of ${e.scheduledFor.toISOString()} skipped: ${why}`)
+      })
+      backups.on('alert', (e) => log('alert', { kind: e.kind, message: e.message }, `alert ${e.kind}: ${e.message}`))
+
+      const handle = backups.schedule({
+        backup: flags.backup === 'off' ? false : flags.backup,
+        cleanup: flags.cleanup === 'off' ? false : flags.cleanup,
+        ...(flags.timezone ? { timezone: flags.timezone } : {}),
+        actor: 'pgkeep schedule',
+      })
+      const next = handle.nextRuns(1)
+      log('started', { backup: handle.backup, cleanup: handle.cleanup, timezone: handle.timezone, nextBackup: next.backup[0]?.toISOString() ?? null, nextCleanup: next.cleanup[0]?.toISOString() ?? null },
+        `schedule started (${handle.timezone}): backup ${handle.backup === false ? 'off' : `"${handle.backup}"`}, cleanup ${handle.cleanup === false ? 'off' : `"${handle.cleanup}"`}; next backup ${next.backup[0]?.toISOString() ?? '-'}`)
+
+      const signal = io.signal
+      await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
+      const which = interruptOf(signal) ?? 'SIGTERM'
+      const busy = backups.running()
+      if (which === 'SIGINT') {
+        log('stopping', { signal: which, aborting: busy.map((b) => b.id) }, busy.length ? `SIGINT: aborting backup ${busy.map((b) => b.id).join(', ')}` : 'SIGINT: stopping')
+        await handle.stop({ abort: true })
+      } else {
+        log('stopping', { signal: which, waitingFor: busy.map((b) => b.id) }, busy.length ? `SIGTERM: letting backup ${busy.map((b) => b.id).join(', ')} finish` : 'SIGTERM: stopping')
+        await handle.stop()
+      }
+      log('stopped', {}, 'schedule stopped')
+      if (which === 'SIGINT') throw new ExitStatus(INTERRUPTED)
+    })
+}
+

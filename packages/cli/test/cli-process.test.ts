@@ -1,0 +1,158 @@
+// The built `pgkeep` command in its own process, where terminals and signals are real: the progress
+// bar in a pseudo-terminal (script(1)), plain output elsewhere, errors as JSON with --json, Ctrl-C
+// (SIGINT) during a backup, and `pgkeep schedule` stopped by SIGTERM (the running backup finishes)
+// and by SIGINT (it is aborted, nothing half written stays).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { assertBuilt, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+
+const server = inject('pgDefault')
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+let small: TestDatabase
+let big: TestDatabase
+
+beforeAll(async () => {
+  assertBuilt('core', 'cli')
+  small = await createDatabase(server.url, { prefix: 'cli_proc' })
+  await runSql(small.url, `CREATE TABLE rooms (id integer PRIMARY KEY, name text);
+    INSERT INTO rooms SELECT g, repeat('kamar ', 20) || g FROM generate_series(1, 20000) g;
+    CREATE TABLE bills (id integer PRIMARY KEY, note text);
+    INSERT INTO bills SELECT g, repeat('tagihan ', 20) || g FROM generate_series(1, 20000) g;`)
+  // big enough that a backup takes a few seconds: time to send a signal in the middle of it
+  big = await createDatabase(server.url, { prefix: 'cli_proc_big' })
+  await runSql(big.url, `CREATE TABLE payments AS SELECT g AS id, repeat(md5(g::text), 8) AS note FROM generate_series(1, 600000) g;`)
+}, 120_000)
+afterAll(async () => {
+  await small?.drop()
+  await big?.drop()
+})
+
+describe('the pgkeep process', () => {
+  it('draws a progress bar on a terminal, redrawn in place, and clears it before the result', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-tty-'))
+    // script(1) gives the command a pseudo-terminal; its output is what the terminal showed
+    const shell = `${process.execPath} ${bin} backup '${small.url}' --dir ${dir}; echo "exit=$?"`
+    const result = await run('script', ['-qefc', shell, '/dev/null'], { COLUMNS: '120' })
+    const screen = result.stdout
+    expect(screen).toMatch(/exit=0/)
+    const frames = screen.split('\r\x1b[K').slice(1)
+    expect(frames.length).toBeGreaterThan(1)
+    expect(frames.some((f) => /^pgkeep \[[#-]+\] +\d+%  [\d.]+ [kM]?B \/ [\d.]+ [kM]?B .*public\.(rooms|bills)/.test(f))).toBe(true)
+    // the last frame is the cleared line, followed by the record
+    expect(frames.at(-1)).toMatch(/^[0-9a-f-]{36} fs:backups\/\S+\.sql\.gz \d+ bytes, 40000 rows, \d+ ms\r?\n/)
+  })
+
+  it('prints no progress when stderr is not a terminal and the run is short, and nothing with --quiet', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-tty-'))
+    const plain = await run(process.execPath, [bin, 'backup', small.url, '--dir', dir])
+    expect(plain.code).toBe(0)
+    expect(plain.stderr).toBe('')
+    const quiet = await run('script', ['-qefc', `${process.execPath} ${bin} backup '${small.url}' --dir ${dir} --quiet`, '/dev/null'])
+    expect(quiet.stdout).not.toContain('\x1b[K')
+    expect(quiet.stdout).toMatch(/^[0-9a-f-]{36} fs:/)
+  })
+
+  it('--json: the result on stdout as JSON, and a failure as JSON on stderr with its code', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-json-'))
+    const missing = await run(process.execPath, [bin, 'verify', '00000000-0000-4000-8000-000000000000', small.url, '--dir', dir, '--json'])
+    expect(missing.code).toBe(1)
+    expect(JSON.parse(missing.stderr)).toEqual({ error: { code: 'BACKUP_NOT_FOUND', message: expect.stringContaining('00000000-0000-4000-8000-000000000000') } })
+    const file = join(dir, 'small.sql.gz')
+    const dumped = await run(process.execPath, [bin, 'dump', small.url, '-f', file, '--json'])
+    expect(JSON.parse(dumped.stdout)).toMatchObject({ file, tables: 2, rows: 40000, warnings: [] })
+    const restoredInto = await createDatabase(server.url, { prefix: 'cli_proc_json' })
+    try {
+      const restored = await run(process.execPath, [bin, 'restore', file, restoredInto.url, '--json'])
+      expect(restored.code).toBe(0)
+      expect(JSON.parse(restored.stdout)).toMatchObject({ database: restoredInto.name, tables: expect.any(Array) })
+    } finally {
+      await restoredInto.drop()
+    }
+  })
+
+  it('SIGINT during a backup: exit 130, said on stderr, and nothing but the audit trail in storage', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-int-'))
+    const child = start(process.execPath, [bin, 'backup', big.url, '--dir', dir])
+    await until(async () => (await files(dir)).some((f) => /\.sql\.gz\.[^/]*partial$/.test(f)))
+    child.process.kill('SIGINT')
+    const result = await child.done
+    expect(result.code).toBe(130)
+    expect(result.stderr).toContain('pgkeep: interrupted by SIGINT; nothing half written was kept')
+    expect((await files(dir)).filter((f) => !f.startsWith('backups/audit/'))).toEqual([])
+  })
+
+  it('pgkeep schedule: SIGTERM lets the running backup finish and exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-sched-'))
+    const child = start(process.execPath, [bin, 'schedule', big.url, '--dir', dir, '--backup', '* * * * * *', '--cleanup', 'off', '--json'])
+    await until(async () => child.stdout().includes('"backup-start"'))
+    child.process.kill('SIGTERM')
+    const result = await child.done
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const names = events.map((e) => e.event)
+    expect(names.indexOf('stopping')).toBeLessThan(names.indexOf('backup-success'))
+    expect(names.at(-1)).toBe('stopped')
+    const stored = events.find((e) => e.event === 'backup-success')
+    expect(stored.rows).toBe(600000)
+    // the backup is complete: its dump and manifest are there
+    const kept = await files(dir)
+    expect(kept).toContain(stored.storagePath)
+    expect(kept).toContain(stored.storagePath.replace(/\.sql\.gz$/, '.manifest.json'))
+  })
+
+  it('pgkeep schedule: SIGINT aborts the running backup, exits 130, and leaves no dump behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-sched-'))
+    const child = start(process.execPath, [bin, 'schedule', big.url, '--dir', dir, '--backup', '* * * * * *', '--cleanup', 'off'])
+    await until(async () => (await files(dir)).some((f) => /\.sql\.gz\.[^/]*partial$/.test(f)))
+    child.process.kill('SIGINT')
+    const result = await child.done
+    expect(result.code).toBe(130)
+    expect(result.stdout).toMatch(/SIGINT: aborting backup [0-9a-f-]{36}\n/)
+    expect(result.stdout).toMatch(/backup failed: .*\[ABORTED\]\n/)
+    expect(result.stdout).toMatch(/schedule stopped\n$/)
+    expect((await files(dir)).filter((f) => /\.(sql\.gz|partial|manifest\.json)$/.test(f))).toEqual([])
+  })
+})
+
+// --- internal ---
+
+interface Result {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+function start(file: string, args: string[], env: NodeJS.ProcessEnv = {}): { process: ChildProcess; done: Promise<Result>; stdout(): string } {
+  const child = spawn(file, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  child.stdout!.on('data', (c: Buffer) => out.push(c))
+  child.stderr!.on('data', (c: Buffer) => err.push(c))
+  const done = new Promise<Result>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
+  })
+  return { process: child, done, stdout: () => Buffer.concat(out).toString('utf8') }
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return start(file, args, env).done
+}
+
+async function files(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
