@@ -17,6 +17,16 @@ import { KOSTMAN_USERS, startKostman, type KostmanServer } from './harness/kostm
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
 
+/** The rules of Tailwind v4's preflight that bear on the card (Nuxt UI apps load it). */
+const PREFLIGHT = `
+*, ::after, ::before, ::backdrop { box-sizing: border-box; margin: 0; padding: 0; border: 0 solid; }
+h1, h2, h3, h4, h5, h6 { font-size: inherit; font-weight: inherit; }
+ol, ul, menu { list-style: none; }
+img, svg, video, canvas { display: block; vertical-align: middle; }
+button, input, select, textarea { font: inherit; color: inherit; background-color: transparent; border-radius: 0; }
+button { cursor: default; }
+`
+
 let app: KostmanServer
 let browser: Browser
 let admin: BrowserContext
@@ -198,6 +208,26 @@ describe('the settings page in Chromium', () => {
     // The newest good backup is never cleaned up.
     await page.locator(`.pgk-card li[data-backup-id="${made.id}"]`).waitFor()
     await shot(page, '5-after-cleanup')
+  })
+
+  it('keeps its look under a CSS reset like Tailwind\'s preflight (Nuxt UI): bullets, centred dialog, button cursor', async () => {
+    const reset = await admin.newPage()
+    try {
+      await reset.goto(`${app.url}/pengaturan`)
+      await hydrated(reset)
+      await reset.addStyleTag({ content: PREFLIGHT })
+      await expect(reset.locator('.pgk-tips li').first().evaluate((li) => getComputedStyle(li).listStyleType)).resolves.toBe('disc')
+      await expect(reset.getByRole('button', { name: 'Backup Sekarang' }).evaluate((b) => getComputedStyle(b).cursor)).resolves.toBe('pointer')
+      await reset.getByRole('button', { name: 'Bersihkan Backup Lama' }).click()
+      const box = await reset.getByRole('dialog', { name: 'Hapus Backup Lama?' }).boundingBox()
+      const viewport = reset.viewportSize()!
+      expect(Math.abs(box!.x - (viewport.width - box!.x - box!.width))).toBeLessThan(2)
+      expect(Math.abs(box!.y - (viewport.height - box!.y - box!.height))).toBeLessThan(2)
+      await shot(reset, '5-dialog-under-css-reset', false)
+      await reset.keyboard.press('Escape')
+    } finally {
+      await reset.close()
+    }
   })
 
   it('the fourth manual backup in an hour is refused with the minutes until the next one', async () => {
