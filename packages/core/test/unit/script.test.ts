@@ -328,8 +328,7 @@ describe('dropStatement', () => {
     ['TYPE', 'DROP TYPE "Sch".mood;\n', 'DROP TYPE IF EXISTS "Sch".mood;\n'],
     ['COLLATION', 'DROP COLLATION "Sch".coll;\n', 'DROP COLLATION IF EXISTS "Sch".coll;\n'],
     ['SCHEMA', 'DROP SCHEMA "Sch";\n', 'DROP SCHEMA IF EXISTS "Sch";\n'],
-    // from RestoreArchive's source: a quasi-drop of an ON SELECT rule and a commented-out drop stay as they are
-    ['RULE', 'CREATE OR REPLACE VIEW s.v AS\n SELECT NULL::integer AS x;\n', 'CREATE OR REPLACE VIEW s.v AS\n SELECT NULL::integer AS x;\n'],
+    // from RestoreArchive's source: a commented-out drop stays as it is
     ['SCHEMA', '-- *not* dropping schema, since initdb creates it\n', '-- *not* dropping schema, since initdb creates it\n'],
     // no "DROP <desc>" to find: emitted unmodified (pg_dump warns)
     ['SEQUENCE OWNED BY', 'SELECT 1;\n', 'SELECT 1;\n'],
@@ -339,6 +338,34 @@ describe('dropStatement', () => {
   it.each(cases)('%s: %j', (desc, drop, withIfExists) => {
     expect(dropStatement(entry(desc, drop), options({ clean: true }))).toBe(drop)
     expect(dropStatement(entry(desc, drop), options({ clean: true, ifExists: true }))).toBe(withIfExists)
+  })
+
+  // pgkeep departs from pg_dump here so that an --if-exists script replays on an empty database too
+  it('with ifExists runs the quasi-drop of an ON SELECT rule only when the view exists', () => {
+    const replace = 'CREATE OR REPLACE VIEW "Sch".v AS\n SELECT NULL::integer AS x;\n'
+    expect(dropStatement(entry('RULE', replace), options({ clean: true }))).toBe(replace)
+    expect(dropStatement(entry('RULE', replace), options({ clean: true, ifExists: true }))).toBe(
+      'DO $do$BEGIN IF pg_catalog.to_regclass(\'"Sch".v\') IS NOT NULL THEN EXECUTE $q$CREATE OR REPLACE VIEW "Sch".v AS\n SELECT NULL::integer AS x$q$; END IF; END$do$;\n',
+    )
+  })
+
+  it('with ifExists drops a domain constraint only when the domain exists', () => {
+    const drop = 'ALTER DOMAIN "Sch".d DROP CONSTRAINT "it\'s";\n'
+    expect(dropStatement(entry('CHECK CONSTRAINT', drop), options({ clean: true }))).toBe(drop)
+    expect(dropStatement(entry('CHECK CONSTRAINT', drop), options({ clean: true, ifExists: true }))).toBe(
+      'DO $do$BEGIN IF pg_catalog.to_regtype(\'"Sch".d\') IS NOT NULL THEN EXECUTE $q$ALTER DOMAIN "Sch".d DROP CONSTRAINT IF EXISTS "it\'s"$q$; END IF; END$do$;\n',
+    )
+  })
+
+  it('with ifExists drops a foreign table\'s constraint with ALTER FOREIGN TABLE IF EXISTS', () => {
+    const drop = 'ALTER FOREIGN TABLE "Sch".ft DROP CONSTRAINT ck;\n'
+    expect(dropStatement(entry('CHECK CONSTRAINT', drop), options({ clean: true, ifExists: true }))).toBe('ALTER FOREIGN TABLE IF EXISTS "Sch".ft DROP CONSTRAINT IF EXISTS ck;\n')
+  })
+
+  it('writes the DROP of an object an earlier DROP … CASCADE removes only with ifExists', () => {
+    const fn: TocEntry = { ...entry('FUNCTION', 'DROP FUNCTION "Sch".t_in(cstring);\n'), droppedByCascade: true }
+    expect(dropStatement(fn, options({ clean: true }))).toBe('')
+    expect(dropStatement(fn, options({ clean: true, ifExists: true }))).toBe('DROP FUNCTION IF EXISTS "Sch".t_in(cstring);\n')
   })
 
   it('writes nothing for an entry without a DROP', () => {
