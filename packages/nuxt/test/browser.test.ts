@@ -2,7 +2,8 @@
 // built KostMan example: sign in as the admin, Pengaturan → Backup Sekarang with its progress bar, the
 // downloaded .sql.gz gunzips and restores equal to the app's database, the new row in Riwayat Backup
 // downloads the same bytes, Bersihkan Backup Lama through its dialog; the staff member is refused.
-// Screenshots of each state go to test/artifacts/ (git-ignored).
+// With S3 storage, Download follows the presigned URL to the bucket. Screenshots of each state go to
+// test/artifacts/ (git-ignored).
 import { mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -275,5 +276,51 @@ describe('the settings page in Chromium', () => {
     } finally {
       await context.close()
     }
+  })
+})
+
+describe('the settings page in Chromium, backups in S3', () => {
+  let s3app: KostmanServer
+  let context: BrowserContext
+
+  beforeAll(async () => {
+    s3app = await startKostman({ storage: 's3', scale: 0.2 })
+    context = await newContext()
+  }, 600_000)
+
+  afterAll(async () => {
+    await context?.close()
+    await s3app?.stop()
+  })
+
+  it('Download in the history follows the presigned URL to the bucket and saves the same bytes', async () => {
+    const p = await context.newPage()
+    p.setDefaultTimeout(20_000)
+    await p.goto(`${s3app.url}/login`)
+    await hydrated(p)
+    await p.getByLabel('Email').fill(KOSTMAN_USERS.admin.email)
+    await p.getByLabel('Kata sandi').fill(KOSTMAN_USERS.admin.password)
+    await p.getByRole('button', { name: 'Masuk' }).click()
+    await p.waitForURL(`${s3app.url}/`)
+    await p.goto(`${s3app.url}/pengaturan`)
+    await hydrated(p)
+
+    const downloaded = later(p.waitForEvent('download', { timeout: 120_000 }))
+    await p.getByRole('button', { name: 'Backup Sekarang' }).click()
+    const first = await downloaded
+    const bytes = await bytesOf(first)
+    expect(gunzipSync(bytes).toString('utf8')).toContain('CREATE TABLE')
+
+    await p.getByRole('button', { name: 'Lihat Riwayat' }).click()
+    const row = p.locator('.pgk-card li', { hasText: first.suggestedFilename() })
+    await row.waitFor()
+    const presigned = later(p.waitForResponse((r) => r.url().startsWith(`${s3app.url}/api/backup/download/`)))
+    const again = later(p.waitForEvent('download', { timeout: 60_000 }))
+    await row.getByRole('button', { name: `Download ${first.suggestedFilename()}` }).click()
+    const { url } = (await (await presigned).json()) as { url: string }
+    // The URL points at the bucket on the S3 endpoint, not at the app.
+    expect(new URL(url).origin).not.toBe(new URL(s3app.url).origin)
+    expect(url).toContain(s3app.bucket!)
+    expect((await bytesOf(await again)).equals(bytes)).toBe(true)
   })
 })
