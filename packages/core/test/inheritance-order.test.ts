@@ -17,8 +17,13 @@ const MIN_MAJOR = Number(/min-major=(\d+)/.exec(readFileSync(FIXTURE, 'utf8').sp
 const servers = testServers(inject('pgDefault'), inject('pgServers'))
 const pgDumpMajor = await localPgDumpMajor()
 
+/** A child whose name holds a line break, quotes and SQL. */
+const ODD = 'notes\n"archived"; DROP TABLE fx_inherit.notes; --'
+const ODD_IDENT = `"${ODD.replaceAll('"', '""')}"`
 /** The children CREATE TABLE … INHERITS would reorder: pgkeep creates them in their order and attaches them. */
-const ATTACHED = ['bills_paid', 'events_2024', 'meters_water', 'readings_remote', 'rooms', 'tenants_vip', 'tenants_vip_gold']
+const ATTACHED = ['bills_paid', 'events_2024', 'meters_water', ODD, 'readings_remote', 'rooms', 'tenants_vip', 'tenants_vip_gold']
+const ident = (name: string) => (name === ODD ? ODD_IDENT : name)
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Children whose order INHERITS keeps: written as pg_dump writes them. */
 const KEPT = ['bills_open', 'events_2025', 'tenants_late', 'addresses', 'stays_2024']
 
@@ -26,6 +31,7 @@ const KEPT = ['bills_open', 'events_2025', 'tenants_late', 'addresses', 'stays_2
 const SCAFFOLDED_PARENTS: Array<[child: string, parent: string, seqno: number]> = [
   ['bills_paid', 'bills', 1],
   ['meters_water', 'meters', 1],
+  [ODD, 'notes', 1],
   ['readings_remote', 'readings', 1],
   ['rooms', 'priced', 1],
   ['rooms', 'located', 2],
@@ -35,8 +41,8 @@ const SCAFFOLDED_PARENTS: Array<[child: string, parent: string, seqno: number]> 
 
 /** The one thing a restore of pgkeep's dump may differ in: the scaffold took inhseqno 1. */
 const RESIDUAL = SCAFFOLDED_PARENTS.flatMap(([child, parent, n]) => [
-  `catalog: only in source: inherits fx_inherit.${child} from fx_inherit.${parent} #${n}`,
-  `catalog: only in copy: inherits fx_inherit.${child} from fx_inherit.${parent} #${n + 1}`,
+  `catalog: only in source: inherits fx_inherit.${ident(child).replaceAll('\n', '\\n')} from fx_inherit.${parent} #${n}`,
+  `catalog: only in copy: inherits fx_inherit.${ident(child).replaceAll('\n', '\\n')} from fx_inherit.${parent} #${n + 1}`,
 ]).sort()
 
 describe.each(servers)('inheritance children on PostgreSQL $major', ({ url, major }) => {
@@ -57,8 +63,10 @@ describe.each(servers)('inheritance children on PostgreSQL $major', ({ url, majo
 
   it('restores them in their own column order; only the numbering of their parents differs', async (ctx) => {
     ctx.skip(source === undefined, `the fixture needs PostgreSQL ${MIN_MAJOR}`)
-    for (const child of ATTACHED) expect(script).toMatch(new RegExp(`\\nALTER (FOREIGN )?TABLE ONLY fx_inherit\\.${child} INHERIT fx_inherit\\.`))
+    for (const child of ATTACHED) expect(script).toMatch(new RegExp(`\\nALTER (FOREIGN )?TABLE ONLY fx_inherit\\.${escape(ident(child))} INHERIT fx_inherit\\.`))
     for (const child of KEPT) expect(script).not.toMatch(new RegExp(`\\nALTER (FOREIGN )?TABLE ONLY fx_inherit\\.${child} INHERIT`))
+    // the odd name stays inside its comment line
+    expect(script).toContain(`\n-- notes "archived"; DROP TABLE fx_inherit.notes; -- keeps its column order`)
     const copy = await createDatabase(url, { prefix: 'inh_order_copy' })
     try {
       await restoreWithPsql(copy.url, script)
@@ -76,7 +84,7 @@ describe.each(servers)('inheritance children on PostgreSQL $major', ({ url, majo
     try {
       await restoreWithPsql(copy.url, await runPgDump(source!.url))
       const { differences } = await compareDatabases(source!.url, copy.url)
-      const columnsOf = (table: string) => differences.filter((d) => d.startsWith(`catalog: only in copy: column fx_inherit.${table} #`))
+      const columnsOf = (table: string) => differences.filter((d) => d.startsWith(`catalog: only in copy: column fx_inherit.${ident(table).replaceAll('\n', '\\n')} #`))
       for (const child of ATTACHED) expect(columnsOf(child), child).not.toEqual([])
       for (const child of KEPT) expect(columnsOf(child), child).toEqual([])
     } finally {
@@ -92,7 +100,7 @@ describe.each(servers)('inheritance children on PostgreSQL $major', ({ url, majo
     const theirs = entries(await runPgDump(source!.url))
     expect([...ours.keys()]).toEqual([...theirs.keys()])
     const differing = [...ours.keys()].filter((key) => ours.get(key) !== theirs.get(key))
-    const header = (t: string) => `-- Name: ${t}; Type: ${t === 'readings_remote' ? 'FOREIGN TABLE' : 'TABLE'}; Schema: fx_inherit; Owner: postgres`
+    const header = (t: string) => `-- Name: ${t.replaceAll('\n', ' ')}; Type: ${t === 'readings_remote' ? 'FOREIGN TABLE' : 'TABLE'}; Schema: fx_inherit; Owner: postgres`
     expect(differing.sort()).toEqual(ATTACHED.map(header).sort())
   })
 

@@ -7,7 +7,7 @@ import { shouldPrintColumn } from '../catalog/columns'
 import { aclEntries } from './acl'
 import { commentEntries, commentEntry } from './comments'
 import type { EmitContext } from './emit-context'
-import { quoteIdent, quoteLiteral, quoteQualified } from './quote'
+import { quoteIdent, quoteLiteral, quoteQualified, sanitizeCommentLine } from './quote'
 import { formatReloptions, nonEmptyReloptions } from './reloptions'
 import { emitSequence } from './sequence'
 import type { TocEntry } from './toc-entry'
@@ -262,7 +262,7 @@ function inheritScaffold(ctx: EmitContext, table: TableObject): { name: string; 
     return item
   })
   for (const check of inheritedChecks) items.push(`CONSTRAINT ${quoteIdent(check.name)} ${check.condef}`)
-  const create = `-- ${table.name} keeps its column order: created under a scaffold parent, then attached to its own.\n` +
+  const create = `-- ${sanitizeCommentLine(table.name)} keeps its column order: created under a scaffold parent, then attached to its own.\n` +
     `CREATE TABLE ${name} (\n    ${items.join(',\n    ')}\n);\n`
   return { name, create }
 }
