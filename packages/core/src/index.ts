@@ -57,4 +57,5 @@ export { BackupRouteRefusal, FORBIDDEN_MESSAGES, errorResult, refuseBackupAccess
 export { resolveActor, type AuthorizeOutcome } from './http/authorize'
 export { signDownloadToken, verifyDownloadToken, type DownloadTokenClaims, type TokenCheck } from './http/download-token'
 export { parseRangeHeader } from './http/byte-range'
-export { BackupBody, CleanupBody, HistoryQuery, IdParams, RestoreBody } from './http/bodies'
+export { BackupBody, CleanupBody, CompareQuery, HistoryQuery, IdParams, RestoreBody } from './http/bodies'
+export { MAX_JSON_BODY_BYTES, nodeRouteRequest, writeRouteResult, type NodeRequestOptions } from './http/node-http'

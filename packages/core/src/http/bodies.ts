@@ -13,6 +13,8 @@ export const BackupBody = z
     tables: tableNames.optional(),
     /** Leave these tables out (patterns as pg_dump -T). */
     excludeTables: tableNames.optional(),
+    /** Keep these tables' definitions, leave out their rows (patterns as pg_dump --exclude-table-data). */
+    excludeTableData: tableNames.optional(),
   })
   .strict()
 
@@ -40,6 +42,12 @@ export const RestoreBody = z
   .refine((b) => (b.clean === true) !== (b.createDatabase !== undefined), {
     message: 'give either clean: true (restore into the app database) or createDatabase (a new database), not both',
   })
+
+/** Two backup ids to compare, a (older) and b (newer). */
+export const CompareQuery = z.object({
+  a: z.uuid({ message: 'must be a backup id (a UUID)' }),
+  b: z.uuid({ message: 'must be a backup id (a UUID)' }),
+})
 
 export const FileQuery = z.object({ token: z.string().min(1).max(2000) })
 

@@ -36,6 +36,7 @@ export const FORBIDDEN_MESSAGES: Record<BackupAction, string> = {
   restore: 'Only administrators can restore backups',
   metrics: 'Only administrators can read backup metrics',
   events: 'Only administrators can follow backup progress',
+  compare: 'Only administrators can compare backups',
 }
 
 /**

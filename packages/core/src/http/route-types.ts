@@ -7,7 +7,7 @@ import type { BackupManager } from '../manager'
 import type { ResolvedHttpConfig } from './http-config'
 
 /** What a caller asks to do; the host's authorizer decides per action. */
-export const BACKUP_ACTIONS = ['backup', 'history', 'download', 'cleanup', 'verify', 'remove', 'pin', 'restore', 'metrics', 'events'] as const
+export const BACKUP_ACTIONS = ['backup', 'history', 'download', 'cleanup', 'verify', 'remove', 'pin', 'restore', 'metrics', 'events', 'compare'] as const
 export type BackupAction = (typeof BACKUP_ACTIONS)[number]
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE'
@@ -23,6 +23,8 @@ export interface RouteRequest {
   headers: Record<string, string | undefined>
   /** The parsed JSON body, or undefined when there was none. */
   body?: unknown
+  /** Why the body could not be read (not JSON, too large): answered as 400, after authorization. */
+  bodyError?: string
   /** Aborted when the client goes away. */
   signal: AbortSignal
 }

@@ -1,10 +1,10 @@
 // The backup routes, free of any web framework: per route the method, the path below the prefix, the
 // action the host's authorizer is asked about, the zod schemas of params, query and body, and the
 // handler that calls the manager. Adapters bind this one table (see dispatch.ts); they hold no copy.
-import { BackupBody, BackupQuery, CleanupBody, FileQuery, HistoryQuery, IdParams, NoBody, RestoreBody } from './bodies'
+import { BackupBody, BackupQuery, CleanupBody, CompareQuery, FileQuery, HistoryQuery, IdParams, NoBody, RestoreBody } from './bodies'
 import { parseRangeHeader } from './byte-range'
 import { signDownloadToken } from './download-token'
-import { BackupRouteRefusal, errorJson } from './http-error'
+import { errorJson } from './http-error'
 import { progressEvents } from './progress-events'
 import type { RouteDefinition, RouteInput, RouteResult } from './route-types'
 import type { BackupRecord } from '../backup/backup-record'
@@ -75,12 +75,13 @@ export const backupRoutes: readonly RouteDefinition[] = [
     query: BackupQuery,
     body: NoBody.or(BackupBody),
     async handle(input) {
-      const body = (input.body ?? {}) as { tables?: string[]; excludeTables?: string[] }
+      const body = (input.body ?? {}) as { tables?: string[]; excludeTables?: string[]; excludeTableData?: string[] }
       const handle = input.manager.start({
         type: 'manual',
         actor: input.actor,
         ...(body.tables ? { tables: body.tables } : {}),
         ...(body.excludeTables ? { excludeTables: body.excludeTables } : {}),
+        ...(body.excludeTableData ? { excludeTableData: body.excludeTableData } : {}),
       })
       const record = await handle.done
       const q = input.query as { download?: string }
@@ -234,6 +235,18 @@ export const backupRoutes: readonly RouteDefinition[] = [
     handle: async (input) => ({ kind: 'text', status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, text: await input.manager.metricsText() }),
   },
   {
+    name: 'backup.compare',
+    method: 'GET',
+    path: '/compare',
+    action: 'compare',
+    auth: 'authorizer',
+    query: CompareQuery,
+    async handle(input) {
+      const { a, b } = input.query as { a: string; b: string }
+      return json(await input.manager.compare(a, b))
+    },
+  },
+  {
     name: 'backup.events',
     method: 'GET',
     path: '/events',
@@ -249,8 +262,3 @@ export const backupRoutes: readonly RouteDefinition[] = [
     },
   },
 ]
-
-/** A route's answer when it does not exist or is switched off. */
-export function routeNotFound(): never {
-  throw new BackupRouteRefusal(404, 'Not found')
-}

@@ -1,0 +1,97 @@
+// The Express router over real HTTP (a listening app, the sample database on the test server, folder
+// storage and an S3 endpoint on loopback), through the same list of cases as the Nuxt module's routes.
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import express, { type Request } from 'express'
+import { createDatabase, describeBackupRouteCases, type Caller, type RouteTarget, type TestDatabase } from '@pgkeep/testkit'
+import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createBackupManager, fsStorage, s3Storage, type StorageDriver } from '@pgkeep/core'
+import { createBackupRouter } from '../src/index'
+
+const server = inject('pgDefault')
+const s3 = inject('s3')
+let db: TestDatabase
+
+beforeAll(async () => {
+  db = await createDatabase(server.url, { prefix: 'express_routes' })
+  await loadSampleDatabase(db.url, { scale: 0.05 })
+}, 120_000)
+afterAll(() => db?.drop())
+
+/** The example's idea of a session, reduced to a header: who is calling. */
+const USERS: Record<string, { id: string; role: 'admin' | 'staff' }> = {
+  'admin-token': { id: 'admin@kostman.test', role: 'admin' },
+  'staff-token': { id: 'staff@kostman.test', role: 'staff' },
+}
+const TOKENS: Record<Caller, string | undefined> = { admin: 'admin-token', staff: 'staff-token', anonymous: undefined }
+
+function authorize(req: Request) {
+  const user = USERS[(req.headers.authorization ?? '').replace(/^Bearer /, '')]
+  if (!user) return null
+  return user.role === 'admin' ? user.id : false
+}
+
+async function listen(storage: StorageDriver, mount: string, parseJson: boolean): Promise<{ server: Server; target: RouteTarget }> {
+  const backups = createBackupManager({ connection: db.url, storage, namePrefix: 'kostman-backup' })
+  const app = express()
+  if (parseJson) app.use(express.json())
+  app.use(mount, createBackupRouter(backups, { authorize }))
+  const listening = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s))
+  })
+  const base = `http://127.0.0.1:${(listening.address() as AddressInfo).port}${mount}`
+  const target: RouteTarget = {
+    base,
+    databaseUrl: db.url,
+    adminActor: 'admin@kostman.test',
+    filename: /^kostman-backup-\d{4}-\d{2}-\d{2}-\d+\.sql\.gz$/,
+    table: 'public.activity_log',
+    downloads: storage.kind === 's3' ? 'presigned' : 'token',
+    bodyParser: parseJson ? 'app' : 'routes',
+    call(who, method, path, body, headers = {}) {
+      const token = TOKENS[who]
+      return fetch(`${base}${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      })
+    },
+  }
+  return { server: listening, target }
+}
+
+describe('@pgkeep/express with folder storage, behind express.json(), at /api/backup', () => {
+  let app: { server: Server; target: RouteTarget }
+  beforeAll(async () => {
+    app = await listen(fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-express-')) }), '/api/backup', true)
+  })
+  afterAll(() => new Promise<void>((resolve) => (app ? app.server.close(() => resolve()) : resolve())))
+  describeBackupRouteCases('Express, folder storage', () => app.target)
+})
+
+describe('@pgkeep/express with S3 storage, without a body parser, at /admin/backups', () => {
+  let app: { server: Server; target: RouteTarget }
+  beforeAll(async () => {
+    const storage = s3Storage({ endPoint: s3.endPoint, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, bucket: `express-${randomBytes(4).toString('hex')}` })
+    app = await listen(storage, '/admin/backups', false)
+  })
+  afterAll(() => new Promise<void>((resolve) => (app ? app.server.close(() => resolve()) : resolve())))
+  describeBackupRouteCases('Express, S3 storage', () => app.target)
+})
+
+describe('createBackupRouter', () => {
+  it('refuses to be made without an authorizer: nothing is reachable by default', () => {
+    const backups = createBackupManager({ connection: db.url, storage: fsStorage({ dir: tmpdir() }) })
+    expect(() => createBackupRouter(backups, {} as never)).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('authorize(req, action)') }))
+  })
+
+  it('validates its options with the routes\' schema (a short token secret is refused)', () => {
+    const backups = createBackupManager({ connection: db.url, storage: fsStorage({ dir: tmpdir() }) })
+    expect(() => createBackupRouter(backups, { authorize, tokenSecret: 'short' })).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('tokenSecret') }))
+  })
+})
