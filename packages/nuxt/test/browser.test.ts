@@ -43,6 +43,7 @@ beforeAll(async () => {
   admin = await newContext()
   page = await admin.newPage()
   page.setDefaultTimeout(20_000)
+  watchForPageErrors(page)
 }, 600_000)
 
 afterAll(async () => {
@@ -52,6 +53,15 @@ afterAll(async () => {
 
 function newContext(): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width: 1180, height: 900 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta', acceptDownloads: true })
+}
+
+/** Uncaught errors and hydration mismatches seen by any watched page (checked after all tests). */
+const pageErrors: string[] = []
+function watchForPageErrors(p: Page): void {
+  p.on('pageerror', (error) => pageErrors.push(`${p.url()}: ${error.message}`))
+  p.on('console', (message) => {
+    if (/hydrat/i.test(message.text())) pageErrors.push(`${p.url()}: ${message.text()}`)
+  })
 }
 
 /** Waits until Vue has taken over the server-rendered page, so that clicks reach their handlers. */
@@ -256,6 +266,7 @@ describe('the settings page in Chromium', () => {
     const context = await newContext()
     try {
       const staff = await context.newPage()
+      watchForPageErrors(staff)
       let downloads = 0
       staff.on('download', () => downloads++)
       await signIn(staff, KOSTMAN_USERS.staff)
@@ -296,6 +307,7 @@ describe('the settings page in Chromium, backups in S3', () => {
   it('Download in the history follows the presigned URL to the bucket and saves the same bytes', async () => {
     const p = await context.newPage()
     p.setDefaultTimeout(20_000)
+    watchForPageErrors(p)
     await p.goto(`${s3app.url}/login`)
     await hydrated(p)
     await p.getByLabel('Email').fill(KOSTMAN_USERS.admin.email)
@@ -322,5 +334,11 @@ describe('the settings page in Chromium, backups in S3', () => {
     expect(new URL(url).origin).not.toBe(new URL(s3app.url).origin)
     expect(url).toContain(s3app.bucket!)
     expect((await bytesOf(await again)).equals(bytes)).toBe(true)
+  })
+})
+
+describe('the pages', () => {
+  it('threw no uncaught error and had no hydration mismatch', () => {
+    expect(pageErrors).toEqual([])
   })
 })
