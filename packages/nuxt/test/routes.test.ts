@@ -73,6 +73,9 @@ describe('KostMan backup routes (folder storage)', () => {
       expect(await errorOf(response)).toMatchObject({ statusCode: 403, code: 'FORBIDDEN', message: expect.stringMatching(/^Only administrators can /) })
     }
     expect(await errorOf(await call('POST', '/database', staff))).toEqual({ statusCode: 403, message: 'Only administrators can create backups', code: 'FORBIDDEN' })
+    // Refused before anything about the request is judged: a malformed body or id is still a 403 for staff.
+    expect((await call('POST', '/database', staff, '{"tables": [')).status).toBe(403)
+    expect((await call('POST', '/not-a-uuid/verify', staff)).status).toBe(403)
   })
 
   it('streams a new backup to the admin as a .sql.gz attachment that restores equal to the app database', async () => {

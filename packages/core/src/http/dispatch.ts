@@ -65,6 +65,7 @@ export async function handleBackupRequest(request: RouteRequest, ctx: BackupRequ
     if (!match || (match.route.enabled && !match.route.enabled(ctx.config))) throw new BackupRouteRefusal(404, 'Not found')
     const { route } = match
     const actor = await admit(route, request, match.params, ctx)
+    if (request.bodyError !== undefined) throw new PgkeepError('OPTIONS_INVALID', `invalid body: ${request.bodyError}`)
     const params = route.params ? validate(route.params, match.params, 'route parameters') : match.params
     const query = route.query ? validate(route.query, request.query, 'query') : request.query
     const body = route.body ? validate(route.body, request.body, 'body') : request.body

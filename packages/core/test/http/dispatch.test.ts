@@ -83,6 +83,13 @@ describe('authorization', () => {
     expect((body(admin) as { message: string }).message).toMatch(/id: must be a backup id/)
   })
 
+  it('answers a body that could not be read with 400, but only after authorization', async () => {
+    const unreadable = request('POST', '/cleanup', { bodyError: 'not valid JSON' })
+    expect((await handleBackupRequest(unreadable, context({ authorize: () => false }))).status).toBe(403)
+    const admin = await handleBackupRequest(unreadable, context({ authorize: () => 'admin' }))
+    expect(body(admin)).toEqual({ statusCode: 400, message: 'invalid body: not valid JSON', code: 'OPTIONS_INVALID' })
+  })
+
   it('answers 400 for malformed bodies and queries', async () => {
     const admin = context({ authorize: () => 'admin' })
     const cases: RouteRequest[] = [

@@ -5,12 +5,12 @@
 import { pipeline } from 'node:stream/promises'
 import type { H3Event } from 'h3'
 import { getQuery, getRequestHeaders } from 'h3'
-import { PgkeepError, type RouteRequest, type RouteResult } from '@pgkeep/core'
+import type { RouteRequest, RouteResult } from '@pgkeep/core'
 
 /** JSON bodies larger than this are refused (the routes take a few fields at most). */
 const MAX_BODY_BYTES = 64 * 1024
 
-/** The request below `prefix`; the body is parsed JSON (OPTIONS_INVALID when it is not). */
+/** The request below `prefix`; the body is parsed JSON (or why it is not, for core to answer 400 after authorization). */
 export async function toRouteRequest(event: H3Event, prefix: string): Promise<RouteRequest> {
   const { req, res } = event.node
   const controller = new AbortController()
@@ -27,8 +27,8 @@ export async function toRouteRequest(event: H3Event, prefix: string): Promise<Ro
   const headers: Record<string, string | undefined> = {}
   for (const [key, value] of Object.entries(getRequestHeaders(event))) headers[key.toLowerCase()] = value
   const method = (req.method ?? 'GET').toUpperCase()
-  const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(event)
-  return { method, path, query, headers, body, signal: controller.signal }
+  const read = method === 'GET' || method === 'HEAD' ? {} : await readJsonBody(event)
+  return { method, path, query, headers, ...read, signal: controller.signal }
 }
 
 /** Writes the route's answer; resolves when it is sent (or the client went away). */
@@ -53,20 +53,21 @@ export async function sendRouteResult(event: H3Event, result: RouteResult): Prom
   }
 }
 
-async function readJsonBody(event: H3Event): Promise<unknown> {
+async function readJsonBody(event: H3Event): Promise<{ body?: unknown; bodyError?: string }> {
   const { req } = event.node
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > MAX_BODY_BYTES) throw new PgkeepError('OPTIONS_INVALID', `the request body is larger than ${MAX_BODY_BYTES} bytes`)
-    chunks.push(chunk)
+    // Read on to the end (so the connection stays usable) but keep nothing past the limit.
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
   }
+  if (size > MAX_BODY_BYTES) return { bodyError: `larger than ${MAX_BODY_BYTES} bytes` }
   const text = Buffer.concat(chunks).toString('utf8').trim()
-  if (text === '') return undefined
+  if (text === '') return {}
   try {
-    return JSON.parse(text) as unknown
-  } catch (error) {
-    throw new PgkeepError('OPTIONS_INVALID', 'the request body is not valid JSON', { cause: error })
+    return { body: JSON.parse(text) as unknown }
+  } catch {
+    return { bodyError: 'not valid JSON' }
   }
 }
