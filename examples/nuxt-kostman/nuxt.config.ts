@@ -9,6 +9,6 @@ export default defineNuxtConfig({
     namePrefix: 'kostman-backup',
   },
   // In this monorepo the server bundles @pgkeep/core from its TypeScript sources (the package's
-  // "@pgkeep/source" export); an app that installs @pgkeep/core from npm does not need this.
-  nitro: { exportConditions: ['@pgkeep/source'] },
+  // "@pgkeep/source" export, compiled for Node 20); an app that installs @pgkeep/core from npm needs neither.
+  nitro: { exportConditions: ['@pgkeep/source'], esbuild: { options: { target: 'node20' } } },
 })
