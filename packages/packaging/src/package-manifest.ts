@@ -13,6 +13,7 @@ export interface PackageManifest {
   devDependencies?: Record<string, string>
   optionalDependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>
 }
 
 /** The subpaths of `exports` ('.', './http', …) with their targets; './package.json' and patterns left out. */
@@ -50,4 +51,11 @@ export function referencedFiles(manifest: PackageManifest): string[] {
   add(typeof manifest.bin === 'string' ? manifest.bin : Object.values(manifest.bin ?? {}))
   add(manifest.exports)
   return [...paths].filter((path) => !path.includes('*'))
+}
+
+/** `name@range` of the peers a manifest marks optional (npm leaves them out; a typed app has them). */
+export function optionalPeers(manifest: PackageManifest): string[] {
+  return Object.entries(manifest.peerDependencies ?? {})
+    .filter(([name]) => manifest.peerDependenciesMeta?.[name]?.optional === true)
+    .map(([name, range]) => `${name}@${range}`)
 }

@@ -2,8 +2,8 @@
 // `pnpm pack`, the tarballs are installed together with npm into a scratch project outside the
 // workspace, and that project uses them: an ES module app and a CommonJS app back up a real database,
 // strict tsc compiles a typed consumer (nodenext, node16, bundler, and CommonJS under nodenext), every
-// exported subpath loads, and every command prints its version through npx. Packs the builds: run
-// `pnpm build` first (`pnpm install` does, through prepare).
+// exported subpath loads and its types compile, and every command prints its version through npx.
+// Packs the builds: run `pnpm build` first (`pnpm install` does, through prepare).
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { packPackage, type PackedPackage } from '../src/pack-package'
-import { exportEntries, referencedFiles, requireResolves, specifierOf, type PackageManifest } from '../src/package-manifest'
+import { exportEntries, optionalPeers, referencedFiles, requireResolves, specifierOf, type PackageManifest } from '../src/package-manifest'
 import { findPublicPackages, missingBuildFiles } from '../src/public-packages'
 import { runChecked, runCommand, userEnv, type CommandResult } from '../src/run-command'
 
@@ -51,9 +51,11 @@ beforeAll(async () => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pgkeep-packaging-consumer', private: true, type: 'module' }, null, 2))
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(app, file))
   writeGeneratedConsumers()
-  // one install of every tarball, with the TypeScript and Node types the workspace itself uses
+  // one install of every tarball, with the TypeScript and Node types the workspace itself uses, and the
+  // optional peers (such as a framework's @types package) that npm leaves out but a typed app has
   const tools = ['typescript', '@types/node'].map((name) => `${name}@${rootManifest.devDependencies[name]}`)
-  await runChecked('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((p) => p.tarball), ...tools], { cwd: app })
+  const peers = [...new Set(packed.flatMap((p) => optionalPeers(p.manifest)))]
+  await runChecked('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((p) => p.tarball), ...tools, ...peers], { cwd: app })
 
   db = await createDatabase(server.url, { prefix: 'packaging' })
   await runSql(db.url, `CREATE TABLE rooms (id integer PRIMARY KEY, name text NOT NULL);
