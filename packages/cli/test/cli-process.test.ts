@@ -2,13 +2,13 @@
 // bar in a pseudo-terminal (script(1)), plain output elsewhere, errors as JSON with --json, Ctrl-C
 // (SIGINT) during a backup, and `pgkeep schedule` stopped by SIGTERM (the running backup finishes)
 // and by SIGINT (it is aborted, nothing half written stays).
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readdir } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { assertBuilt, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { files, run, start, until, writingDump } from './process'
 
 const server = inject('pgDefault')
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
@@ -77,7 +77,7 @@ describe('the pgkeep process', () => {
   it('SIGINT during a backup: exit 130, said on stderr, and nothing but the audit trail in storage', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-int-'))
     const child = start(process.execPath, [bin, 'backup', big.url, '--dir', dir])
-    await until(async () => (await files(dir)).some((f) => /\.sql\.gz\.[^/]*partial$/.test(f)))
+    await until(async () => writingDump(dir))
     child.process.kill('SIGINT')
     const result = await child.done
     expect(result.code).toBe(130)
@@ -108,7 +108,7 @@ describe('the pgkeep process', () => {
   it('pgkeep schedule: SIGINT aborts the running backup, exits 130, and leaves no dump behind', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-sched-'))
     const child = start(process.execPath, [bin, 'schedule', big.url, '--dir', dir, '--backup', '* * * * * *', '--cleanup', 'off'])
-    await until(async () => (await files(dir)).some((f) => /\.sql\.gz\.[^/]*partial$/.test(f)))
+    await until(async () => writingDump(dir))
     child.process.kill('SIGINT')
     const result = await child.done
     expect(result.code).toBe(130)
@@ -118,41 +118,3 @@ describe('the pgkeep process', () => {
     expect((await files(dir)).filter((f) => /\.(sql\.gz|partial|manifest\.json)$/.test(f))).toEqual([])
   })
 })
-
-// --- internal ---
-
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function start(file: string, args: string[], env: NodeJS.ProcessEnv = {}): { process: ChildProcess; done: Promise<Result>; stdout(): string } {
-  const child = spawn(file, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  child.stdout!.on('data', (c: Buffer) => out.push(c))
-  child.stderr!.on('data', (c: Buffer) => err.push(c))
-  const done = new Promise<Result>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
-  })
-  return { process: child, done, stdout: () => Buffer.concat(out).toString('utf8') }
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return start(file, args, env).done
-}
-
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}

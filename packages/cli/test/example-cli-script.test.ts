@@ -1,14 +1,14 @@
 // examples/cli-script/nightly-backup.ts as cron runs it: its own process, everything from the
 // environment. Checks each step's effect in storage and the exit statuses (0, 1 with later steps
 // skipped, 130 on SIGTERM with nothing half written).
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readdir } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { assertBuilt, createDatabase, runSql, withDatabase, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, fsStorage } from '@pgkeep/core'
+import { files, run, start, until, writingDump } from './process'
 
 const server = inject('pgDefault')
 const root = fileURLToPath(new URL('../../..', import.meta.url))
@@ -36,7 +36,7 @@ describe('examples/cli-script/nightly-backup.ts', () => {
       const then = createBackupManager({ connection: db.url, storage: fsStorage({ dir }), now: () => new Date(Date.now() - days * 86_400_000) })
       old.push((await then.create({ type: 'scheduled' })).id)
     }
-    const result = await runScript(['--json'], { DATABASE_URL: db.url, PGKEEP_BACKUP_DIR: dir })
+    const result = await run(tsx, [script, '--json'], { DATABASE_URL: db.url, PGKEEP_BACKUP_DIR: dir })
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const report = JSON.parse(result.stdout)
@@ -57,11 +57,11 @@ describe('examples/cli-script/nightly-backup.ts', () => {
 
   it('prints one line per step, and exits 1 with the later steps skipped when the backup fails', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-nightly-'))
-    const good = await runScript(['--no-verify', '--keep-days', '7'], { DATABASE_URL: db.url, PGKEEP_BACKUP_DIR: dir })
+    const good = await run(tsx, [script, '--no-verify', '--keep-days', '7'], { DATABASE_URL: db.url, PGKEEP_BACKUP_DIR: dir })
     expect(good.code).toBe(0)
     expect(good.stdout).toMatch(/^backup {3}ok {6}[0-9a-f-]{36} backups\/\d{4}\/backup-\S+\.sql\.gz \d+ bytes, 3400 rows \(\d+ ms\)\ncleanup  ok {6}deleted 0, kept 1 \(backups younger than 7 days and the newest\) \(\d+ ms\)\n$/)
 
-    const bad = await runScript([], { DATABASE_URL: withDatabase(server.url, 'no_such_database_here'), PGKEEP_BACKUP_DIR: dir })
+    const bad = await run(tsx, [script], { DATABASE_URL: withDatabase(server.url, 'no_such_database_here'), PGKEEP_BACKUP_DIR: dir })
     expect(bad.code).toBe(1)
     expect(bad.stdout.split('\n')).toEqual([
       expect.stringMatching(/^backup {3}FAILED {2}.*no_such_database_here.* \[CONNECT_FAILED\]$/),
@@ -69,7 +69,7 @@ describe('examples/cli-script/nightly-backup.ts', () => {
       'cleanup  skipped (an earlier step failed)',
       '',
     ])
-    const usage = await runScript(['--keep-days', 'forever'], { DATABASE_URL: db.url, PGKEEP_BACKUP_DIR: dir })
+    const usage = await run(tsx, [script, '--keep-days', 'forever'], { DATABASE_URL: db.url, PGKEEP_BACKUP_DIR: dir })
     expect(usage.code).toBe(2)
     expect(usage.stderr).toContain('--keep-days (or PGKEEP_KEEP_DAYS) must be a whole number of days, not "forever"')
   })
@@ -79,9 +79,9 @@ describe('examples/cli-script/nightly-backup.ts', () => {
     try {
       await runSql(big.url, `CREATE TABLE payments AS SELECT g AS id, repeat(md5(g::text), 8) AS note FROM generate_series(1, 400000) g;`)
       const dir = await mkdtemp(join(tmpdir(), 'pgkeep-nightly-'))
-      const child = startScript([], { DATABASE_URL: big.url, PGKEEP_BACKUP_DIR: dir })
+      const child = start(tsx, [script], { DATABASE_URL: big.url, PGKEEP_BACKUP_DIR: dir })
       // the upload has begun once its temporary file exists: stop the script then
-      await until(async () => (await files(dir)).some((f) => /\.sql\.gz\.[^/]*partial$/.test(f)))
+      await until(async () => writingDump(dir))
       child.process.kill('SIGTERM')
       const result = await child.done
       expect(result.code).toBe(130)
@@ -92,41 +92,3 @@ describe('examples/cli-script/nightly-backup.ts', () => {
     }
   })
 })
-
-// --- internal ---
-
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function startScript(args: string[], env: NodeJS.ProcessEnv): { process: ChildProcess; done: Promise<Result> } {
-  const child = spawn(tsx, [script, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  child.stdout!.on('data', (c: Buffer) => out.push(c))
-  child.stderr!.on('data', (c: Buffer) => err.push(c))
-  const done = new Promise<Result>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
-  })
-  return { process: child, done }
-}
-
-function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return startScript(args, env).done
-}
-
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}

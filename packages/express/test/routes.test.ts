@@ -85,6 +85,20 @@ describe('@pgkeep/express with S3 storage, without a body parser, at /admin/back
 })
 
 describe('createBackupRouter', () => {
+  it('reads at most 64 kB of a JSON body itself: a larger one is a 400 for a user, a 401 for nobody, and the answer arrives', async () => {
+    const app = await listen(fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-express-')) }), '/api/backup', false)
+    try {
+      const big = JSON.stringify({ tables: Array.from({ length: 20_000 }, (_, i) => `public.t${i}`) })
+      expect(big.length).toBeGreaterThan(64 * 1024)
+      const admin = await app.target.call('admin', 'POST', '/database', big)
+      expect(admin.status).toBe(400)
+      expect(await admin.json()).toEqual({ statusCode: 400, code: 'OPTIONS_INVALID', message: 'invalid body: larger than 65536 bytes' })
+      expect((await app.target.call('anonymous', 'POST', '/database', big)).status).toBe(401)
+    } finally {
+      await new Promise<void>((resolve) => app.server.close(() => resolve()))
+    }
+  })
+
   it('refuses to be made without an authorizer: nothing is reachable by default', () => {
     const backups = createBackupManager({ connection: db.url, storage: fsStorage({ dir: tmpdir() }) })
     expect(() => createBackupRouter(backups, {} as never)).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining('authorize(req, action)') }))

@@ -69,7 +69,11 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > MAX_JSON_BODY_BYTES) throw new BodyError(`larger than ${MAX_JSON_BODY_BYTES} bytes`)
+    if (size > MAX_JSON_BODY_BYTES) {
+      // the rest is read and dropped, so that the answer (400) reaches a client still sending
+      req.resume()
+      throw new BodyError(`larger than ${MAX_JSON_BODY_BYTES} bytes`)
+    }
     chunks.push(chunk)
   }
   const text = Buffer.concat(chunks).toString('utf8').trim()
