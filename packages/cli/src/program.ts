@@ -72,7 +72,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 /** Passwords the user handed us, to scrub from any message. */
 function secretsOf(argv: string[], env: NodeJS.ProcessEnv): string[] {
   const secrets = [env.PGPASSWORD, env.PGKEEP_ENCRYPTION_PASSPHRASE, env.PGKEEP_DECRYPTION_PASSPHRASE, env.PGKEEP_S3_SECRET_KEY].filter((s): s is string => !!s)
-  for (const arg of argv) {
+  // connection strings may come from the environment as well as from the command line
+  for (const arg of [...argv, env.PGKEEP_DATABASE_URL ?? '', env.DATABASE_URL ?? '']) {
     const uri = /^postgres(?:ql)?:\/\/[^:/@]*:([^@/]*)@/.exec(arg)
     if (uri?.[1]) secrets.push(decodeURIComponentSafe(uri[1]))
     const kv = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/.exec(arg)

@@ -118,4 +118,16 @@ describe('pgkeep backup, list, download', () => {
     expect(result.stderr).toContain('PGKEEP_S3_ENDPOINT, PGKEEP_S3_ACCESS_KEY are not')
     expect(result.stderr).not.toContain('very-secret-key')
   })
+
+  it('never prints a password from DATABASE_URL or PGKEEP_DATABASE_URL, in text or JSON errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
+    for (const name of ['DATABASE_URL', 'PGKEEP_DATABASE_URL']) {
+      for (const json of [[], ['--json']]) {
+        const failed = await run(['backup', '--dir', dir, ...json], { env: { [name]: 'postgresql://kost:Rahasia-9x7@127.0.0.1:1/kost?connect_timeout=2' } })
+        expect(failed.code).toBe(1)
+        expect(failed.stderr).toContain('CONNECT_FAILED')
+        expect(failed.stderr).not.toContain('Rahasia-9x7')
+      }
+    }
+  })
 })
