@@ -4,6 +4,7 @@
 // outcome or its duration; once its retries are spent it raises an `alert` (kind 'webhook-failed').
 import { PGKEEP_VERSION } from '../version'
 import type { ManagerContext } from './context'
+import { webhookTarget, withoutUrl } from './webhooks-url'
 
 export type WebhookHook = 'start' | 'success' | 'failure'
 
@@ -47,13 +48,15 @@ export function attachWebhooks(ctx: ManagerContext): void {
 
 async function deliver(ctx: ManagerContext, hook: WebhookHook, url: string, body: WebhookBody, timeoutMs: number, retries: number): Promise<void> {
   const payload = JSON.stringify(body)
+  // The URL's userinfo, path and query often hold the check's secret token: only the host is ever named.
+  const target = webhookTarget(url)
   let lastError = ''
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS)))
     try {
-      const response = await fetch(url, {
+      const response = await fetch(target.fetchUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': `pgkeep/${PGKEEP_VERSION}` },
+        headers: { 'content-type': 'application/json', 'user-agent': `pgkeep/${PGKEEP_VERSION}`, ...target.headers },
         body: payload,
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'follow',
@@ -62,11 +65,10 @@ async function deliver(ctx: ManagerContext, hook: WebhookHook, url: string, body
       if (response.ok) return
       lastError = `HTTP ${response.status}`
     } catch (error) {
-      lastError = describeFetchError(error, timeoutMs)
+      lastError = withoutUrl(describeFetchError(error, timeoutMs), url, target)
     }
   }
-  // The URL's path and query often hold the check's secret token: only the host is named.
-  const host = new URL(url).host
+  const host = target.host
   ctx.events.emit('alert', {
     kind: 'webhook-failed',
     message: `the ${hook} webhook to ${host} failed after ${retries + 1} attempt(s): ${lastError}`,

@@ -177,6 +177,22 @@ describe('webhooks', () => {
     expect(await backups.list()).toHaveLength(1)
   }, 60_000)
 
+  it('names only the scheme and host of a webhook URL with credentials and a token, never the userinfo, path or query', async () => {
+    const port = await closedPort()
+    const url = `http://hookuser:hook-pass-9431@127.0.0.1:${port}/ping/path-secret-77?token=query-secret-55`
+    const { backups, alerts } = await manager({ webhooks: { start: url, timeoutMs: 1000, retries: 0 } })
+    await backups.create()
+    await until('the alert', () => alerts.length > 0)
+    const [alert] = alerts
+    expect(alert!.kind).toBe('webhook-failed')
+    expect(alert!.message).toBe(`the start webhook to 127.0.0.1:${port} failed after 1 attempt(s): ECONNREFUSED`)
+    for (const secret of ['hookuser', 'hook-pass-9431', 'path-secret-77', 'query-secret-55', 'token=']) {
+      expect(alert!.message).not.toContain(secret)
+      expect(JSON.stringify(alert!.detail)).not.toContain(secret)
+    }
+    expect(alert!.detail).toMatchObject({ hook: 'start', host: `127.0.0.1:${port}`, attempts: 1, error: 'ECONNREFUSED' })
+  }, 60_000)
+
   it('validates the webhook options', () => {
     const bad = (webhooks: unknown) => { try { createBackupManager({ connection: db.url, webhooks } as never); return null } catch (e) { return e as Error } }
     expect(bad({ success: 'ftp://example.invalid/x' })?.message).toContain('webhooks.success')
