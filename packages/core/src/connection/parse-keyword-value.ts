@@ -16,16 +16,27 @@ export interface KeywordValueToken {
   readonly quoted: boolean
 }
 
+/**
+ * The tokens read before a syntax error, kept outside the error object: they hold the values read so far,
+ * a password among them, and an error must never carry a secret in any property (JSON loggers,
+ * util.inspect with showHidden). Only redact.ts reads them, through tokensBeforeError().
+ */
+const tokensOfError = new WeakMap<KeywordValueSyntaxError, readonly KeywordValueToken[]>()
+
 export class KeywordValueSyntaxError extends PgkeepError {
-  /** Tokens read before the error; the error is at `position`. */
-  readonly tokens: readonly KeywordValueToken[]
+  /** Where in the input the error is (an offset; it quotes nothing). */
   readonly position: number
 
   constructor(message: string, tokens: readonly KeywordValueToken[], position: number) {
     super('CONNECTION_INVALID', message)
-    this.tokens = tokens
+    tokensOfError.set(this, tokens)
     this.position = position
   }
+}
+
+/** The tokens read before the error (the error is at its `position`). */
+export function tokensBeforeError(error: KeywordValueSyntaxError): readonly KeywordValueToken[] {
+  return tokensOfError.get(error) ?? []
 }
 
 /** libpq uses isspace() in the C locale: ASCII whitespace only. */

@@ -2,7 +2,7 @@
 // Invariant: when in doubt, more is hidden, never less; a string that cannot be read is cut short.
 
 import { isConnKeyword, isSecretKeyword } from './keywords.js'
-import { KeywordValueSyntaxError, lexKeywordValue, type KeywordValueToken } from './parse-keyword-value.js'
+import { KeywordValueSyntaxError, lexKeywordValue, tokensBeforeError, type KeywordValueToken } from './parse-keyword-value.js'
 import { uriPrefixLength } from './parse-uri.js'
 import { percentDecode } from './percent-decode.js'
 
@@ -73,7 +73,7 @@ function redactKeywordValue(text: string): string {
     tokens = lexKeywordValue(text)
   } catch (error) {
     if (!(error instanceof KeywordValueSyntaxError)) return MASK
-    tokens = error.tokens
+    tokens = tokensBeforeError(error)
     cutAt = error.position
   }
   let out = ''
