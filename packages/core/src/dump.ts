@@ -87,6 +87,7 @@ export interface DumpRunOptions {
 export async function dump(options: DumpOptions, destination: DumpDestination | NodeJS.WritableStream, run: DumpRunOptions = {}): Promise<DumpSummary> {
   const started = Date.now()
   const resolved = resolveDumpOptions(options)
+  checkDestination(destination)
   if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
   const ownClient = !run.client
   const client = run.client ?? (await connect(resolveConnection(resolved.connectionString ?? resolved.connection, run.env ?? process.env), { applicationName: resolved.applicationName }))
@@ -112,6 +113,18 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
     run.signal?.removeEventListener('abort', abort)
     output.detach()
     if (ownClient) await client.end().catch(() => {})
+  }
+}
+
+/** Refuses a destination that is not a writable stream (or one that has ended), before connecting. */
+function checkDestination(destination: unknown): void {
+  const d = destination as { write?: unknown; on?: unknown; off?: unknown; writable?: unknown; writableEnded?: unknown; destroyed?: unknown } | null
+  if (typeof d !== 'object' || d === null || typeof d.write !== 'function' || typeof d.on !== 'function' || typeof d.off !== 'function') {
+    const got = d === null ? 'null' : typeof d === 'object' ? 'an object without write(), on() and off()' : `a ${typeof d}`
+    throw new PgkeepError('OPTIONS_INVALID', `the dump destination must be a writable stream; got ${got}`)
+  }
+  if (d.writable === false || d.writableEnded === true || d.destroyed === true) {
+    throw new PgkeepError('OPTIONS_INVALID', 'the dump destination is no longer writable (ended, destroyed or closed)')
   }
 }
 

@@ -2,6 +2,7 @@
 // source can be read twice: once to plan, once to apply). gzip is recognised by its magic bytes and
 // unpacked on the fly, whichever way the source comes.
 import { createReadStream } from 'node:fs'
+import { access, constants, stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { PgkeepError } from '../errors'
@@ -16,14 +17,54 @@ export function isReopenable(source: RestoreSource): boolean {
   return typeof source === 'string' || Buffer.isBuffer(source) || typeof source === 'function'
 }
 
+const SOURCE_KINDS = 'a file path, a Buffer, a readable stream, or a function that opens one'
+
+/**
+ * Refuses a source that cannot be read, before anything else is done (no connection, no database
+ * created): not one of the accepted kinds, an empty path, a missing or unreadable file, a directory.
+ */
+export async function checkSource(source: unknown, what = 'restore source'): Promise<void> {
+  if (typeof source === 'string') {
+    if (source === '') throw new PgkeepError('OPTIONS_INVALID', `the ${what} is an empty file path`)
+    let info
+    try {
+      info = await stat(source)
+      await access(source, constants.R_OK)
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      const reason = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(error)})`
+      throw new PgkeepError('OPTIONS_INVALID', `the ${what} file ${JSON.stringify(source)} ${reason}`, { cause: error })
+    }
+    if (info.isDirectory()) throw new PgkeepError('OPTIONS_INVALID', `the ${what} ${JSON.stringify(source)} is a directory, not a file`)
+    return
+  }
+  if (Buffer.isBuffer(source) || typeof source === 'function') return
+  if (!isReadableStream(source)) throw new PgkeepError('OPTIONS_INVALID', `the ${what} must be ${SOURCE_KINDS}; got ${describeValue(source)}`)
+}
+
 /** The script's bytes, gunzipped when the source is gzip. Counts the raw bytes read in `counter`. */
 export async function openScript(source: RestoreSource, counter?: { bytes: number }): Promise<AsyncIterable<Buffer>> {
   let raw: NodeJS.ReadableStream
   if (typeof source === 'string') raw = createReadStream(source)
   else if (Buffer.isBuffer(source)) raw = Readable.from([source])
-  else if (typeof source === 'function') raw = await source()
-  else raw = source
+  else if (typeof source === 'function') {
+    // Errors of the opener itself (storage, decryption) pass through as they are.
+    const opened: unknown = await source()
+    if (!isReadableStream(opened)) throw new PgkeepError('OPTIONS_INVALID', `the restore source's opener returned ${describeValue(opened)}, not a readable stream`)
+    raw = opened
+  } else raw = source
   return decode(raw, counter)
+}
+
+function isReadableStream(value: unknown): value is NodeJS.ReadableStream {
+  return typeof value === 'object' && value !== null && typeof (value as { on?: unknown }).on === 'function'
+    && (typeof (value as { read?: unknown }).read === 'function' || Symbol.asyncIterator in value)
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object that is not a readable stream' : `a ${typeof value}`
 }
 
 async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }): AsyncGenerator<Buffer> {

@@ -8,7 +8,7 @@ import { quoteIdent } from '../emit/quote'
 import { PgkeepError } from '../errors'
 import { applyScript, type ApplyResult } from './apply-script'
 import { cleanStatements } from './clean-statements'
-import { isReopenable, openScript, type RestoreSource } from './open-source'
+import { checkSource, isReopenable, openScript, type RestoreSource } from './open-source'
 import { planScript, type ScriptEntry, type ScriptPlan } from './plan-script'
 import { resolveRestoreOptions, type RestoreOptions, type RestoreProgress } from './restore-options'
 import { entryFilter } from './select-entries'
@@ -45,6 +45,9 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   const started = Date.now()
   const o = resolveRestoreOptions(input)
   const env = o.env ?? process.env
+  // A bad source is refused before any connection is made or database created.
+  await checkSource(source)
+  if (planSource !== source) await checkSource(planSource, 'restore plan source')
   const needsPlan = o.clean || (o.tables?.length ?? 0) > 0
   if (needsPlan && planSource === source && !isReopenable(source)) {
     throw new PgkeepError('OPTIONS_INVALID', `${o.clean ? 'clean' : 'tables'} needs a source that can be read twice: a file path, a Buffer, or a function that opens the stream`)
