@@ -21,6 +21,7 @@ interface Received {
   method: string
   contentType: string | undefined
   userAgent: string | undefined
+  authorization: string | undefined
   body: WebhookBody
 }
 
@@ -40,7 +41,7 @@ async function startHookServer(): Promise<HookServer> {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      received.push({ path: req.url!, method: req.method!, contentType: req.headers['content-type'], userAgent: req.headers['user-agent'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookBody })
+      received.push({ path: req.url!, method: req.method!, contentType: req.headers['content-type'], userAgent: req.headers['user-agent'], authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookBody })
       const answer = answers.get(req.url!)?.shift() ?? 200
       if (answer === 'hang') {
         hanging.push(res)
@@ -191,6 +192,18 @@ describe('webhooks', () => {
       expect(JSON.stringify(alert!.detail)).not.toContain(secret)
     }
     expect(alert!.detail).toMatchObject({ hook: 'start', host: `127.0.0.1:${port}`, attempts: 1, error: 'ECONNREFUSED' })
+  }, 60_000)
+
+  it('sends the credentials of a webhook URL as a Basic Authorization header, and the path and query as given', async () => {
+    const url = `http://hook%20user:p%40ss:w0rd@${new URL(hooks.base).host}/auth/check?token=abc`
+    const { backups, alerts } = await manager({ webhooks: { start: url, retries: 0 } })
+    const before = hooks.received.length
+    await backups.create()
+    await until('the start POST', () => hooks.received.length > before)
+    const start = hooks.received[before]!
+    expect(start.path).toBe('/auth/check?token=abc')
+    expect(start.authorization).toBe(`Basic ${Buffer.from('hook user:p@ss:w0rd').toString('base64')}`)
+    expect(alerts).toEqual([])
   }, 60_000)
 
   it('validates the webhook options', () => {
