@@ -1,6 +1,6 @@
 // `pgkeep backup`, `pgkeep list` and `pgkeep download` against a real database and folder.
 import { createHash } from 'node:crypto'
-import { mkdtemp, readdir, readFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -41,6 +41,20 @@ describe('pgkeep backup, list, download', () => {
     const target = join(dir, 'copy.sql.gz')
     expect((await run(['download', record.id, '--dir', dir, '-o', target])).code).toBe(0)
     expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(record.sha256)
+  })
+
+  it('list skips a manifest that is not valid and says so on stderr', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
+    const made = await run(['backup', db.url, '--dir', dir, '-t', 'notes', '--json'])
+    expect(made.code).toBe(0)
+    const record = JSON.parse(made.stdout)
+    const key = 'backups/2025/backup-2025-06-01-1748736000000.manifest.json'
+    await mkdir(join(dir, 'backups', '2025'), { recursive: true })
+    await writeFile(join(dir, key), '{"format":"something-else"}')
+    const listed = await run(['list', '--dir', dir])
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toMatch(new RegExp(`^${record.id}  .*\\n$`))
+    expect(listed.stderr).toMatch(new RegExp(`^pgkeep: warning: skipped ${key.replaceAll('.', '\\.')}: manifest ${key.replaceAll('.', '\\.')} is not a pgkeep backup manifest \\(format: .*\\)\\n$`))
   })
 
   it('uses PGKEEP_BACKUP_DIR and selective tables, and fails cleanly on a size limit and an unknown id', async () => {

@@ -31,7 +31,10 @@ export const ManagerOptionsSchema = z
     /** Where backups go. @default fsStorage({ dir: process.cwd() }) — files land in ./backups/<year>/ */
     storage: storageDriver.optional(),
     /** Key prefix of every object. @default 'backups/' */
-    keyPrefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in "/"').default('backups/'),
+    keyPrefix: z.string()
+      .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in "/"')
+      .refine((p) => !p.split('/').some((folder) => folder === '.' || folder === '..'), 'must not hold a "." or ".." folder')
+      .default('backups/'),
     /** File name prefix: `<namePrefix>-YYYY-MM-DD-<epoch ms>.sql.gz`. @default 'backup' */
     namePrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"').default('backup'),
     /** gzip level 1 (fast) to 9 (small). @default 6 */
@@ -89,15 +92,18 @@ export function resolveManagerOptions(input: unknown): ResolvedManagerOptions {
   return { ...resolved, dump: Object.freeze({ ...(input as BackupManagerOptions).dump }) }
 }
 
+/** Longest actor (createdBy) a backup accepts: what the audit trail keeps whole. */
+const MAX_ACTOR_LENGTH = 200
+
 const createInput = z
   .object({
     type: z.enum(['manual', 'scheduled']).default('manual'),
     /** Scheduled backups only: the schedule occurrence the backup is for (kept in the manifest). */
     scheduledFor: z.date().optional(),
     /** Who asks (the app's user id), for the audit trail and the record's `createdBy`. */
-    actor: z.union([z.string(), z.number()]).transform(String).nullable().optional(),
+    actor: z.union([z.string().max(MAX_ACTOR_LENGTH), z.number()]).transform(String).nullable().optional(),
     /** @deprecated the old name of `actor`. */
-    createdBy: z.union([z.string(), z.number()]).transform(String).nullable().optional(),
+    createdBy: z.union([z.string().max(MAX_ACTOR_LENGTH), z.number()]).transform(String).nullable().optional(),
     /** Selective backup, with the dump's meaning (patterns like pg_dump -t / -n). */
     tables: z.array(z.string().min(1)).optional(),
     excludeTables: z.array(z.string().min(1)).optional(),

@@ -11,6 +11,7 @@ import { verifyBackup, type VerifyReport } from './backup/verify-backup'
 import { PgkeepError } from './errors'
 import { deleteRecord, historyTableSql, markVerified, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
+import { resolveAuditLogOptions } from './manager/audit-log-options'
 import { createManagerContext, type ManagerContext } from './manager/context'
 import { openDownload, type BackupDownload, type DownloadOptions } from './manager/download'
 import { runningBackups, startBackup, type BackupHandle, type RunningBackup } from './manager/start-backup'
@@ -89,7 +90,7 @@ export interface BackupManager {
    * no row data is read), sizes, server versions and options.
    */
   compare(a: string, b: string): Promise<BackupDiff>
-  /** The audit trail, newest first. */
+  /** The audit trail, newest first. OPTIONS_INVALID for a limit that is not a whole number from 1, an unknown action or an invalid date. */
   auditLog(options?: { limit?: number; since?: Date; action?: AuditAction; target?: string }): Promise<AuditEvent[]>
   /**
    * Applies the retention policy (option `retention`; `daysToKeep` overrides its maxAgeDays for this
@@ -208,7 +209,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
       }, (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}) })),
 
     compare: (a, b) => compareStoredBackups(ctx, a, b),
-    auditLog: (o) => ctx.audit.read(o),
+    auditLog: async (o) => ctx.audit.read(resolveAuditLogOptions(o)),
     cleanup: (o) => cleanupBackups(ctx, o, removeBackup),
     lifecycle: (o) => applyLifecycle(ctx, o),
     pin: (id, o) => pinBackup(ctx, id, actorOf(o)),

@@ -12,7 +12,12 @@ export function listCommand(io: Io): Command {
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
-      const records = await managerFor(io, flags).list(flags.limit ? { limit: flags.limit } : {})
+      const backups = managerFor(io, flags)
+      // A manifest that is not valid is skipped by the listing, and said here (once per key).
+      backups.on('alert', (alert) => {
+        if (alert.kind === 'manifest-invalid') io.stderr.write(`pgkeep: warning: ${alert.message}\n`)
+      })
+      const records = await backups.list(flags.limit ? { limit: flags.limit } : {})
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(records, null, 2)}\n`)
         return

@@ -18,7 +18,23 @@ export class BackupIndex {
   /** Pin key → pinned; refreshed by every listing, so another instance's pin shows at the next list(). */
   private readonly pins = new Map<string, boolean>()
 
-  constructor(private readonly storage: StorageDriver, private readonly keyPrefix: string) {}
+  /** Manifest key → why it is not a valid manifest, as of the last listing that read it. */
+  private readonly invalidKeys = new Map<string, string>()
+
+  /**
+   * `onInvalid` hears of each manifest a listing skips (foreign, damaged, a future format), every time:
+   * listings never stop at one bad object, so that retention and metrics carry on.
+   */
+  constructor(
+    private readonly storage: StorageDriver,
+    private readonly keyPrefix: string,
+    private readonly onInvalid: (key: string, reason: string) => void = () => {},
+  ) {}
+
+  /** The manifests the last listings skipped as invalid (key and reason), in key order. */
+  invalid(): { key: string; reason: string }[] {
+    return [...this.invalidKeys].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, reason]) => ({ key, reason }))
+  }
 
   /** Manifest keys, newest first (by the time in their names). */
   async keys(): Promise<{ key: string; time: number }[]> {
@@ -30,6 +46,8 @@ export class BackupIndex {
       else if (object.key.endsWith('.pin.json') || object.key.endsWith('.verify.json')) sidecars.add(object.key)
     }
     this.refreshSidecars(found, sidecars)
+    const listed = new Set(found.map((f) => f.key))
+    for (const key of [...this.invalidKeys.keys()]) if (!listed.has(key)) this.invalidKeys.delete(key)
     return found.sort((a, b) => b.time - a.time || (a.key < b.key ? 1 : -1))
   }
 
@@ -86,9 +104,24 @@ export class BackupIndex {
     for (const { key, time } of await this.keys()) {
       if (out.length >= limit) break
       if (options.before && time >= options.before.getTime()) continue
-      out.push(await this.read(key))
+      const manifest = await this.readValid(key)
+      if (manifest) out.push(manifest)
     }
     return out
+  }
+
+  /** The manifest, or null (reported) when the object under its key is not a valid pgkeep manifest. */
+  private async readValid(key: string): Promise<BackupManifest | null> {
+    try {
+      const manifest = await this.read(key)
+      this.invalidKeys.delete(key)
+      return manifest
+    } catch (error) {
+      if (!(isPgkeepError(error) && error.code === 'BACKUP_CORRUPT')) throw error
+      this.invalidKeys.set(key, error.message)
+      this.onInvalid(key, error.message)
+      return null
+    }
   }
 
   /** The last verification of a backup, from its `.verify.json` beside it. */
@@ -113,8 +146,8 @@ export class BackupIndex {
   async find(id: string): Promise<BackupManifest> {
     for (const manifest of this.manifests.values()) if (manifest.id === id) return manifest
     for (const { key } of await this.keys()) {
-      const manifest = await this.read(key)
-      if (manifest.id === id) return manifest
+      const manifest = await this.readValid(key)
+      if (manifest?.id === id) return manifest
     }
     throw new PgkeepError('BACKUP_NOT_FOUND', `no backup has the id ${id}`)
   }

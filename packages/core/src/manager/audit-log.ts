@@ -8,6 +8,7 @@ import { quoteQualified } from '../emit/quote'
 import type { HistoryTableName } from '../history/history-table'
 import { readText } from '../history/read-text'
 import type { StorageDriver } from '../storage/driver'
+import { boundedEvent } from './audit-bounds'
 
 /** Who asks, for the audit trail: the app's user id. */
 export interface Actor {
@@ -19,19 +20,20 @@ export function actorOf(options?: Actor | null): string | null {
   return options?.actor === undefined || options.actor === null ? null : String(options.actor)
 }
 
-export type AuditAction = 'create' | 'download' | 'presign' | 'restore' | 'verify' | 'cleanup' | 'remove' | 'pin' | 'unpin' | 'schedule' | 'lifecycle'
+export const AUDIT_ACTIONS = ['create', 'download', 'presign', 'restore', 'verify', 'cleanup', 'remove', 'pin', 'unpin', 'schedule', 'lifecycle'] as const
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 export type AuditOutcome = 'success' | 'failure' | 'refused'
 
 export interface AuditEvent {
   id: string
   at: Date
-  /** Who asked (the app's user id), or null for the scheduler and unattributed calls. */
+  /** Who asked (the app's user id), or null for the scheduler and unattributed calls; at most 200 characters (longer ones are cut, ending in "…"). */
   actor: string | null
   action: AuditAction
-  /** The backup id the operation was about, or null. */
+  /** The backup id the operation was about, or null; a malformed id keeps at most its first 64 characters. */
   target: string | null
   outcome: AuditOutcome
-  /** Error code and message for failures and refusals; anything else worth keeping. */
+  /** Error code and message for failures and refusals; anything else worth keeping. Every string in it is at most 200 characters. */
   detail: Record<string, unknown> | null
 }
 
@@ -46,7 +48,7 @@ export function storageAuditLog(storage: StorageDriver, keyPrefix: string): Audi
   const folder = `${keyPrefix}audit/`
   return {
     async append(input) {
-      const event: AuditEvent = { id: randomUUID(), at: input.at ?? new Date(), actor: input.actor, action: input.action, target: input.target, outcome: input.outcome, detail: input.detail }
+      const event: AuditEvent = boundedEvent({ id: randomUUID(), at: input.at ?? new Date(), actor: input.actor, action: input.action, target: input.target, outcome: input.outcome, detail: input.detail })
       const iso = event.at.toISOString()
       const key = `${folder}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.replace(/[:.]/g, '-')}-${event.id}.json`
       await storage.put(key, Readable.from([Buffer.from(JSON.stringify(event))]), { contentType: 'application/json' })
@@ -93,7 +95,7 @@ export function tableAuditLog(withClient: <T>(fn: (client: pg.Client) => Promise
   const q = quoteQualified(table.schema, table.name)
   return {
     async append(input) {
-      const event: AuditEvent = { id: randomUUID(), at: input.at ?? new Date(), actor: input.actor, action: input.action, target: input.target, outcome: input.outcome, detail: input.detail }
+      const event: AuditEvent = boundedEvent({ id: randomUUID(), at: input.at ?? new Date(), actor: input.actor, action: input.action, target: input.target, outcome: input.outcome, detail: input.detail })
       await withClient(async (client) => {
         await client.query(auditTableSql(table))
         // The target column is a uuid: a refusal about a malformed id keeps that id in detail instead.

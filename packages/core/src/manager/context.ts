@@ -12,6 +12,7 @@ import type { ResolvedManagerOptions } from '../manager-options'
 import type { StorageDriver } from '../storage/driver'
 import { fsStorage } from '../storage/fs-storage'
 import { auditTableName, storageAuditLog, tableAuditLog, type AuditAction, type AuditLog, type AuditOutcome } from './audit-log'
+import { AUDIT_TARGET_MAX, bounded } from './audit-bounds'
 import { ManagerEventEmitter } from './events'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
@@ -45,11 +46,18 @@ export interface ManagerContext {
 
 export function createManagerContext(o: ResolvedManagerOptions): ManagerContext {
   const storage = o.storage ?? fsStorage({ dir: process.cwd() })
-  const index = new BackupIndex(storage, o.keyPrefix)
+  const now = o.now ?? (() => new Date())
+  const events = new ManagerEventEmitter()
+  // A manifest the listings skip is reported once per key by this manager, as an alert.
+  const reportedInvalid = new Set<string>()
+  const index = new BackupIndex(storage, o.keyPrefix, (key, reason) => {
+    if (reportedInvalid.has(key)) return
+    reportedInvalid.add(key)
+    events.emit('alert', { kind: 'manifest-invalid', message: `skipped ${key}: ${reason}`, at: now(), detail: { key, reason } })
+  })
   const historyTable = o.history ? parseTableName(o.history.table) : null
   const connection: DumpOptions['connection'] = o.connectionString ?? o.connection
   const env = o.env ?? process.env
-  const now = o.now ?? (() => new Date())
 
   const withDatabase = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = await connect(resolveConnection(connection, env), { applicationName: 'pgkeep' })
@@ -75,13 +83,15 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
     connection,
     env,
     historyTable,
-    events: new ManagerEventEmitter(),
+    events,
     audit,
     now,
     withDatabase,
     withHistory,
     async find(id) {
-      if (typeof id !== 'string' || !UUID.test(id)) throw new PgkeepError('OPTIONS_INVALID', `backup id ${JSON.stringify(id)} is not a uuid`)
+      if (typeof id !== 'string' || !UUID.test(id)) {
+        throw new PgkeepError('OPTIONS_INVALID', `backup id ${typeof id === 'string' ? JSON.stringify(bounded(id, AUDIT_TARGET_MAX)) : describe(id)} is not a uuid`)
+      }
       return index.find(id.toLowerCase())
     },
     async record(manifest) {
@@ -115,4 +125,9 @@ function failureEvent(error: unknown, extra: Record<string, unknown> = {}): { ou
     outcome: isRefusal(code) ? 'refused' : 'failure',
     detail: { code, message: error instanceof Error ? error.message : String(error), ...(isPgkeepError(error) && error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}), ...extra },
   }
+}
+
+/** A non-string id as a message shows it: short values as they are, anything else by its type. */
+function describe(value: unknown): string {
+  return value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean' ? String(value) : `of type ${typeof value}`
 }

@@ -37,6 +37,8 @@ export interface BackupMetrics {
     lastSuccessAt: Date | null
     last: { id: string; type: BackupType; createdAt: Date; completedAt: Date; sizeBytes: number; durationMs: number } | null
   }
+  /** Objects under a manifest name that are not valid pgkeep manifests (foreign, damaged, a future format) now: every listing skips them (and raises a `manifest-invalid` alert once per key). */
+  invalidManifests: number
   /** Everything under the key prefix: dumps, manifests, verification results, pins, audit, schedule claims. */
   storage: { bytes: number; objects: number }
 }
@@ -103,6 +105,7 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
           ? { id: newest.id, type: newest.type, createdAt: new Date(newest.createdAt), completedAt: new Date(newest.completedAt), sizeBytes: newest.size, durationMs: newest.durationMs }
           : null,
       },
+      invalidManifests: ctx.index.invalid().length,
       storage: await storageUsage(ctx),
     }
   }
@@ -142,6 +145,7 @@ export function prometheusText(m: BackupMetrics): string {
     m.history.last ? [['', {}, m.history.last.durationMs / 1000]] : [])
   family('pgkeep_last_backup_size_bytes', 'gauge', 'Stored size of the newest backup in the history.',
     m.history.last ? [['', {}, m.history.last.sizeBytes]] : [])
+  family('pgkeep_invalid_manifests', 'gauge', 'Objects under a manifest name that are not valid pgkeep manifests; every listing skips them.', [['', {}, m.invalidManifests]])
   family('pgkeep_storage_bytes', 'gauge', 'Bytes of every object under the key prefix (dumps, manifests, audit, schedule claims).', [['', {}, m.storage.bytes]])
   family('pgkeep_storage_objects', 'gauge', 'Objects under the key prefix.', [['', {}, m.storage.objects]])
   return `${out.join('\n')}\n`

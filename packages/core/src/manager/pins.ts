@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream'
 import { pinKeyOf } from '../backup/backup-name'
 import type { BackupRecord } from '../backup/backup-record'
+import { bounded } from './audit-bounds'
 import type { ManagerContext } from './context'
 
 export const PIN_FORMAT = 'pgkeep-pin'
@@ -21,7 +22,7 @@ export function pinBackup(ctx: ManagerContext, id: string, actor: string | null)
     const manifest = await ctx.find(id)
     const key = pinKeyOf(manifest.storagePath)
     if ((await ctx.storage.stat(key)) === null) {
-      const pin: PinObject = { format: PIN_FORMAT, id: manifest.id, pinnedAt: ctx.now().toISOString(), pinnedBy: actor }
+      const pin: PinObject = { format: PIN_FORMAT, id: manifest.id, pinnedAt: ctx.now().toISOString(), pinnedBy: actor === null ? null : bounded(actor) }
       await ctx.storage.put(key, Readable.from([Buffer.from(`${JSON.stringify(pin, null, 2)}\n`)]), { contentType: 'application/json' })
     }
     ctx.index.rememberPin(manifest, true)

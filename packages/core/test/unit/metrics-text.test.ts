@@ -22,6 +22,7 @@ function metrics(patch: Partial<BackupMetrics> = {}): BackupMetrics {
       last: { id: 'x', type: 'scheduled', createdAt: new Date('2026-01-02T02:00:00Z'), completedAt: new Date('2026-01-02T02:00:01.500Z'), sizeBytes: 1_000_000, durationMs: 1500 },
     },
     storage: { bytes: 6_100_000, objects: 20 },
+    invalidManifests: 2,
     ...patch,
   }
 }
@@ -65,6 +66,7 @@ describe('prometheusText', () => {
     expect(value('pgkeep_last_success_timestamp_seconds')?.value).toBe('1767319201.5')
     expect(value('pgkeep_last_backup_duration_seconds')?.value).toBe('1.5')
     expect(value('pgkeep_storage_bytes')?.value).toBe('6100000')
+    expect(value('pgkeep_invalid_manifests')?.value).toBe('2')
   })
 
   it('escapes label values and leaves out what is unknown', () => {
