@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream'
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { dump, isPgkeepError, restore } from '../../src/index'
+import { failure } from '../failure'
 
 const PASSWORD = 'Pw-s3cr3t-4711'
 
@@ -28,15 +29,6 @@ function expectNoPassword(error: unknown): void {
   expect(JSON.stringify(pinoStyle(error))).not.toContain(PASSWORD)
 }
 
-async function failureOf(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a failure')
-}
-
 const badConnections: [string, string][] = [
   ['key=value, a word without "="', `host=127.0.0.1 password=${PASSWORD} dbname`],
   ['key=value, an unknown option', `host=127.0.0.1 password=${PASSWORD} nosuchoption=1`],
@@ -52,17 +44,17 @@ const badConnections: [string, string][] = [
 
 describe('connection errors hold no password', () => {
   it.each(badConnections)('dump(): %s', async (_what, connection) => {
-    expectNoPassword(await failureOf(() => dump({ connection }, new PassThrough())))
+    expectNoPassword(await failure(() => dump({ connection }, new PassThrough())))
   })
 
   it.each(badConnections)('restore(): %s', async (_what, target) => {
-    expectNoPassword(await failureOf(() => restore(Buffer.from('SELECT 1;\n'), { target })))
+    expectNoPassword(await failure(() => restore(Buffer.from('SELECT 1;\n'), { target })))
   })
 
   it('dump() with a bad option beside a connection with a password', async () => {
     const connection = `postgresql://u:${PASSWORD}@127.0.0.1:5432/db`
-    expectNoPassword(await failureOf(() => dump({ connection, lockWaitTimeout: -5 } as never, new PassThrough())))
-    expectNoPassword(await failureOf(() => dump({ connection, tables: 7 } as never, new PassThrough())))
-    expectNoPassword(await failureOf(() => dump({ connection: { host: '127.0.0.1', password: PASSWORD, port: 'x' } } as never, new PassThrough())))
+    expectNoPassword(await failure(() => dump({ connection, lockWaitTimeout: -5 } as never, new PassThrough())))
+    expectNoPassword(await failure(() => dump({ connection, tables: 7 } as never, new PassThrough())))
+    expectNoPassword(await failure(() => dump({ connection: { host: '127.0.0.1', password: PASSWORD, port: 'x' } } as never, new PassThrough())))
   })
 })

@@ -6,24 +6,18 @@ import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { runSql } from '@pgkeep/testkit'
 import { describe, expect, inject, it } from 'vitest'
-import { dump, isPgkeepError, restore } from '../../src/index'
+import { dump, restore, type PgkeepError } from '../../src/index'
+import { failure } from '../failure'
 
 const server = inject('pgDefault')
 /** Nothing listens on port 1: a check that came after connecting would fail with CONNECT_FAILED instead. */
 const UNREACHABLE = 'postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2'
 
-async function failureOf(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a failure')
-}
-
-function expectOptionsInvalid(error: unknown, mentions: RegExp): void {
-  expect(isPgkeepError(error, 'OPTIONS_INVALID'), String(error)).toBe(true)
-  expect((error as Error).message).toMatch(mentions)
+/** The OPTIONS_INVALID `run` fails with, its message matching `mentions`. */
+async function optionsInvalid(run: () => Promise<unknown>, mentions: RegExp): Promise<PgkeepError> {
+  const error = await failure(run, 'OPTIONS_INVALID')
+  expect(error.message).toMatch(mentions)
+  return error
 }
 
 describe('restore() refuses a bad source before touching the target', async () => {
@@ -42,15 +36,14 @@ describe('restore() refuses a bad source before touching the target', async () =
 
   it.each(sources)('%s', async (_what, source, mentions, keepsCause) => {
     const name = `pgkeep_badsrc_${process.pid}_${Math.floor(Math.random() * 1e9)}`
-    const error = await failureOf(() => restore(source as never, { target: server.url, createDatabase: name }))
-    expectOptionsInvalid(error, mentions)
-    if (keepsCause) expect((error as Error).cause).toMatchObject({ code: expect.stringMatching(/^E[A-Z]+$/) })
+    const error = await optionsInvalid(() => restore(source as never, { target: server.url, createDatabase: name }), mentions)
+    if (keepsCause) expect(error.cause).toMatchObject({ code: expect.stringMatching(/^E[A-Z]+$/) })
     expect(await runSql(server.url, `SELECT datname FROM pg_database WHERE datname = '${name}'`)).toEqual([])
   })
 
   it('checks the source before connecting', async () => {
-    expectOptionsInvalid(await failureOf(() => restore(join(dir, 'missing.sql'), { target: UNREACHABLE })), /does not exist/)
-    expectOptionsInvalid(await failureOf(() => restore(null as never, { target: UNREACHABLE })), /source must be/)
+    await optionsInvalid(() => restore(join(dir, 'missing.sql'), { target: UNREACHABLE }), /does not exist/)
+    await optionsInvalid(() => restore(null as never, { target: UNREACHABLE }), /source must be/)
   })
 })
 
@@ -68,6 +61,6 @@ describe('dump() refuses a bad destination before connecting', () => {
   ]
 
   it.each(destinations)('%s', async (_what, destination, mentions) => {
-    expectOptionsInvalid(await failureOf(() => dump({ connection: UNREACHABLE }, destination as never)), mentions)
+    await optionsInvalid(() => dump({ connection: UNREACHABLE }, destination as never), mentions)
   })
 })
