@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { startS3Server, type S3Server } from '../packages/testkit/src/s3-server'
+import { s3Env } from '../packages/testkit/src/s3-env'
 import { s3Storage } from '../packages/core/src/index'
 import { DEFAULT_PART_BYTES } from '../packages/core/src/storage/s3-part-size'
 import { measure, type Measurement } from './measure'
@@ -90,16 +91,7 @@ async function runSeries(db: SourceDatabase, s3: S3Server, args: BackupMemoryArg
     await measure(TOOLS.pgkeep.command(db.url, {}), workDir, join(workDir, 'warmup.sql'))
   }
   const env: { [row in RowId]: Record<string, string> } = {
-    s3: {
-      URL: db.url,
-      PGKEEP_S3_BUCKET: BUCKET,
-      PGKEEP_S3_ENDPOINT: s3.endPoint,
-      PGKEEP_S3_PORT: String(s3.port),
-      PGKEEP_S3_USE_SSL: 'false',
-      PGKEEP_S3_ACCESS_KEY: s3.accessKey,
-      PGKEEP_S3_SECRET_KEY: s3.secretKey,
-      PGKEEP_S3_REGION: s3.region,
-    },
+    s3: { URL: db.url, ...s3Env(s3, BUCKET) },
     fs: { URL: db.url, BACKUP_DIR: backupDir, PGKEEP_S3_BUCKET: '' },
   }
   const runs = new Map<RowId, Measurement[]>([['s3', []], ['fs', []]])

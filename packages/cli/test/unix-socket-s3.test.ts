@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { assertBuilt, assertSameDatabase, createDatabase, runSql, startSocketProxy, type SocketProxy, type TestDatabase } from '@pgkeep/testkit'
+import { assertBuilt, assertSameDatabase, s3Env, createDatabase, runSql, startSocketProxy, type SocketProxy, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 
 const server = inject('pgDefault')
@@ -33,13 +33,7 @@ beforeAll(async () => {
     PGPORT: String(proxy.port),
     PGUSER: decodeURIComponent(url.username || 'postgres'),
     ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}),
-    PGKEEP_S3_ENDPOINT: s3.endPoint,
-    PGKEEP_S3_PORT: String(s3.port),
-    PGKEEP_S3_USE_SSL: 'false',
-    PGKEEP_S3_ACCESS_KEY: s3.accessKey,
-    PGKEEP_S3_SECRET_KEY: s3.secretKey,
-    PGKEEP_S3_REGION: s3.region,
-    PGKEEP_S3_BUCKET: `socket-${randomBytes(4).toString('hex')}`,
+    ...s3Env(s3, `socket-${randomBytes(4).toString('hex')}`),
   }
 })
 afterAll(async () => {

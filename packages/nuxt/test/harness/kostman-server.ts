@@ -15,6 +15,7 @@ import { inject } from 'vitest'
 import type {} from '@pgkeep/testkit/provided-context'
 import { createDatabase, type TestDatabase } from '@pgkeep/testkit/database'
 import { findFreePort } from '@pgkeep/testkit/free-port'
+import { s3Env } from '@pgkeep/testkit/s3-env'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { buildKostman, KOSTMAN_DIR } from './build-kostman'
 
@@ -76,15 +77,7 @@ export async function startKostman(options: KostmanOptions = {}): Promise<Kostma
     if (options.storage === 's3') {
       const s3 = inject('s3')
       bucket = `kostman-${randomBytes(4).toString('hex')}`
-      Object.assign(env, {
-        NUXT_PGKEEP_S3_BUCKET: bucket,
-        NUXT_PGKEEP_S3_ENDPOINT: s3.endPoint,
-        NUXT_PGKEEP_S3_PORT: String(s3.port),
-        NUXT_PGKEEP_S3_USE_SSL: 'false',
-        NUXT_PGKEEP_S3_ACCESS_KEY: s3.accessKey,
-        NUXT_PGKEEP_S3_SECRET_KEY: s3.secretKey,
-        NUXT_PGKEEP_S3_REGION: s3.region,
-      })
+      Object.assign(env, s3Env(s3, bucket, 'NUXT_PGKEEP_S3_'))
     } else {
       storageDir = mkdtempSync(join(tmpdir(), 'kostman-backups-'))
       env.NUXT_PGKEEP_STORAGE_DIR = storageDir
