@@ -59,7 +59,8 @@ export interface DumpSummary {
 export type DumpProgress =
   | { phase: 'catalog' }
   | { phase: 'schema'; entries: number; tables: number; estimatedBytes: number }
-  | { phase: 'data'; table: string; schema: string; tableIndex: number; tableCount: number; bytes: number; estimatedBytes: number; totalEstimatedBytes: number }
+  /** `bytes` / `estimatedBytes`: this table's; `totalBytes` / `totalEstimatedBytes`: every table's so far / in all. */
+  | { phase: 'data'; table: string; schema: string; tableIndex: number; tableCount: number; bytes: number; estimatedBytes: number; totalBytes: number; totalEstimatedBytes: number }
   | { phase: 'done'; bytes: number }
 
 export interface DumpRunOptions {
@@ -152,6 +153,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
   const totalEstimatedBytes = dataEntries.reduce((sum, e) => sum + (e.data?.kind === 'copy' ? e.data.estimatedBytes : 0), 0)
   run.onProgress?.({ phase: 'schema', entries: entries.length, tables: dataEntries.length, estimatedBytes: totalEstimatedBytes })
   let largeObjectCount = 0
+  let totalBytes = 0
   await writeScript(entries, output, {
     flavour,
     serverVersion: session.version.text,
@@ -177,7 +179,8 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
       const report = run.onProgress
         ? (chunk: Buffer) => {
             bytes += chunk.length
-            run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalEstimatedBytes })
+            totalBytes += chunk.length
+            run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalBytes, totalEstimatedBytes })
           }
         : undefined
       const hash = run.tableChecksums ? createHash('sha256') : null

@@ -96,18 +96,11 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
       if (flags.json && !flags.file) throw usage('--json needs --file: without it, stdout is the dump')
       const pace = createGcPacer()
       const progress = progressFor(io.stderr, flags)
-      // data progress is per table: the bytes of the tables before it are added up here
-      let total = 0
-      let finished = 0
-      let current = { index: -1, bytes: 0 }
       const onProgress = (p: DumpProgress) => {
         if (p.phase === 'catalog') progress.step('reading the catalog')
-        if (p.phase === 'schema') total = p.estimatedBytes
         if (p.phase === 'data') {
-          if (p.tableIndex !== current.index) finished += current.bytes
-          current = { index: p.tableIndex, bytes: p.bytes }
           pace(`${p.schema}.${p.table}`, p.bytes)
-          progress.update({ done: finished + p.bytes, total, item: `${p.schema}.${p.table}` })
+          progress.update({ done: p.totalBytes, total: p.totalEstimatedBytes, item: `${p.schema}.${p.table}` })
         }
         report?.(p)
       }

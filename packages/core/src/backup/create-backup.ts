@@ -87,10 +87,9 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
     Object.assign(progress, patch, { storedBytes: stored.bytes })
     job.onProgress?.({ ...progress })
   }
-  let doneBytes = 0
   const onDumpProgress = (p: DumpProgress) => {
     if (p.phase === 'schema') report({ tablesTotal: p.tables, bytesTotal: p.estimatedBytes })
-    else if (p.phase === 'data') report({ phase: 'data', table: `${p.schema}.${p.table}`, bytesDone: doneBytes + p.bytes })
+    else if (p.phase === 'data') report({ phase: 'data', table: `${p.schema}.${p.table}`, bytesDone: p.totalBytes })
   }
 
   const dumping = (async (): Promise<DumpSummary> => {
@@ -111,7 +110,6 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
           await members.cut(`${TABLE_LABEL}${entry.table.schema}.${entry.table.name}`)
         } else {
           await members.cut(null)
-          doneBytes = progress.bytesDone
           report({ tablesDone: progress.tablesDone + 1 })
         }
       },

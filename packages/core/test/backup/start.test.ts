@@ -67,6 +67,10 @@ describe('start()', () => {
     const percents = events.map((e) => e.percent ?? 0)
     expect(percents).toEqual([...percents].sort((a, b) => a - b))
     expect(new Set(data.map((e) => e.percent)).size).toBeGreaterThan(5)
+    // bytesDone counts every table's COPY bytes so far: it never goes back, and ends at the manifest's total
+    const done = reports.filter((p) => p.phase === 'data').map((p) => p.bytesDone)
+    expect(done).toEqual([...done].sort((a, b) => a - b))
+    expect(done.at(-1)).toBe((await backups.manifest(record.id)).totals.bytes)
     // Listed while it was written, gone once done.
     expect(seenRunning.every((r) => r.length === 1 && r[0]!.id === handle.id && r[0]!.actor === 'admin-1' && r[0]!.type === 'manual')).toBe(true)
     expect(backups.running()).toEqual([])
