@@ -65,7 +65,8 @@ export function createProgress(stream: ProgressStream, o: ProgressOptions = {}):
     return parts.join('  ')
   }
   const draw = () => {
-    const width = Math.max(20, (stream.columns ?? 80) - 1)
+    // a terminal that does not know its size (a pty with no window: 0 columns) counts as 80 wide
+    const width = Math.max(20, (stream.columns && stream.columns > 0 ? stream.columns : 80) - 1)
     const total = last.total && last.total > 0 ? last.total : undefined
     const barWidth = Math.min(24, Math.max(8, Math.floor(width / 5)))
     const filled = total ? Math.round((percent(last.done, total) / 100) * barWidth) : 0

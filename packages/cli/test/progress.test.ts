@@ -64,6 +64,16 @@ describe('progress', () => {
     ].join('\n'))
   })
 
+  it('a terminal of unknown size (0 columns, as a pty without a window reports) is drawn 80 wide', () => {
+    let t = 0
+    const out = sink(true, 0)
+    const p = createProgress(out, { now: () => t })
+    t = 1000
+    p.update({ done: 1024, total: 4096, item: 'public.rooms' })
+    // 79 columns give a 15-wide bar, and the whole line fits
+    expect(out.text).toBe('\r\x1b[Kpgkeep [####-----------]  25%  1.0 kB / 4.0 kB  1.0 kB/s  ETA 3s  public.rooms')
+  })
+
   it('--quiet: nothing at all', () => {
     const out = sink(true)
     const p = createProgress(out, { quiet: true })
