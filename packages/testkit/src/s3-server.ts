@@ -165,6 +165,9 @@ class ChildLink {
   }
 
   async kill(): Promise<void> {
+    // The child is unref'd once ready; waiting for its exit with nothing else holding the event loop
+    // would let node end the whole process with status 0 (a failed global setup would look green).
+    this.child.ref()
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
     await this.exited
   }
