@@ -1,8 +1,8 @@
 // Runs initdb for an embedded server: superuser `postgres`, trust auth, UTF8, and a UTF-8 C locale
 // (`C.UTF-8`, falling back to plain `C` where the OS lacks it) so sorting never depends on the machine.
 import { spawn } from 'node:child_process'
-import { readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { readdirSync, rmSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { EmbeddedBinaries } from './embedded-binaries'
 import type { ServerUser } from './server-user'
 
@@ -24,8 +24,8 @@ export async function initCluster(a: {
   }
   const hint = /error while loading shared libraries/.test(output)
     ? ' (the binary package install script did not run: allow it, e.g. pnpm onlyBuiltDependencies)'
-    : a.user && /permission denied/i.test(output)
-      ? ' (initdb runs as the os user "postgres" because this process is root: every folder above the data folder must be searchable by it)'
+    : a.user && /permission denied|EACCES/i.test(output)
+      ? ` (initdb runs as the os user "postgres" because this process is root: every folder above the binaries and the data folder must be searchable by it${blocking(a.binaries.initdb, a.dataDir, a.user)})`
       : ''
   throw new Error(`unable to initialise embedded postgres ${a.binaries.major} in ${a.dataDir}${hint}:\n${output.trim()}`)
 }
@@ -54,6 +54,22 @@ function run(
     child.once('error', (err) => resolve({ code: -1, output: `${output}\nspawn failed: ${err.message}` }))
     child.once('close', (code) => resolve({ code: code ?? -1, output }))
   })
+}
+
+/** The first folder above `paths` that the server user may not enter, as a hint with the command that opens it. */
+function blocking(binary: string, dataDir: string, user: ServerUser): string {
+  for (const path of [binary, dataDir]) {
+    for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+      try {
+        const st = statSync(dir)
+        const searchable = st.uid === user.uid ? st.mode & 0o100 : st.gid === user.gid ? st.mode & 0o010 : st.mode & 0o001
+        if (!searchable) return `; ${dir} is not (run \`chmod o+x ${dir}\`, clone elsewhere, or set TEST_DATABASE_URL)`
+      } catch {
+        // cannot tell
+      }
+    }
+  }
+  return ''
 }
 
 function emptyDir(dir: string): void {

@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url))
 
 describe('the global setup', () => {
   it('fails the run with exit status 1 and the reason when the test server cannot be reached', async () => {
-    const env = { ...process.env, TEST_DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2', PGKEEP_TEST_MAJORS: 'none' }
+    const env: NodeJS.ProcessEnv = { ...process.env, TEST_DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2', PGKEEP_TEST_MAJORS: 'none' }
     delete env.CI
     const child = spawn(`${root}/node_modules/.bin/vitest`, ['run', '--config', 'vitest.workspace.ts', 'packages/core/test/unit/options.test.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
