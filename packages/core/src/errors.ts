@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'PATTERN_NO_MATCH',
   /** A table could not be locked within the lock-wait timeout. */
   'LOCK_TIMEOUT',
+  /** The server ran out of a configured resource (its shared lock table: max_locks_per_transaction); the hint names the setting and the value needed. */
+  'SERVER_LIMIT',
   /**
    * The *database role* lacks a privilege the dump needs (for example SELECT on a table). It is about
    * pgkeep's connection, not about whoever called pgkeep: an HTTP adapter answers 500, not 403.
@@ -105,6 +107,7 @@ export const ERROR_STATUS = {
   SERVER_VERSION_UNSUPPORTED: 500,
   PATTERN_NO_MATCH: 400,
   LOCK_TIMEOUT: 503,
+  SERVER_LIMIT: 500,
   PERMISSION_DENIED: 500,
   CATALOG_QUERY_FAILED: 500,
   COPY_FAILED: 500,

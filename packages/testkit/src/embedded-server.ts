@@ -22,6 +22,8 @@ export interface EmbeddedServerOptions {
   log?: (line: string) => void
   /** How long to wait for the server to accept connections. @default 30_000 */
   startTimeoutMs?: number
+  /** Server settings passed as `-c name=value`, after (and overriding) the test defaults. */
+  settings?: Record<string, string | number>
 }
 
 export interface EmbeddedServer {
@@ -60,7 +62,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
 
     for (let attempt = 1; ; attempt++) {
       const port = opts.port ?? (await findFreePort())
-      const launched = launch({ binaries, dataDir, socketDir, workDir, port, user, log })
+      const launched = launch({ binaries, dataDir, socketDir, workDir, port, user, log, settings: opts.settings ?? {} })
       // guarded from the start: a process that dies while waiting must not leave the server behind;
       // the work folder holds the socket and, unless the caller gave one, the data
       const pid = launched.child.pid
@@ -114,6 +116,7 @@ function launch(a: {
   port: number
   user: ServerUser | undefined
   log: (line: string) => void
+  settings: Record<string, string | number>
 }): Launched {
   const args = [
     '-D', a.dataDir, '-p', String(a.port), '-k', a.socketDir,
@@ -124,6 +127,7 @@ function launch(a: {
     // logical keeps CREATE PUBLICATION free of its "wal_level is insufficient" warning
     '-c', 'wal_level=logical',
     '-c', 'max_connections=200',
+    ...Object.entries(a.settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ]
   const child = spawn(a.binaries.postgres, args, {
     cwd: a.workDir,

@@ -5,6 +5,7 @@ import type { SequenceInfo, TableObject } from '../model/objects'
 import { atLeast } from '../session/server-version'
 import { bigint, bool } from '../session/pg-text'
 import { quoteQualified } from '../emit/quote'
+import { transientLockBatch, withTransientLocks } from '../session/transient-locks'
 import { oidArray, type DumpContext } from './context'
 
 export async function readSequences(ctx: DumpContext): Promise<void> {
@@ -39,12 +40,15 @@ export async function readSequences(ctx: DumpContext): Promise<void> {
 
 /** Before 18 each sequence is its own relation: read last_value/is_called from it, in one query. */
 async function readSequenceValues(ctx: DumpContext, sequences: TableObject[]): Promise<void> {
-  for (let i = 0; i < sequences.length; i += 200) {
-    const chunk = sequences.slice(i, i + 200)
+  if (sequences.length === 0) return
+  // reading a sequence locks it: chunks of at most a session's share of the lock table, let go after each
+  const size = Math.min(200, await transientLockBatch(ctx.session))
+  for (let i = 0; i < sequences.length; i += size) {
+    const chunk = sequences.slice(i, i + size)
     const sql = chunk
       .map((s, n) => `SELECT ${n} AS n, last_value::pg_catalog.text AS last_value, is_called FROM ${quoteQualified(s.namespace!.name, s.name)}`)
       .join('\nUNION ALL\n')
-    const rows = await ctx.session.query(sql, [], 'read sequence values')
+    const rows = await withTransientLocks(ctx.session, () => ctx.session.query(sql, [], 'read sequence values'))
     for (const row of rows) {
       const seq = chunk[Number(row.n)]!
       seq.sequence!.lastValue = bigint(row.last_value)

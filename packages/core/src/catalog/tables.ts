@@ -6,10 +6,19 @@ import type { TableObject } from '../model/objects'
 import { selectTable } from '../select/dumpable'
 import { quoteQualified } from '../emit/quote'
 import { bool, catIdOf, int } from '../session/pg-text'
+import { PgkeepError } from '../errors'
 import { findNamespace, roleName, type DumpContext } from './context'
 
 const LOCK_BATCH_CHARS = 100_000
 const LOCK_COMPONENTS = Component.DEFINITION | Component.DATA | Component.POLICY
+/** Below this many tables the lock table cannot be the problem (64 × the fewest server processes). */
+const LOCK_TABLE_CHECK_FROM = 1000
+
+interface LockTableSize {
+  maxLocksPerTransaction: number
+  /** Server processes the lock table is sized for (max_connections, workers, WAL senders, prepared transactions). */
+  processes: number
+}
 
 export async function readTables(ctx: DumpContext): Promise<void> {
   const rows = await ctx.session.query(
@@ -103,11 +112,18 @@ async function lockTables(ctx: DumpContext, names: string[]): Promise<void> {
   if (names.length === 0) return
   const timeout = ctx.options.lockWaitTimeout
   if (timeout !== undefined) await ctx.session.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeout))}`)
+  // read before locking: once a LOCK fails the transaction cannot be asked anything
+  const limits = names.length > LOCK_TABLE_CHECK_FROM ? await readLockTableSize(ctx) : null
   let batch: string[] = []
   let size = 0
   const flush = async () => {
     if (batch.length === 0) return
-    await ctx.session.exec(`LOCK TABLE ${batch.join(', ')} IN ACCESS SHARE MODE`, `lock ${batch.length === 1 ? `table ${batch[0]}` : `${batch.length} tables`}`)
+    try {
+      await ctx.session.exec(`LOCK TABLE ${batch.join(', ')} IN ACCESS SHARE MODE`, `lock ${batch.length === 1 ? `table ${batch[0]}` : `${batch.length} tables`}`)
+    } catch (error) {
+      if (limits && error instanceof PgkeepError && error.code === 'SERVER_LIMIT') throw lockTableFull(names.length, limits, error)
+      throw error
+    }
     batch = []
     size = 0
   }
@@ -133,4 +149,33 @@ export function markOwnedSequences(ctx: DumpContext): void {
       owner.interesting = true
     }
   }
+}
+
+/** The settings the shared lock table is sized from (max_locks_per_transaction × processes). */
+async function readLockTableSize(ctx: DumpContext): Promise<LockTableSize> {
+  const [row] = await ctx.session.query(
+    `SELECT current_setting('max_locks_per_transaction') AS locks,
+            current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int
+            + COALESCE(current_setting('autovacuum_worker_slots', true), current_setting('autovacuum_max_workers'))::int
+            + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int + 1 AS processes`,
+    [], 'read the lock table size',
+  )
+  return { maxLocksPerTransaction: int(row!.locks), processes: int(row!.processes) }
+}
+
+/** The lock table filled up: say how many locks the dump needs and which value of the setting holds them. */
+function lockTableFull(tables: number, limits: LockTableSize, cause: PgkeepError): PgkeepError {
+  const holds = limits.maxLocksPerTransaction * limits.processes
+  // room for the dump's tables plus a quarter for every other session, rounded up to a power of two
+  const wanted = Math.ceil((tables * 1.25) / limits.processes)
+  let needed = limits.maxLocksPerTransaction * 2
+  while (needed < wanted) needed *= 2
+  return new PgkeepError(
+    'SERVER_LIMIT',
+    `unable to lock the ${tables} tables to dump: the server's shared lock table is full (it holds about ${holds} locks for all sessions together: max_locks_per_transaction = ${limits.maxLocksPerTransaction} × ${limits.processes} server processes)`,
+    {
+      cause: cause.cause ?? cause,
+      hint: `set max_locks_per_transaction to at least ${needed} (postgresql.conf or ALTER SYSTEM SET max_locks_per_transaction = ${needed}; then restart the server), or dump fewer tables at once (tables/schemas options)`,
+    },
+  )
 }

@@ -108,6 +108,12 @@ function failed(error: unknown, line: number, entry: EntryHeader | null): Pgkeep
   const e = error as { code?: string; message?: string }
   const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'
   const sqlstate = e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ''
+  if (e.code === '53200') {
+    return new PgkeepError('SERVER_LIMIT', `restoring ${where} failed at line ${line}: ${e.message ?? String(error)}${sqlstate}`, {
+      cause: error,
+      hint: 'a restore in one transaction holds a lock on every object it creates until it commits: raise max_locks_per_transaction on the target server, or restore with singleTransaction: false (pgkeep restore --no-single-transaction)',
+    })
+  }
   return new PgkeepError('RESTORE_FAILED', `restoring ${where} failed at line ${line}: ${e.message ?? String(error)}${sqlstate}`, { cause: error })
 }
 

@@ -92,6 +92,12 @@ export function mapQueryError(error: unknown, what: string): PgkeepError {
       hint: 'another session holds a conflicting lock (ALTER/DROP/TRUNCATE/VACUUM FULL); retry later or raise lockWaitTimeout',
     })
   }
+  if (code === '53200') {
+    return new PgkeepError('SERVER_LIMIT', `unable to ${what}: ${message}`, {
+      cause: error,
+      hint: 'the server\'s shared lock table is full: raise max_locks_per_transaction (postgresql.conf or ALTER SYSTEM, then restart the server)',
+    })
+  }
   if (code === '42501') {
     return new PgkeepError('PERMISSION_DENIED', `unable to ${what}: ${message}`, {
       cause: error,
