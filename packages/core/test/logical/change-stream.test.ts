@@ -1,0 +1,178 @@
+// The ground point-in-time recovery stands on: a logical slot created with an exported snapshot, a dump in
+// that snapshot, and the slot's pgoutput stream decoded in TypeScript. The dump holds exactly what was
+// committed before the slot's consistent point and the stream exactly what was committed after it; a
+// confirmed position is never sent again, an unconfirmed one is.
+// Logical decoding needs wal_level = logical: the test starts its own embedded server (the kit starts
+// them so) of the default server's major, plus every server in PGKEEP_TEST_MAJORS.
+import { readFile } from 'node:fs/promises'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, type EmbeddedServer } from '@pgkeep/testkit'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { streamChanges, type Change } from '../../src/logical/change-stream'
+import { formatLsn, parseLsn } from '../../src/logical/lsn'
+import type { PgoutputMessage, TupleValue } from '../../src/logical/pgoutput'
+import { connectForReplication, createSlotWithSnapshot, dropSlot } from '../../src/logical/replication-slot'
+import { dumpToFile } from '../helpers/dump-to-file'
+
+const pgDefault = inject('pgDefault')
+const pgServers = inject('pgServers')
+const own: EmbeddedServer[] = []
+const workDir = mkdtempSync(join(tmpdir(), 'pgkeep-logical-'))
+chmodSync(workDir, 0o755)
+
+async function logicalServers(): Promise<{ url: string; major: number }[]> {
+  const servers = Object.values(pgServers) // embedded, started with wal_level = logical
+  if (!servers.some((s) => s.major === pgDefault.major) && isEmbeddedMajor(pgDefault.major)) {
+    const server = await startEmbeddedServer({ major: pgDefault.major, dataDir: join(workDir, `pg${pgDefault.major}`) })
+    own.push(server)
+    servers.push({ url: server.url, major: server.major })
+  }
+  return servers
+}
+const servers = await logicalServers()
+
+afterAll(async () => {
+  for (const server of own) await server.stop()
+  rmSync(workDir, { recursive: true, force: true })
+})
+
+const text = (values: TupleValue[]) => values.map((v) => (v.kind === 'text' ? v.value : v.kind))
+
+/** Reads the stream until `commits` transactions have been seen; returns every change, relation messages included. */
+async function collect(stream: AsyncIterable<Change>, commits: number): Promise<Change[]> {
+  const seen: Change[] = []
+  let n = 0
+  for await (const change of stream) {
+    seen.push(change)
+    if (change.message.tag === 'commit' && ++n === commits) break
+  }
+  return seen
+}
+
+/** The data changes of each transaction, as short lines. */
+function transactions(changes: Change[]): string[][] {
+  const names = new Map<number, string>()
+  const out: string[][] = []
+  let current: string[] = []
+  for (const { message: m } of changes) {
+    if (m.tag === 'relation') names.set(m.oid, `${m.schema}.${m.name}`)
+    else if (m.tag === 'begin') current = []
+    else if (m.tag === 'commit') out.push(current)
+    else if (m.tag === 'insert') current.push(`insert ${names.get(m.relation)} ${text(m.row).join(',')}`)
+    else if (m.tag === 'update') current.push(`update ${names.get(m.relation)} ${m.old ? `old ${text(m.old).join(',')} ` : m.key ? `key ${text(m.key).join(',')} ` : ''}new ${text(m.row).join(',')}`)
+    else if (m.tag === 'delete') current.push(`delete ${names.get(m.relation)} ${m.old ? `old ${text(m.old).join(',')}` : `key ${text(m.key!).join(',')}`}`)
+    else if (m.tag === 'truncate') current.push(`truncate ${m.relations.map((r) => names.get(r)).join(',')}${m.restartIdentity ? ' restart identity' : ''}`)
+  }
+  return out
+}
+
+describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, major }) => {
+  it('a dump in the slot\'s snapshot and the stream after it meet exactly; confirmed transactions are not sent again', async () => {
+    const db = await createDatabase(url, { prefix: 'logical_src' })
+    await runSql(db.url, `
+      CREATE TABLE accounts (id integer PRIMARY KEY, balance bigint NOT NULL, note text);
+      CREATE TABLE events (a integer, b text);
+      ALTER TABLE events REPLICA IDENTITY FULL;
+      INSERT INTO accounts VALUES (1, 100, 'one'), (2, 200, 'two'), (3, 300, NULL);
+      INSERT INTO events VALUES (1, 'x'), (2, 'y');
+      CREATE PUBLICATION pgkeep_all FOR ALL TABLES;`)
+    const slot = `pgkeep_test_${major}_${process.pid}`
+    const replication = await connectForReplication({ connectionString: db.url })
+    let dropped = false
+    try {
+      const created = await createSlotWithSnapshot(replication, slot)
+      expect(created.name).toBe(slot)
+      expect(formatLsn(created.consistentPoint)).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/)
+
+      // committed after the slot: in the stream, not in the dump
+      await runSql(db.url, "INSERT INTO accounts VALUES (4, 400, 'four')")
+      const { file } = await dumpToFile({ connection: db.url, snapshot: created.snapshot, dataOnly: true, tables: ['public.accounts'] })
+      const dumped = (await readFile(file, 'utf8')).split('\n').filter((l) => /^\d+\t/.test(l))
+      expect(dumped).toEqual(['1\t100\tone', '2\t200\ttwo', '3\t300\t\\N'])
+
+      await runSql(db.url, `
+        BEGIN;
+        UPDATE accounts SET balance = balance - 50 WHERE id = 1;
+        UPDATE accounts SET balance = balance + 50 WHERE id = 2;
+        DELETE FROM accounts WHERE id = 3;
+        COMMIT;`)
+      await runSql(db.url, 'BEGIN; INSERT INTO accounts VALUES (9, 9, NULL); ROLLBACK;')
+      await runSql(db.url, "UPDATE events SET b = 'z' WHERE a = 2")
+      await runSql(db.url, 'TRUNCATE events')
+
+      const first = streamChanges(replication, { slot, publications: ['pgkeep_all'] })
+      const changes = await collect(first, 4)
+      expect(transactions(changes)).toEqual([
+        ['insert public.accounts 4,400,four'],
+        ['update public.accounts new 1,50,one', 'update public.accounts new 2,250,two', 'delete public.accounts key 3,null,null'],
+        ['update public.events old 2,y new 2,z'],
+        ['truncate public.events'],
+      ])
+      const relation = changes.find((c) => c.message.tag === 'relation' && c.message.name === 'accounts')!.message as Extract<PgoutputMessage, { tag: 'relation' }>
+      expect(relation.columns.map((c) => [c.name, c.key])).toEqual([['id', true], ['balance', false], ['note', false]])
+      expect(relation.replicaIdentity).toBe('d')
+      const commits = changes.filter((c) => c.message.tag === 'commit').map((c) => c.message as Extract<PgoutputMessage, { tag: 'commit' }>)
+      expect(commits[0]!.commitLsn).toBeGreaterThanOrEqual(created.consistentPoint)
+      // commit times are real and in order
+      for (let i = 1; i < commits.length; i++) expect(commits[i]!.commitTime).toBeGreaterThanOrEqual(commits[i - 1]!.commitTime)
+
+      // the first two transactions are stored: confirm through the second commit's end
+      first.confirm(commits[1]!.endLsn)
+      await first.end()
+      await replication.end()
+      const [state] = await runSql<{ confirmed: string }>(db.url, `SELECT confirmed_flush_lsn::text AS confirmed FROM pg_replication_slots WHERE slot_name = '${slot}'`)
+      expect(parseLsn(state!.confirmed)).toBeGreaterThanOrEqual(commits[1]!.endLsn)
+
+      // a new reader gets the third and fourth again, and not the first two
+      const again = await connectForReplication({ connectionString: db.url })
+      try {
+        const second = streamChanges(again, { slot, publications: ['pgkeep_all'] })
+        expect(transactions(await collect(second, 2))).toEqual([['update public.events old 2,y new 2,z'], ['truncate public.events']])
+        await second.end()
+        await dropSlot(again, slot)
+        dropped = true
+      } finally {
+        await again.end()
+      }
+      const left = await runSql(db.url, `SELECT 1 FROM pg_replication_slots WHERE slot_name = '${slot}'`)
+      expect(left).toEqual([])
+    } finally {
+      await replication.end().catch(() => {})
+      if (!dropped) await runSql(db.url, `SELECT pg_drop_replication_slot('${slot}') FROM pg_replication_slots WHERE slot_name = '${slot}'`).catch(() => {})
+      await db.drop()
+    }
+  }, 120_000)
+
+  it('a server without wal_level = logical, or a role without REPLICATION, is refused with the fix named', async () => {
+    const db = await createDatabase(url, { prefix: 'logical_role' })
+    const role = `pgkeep_norepl_${process.pid}`
+    await runSql(db.url, `CREATE ROLE ${role} LOGIN`)
+    try {
+      const error = await connectForReplication({ connectionString: db.url.replace('//postgres@', `//${role}@`) })
+        .then(async (c) => { try { return await createSlotWithSnapshot(c, 'pgkeep_never') } finally { await c.end() } })
+        .then(() => null, (e: unknown) => e)
+      expect(error).toMatchObject({ code: 'PERMISSION_DENIED', hint: expect.stringContaining('REPLICATION') })
+    } finally {
+      await db.drop()
+      await runSql(url, `DROP ROLE IF EXISTS ${role}`)
+    }
+  }, 60_000)
+})
+
+it('a server without wal_level = logical is refused with the setting named', async () => {
+  const major = isEmbeddedMajor(pgDefault.major) ? pgDefault.major : 15
+  const server = await startEmbeddedServer({ major, dataDir: join(workDir, 'replica'), settings: { wal_level: 'replica' } })
+  try {
+    const replication = await connectForReplication({ connectionString: server.url })
+    try {
+      const error = await createSlotWithSnapshot(replication, 'pgkeep_never').then(() => null, (e: unknown) => e)
+      expect(error).toMatchObject({ code: 'SERVER_LIMIT', hint: expect.stringContaining('wal_level = logical') })
+    } finally {
+      await replication.end()
+    }
+  } finally {
+    await server.stop()
+  }
+}, 120_000)
