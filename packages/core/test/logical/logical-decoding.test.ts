@@ -1,15 +1,18 @@
 // The ground point-in-time recovery stands on: a logical slot created with an exported snapshot, a dump in
 // that snapshot, and the slot's pgoutput stream decoded in TypeScript. The dump holds exactly what was
 // committed before the slot's consistent point and the stream exactly what was committed after it; a
-// confirmed position is never sent again, an unconfirmed one is.
+// confirmed position is never sent again, an unconfirmed one is. Replayed onto the restored dump, the
+// stream gives the source back, and replayed up to a commit, the source as it was at that commit.
 // Logical decoding needs wal_level = logical: the test starts its own embedded server (the kit starts
 // them so) of the default server's major, plus every server in PGKEEP_TEST_MAJORS.
 import { readFile } from 'node:fs/promises'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, type EmbeddedServer } from '@pgkeep/testkit'
+import { compareDatabases, createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, withClient, type EmbeddedServer } from '@pgkeep/testkit'
 import { afterAll, describe, expect, inject, it } from 'vitest'
+import { restore } from '../../src/index'
+import { ChangeApplier } from '../../src/logical/apply-changes'
 import { streamChanges, type Change } from '../../src/logical/change-stream'
 import { formatLsn, parseLsn } from '../../src/logical/lsn'
 import type { PgoutputMessage, TupleValue } from '../../src/logical/pgoutput'
@@ -144,6 +147,95 @@ describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, maj
       await db.drop()
     }
   }, 120_000)
+
+  it('the base dump plus the replayed stream is the source; replayed up to a point, the source as it was then', async () => {
+    const db = await createDatabase(url, { prefix: 'ledger_src' })
+    const accounts = 40
+    await runSql(db.url, `
+      CREATE TABLE accounts (id integer PRIMARY KEY, balance bigint NOT NULL, memo text);
+      CREATE TABLE ledger (id bigint PRIMARY KEY, from_id integer NOT NULL, to_id integer NOT NULL, amount integer NOT NULL, note text);
+      CREATE TABLE tags (a integer, b jsonb);
+      ALTER TABLE tags REPLICA IDENTITY FULL;
+      INSERT INTO accounts SELECT g, 1000, CASE WHEN g % 10 = 0 THEN (SELECT string_agg(md5(g::text || h::text), '') FROM generate_series(1, 300) h) END FROM generate_series(1, ${accounts}) g;
+      INSERT INTO tags VALUES (1, '{"k": 1}'), (1, '{"k": 1}'), (2, NULL);
+      CREATE PUBLICATION pgkeep_all FOR ALL TABLES;`)
+    const slot = `pgkeep_ledger_${major}_${process.pid}`
+    const replication = await connectForReplication({ connectionString: db.url })
+    const copies = [await createDatabase(url, { prefix: 'ledger_all' }), await createDatabase(url, { prefix: 'ledger_mid' })]
+    let commits = 0
+    const tx = async (sql: string) => { await runSql(db.url, `BEGIN; ${sql}; COMMIT;`); commits++ }
+    let ledgerId = 0
+    const transfers = async (n: number, seed: number) => {
+      for (let i = 0; i < n; i++) {
+        const from = 1 + ((i * 7 + seed) % accounts)
+        const to = 1 + ((i * 13 + seed + 1) % accounts)
+        const amount = 1 + ((i + seed) % 30)
+        await tx(`UPDATE accounts SET balance = balance - ${amount} WHERE id = ${from};
+                  UPDATE accounts SET balance = balance + ${amount} WHERE id = ${to};
+                  INSERT INTO ledger VALUES (${++ledgerId}, ${from}, ${to}, ${amount}, ${i % 4 === 0 ? 'NULL' : `'t${i}'`})`)
+        if (i % 9 === 8) await tx(`DELETE FROM ledger WHERE id = ${ledgerId - 3}`)
+      }
+    }
+    const state = async (at: string) => {
+      const rows = await runSql<{ t: string }>(at, `
+        SELECT 'accounts ' || coalesce(string_agg(a::text, '|' ORDER BY a.id), '') AS t FROM accounts a
+        UNION ALL SELECT 'ledger ' || coalesce(string_agg(l::text, '|' ORDER BY l.id), '') FROM ledger l
+        UNION ALL SELECT 'tags ' || coalesce(string_agg(g::text, '|' ORDER BY g::text), '') FROM tags g
+        UNION ALL SELECT 'total ' || sum(balance) FROM accounts`)
+      return rows.map((r) => r.t)
+    }
+    try {
+      const created = await createSlotWithSnapshot(replication, slot)
+      const { file } = await dumpToFile({ connection: db.url, snapshot: created.snapshot })
+
+      await transfers(30, 1)
+      await tx(`UPDATE tags SET b = '{"k": 2}' WHERE a = 1 AND b = '{"k": 1}'`) // two equal rows: REPLICA IDENTITY FULL changes both
+      await tx('DELETE FROM tags WHERE b IS NULL')
+      const [mid] = await runSql<{ lsn: string }>(db.url, 'SELECT pg_current_wal_lsn()::text AS lsn')
+      const midState = await state(db.url)
+      const midCommits = commits
+      await transfers(30, 5)
+      await tx(`UPDATE accounts SET memo = 'short now' WHERE id = 10`)
+      await tx('TRUNCATE tags')
+      await tx(`INSERT INTO tags VALUES (3, '[1, 2]')`)
+      expect(midState.at(-1)).toBe(`total ${accounts * 1000}`)
+
+      const stream = streamChanges(replication, { slot, publications: ['pgkeep_all'] })
+      const changes = await collect(stream, commits)
+      await stream.end()
+
+      // everything: the source
+      await restore(file, { target: copies[0]!.url })
+      await withClient(copies[0]!.url, async (client) => {
+        const applier = new ChangeApplier(client)
+        for (const { message } of changes) await applier.apply(message)
+        expect(applier.progress.transactions).toBe(commits)
+      })
+      const diff = await compareDatabases(db.url, copies[0]!.url)
+      expect(diff.differences).toEqual([])
+      expect(await state(copies[0]!.url)).toEqual(await state(db.url))
+
+      // up to the midpoint: the transactions committed before it, and nothing after
+      await restore(file, { target: copies[1]!.url })
+      await withClient(copies[1]!.url, async (client) => {
+        const applier = new ChangeApplier(client)
+        const stop = parseLsn(mid!.lsn)
+        let skipping = false
+        for (const { message } of changes) {
+          if (message.tag === 'begin') skipping = message.finalLsn >= stop
+          if (skipping && message.tag !== 'relation') continue
+          await applier.apply(message)
+        }
+        expect(applier.progress.transactions).toBe(midCommits)
+      })
+      expect(await state(copies[1]!.url)).toEqual(midState)
+    } finally {
+      await replication.end().catch(() => {})
+      await runSql(db.url, `SELECT pg_drop_replication_slot('${slot}') FROM pg_replication_slots WHERE slot_name = '${slot}'`).catch(() => {})
+      for (const copy of copies) await copy.drop()
+      await db.drop()
+    }
+  }, 180_000)
 
   it('a server without wal_level = logical, or a role without REPLICATION, is refused with the fix named', async () => {
     const db = await createDatabase(url, { prefix: 'logical_role' })
