@@ -22,7 +22,7 @@ export class ChangeApplier {
   constructor(private readonly client: pg.ClientBase) {}
 
   /** Applies one message; a commit commits the transaction that its begin opened. */
-  async apply(message: PgoutputMessage): Promise<void> {
+  async apply(message: PgoutputMessage | { tag: 'keepalive' }): Promise<void> {
     switch (message.tag) {
       case 'relation':
         this.relations.set(message.oid, message)
@@ -67,7 +67,7 @@ export class ChangeApplier {
         return
       }
       default:
-        // origin, type and logical messages change no rows; streamed transactions are never asked for
+        // origin, type, logical messages and keepalives change no rows; streamed transactions are never asked for
         return
     }
   }

@@ -21,9 +21,10 @@ export interface ChangeStreamOptions {
 }
 
 export interface Change {
-  /** The WAL position of the XLogData this message came in. */
+  /** The WAL position of the XLogData this message came in (of the server's WAL end, for a keepalive). */
   lsn: Lsn
-  message: PgoutputMessage
+  /** A decoded message, or `keepalive` when the server only says it is there (every few seconds when idle). */
+  message: PgoutputMessage | { tag: 'keepalive' }
 }
 
 export interface ChangeStream extends AsyncIterable<Change> {
@@ -64,6 +65,7 @@ export function streamChanges(client: pg.Client, options: ChangeStreamOptions): 
         const kind = chunk[0]
         if (kind === 0x6b /* k: keepalive */) {
           if (chunk.readUInt8(17) === 1) sendStatus()
+          yield { lsn: chunk.readBigUInt64BE(1), message: { tag: 'keepalive' } }
           continue
         }
         if (kind !== 0x77 /* w: XLogData */) continue

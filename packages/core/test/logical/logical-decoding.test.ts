@@ -13,6 +13,10 @@ import { compareDatabases, createDatabase, isEmbeddedMajor, runSql, startEmbedde
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { restore } from '../../src/index'
 import { ChangeApplier } from '../../src/logical/apply-changes'
+import { archivedUpTo, runArchiver } from '../../src/logical/archiver'
+import { readSegment, type SegmentManifest } from '../../src/logical/change-segment'
+import { fsStorage } from '../../src/storage/fs-storage'
+import type { StorageDriver } from '../../src/storage/driver'
 import { streamChanges, type Change } from '../../src/logical/change-stream'
 import { formatLsn, parseLsn } from '../../src/logical/lsn'
 import type { PgoutputMessage, TupleValue } from '../../src/logical/pgoutput'
@@ -233,6 +237,99 @@ describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, maj
       await replication.end().catch(() => {})
       await runSql(db.url, `SELECT pg_drop_replication_slot('${slot}') FROM pg_replication_slots WHERE slot_name = '${slot}'`).catch(() => {})
       for (const copy of copies) await copy.drop()
+      await db.drop()
+    }
+  }, 180_000)
+
+  it('the archiver stores whole transactions in segments; after a crash between storing and confirming it resends nothing twice, and the archive replays to the source', async () => {
+    const db = await createDatabase(url, { prefix: 'archive_src' })
+    const copy = await createDatabase(url, { prefix: 'archive_copy' })
+    await runSql(db.url, `
+      CREATE TABLE accounts (id integer PRIMARY KEY, balance bigint NOT NULL);
+      INSERT INTO accounts SELECT g, 1000 FROM generate_series(1, 20) g;
+      CREATE PUBLICATION pgkeep_all FOR ALL TABLES;`)
+    const slot = `pgkeep_archive_${major}_${process.pid}`
+    const dir = join(workDir, `archive-${major}`)
+    const storage = fsStorage({ dir })
+    const prefix = 'changes/'
+    let commits = 0
+    const transfer = async (i: number) => {
+      await runSql(db.url, `BEGIN; UPDATE accounts SET balance = balance - ${i} WHERE id = ${1 + (i % 20)}; UPDATE accounts SET balance = balance + ${i} WHERE id = ${1 + ((i * 7) % 20)}; COMMIT;`)
+      commits++
+    }
+    const segments: SegmentManifest[] = []
+    const archivedTransactions = () => segments.reduce((n, m) => n + m.transactions, 0)
+    const until = async (what: () => boolean) => { for (let i = 0; i < 600 && !what(); i++) await new Promise((r) => setTimeout(r, 50)); expect(what()).toBe(true) }
+    const first = await connectForReplication({ connectionString: db.url })
+    try {
+      const created = await createSlotWithSnapshot(first, slot)
+      const { file } = await dumpToFile({ connection: db.url, snapshot: created.snapshot })
+
+      // run 1: a segment per commit (segmentSeconds 0); stopped by its signal
+      const stop1 = new AbortController()
+      const run1 = runArchiver({ replication: first, slot, publications: ['pgkeep_all'], storage, prefix, segmentSeconds: 0, signal: stop1.signal, onSegment: (m) => segments.push(m) })
+      for (let i = 1; i <= 10; i++) await transfer(i)
+      await until(() => archivedTransactions() === 10)
+      stop1.abort()
+      await run1
+      await first.end()
+
+      // run 2 "crashes" right after storing its first segment: stored, never confirmed
+      for (let i = 11; i <= 15; i++) await transfer(i)
+      const crashing: StorageDriver = { ...storage, put: async (key, body, o) => { const r = await storage.put(key, body, o); if (key.endsWith('.segment.json')) throw new Error('crash after storing'); return r } }
+      const second = await connectForReplication({ connectionString: db.url })
+      try {
+        await expect(runArchiver({ replication: second, slot, publications: ['pgkeep_all'], storage: crashing, prefix, segmentSeconds: 0 })).rejects.toThrow('crash after storing')
+      } finally {
+        await second.end()
+      }
+      const afterCrash = await archivedUpTo(storage, prefix)
+
+      // run 3: the server resends from the last confirmed position; what the archive holds is skipped
+      for (let i = 16; i <= 20; i++) await transfer(i)
+      const third = await connectForReplication({ connectionString: db.url })
+      const stop3 = new AbortController()
+      const later: SegmentManifest[] = []
+      const run3 = runArchiver({ replication: third, slot, publications: ['pgkeep_all'], storage, prefix, segmentSeconds: 0, signal: stop3.signal, onSegment: (m) => later.push(m) })
+      await until(() => later.reduce((n, m) => n + m.transactions, 0) === 9)
+      stop3.abort()
+      await run3
+      await third.end()
+      expect(afterCrash).toBeGreaterThan(0n)
+
+      // every transaction once, in commit order, across all segments
+      const all: { key: string; manifest: SegmentManifest }[] = []
+      for await (const o of storage.list(prefix)) {
+        if (o.key.endsWith('.segment.json')) {
+          const chunks: Buffer[] = []
+          for await (const c of await storage.get(o.key)) chunks.push(Buffer.from(c as Uint8Array))
+          all.push({ key: o.key.replace('.segment.json', '.changes.gz'), manifest: JSON.parse(Buffer.concat(chunks).toString('utf8')) as SegmentManifest })
+        }
+      }
+      expect(all.reduce((n, s) => n + s.manifest.transactions, 0)).toBe(commits)
+      await restore(file, { target: copy.url })
+      let last = 0n
+      await withClient(copy.url, async (client) => {
+        const applier = new ChangeApplier(client)
+        for (const { key, manifest } of all) {
+          const { relations, transactions: txs } = await readSegment(storage, key, manifest)
+          for (const r of relations) await applier.apply(r)
+          for (const t of txs) {
+            expect(t.commitLsn).toBeGreaterThan(last)
+            last = t.commitLsn
+            await applier.apply({ tag: 'begin', finalLsn: t.commitLsn, commitTime: t.commitTime, xid: t.xid })
+            for (const c of t.changes) await applier.apply(c)
+            await applier.apply({ tag: 'commit', flags: 0, commitLsn: t.commitLsn, endLsn: t.endLsn, commitTime: t.commitTime })
+          }
+        }
+        expect(applier.progress.transactions).toBe(commits)
+      })
+      const diff = await compareDatabases(db.url, copy.url)
+      expect(diff.differences).toEqual([])
+    } finally {
+      await first.end().catch(() => {})
+      await runSql(db.url, `SELECT pg_drop_replication_slot('${slot}') FROM pg_replication_slots WHERE slot_name = '${slot}'`).catch(() => {})
+      await copy.drop()
       await db.drop()
     }
   }, 180_000)
