@@ -3,7 +3,7 @@
 //   DATABASE_URL set:   backs up that database.
 //   DATABASE_URL unset: starts an embedded PostgreSQL 15 (no services needed), loads the sample
 //                       boarding-house database into it, backs it up, and stops the server again.
-//   Storage: ./backups/<year>/kostman-backup-YYYY-MM-DD-<ms>.sql.gz (+ its .manifest.json), or S3 when
+//   Storage: ./backups/<year>/kostman-backup-YYYY-MM-DD-<ms>-<id8>.sql.gz (+ its .manifest.json), or S3 when
 //   PGKEEP_S3_BUCKET, PGKEEP_S3_ENDPOINT, PGKEEP_S3_ACCESS_KEY and PGKEEP_S3_SECRET_KEY are set.
 import { createBackupManager, isPgkeepError, redactConnectionString, storageFromEnv, type BackupProgress } from '@pgkeep/core'
 import { startEmbeddedServer } from '@pgkeep/testkit/embedded-server'

@@ -27,7 +27,7 @@ describe('pgkeep backup, list, download', () => {
     expect(made.code).toBe(0)
     const record = JSON.parse(made.stdout)
     expect(record).toMatchObject({ type: 'scheduled', createdBy: 'cron', metadata: { recordCount: 500 } })
-    expect(record.storagePath).toMatch(/^backups\/\d{4}\/kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}\.sql\.gz$/)
+    expect(record.storagePath).toMatch(/^backups\/\d{4}\/kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}-[0-9a-f]{8}\.sql\.gz$/)
     const file = await readFile(join(dir, record.storagePath))
     expect(gunzipSync(file).toString('utf8')).toContain('COPY public.bills (id, amount) FROM stdin;\n1\t1000\n')
 

@@ -35,7 +35,7 @@ export const ManagerOptionsSchema = z
       .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in "/"')
       .refine((p) => !p.split('/').some((folder) => folder === '.' || folder === '..'), 'must not hold a "." or ".." folder')
       .default('backups/'),
-    /** File name prefix: `<namePrefix>-YYYY-MM-DD-<epoch ms>.sql.gz`. @default 'backup' */
+    /** File name prefix: `<namePrefix>-YYYY-MM-DD-<epoch ms>-<id8>.sql.gz` (`<id8>`: the first 8 hex digits of the backup id). @default 'backup' */
     namePrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"').default('backup'),
     /** gzip level 1 (fast) to 9 (small). @default 6 */
     compressionLevel: z.number().int().min(1).max(9).default(6),

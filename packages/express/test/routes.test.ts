@@ -49,7 +49,7 @@ async function listen(storage: StorageDriver, mount: string, parseJson: boolean)
     base,
     databaseUrl: db.url,
     adminActor: 'admin@kostman.test',
-    filename: /^kostman-backup-\d{4}-\d{2}-\d{2}-\d+\.sql\.gz$/,
+    filename: /^kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}-[0-9a-f]{8}\.sql\.gz$/,
     table: 'public.activity_log',
     downloads: storage.kind === 's3' ? 'presigned' : 'token',
     bodyParser: parseJson ? 'app' : 'routes',

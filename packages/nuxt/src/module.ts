@@ -33,7 +33,7 @@ export interface ModuleOptions {
   rateLimit?: RateLimitOption
   /** The folder of the backups when no S3 bucket is configured, relative to the server's working directory. @default '.data/backups' */
   storageDir: string
-  /** File names: `<namePrefix>-YYYY-MM-DD-<ms>.sql.gz`. @default 'backup' */
+  /** File names: `<namePrefix>-YYYY-MM-DD-<ms>-<id8>.sql.gz`. @default 'backup' */
   namePrefix: string
 }
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
     base,
     databaseUrl: app.databaseUrl,
     adminActor: KOSTMAN_USERS.admin.email,
-    filename: /^kostman-backup-\d{4}-\d{2}-\d{2}-\d+\.sql\.gz$/,
+    filename: /^kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}-[0-9a-f]{8}\.sql\.gz$/,
     table: 'public.activity_log',
     downloads: 'token',
     call(who, method, path, body, headers = {}) {

@@ -31,7 +31,7 @@ export function backupCommand(io: Io): Command {
     }, 'manual')
     .option('--actor <who>', "who asks: recorded as the backup's createdBy and in the audit trail")
     .option('--created-by <who>', 'the old name of --actor')
-    .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>.sql.gz', 'backup')
+    .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>-<id8>.sql.gz', 'backup')
     .option('--compress <level>', 'gzip level 1 (fast) to 9 (small)', integer(1, 9), 6)
     .option('--max-size <bytes>', 'fail instead of storing a backup larger than this', integer(1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'print the record as JSON')

@@ -56,12 +56,13 @@ export function cleanupCommand(io: Io): Command {
     .argument('[connection]', 'the database whose backups these are (for the lock that keeps cleanup away from a backup being written); PG* variables fill the gaps')
     .option('--days <n>', 'keep backups younger than this many days', integer(0, 100_000))
     .option('--keep-last <n>', 'also keep the newest n backups', integer(0, 1_000_000))
+    .option('--orphan-age <minutes>', 'sweep objects left without a manifest and unfinished writes of killed processes (.partial files) once this old', integer(0, 1_000_000), 60)
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .option('--json', 'print the result as JSON')
-    .action(async (connection: string | undefined, flags: StorageFlags & { days?: number; keepLast?: number; dryRun?: boolean; json?: boolean }) => {
+    .action(async (connection: string | undefined, flags: StorageFlags & { days?: number; keepLast?: number; orphanAge: number; dryRun?: boolean; json?: boolean }) => {
       const retention = { maxAgeDays: flags.days ?? 30, ...(flags.keepLast !== undefined ? { keepLast: flags.keepLast } : {}) }
       const backups = managerFor(io, flags, { retention, ...(connection ? { connection } : {}) })
-      const result = await backups.cleanup({ dryRun: flags.dryRun ?? false })
+      const result = await backups.cleanup({ dryRun: flags.dryRun ?? false, orphanAgeMinutes: flags.orphanAge })
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
         return
@@ -72,6 +73,7 @@ export function cleanupCommand(io: Io): Command {
       }
       for (const r of result.deleted) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} ${r.id}  ${r.createdAt.toISOString()}  ${r.storagePath}\n`)
       for (const key of result.orphans) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} orphan ${key} (no manifest)\n`)
+      for (const name of result.incomplete) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} unfinished ${name} (left by a killed process)\n`)
       io.stdout.write(`${result.deleted.length} ${flags.dryRun ? 'to delete' : 'deleted'}, ${result.kept.length} kept\n`)
       if (result.failed.length > 0) throw new Error(`${result.failed.length} backups could not be deleted: ${result.failed.map((f) => `${f.id} (${f.code})`).join(', ')}`)
     })

@@ -29,7 +29,7 @@ export function scheduleCommand(io: Io): Command {
     .option('--timezone <zone>', 'IANA time zone of the patterns (default: the machine\'s)')
     .option('--days <n>', 'retention: keep backups younger than this many days (the newest always stays)', integer(0, 100_000), 30)
     .option('--keep-last <n>', 'retention: also keep the newest n backups', integer(1, 1_000_000))
-    .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>.sql.gz', 'backup')
+    .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>-<id8>.sql.gz', 'backup')
     .option('--json', 'log one JSON object per line')
     .action(async (connection: string | undefined, flags: ScheduleFlags) => {
       if (!io.signal) throw new Error('pgkeep schedule needs the signals of a process to stop')

@@ -59,7 +59,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   const started = job.now?.() ?? new Date()
   const id = job.id ?? randomUUID()
   if (job.signal?.aborted) throw cancelled(job.signal.reason)
-  const keys = backupKeys(job.keyPrefix, job.namePrefix, started, job.encryption !== undefined)
+  const keys = backupKeys(job.keyPrefix, job.namePrefix, started, id, job.encryption !== undefined)
   const controller = new AbortController()
   const onCallerAbort = () => fail(cancelled(job.signal?.reason))
   job.signal?.addEventListener('abort', onCallerAbort, { once: true })
@@ -126,7 +126,8 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   ])
   job.signal?.removeEventListener('abort', onCallerAbort)
   if (dumped.status === 'rejected' || uploaded.status === 'rejected') {
-    await job.storage.remove(keys.key).catch(() => {})
+    // A put that failed left nothing under the key (the driver's contract): only a stored dump is ours to remove.
+    if (uploaded.status === 'fulfilled') await job.storage.remove(keys.key).catch(() => {})
     throw asPgkeepError(firstError ?? (dumped.status === 'rejected' ? dumped.reason : (uploaded as PromiseRejectedResult).reason))
   }
   const summary = dumped.value

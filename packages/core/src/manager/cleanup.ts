@@ -11,7 +11,8 @@ import { resolveCleanupOptions, type CleanupOptions } from '../retention/retenti
 import { actorOf } from './audit-log'
 import type { ManagerContext } from './context'
 import { hasDatabase, withLocalLock, withLock } from './locks'
-import { findOrphans } from './orphans'
+import { findOrphans, ORPHAN_GRACE_MS } from './orphans'
+import { findPartialObjects } from './partial-objects'
 import { isPinnedNow } from './pins'
 
 export interface CleanupResult {
@@ -26,8 +27,10 @@ export interface CleanupResult {
   failed: { id: string; code: string; message: string }[]
   /** The policy applied: the manager's, with `daysToKeep` as maxAgeDays when given. */
   policy: RetentionPolicy
-  /** Storage keys of objects left without their manifest (an interrupted backup or removal), older than an hour: removed (with dryRun, found). */
+  /** Storage keys of objects left without their manifest (an interrupted backup or removal), older than the orphan age (an hour): removed (with dryRun, found). */
   orphans: string[]
+  /** Unfinished writes of a killed process (fsStorage's `<key>.<16 hex>.partial` files), older than the orphan age: removed (with dryRun, found). */
+  incomplete: string[]
 }
 
 type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
@@ -36,22 +39,24 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
   return ctx.audited('cleanup', actorOf(input), null, async () => {
     const o = resolveCleanupOptions(input)
     const policy: RetentionPolicy = { ...ctx.options.retention, ...(o.daysToKeep !== undefined ? { maxAgeDays: o.daysToKeep } : {}) }
-    const run = () => applyPolicy(ctx, policy, o.dryRun, removeBackup)
+    const graceMs = o.orphanAgeMinutes !== undefined ? o.orphanAgeMinutes * 60_000 : ORPHAN_GRACE_MS
+    const run = () => applyPolicy(ctx, policy, o.dryRun, removeBackup, graceMs)
     // A dry run deletes nothing, so it needs no lock (a backup being written is simply not listed yet).
     if (o.dryRun) return run()
     // Without a database there is no lock shared with other processes: the in-process guard is all there is.
     const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', run) : await withLocalLock(ctx, 'backup', 'exclusive', run)
-    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [] }
+    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [], incomplete: [] }
     return locked.value
   }, (r) => ({
     dryRun: r.dryRun, busy: r.busy, deleted: r.deleted.map((d) => d.id), kept: r.kept.length, policy: r.policy,
     ...(r.failed.length > 0 ? { failed: r.failed } : {}), ...(r.orphans.length > 0 ? { orphans: r.orphans } : {}),
+    ...(r.incomplete.length > 0 ? { incomplete: r.incomplete } : {}),
   }))
 }
 
 // --- internal ---
 
-async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun: boolean, removeBackup: RemoveBackup): Promise<CleanupResult> {
+async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun: boolean, removeBackup: RemoveBackup, graceMs: number): Promise<CleanupResult> {
   const manifests = await ctx.index.list()
   const records = await Promise.all(manifests.map(ctx.record))
   const byId = new Map(records.map((record, i) => [record.id, { record, manifest: manifests[i]! }]))
@@ -80,7 +85,7 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   }
 
   // After the removals: what a removal failing just now left behind is younger than the grace period.
-  const orphans = await findOrphans(ctx)
+  const orphans = await findOrphans(ctx, graceMs)
   if (!dryRun) {
     for (const key of [...orphans]) {
       try {
@@ -91,14 +96,23 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
       }
     }
   }
+  const incomplete: string[] = []
+  for (const write of await findPartialObjects(ctx, graceMs)) {
+    try {
+      if (!dryRun) await ctx.storage.removeIncomplete!(write)
+      incomplete.push(write.name)
+    } catch (error) {
+      failed.push({ id: write.name, code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) })
+    }
+  }
 
   const newestFirst = (a: string, b: string) => byId.get(b)!.record.createdAt.getTime() - byId.get(a)!.record.createdAt.getTime()
   kept.sort((a, b) => newestFirst(a.id, b.id))
   deleted.reverse()
   const at = ctx.now()
-  ctx.events.emit('cleanup', { deleted, kept: kept.length, dryRun, at })
+  ctx.events.emit('cleanup', { deleted, kept: kept.length, dryRun, at, orphans, incomplete })
   if (failed.length > 0) {
     ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
   }
-  return { deleted, kept, dryRun, busy: false, failed, policy, orphans }
+  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete }
 }

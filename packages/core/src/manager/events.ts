@@ -12,7 +12,8 @@ export interface ManagerEvents {
   'backup:progress': BackupProgressEvent
   'backup:success': { record: BackupRecord }
   'backup:failure': { id: string; type: 'manual' | 'scheduled'; actor: string | null; /** @deprecated the same as actor */ createdBy: string | null; code: ErrorCode; message: string; at: Date }
-  cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date }
+  /** `orphans`: keys of manifest-less objects swept (dryRun: found); `incomplete`: unfinished writes of killed processes swept (dryRun: found). */
+  cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date; orphans: string[]; incomplete: string[] }
   verify: { id: string; ok: boolean; at: Date }
   /** remove() deleted a backup (cleanup's deletions come as `cleanup`). */
   'backup:removed': { id: string; actor: string | null; at: Date }

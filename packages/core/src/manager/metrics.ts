@@ -23,6 +23,8 @@ export interface BackupMetrics {
   sizes: { count: number; sumBytes: number; maxBytes: number; lastBytes: number | null }
   /** Backups deleted since `since`: by cleanup, and by remove(). */
   deletions: { cleanup: number; remove: number }
+  /** Debris cleanup removed since `since`: objects left without their manifest, and unfinished writes of killed processes (`.partial` files). */
+  swept: { orphans: number; incomplete: number }
   /** Schedule occurrences seen by this instance since `since`, by job and outcome. */
   schedule: Record<ScheduledJob, Record<ScheduleOutcome, number>>
   /** Alerts raised since `since`, by kind. */
@@ -57,6 +59,7 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
   const durations: BackupMetrics['durations'] = { count: 0, sumMs: 0, maxMs: 0, lastMs: null }
   const sizes: BackupMetrics['sizes'] = { count: 0, sumBytes: 0, maxBytes: 0, lastBytes: null }
   const deletions: BackupMetrics['deletions'] = { cleanup: 0, remove: 0 }
+  const swept: BackupMetrics['swept'] = { orphans: 0, incomplete: 0 }
   const outcomes = () => Object.fromEntries(SCHEDULE_OUTCOMES.map((o) => [o, 0])) as Record<ScheduleOutcome, number>
   const schedule: BackupMetrics['schedule'] = { backup: outcomes(), cleanup: outcomes() }
   const alerts: Record<string, number> = {}
@@ -73,7 +76,12 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
     sizes.lastBytes = record.size
   })
   ctx.events.on('backup:failure', ({ type }) => { backups[type].failure++ })
-  ctx.events.on('cleanup', ({ deleted, dryRun }) => { if (!dryRun) deletions.cleanup += deleted.length })
+  ctx.events.on('cleanup', ({ deleted, dryRun, orphans, incomplete }) => {
+    if (dryRun) return
+    deletions.cleanup += deleted.length
+    swept.orphans += orphans.length
+    swept.incomplete += incomplete.length
+  })
   ctx.events.on('backup:removed', () => { deletions.remove++ })
   ctx.events.on('schedule:run', ({ job, outcome }) => { schedule[job][outcome]++ })
   ctx.events.on('alert', ({ kind }) => { alerts[kind] = (alerts[kind] ?? 0) + 1 })
@@ -94,6 +102,7 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
       durations: { ...durations },
       sizes: { ...sizes },
       deletions: { ...deletions },
+      swept: { ...swept },
       schedule: structuredClone(schedule),
       alerts: { ...alerts },
       history: {
@@ -133,6 +142,8 @@ export function prometheusText(m: BackupMetrics): string {
   family('pgkeep_rate_limited_total', 'counter', 'Manual backups refused by the rate limit since the manager started.', [['', {}, m.rateLimited]])
   family('pgkeep_deletions_total', 'counter', 'Backups deleted since the manager started, by cleanup or by remove().',
     [['', { reason: 'cleanup' }, m.deletions.cleanup], ['', { reason: 'remove' }, m.deletions.remove]])
+  family('pgkeep_swept_objects_total', 'counter', 'Debris removed by cleanup since the manager started: objects without their manifest (orphan), unfinished writes of killed processes (incomplete).',
+    [['', { kind: 'orphan' }, m.swept.orphans], ['', { kind: 'incomplete' }, m.swept.incomplete]])
   family('pgkeep_schedule_runs_total', 'counter', 'Schedule occurrences seen by this instance since the manager started, by job and outcome.',
     (['backup', 'cleanup'] as const).flatMap((job) => SCHEDULE_OUTCOMES.map((outcome): [string, Record<string, string>, number] => ['', { job, outcome }, m.schedule[job][outcome]])))
   family('pgkeep_alerts_total', 'counter', 'Alerts raised since the manager started, by kind.',

@@ -30,6 +30,12 @@ const CleanupOptionsSchema = z
     daysToKeep: count.optional(),
     /** Decide, report and announce, but delete nothing. @default false */
     dryRun: z.boolean().default(false),
+    /**
+     * How old (in minutes) an object left without its manifest, or an unfinished write of a killed process
+     * (fsStorage's `.partial` files), must be before cleanup removes it. Younger ones may belong to a
+     * backup still being written by a process the backup lock does not cover. @default 60
+     */
+    orphanAgeMinutes: count.optional(),
     /** Who asks, for the audit trail. */
     actor: z.union([z.string(), z.number()]).nullable().optional(),
   })

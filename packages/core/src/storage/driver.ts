@@ -22,6 +22,18 @@ export interface ByteRange {
   end?: number
 }
 
+/** What a put left unfinished because its process died mid-write (SIGKILL, a crash, a power cut): fsStorage's temporary file. */
+export interface IncompleteWrite {
+  /** The key the put was storing. */
+  key: string
+  /** The leftover as the backend names it (fsStorage: the temporary file, `<key>.<16 hex digits>.partial`). */
+  name: string
+  /** Bytes it holds. */
+  size: number
+  /** When it was last written to. */
+  modifiedAt: Date
+}
+
 export interface StorageDriver {
   readonly kind: string // 'fs' | 's3' | 'memory'
   /** Atomic: the object appears under `key` only when the whole stream was stored; on any failure (stream error, signal, storage error) nothing stays under `key` and no temp file/upload is left. Length unknown in advance. Resolves with the stored size. */
@@ -33,6 +45,14 @@ export interface StorageDriver {
   list(prefix: string): AsyncIterable<StoredObject>
   /** Idempotent: removing a missing key is fine. */
   remove(key: string): Promise<void>
+  /**
+   * What puts left unfinished under `prefix` (their key starts with it), except this driver's puts still
+   * running. Only drivers whose leftovers can be listed (fs; an S3 multipart upload is left to a
+   * lifecycle rule, see setLifecycleRule).
+   */
+  listIncomplete?(prefix: string): AsyncIterable<IncompleteWrite>
+  /** Removes one leftover that listIncomplete() gave; idempotent. */
+  removeIncomplete?(write: IncompleteWrite): Promise<void>
   /** A URL that downloads the object without credentials for `expiresInSeconds`; only drivers that can. */
   presign?(key: string, expiresInSeconds: number): Promise<string>
   /**

@@ -1,16 +1,18 @@
 // fsStorage(): backups as files under one directory, the embedded default. A put writes
 // `<key>.<random>.partial` (mode 0600) next to its final place, fsyncs it and renames it into place, so a
-// key shows either nothing or the whole object; on any failure the temporary file is removed.
+// key shows either nothing or the whole object; on any failure the temporary file is removed. What a
+// killed process left is listed by listIncomplete() (skipping this driver's puts in progress).
 import { randomBytes } from 'node:crypto'
 import { open, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { PgkeepError } from '../errors'
 import { throwIfAborted } from './abort'
 import { readBody, type PutBody } from './body'
-import type { ByteRange, PutOptions, StorageDriver, StoredObject } from './driver'
+import type { ByteRange, IncompleteWrite, PutOptions, StorageDriver, StoredObject } from './driver'
 import { errorCode, fsError } from './fs-errors'
 import { ensureParent, keyPath, resolveExisting, resolveParent, validateFsKey } from './fs-paths'
 import { walkKeys } from './fs-walk'
+import { removeTempFile, walkTempFiles } from './fs-temp-files'
 import { validatePrefix } from './key'
 import { mapStreamErrors } from './read-stream'
 import { rangeNotSatisfiable, validateRange } from './range'
@@ -30,6 +32,8 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
   if (typeof dir !== 'string' || dir.trim() === '') throw new PgkeepError('STORAGE_INVALID', 'fsStorage: `dir` must be a non-empty path')
   const root = resolve(dir)
   const where = (key: string) => `${JSON.stringify(key)} in ${root}`
+  /** File names of the temporary files of puts in progress (unique: 64 random bits each). */
+  const running = new Set<string>()
 
   return {
     kind: 'fs',
@@ -43,6 +47,7 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
       let parent = await ensureParent(root, key)
       let tempPath = join(parent, name + suffix)
       let handle: FileHandle | undefined
+      running.add(name + suffix)
       try {
         // a remove() of the folder's last key may prune the folder just created: create it again
         for (let attempt = 1; !handle; attempt++) {
@@ -73,6 +78,8 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
         // Leave no empty folders behind either (the same pruning remove() does).
         await pruneFolders(parent, root).catch(() => {})
         throw fsError(error, `unable to store ${where(key)}`)
+      } finally {
+        running.delete(name + suffix)
       }
     },
 
@@ -116,6 +123,16 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
     async *list(prefix: string): AsyncIterable<StoredObject> {
       validatePrefix(prefix)
       yield* walkKeys(root, prefix)
+    },
+
+    async *listIncomplete(prefix: string): AsyncIterable<IncompleteWrite> {
+      validatePrefix(prefix)
+      yield* walkTempFiles(root, prefix, running)
+    },
+
+    async removeIncomplete(write: IncompleteWrite): Promise<void> {
+      const parent = await removeTempFile(root, write)
+      if (parent) await pruneFolders(parent, root)
     },
 
     async remove(key: string): Promise<void> {

@@ -105,7 +105,7 @@ describe('encrypted backups (age)', () => {
   it('a passphrase backup round-trips through `age -d` and through restore(); a wrong passphrase fails both cleanly', async () => {
     const backups = createBackupManager({ connection: source.url, storage: fsStorage({ dir }), encryption: { passphrase: PASSPHRASE } })
     const record = await backups.create()
-    expect(record.filename).toMatch(/^backup-\d{4}-\d{2}-\d{2}-\d{13}\.sql\.gz\.age$/)
+    expect(record.filename).toMatch(/^backup-\d{4}-\d{2}-\d{2}-\d{13}-[0-9a-f]{8}\.sql\.gz\.age$/)
     expect(record.storagePath).toMatch(/\.sql\.gz\.age$/)
     const manifest = await backups.manifest(record.id)
     expect(manifest.encryption).toEqual({ format: 'age', method: 'scrypt', recipients: [] })

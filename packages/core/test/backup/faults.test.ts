@@ -248,9 +248,9 @@ describe('backup manager faults with S3 storage', () => {
       expect(error.message).toContain(String(limit))
       const requests = backupRequests(await s3.requests(), bucket)
       if (limit < PART) {
-        // the body failed before its first part was full: nothing was ever sent for the object, the one
-        // request about it is the manager's clean-up removal of the key
-        expect(requests).toEqual(['DELETE 204'])
+        // the body failed before its first part was full: nothing was ever sent for the object, and the
+        // manager removes nothing it did not store (the key might be another backup's)
+        expect(requests).toEqual([])
       } else {
         // two parts went up before the limit was passed; the upload was aborted, never completed
         expect(requests.slice(0, 3)).toEqual(['POST uploads 200', 'PUT uploadId=ID&partNumber=1 200', 'PUT uploadId=ID&partNumber=2 200'])

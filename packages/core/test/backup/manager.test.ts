@@ -47,7 +47,7 @@ describe('createBackupManager with fsStorage', () => {
     const record = await backups.create({ type: 'manual', createdBy: 'admin-1', onProgress: (p) => progress.push(p) })
 
     expect(record.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
-    expect(record.filename).toMatch(/^kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}\.sql\.gz$/)
+    expect(record.filename).toMatch(/^kostman-backup-\d{4}-\d{2}-\d{2}-\d{13}-[0-9a-f]{8}\.sql\.gz$/)
     expect(record.storagePath).toBe(`backups/${record.createdAt.getUTCFullYear()}/${record.filename}`)
     expect(record.type).toBe('manual')
     expect(record.createdBy).toBe('admin-1')

@@ -15,6 +15,7 @@ function metrics(patch: Partial<BackupMetrics> = {}): BackupMetrics {
     durations: { count: 7, sumMs: 10_500, maxMs: 3000, lastMs: 1200 },
     sizes: { count: 7, sumBytes: 7_000_000, maxBytes: 1_500_000, lastBytes: 1_000_000 },
     deletions: { cleanup: 3, remove: 1 },
+    swept: { orphans: 5, incomplete: 6 },
     schedule: { backup: { ...zero, ran: 5, 'skipped-running': 10 }, cleanup: { ...zero, busy: 1 } },
     alerts: { 'storage-quota': 2, 'webhook-failed': 1 },
     history: {
@@ -58,6 +59,8 @@ describe('prometheusText', () => {
     expect(families.get('pgkeep_backup_size_bytes')).toMatchObject({ type: 'SUMMARY', metrics: [{ sum: '7000000', count: '7' }] })
     expect(value('pgkeep_rate_limited_total')?.value).toBe('4')
     expect(value('pgkeep_deletions_total', { reason: 'cleanup' })?.value).toBe('3')
+    expect(value('pgkeep_swept_objects_total', { kind: 'orphan' })?.value).toBe('5')
+    expect(value('pgkeep_swept_objects_total', { kind: 'incomplete' })?.value).toBe('6')
     expect(value('pgkeep_schedule_runs_total', { job: 'backup', outcome: 'skipped-running' })?.value).toBe('10')
     expect(value('pgkeep_schedule_runs_total', { job: 'cleanup', outcome: 'busy' })?.value).toBe('1')
     expect(value('pgkeep_alerts_total', { kind: 'storage-quota' })?.value).toBe('2')
