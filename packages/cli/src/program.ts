@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { PGKEEP_VERSION } from '@pgkeep/core'
 import { backupCommand } from './commands/backup'
-import { cleanupCommand, downloadCommand, listCommand } from './commands/backups'
+import { cleanupCommand, downloadCommand, listCommand, replicateCommand } from './commands/backups'
 import { restoreCommand, verifyCommand } from './commands/restore'
 import { dumpCommand, UsageError } from './commands/dump'
 import { keygenCommand } from './commands/keygen'
@@ -40,6 +40,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.addCommand(listCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(downloadCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(cleanupCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(replicateCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(restoreCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(verifyCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(keygenCommand(withCwd).copyInheritedSettings(program))

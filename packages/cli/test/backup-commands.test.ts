@@ -43,6 +43,25 @@ describe('pgkeep backup, list, download', () => {
     expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(record.sha256)
   })
 
+  it('copies each backup into the PGKEEP_REPLICA_<n>_DIR folders, list shows the copies, replicate makes a missing one again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-rp-'))
+    const mirror = await mkdtemp(join(tmpdir(), 'pgkeep-cli-rp-mirror-'))
+    const env = { PGKEEP_REPLICA_1_DIR: mirror, PGKEEP_REPLICA_1_NAME: 'usb-disk' }
+    const made = await run(['backup', db.url, '--dir', dir, '--json'], { env })
+    expect(made.code, made.stderr).toBe(0)
+    const record = JSON.parse(made.stdout)
+    expect(record.copies).toMatchObject([{ storage: 'usb-disk', status: 'ok' }])
+    expect(createHash('sha256').update(await readFile(join(mirror, record.storagePath))).digest('hex')).toBe(record.sha256)
+    expect((await run(['list', '--dir', dir], { env })).stdout).toMatch(new RegExp(`^${record.id} .*  copies: usb-disk ok\\n$`))
+
+    await writeFile(join(mirror, record.storagePath), 'not the backup')
+    const replicated = await run(['replicate', '--dir', dir], { env })
+    expect(replicated.code, replicated.stderr).toBe(0)
+    expect(replicated.stdout).toContain(`copied ${record.id} to usb-disk\n`)
+    expect(replicated.stdout).toContain('1 backups: 1 copied, 0 in place, 0 failed\n')
+    expect(createHash('sha256').update(await readFile(join(mirror, record.storagePath))).digest('hex')).toBe(record.sha256)
+  })
+
   it('list skips a manifest that is not valid and says so on stderr', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-bk-'))
     const made = await run(['backup', db.url, '--dir', dir, '-t', 'notes', '--json'])

@@ -8,6 +8,7 @@ import { DecryptionOptionsSchema, EncryptionOptionsSchema } from './crypto/encry
 import { AlertsSchema } from './manager/alerts-options'
 import { RateLimitSchema } from './manager/rate-limit-options'
 import { WebhooksSchema } from './manager/webhooks-options'
+import { ReplicasSchema } from './manager/replicas-options'
 import { checkDumpOptions, DumpOptionsObject } from './options'
 import { ConnectionSchema } from './connection/connection-schema'
 import { parseOptions } from './parse-options'
@@ -30,6 +31,12 @@ export const ManagerOptionsSchema = z
     connectionString: z.string().optional(),
     /** Where backups go. @default fsStorage({ dir: process.cwd() }) — files land in ./backups/<year>/ */
     storage: storageDriver.optional(),
+    /**
+     * More storages that receive a copy of every backup once it is complete in `storage` (dump, then
+     * manifest), streamed and checked by sha256: drivers, or `{ storage, retention?, name? }`. A failed copy
+     * never fails the backup; replicate() and the schedule retry it. See README "Copies in a second place". @default []
+     */
+    replicas: ReplicasSchema.optional(),
     /** Key prefix of every object. @default 'backups/' */
     keyPrefix: z.string()
       .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in "/"')

@@ -4,12 +4,16 @@
 // in the audit trail and announced as an event. Each feature lives in its own module under manager/.
 import { Readable } from 'node:stream'
 import { manifestKeyOf, pinKeyOf, verifyKeyOf } from './backup/backup-name'
+import { copiesKeyOf, forgetCopies } from './manager/copies-status'
+import { locateBackup } from './manager/replica-fallback'
+import { replicateAll, type ReplicateOptions, type ReplicateResult } from './manager/replicate'
+import { verifyStoredBackup } from './manager/verify-copy'
 import type { BackupRecord } from './backup/backup-record'
-import { restoreSources, verifySource } from './crypto/encrypted-source'
+import { restoreSources } from './crypto/encrypted-source'
 import { decryptionKeys } from './crypto/encryption-options'
-import { verifyBackup, type VerifyReport } from './backup/verify-backup'
+import type { VerifyReport } from './backup/verify-backup'
 import { PgkeepError } from './errors'
-import { deleteRecord, historyTableSql, markVerified, replaceRecords } from './history/history-table'
+import { deleteRecord, historyTableSql, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
 import { resolveAuditLogOptions } from './manager/audit-log-options'
 import { createManagerContext, type ManagerContext } from './manager/context'
@@ -117,6 +121,12 @@ export interface BackupManager {
   metricsText(): Promise<string>
   /** Checks the `alerts` thresholds (storage quota, hours without a successful backup) now; emits and returns the alerts that hold. */
   checkAlerts(): Promise<AlertEvent[]>
+  /**
+   * Makes every missing copy in the replicas (option `replicas`): copies that failed, were never made (a
+   * replica added later: older backups are back-filled) or, with `check`, do not hash to the manifest's
+   * sha256 (removed and made again). Copies in place are left alone. Each schedule run does it too.
+   */
+  replicate(options?: ReplicateOptions & Actor): Promise<ReplicateResult>
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends ManagerEventName>(event: E, listener: (payload: ManagerEvents[E]) => void | Promise<void>): () => void
 }
@@ -188,25 +198,23 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     restore: (id, o = {}) =>
       ctx.audited('restore', actorOf(o), id, async () => {
         const { actor: _actor, ...restoreOptions } = o
-        const manifest = await ctx.find(id)
+        // The primary's copy, or a replica's when the primary's is unreachable or missing.
+        const { manifest, storage: from, copy } = await locateBackup(ctx, id, 'restore')
         const counter = { bytes: 0 }
         const tables = restoreOptions.tables ?? []
         // An encrypted backup is read whole and decrypted (its member offsets are in the decrypted stream); a wrong key fails here.
-        const { source, plan } = await restoreSources(storage, manifest, tables, counter, decryptionKeys(ctx.options))
+        const { source, plan } = await restoreSources(from, manifest, tables, counter, decryptionKeys(ctx.options))
         const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan)
-        return { ...summary, bytesRead: counter.bytes }
+        return { ...summary, bytesRead: counter.bytes, ...(ctx.replicas.length > 0 ? { copy } : {}) }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead })),
 
     verify: (id, o) =>
-      ctx.audited('verify', actorOf(o), id, async () => {
-        const manifest = await ctx.find(id)
-        const report = await verifyBackup(manifest, storage, await verifySource(storage, manifest, decryptionKeys(ctx.options)), ctx.connection, ctx.env)
-        await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
-        index.rememberVerification(manifest, report)
-        await ctx.withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))
-        events.emit('verify', { id: manifest.id, ok: report.ok, at: ctx.now() })
-        return report
-      }, (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}) })),
+      ctx.audited('verify', actorOf(o), id, () => verifyStoredBackup(ctx, id), (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}), ...(r.copy ? { copy: r.copy } : {}) })),
+
+    replicate: (o = {}) =>
+      ctx.audited('replicate', actorOf(o), null, () => replicateAll(ctx, { ...(o.check !== undefined ? { check: o.check } : {}) }), (r) => ({
+        backups: r.backups, copied: r.copied.length, failed: r.failed.length, inPlace: r.inPlace, ...(r.damaged.length > 0 ? { damaged: r.damaged } : {}),
+      })),
 
     compare: (a, b) => compareStoredBackups(ctx, a, b),
     auditLog: async (o) => ctx.audit.read(resolveAuditLogOptions(o)),
@@ -216,7 +224,12 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     unpin: (id, o) => unpinBackup(ctx, id, actorOf(o)),
     on: (event, listener) => events.on(event, listener),
     schedule: (o) => startSchedule(ctx, o, {
-      backup: (scheduledFor, signal) => startBackup(ctx, { type: 'scheduled', scheduledFor, signal }).done,
+      backup: async (scheduledFor, signal) => {
+        const record = await startBackup(ctx, { type: 'scheduled', scheduledFor, signal }).done
+        // Each run also retries the copies that failed before (and back-fills a new replica); never the run's failure.
+        if (ctx.replicas.length > 0) await replicateAll(ctx).catch((error: unknown) => events.emit('alert', { kind: 'replicate-failed', message: `replicating after the scheduled backup failed: ${error instanceof Error ? error.message : String(error)}`, at: ctx.now() }))
+        return record
+      },
       cleanup: () => cleanupBackups(ctx, undefined, removeBackup),
     }),
     metrics: () => metrics.snapshot(),
@@ -230,6 +243,8 @@ export async function removeBackup(ctx: ManagerContext, manifest: BackupManifest
   await ctx.storage.remove(manifestKeyOf(manifest.storagePath))
   await ctx.storage.remove(verifyKeyOf(manifest.storagePath))
   await ctx.storage.remove(pinKeyOf(manifest.storagePath))
+  await ctx.storage.remove(copiesKeyOf(manifest.storagePath))
+  forgetCopies(ctx, manifest)
   ctx.index.forget(manifest)
   await ctx.storage.remove(manifest.storagePath)
   await ctx.withHistory((client, table) => deleteRecord(client, table, manifest.id))

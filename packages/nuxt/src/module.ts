@@ -57,6 +57,7 @@ export default defineNuxtModule<ModuleOptions>().with({
       storageDir: options.storageDir,
       namePrefix: options.namePrefix,
       s3: { bucket: '', endpoint: '', port: '', useSsl: '', accessKey: '', secretKey: '', region: '' },
+      replicas: '',
       encryptionPassphrase: '',
       tokenSecret: '',
       metricsToken: '',

@@ -23,8 +23,34 @@ export function listCommand(io: Io): Command {
         return
       }
       for (const r of records) {
-        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${r.storagePath}\n`)
+        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${r.storagePath}${copiesColumn(r.copies)}\n`)
       }
+    })
+}
+
+/** `  copies: replica-1 ok, far-away FAILED` (nothing without replicas). */
+function copiesColumn(copies: { storage: string; status: string }[]): string {
+  if (copies.length === 0) return ''
+  return `  copies: ${copies.map((c) => `${c.storage} ${c.status === 'failed' ? 'FAILED' : c.status}`).join(', ')}`
+}
+
+export function replicateCommand(io: Io): Command {
+  return storageOptions(new Command('replicate'))
+    .description('make the missing copies of every backup in the replicas (PGKEEP_REPLICA_<n>_* variables): failed ones, and older backups for a new replica')
+    .option('--check', 'also read every copy in place and compare its sha256 with the manifest (damaged copies are made again)')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StorageFlags & { check?: boolean; json?: boolean }) => {
+      const backups = managerFor(io, flags)
+      const result = await backups.replicate({ check: flags.check ?? false })
+      if (flags.json) {
+        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+      } else {
+        for (const d of result.damaged) io.stdout.write(`damaged ${d.id} in ${d.storage}\n`)
+        for (const c of result.copied) io.stdout.write(`copied ${c.id} to ${c.storage}\n`)
+        for (const f of result.failed) io.stdout.write(`FAILED ${f.id} to ${f.storage}: ${f.error?.code} ${f.error?.message}\n`)
+        io.stdout.write(`${result.backups} backups: ${result.copied.length} copied, ${result.inPlace} in place, ${result.failed.length} failed\n`)
+      }
+      if (result.failed.length > 0) throw new Error(`${result.failed.length} copies failed`)
     })
 }
 

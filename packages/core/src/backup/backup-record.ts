@@ -1,6 +1,7 @@
 // The record of one backup as an application stores and shows it (the kost app's `backups` table),
 // derived from the manifest.
 import type { BackupManifest } from '../manifest/manifest'
+import type { BackupCopy } from '../manager/copies-status'
 
 export interface BackupRecord {
   id: string
@@ -26,9 +27,11 @@ export interface BackupRecord {
   verified: { at: Date; ok: boolean } | null
   /** Pinned backups are kept by every cleanup (pin() / unpin()). */
   pinned: boolean
+  /** The copies in the replicas (option `replicas`), one per replica in its order: ok, failed or pending. [] without replicas. */
+  copies: BackupCopy[]
 }
 
-export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null, pinned = false): BackupRecord {
+export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null, pinned = false, copies: BackupCopy[] = []): BackupRecord {
   return {
     id: manifest.id,
     filename: manifest.filename,
@@ -48,5 +51,6 @@ export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boo
     status: manifest.status,
     verified,
     pinned,
+    copies,
   }
 }

@@ -24,6 +24,10 @@ export interface VerifyReport {
   error?: { code: string; message: string }
   tables: { schema: string; name: string; expectedRows: number; foundRows: number | null; expectedSha256: string; foundSha256: string | null; ok: boolean }[]
   sequences: { schema: string; name: string; expected: string; found: string | null; ok: boolean }[]
+  /** backups.verify(): the copy verified, 'primary' or a replica's name (see the `replicas` option). */
+  copy?: string
+  /** backups.verify() with replicas: why the primary's copy was not verified (unreachable, missing or damaged), when a replica's was. */
+  primaryProblem?: { code: string; message: string }
 }
 
 export async function verifyBackup(

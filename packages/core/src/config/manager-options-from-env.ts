@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { PgkeepError } from '../errors'
 import type { BackupManagerOptions } from '../manager-options'
 import type { StorageDriver } from '../storage/driver'
+import { REPLICA_ENV, replicasFromEnv } from './replicas-from-env'
 import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
 
 export const MANAGER_ENV = {
@@ -17,6 +18,7 @@ export const MANAGER_ENV = {
   PGKEEP_DECRYPTION_PASSPHRASE: 'passphrase for restoring and verifying encrypted backups (default: PGKEEP_ENCRYPTION_PASSPHRASE)',
   PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
   ...STORAGE_ENV,
+  ...REPLICA_ENV,
 } as const
 
 export interface ManagerEnvExtras {
@@ -28,7 +30,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -49,9 +51,11 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const files = [...(extras.identityFiles ?? []), ...(env.PGKEEP_AGE_IDENTITY_FILE ? [env.PGKEEP_AGE_IDENTITY_FILE] : [])]
   const identities = files.flatMap((file) => readIdentities(resolve(cwd, file)))
   const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
+  const replicas = replicasFromEnv(env, cwd)
   return {
     storage: storageFromEnv(env, cwd),
     env,
+    ...(replicas.length > 0 ? { replicas } : {}),
     ...(connectionString ? { connectionString } : {}),
     ...(passphrase ? { encryption: { passphrase } } : recipients.length > 0 ? { encryption: { recipients } } : {}),
     ...(decryptPassphrase || identities.length > 0

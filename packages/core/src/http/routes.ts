@@ -62,6 +62,7 @@ export function recordJson(record: BackupRecord): Record<string, unknown> {
     createdAt: record.createdAt.toISOString(),
     verified: record.verified ? { at: record.verified.at.toISOString(), ok: record.verified.ok } : null,
     pinned: record.pinned,
+    ...(record.copies.length > 0 ? { copies: record.copies.map((c) => ({ storage: c.storage, status: c.status, at: c.at?.toISOString() ?? null, ...(c.error ? { error: c.error } : {}) })) } : {}),
   }
 }
 

@@ -14,6 +14,7 @@ import { hasDatabase, withLocalLock, withLock } from './locks'
 import { findOrphans, ORPHAN_GRACE_MS } from './orphans'
 import { findPartialObjects } from './partial-objects'
 import { isPinnedNow } from './pins'
+import { cleanupReplicas, type ReplicaCleanupResult } from './replica-cleanup'
 
 export interface CleanupResult {
   /** The backups deleted (with dryRun, those that would be), newest first. */
@@ -31,6 +32,8 @@ export interface CleanupResult {
   orphans: string[]
   /** Unfinished writes of a killed process (fsStorage's `<key>.<16 hex>.partial` files), older than the orphan age: removed (with dryRun, found). */
   incomplete: string[]
+  /** With replicas: what cleanup did in each (see the `replicas` option). */
+  replicas?: ReplicaCleanupResult[]
 }
 
 type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
@@ -51,6 +54,7 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
     dryRun: r.dryRun, busy: r.busy, deleted: r.deleted.map((d) => d.id), kept: r.kept.length, policy: r.policy,
     ...(r.failed.length > 0 ? { failed: r.failed } : {}), ...(r.orphans.length > 0 ? { orphans: r.orphans } : {}),
     ...(r.incomplete.length > 0 ? { incomplete: r.incomplete } : {}),
+    ...(r.replicas ? { replicas: r.replicas.map((x) => ({ storage: x.storage, deleted: x.deleted, failed: x.failed.length })) } : {}),
   }))
 }
 
@@ -109,10 +113,12 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   const newestFirst = (a: string, b: string) => byId.get(b)!.record.createdAt.getTime() - byId.get(a)!.record.createdAt.getTime()
   kept.sort((a, b) => newestFirst(a.id, b.id))
   deleted.reverse()
+  // Then every replica, which keeps at least what the primary keeps.
+  const replicas = ctx.replicas.length > 0 ? await cleanupReplicas(ctx, policy, { records, kept: new Set(kept.map((k) => k.id)) }, dryRun) : null
   const at = ctx.now()
   ctx.events.emit('cleanup', { deleted, kept: kept.length, dryRun, at, orphans, incomplete })
   if (failed.length > 0) {
     ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
   }
-  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete }
+  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete, ...(replicas ? { replicas } : {}) }
 }

@@ -14,12 +14,16 @@ import { fsStorage } from '../storage/fs-storage'
 import { auditTableName, storageAuditLog, tableAuditLog, type AuditAction, type AuditLog, type AuditOutcome } from './audit-log'
 import { AUDIT_TARGET_MAX, bounded } from './audit-bounds'
 import { ManagerEventEmitter } from './events'
+import { replicasOf, type Replica } from './replicas-options'
+import { copiesOf } from './copies-status'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 
 export interface ManagerContext {
   options: ResolvedManagerOptions
   storage: StorageDriver
+  /** The storages that receive copies of every backup (option `replicas`), in order. */
+  replicas: Replica[]
   index: BackupIndex
   connection: DumpOptions['connection']
   env: NodeJS.ProcessEnv
@@ -79,6 +83,7 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
   const ctx: ManagerContext = {
     options: o,
     storage,
+    replicas: replicasOf(o.replicas),
     index,
     connection,
     env,
@@ -95,7 +100,7 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
       return index.find(id.toLowerCase())
     },
     async record(manifest) {
-      return recordOf(manifest, await index.verification(manifest), await index.pinned(manifest))
+      return recordOf(manifest, await index.verification(manifest), await index.pinned(manifest), await copiesOf(ctx, manifest))
     },
     async audited(action, actor, target, fn, detail) {
       let result: Awaited<ReturnType<typeof fn>>

@@ -3,10 +3,11 @@
 // is closed before its end (failure, with the bytes that went out), not when it opens: a download cut
 // off half way is not a download. Closing the stream early closes the storage's file or connection.
 import { pipeline, Transform, type Readable } from 'node:stream'
-import type { BackupRecord } from '../backup/backup-record'
+import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
 import { actorOf, type Actor } from './audit-log'
 import type { ManagerContext } from './context'
+import { locateBackup } from './replica-fallback'
 
 export interface DownloadOptions extends Actor {
   /** Only bytes start..end (inclusive, from 0, as HTTP Range counts them); end past the last byte means the last byte. */
@@ -23,22 +24,25 @@ export interface BackupDownload {
   contentType: string
   /** The bytes the stream holds, inclusive, when a range was asked for. */
   range?: { start: number; end: number }
+  /** The copy read: 'primary', or the replica whose copy is served because the primary's is unreachable or missing. */
+  copy: string
   stream: Readable
 }
 
 export async function openDownload(ctx: ManagerContext, id: string, o: DownloadOptions = {}): Promise<BackupDownload> {
   const actor = actorOf(o)
-  let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable }
+  let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable; copy: string }
   try {
-    const manifest = await ctx.find(id)
+    const { manifest, storage, copy } = await locateBackup(ctx, id, 'download')
     const range = o.range === undefined ? undefined : satisfiable(o.range, manifest.id, manifest.size)
-    const source = (await ctx.storage.get(manifest.storagePath, range)) as Readable
-    opened = { record: await ctx.record(manifest), range, source }
+    const source = (await storage.get(manifest.storagePath, range)) as Readable
+    // Read from a replica, the primary may not answer for the record's verification and pin.
+    opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy }
   } catch (error) {
     await ctx.auditOutcome('download', actor, id, { error })
     throw error
   }
-  const { record, range, source } = opened
+  const { record, range, source, copy } = opened
   const expected = range ? range.end - range.start + 1 : record.size
   let bytes = 0
   const stream = new Transform({
@@ -73,6 +77,7 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
     size: record.size,
     contentType: record.filename.endsWith('.age') ? 'application/octet-stream' : 'application/gzip',
     ...(range ? { range } : {}),
+    copy,
     stream,
   }
 }

@@ -19,6 +19,10 @@ export interface ManagerEvents {
   'backup:removed': { id: string; actor: string | null; at: Date }
   /** A schedule occurrence as this instance saw it: run here, failed here, skipped (another instance runs or ran it), or cleanup busy. */
   'schedule:run': { job: 'backup' | 'cleanup'; scheduledFor: Date; outcome: ScheduleOutcome; at: Date }
+  /** A copy of a backup into a replica was stored and checked (ok), or failed (it is tried again by replicate() and the schedule). */
+  'backup:copy': { id: string; storage: string; status: 'ok' | 'failed'; bytes?: number; error?: { code: string; message: string }; at: Date }
+  /** restore, verify or download read a replica's copy because the primary's was unreachable, missing or damaged. */
+  'backup:fallback': { id: string; operation: 'restore' | 'verify' | 'download'; copy: string; reason: string; at: Date }
   alert: { kind: string; message: string; at: Date; detail?: Record<string, unknown> }
   listenerError: { event: string; error: unknown }
 }

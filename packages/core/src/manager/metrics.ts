@@ -27,6 +27,8 @@ export interface BackupMetrics {
   swept: { orphans: number; incomplete: number }
   /** Schedule occurrences seen by this instance since `since`, by job and outcome. */
   schedule: Record<ScheduledJob, Record<ScheduleOutcome, number>>
+  /** Copies into the replicas since `since`, by replica name and outcome (ok, failed); fallbacks: reads served by a replica. */
+  copies: Record<string, { ok: number; failed: number; fallbacks: number }>
   /** Alerts raised since `since`, by kind. */
   alerts: Record<string, number>
   /** What the history (the manifests in storage) holds now. */
@@ -63,6 +65,8 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
   const outcomes = () => Object.fromEntries(SCHEDULE_OUTCOMES.map((o) => [o, 0])) as Record<ScheduleOutcome, number>
   const schedule: BackupMetrics['schedule'] = { backup: outcomes(), cleanup: outcomes() }
   const alerts: Record<string, number> = {}
+  const copies: BackupMetrics['copies'] = Object.fromEntries(ctx.replicas.map((r) => [r.name, { ok: 0, failed: 0, fallbacks: 0 }]))
+  const copyCounter = (name: string) => (copies[name] ??= { ok: 0, failed: 0, fallbacks: 0 })
 
   ctx.events.on('backup:success', ({ record }) => {
     backups[record.type].success++
@@ -84,6 +88,8 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
   })
   ctx.events.on('backup:removed', () => { deletions.remove++ })
   ctx.events.on('schedule:run', ({ job, outcome }) => { schedule[job][outcome]++ })
+  ctx.events.on('backup:copy', ({ storage, status }) => { copyCounter(storage)[status]++ })
+  ctx.events.on('backup:fallback', ({ copy }) => { copyCounter(copy).fallbacks++ })
   ctx.events.on('alert', ({ kind }) => { alerts[kind] = (alerts[kind] ?? 0) + 1 })
 
   const snapshot = async (): Promise<BackupMetrics> => {
@@ -104,6 +110,7 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
       deletions: { ...deletions },
       swept: { ...swept },
       schedule: structuredClone(schedule),
+      copies: structuredClone(copies),
       alerts: { ...alerts },
       history: {
         backups: manifests.length,
@@ -146,6 +153,10 @@ export function prometheusText(m: BackupMetrics): string {
     [['', { kind: 'orphan' }, m.swept.orphans], ['', { kind: 'incomplete' }, m.swept.incomplete]])
   family('pgkeep_schedule_runs_total', 'counter', 'Schedule occurrences seen by this instance since the manager started, by job and outcome.',
     (['backup', 'cleanup'] as const).flatMap((job) => SCHEDULE_OUTCOMES.map((outcome): [string, Record<string, string>, number] => ['', { job, outcome }, m.schedule[job][outcome]])))
+  family('pgkeep_copies_total', 'counter', 'Copies into the replicas since the manager started, by replica and outcome.',
+    Object.keys(m.copies).sort().flatMap((storage) => (['ok', 'failed'] as const).map((outcome): [string, Record<string, string>, number] => ['', { storage, outcome }, m.copies[storage]![outcome]])))
+  family('pgkeep_copy_fallbacks_total', 'counter', 'Restores, verifications and downloads that read a replica because the primary copy was unreachable, missing or damaged.',
+    Object.keys(m.copies).sort().map((storage): [string, Record<string, string>, number] => ['', { storage }, m.copies[storage]!.fallbacks]))
   family('pgkeep_alerts_total', 'counter', 'Alerts raised since the manager started, by kind.',
     Object.entries(m.alerts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, n]) => ['', { kind }, n]))
   family('pgkeep_backups', 'gauge', 'Backups in the history, by type.', types.map((type) => ['', { type }, m.history.byType[type]]))

@@ -14,6 +14,7 @@ import type { ManagerContext } from './context'
 import type { BackupProgressEvent } from './events'
 import { withLock } from './locks'
 import { admitManualBackup } from './rate-limit'
+import { replicateBackup } from './replicate'
 
 export interface BackupHandle {
   /** The id the backup's record will have; known before the dump starts. */
@@ -110,6 +111,8 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
       if (!locked.acquired) throw new PgkeepError('INTERNAL', 'the backup lock was not granted')
       const manifest = locked.value
       ctx.index.remember(manifest)
+      // Copies into the replicas, after the backup is complete in the primary; a failed copy is a status, never the backup's failure.
+      if (ctx.replicas.length > 0) await replicateBackup(ctx, manifest)
       const record = await ctx.record(manifest)
       await ctx.withHistory((client, table) => upsertRecord(client, table, record))
       runningOf(ctx).delete(id)

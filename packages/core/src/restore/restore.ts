@@ -28,6 +28,8 @@ export interface RestoreSummary {
   skipped: string[]
   /** Bytes of the source read (compressed, if it was). */
   bytesRead: number
+  /** backups.restore(): the copy read, 'primary' or a replica's name (see the `replicas` option). */
+  copy?: string
   durationMs: number
 }
 

@@ -59,3 +59,34 @@ describe('managerOptionsFromEnv', () => {
     expect(Object.keys(MANAGER_ENV)).toEqual(expect.arrayContaining([...Object.keys(STORAGE_ENV), 'PGKEEP_DATABASE_URL', 'DATABASE_URL', 'PGKEEP_ENCRYPTION_PASSPHRASE', 'PGKEEP_ENCRYPTION_RECIPIENTS', 'PGKEEP_DECRYPTION_PASSPHRASE', 'PGKEEP_AGE_IDENTITY_FILE']))
   })
 })
+
+describe('replicas from PGKEEP_REPLICA_<n>_* variables', () => {
+  it('builds a folder and an S3 replica in their numbers\' order, with a name and a longer retention', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'pgkeep-env-'))
+    const o = managerOptionsFromEnv({
+      PGKEEP_REPLICA_2_S3_BUCKET: 'far-away', PGKEEP_REPLICA_2_S3_ENDPOINT: '127.0.0.1', PGKEEP_REPLICA_2_S3_PORT: '9000',
+      PGKEEP_REPLICA_2_S3_USE_SSL: 'false', PGKEEP_REPLICA_2_S3_ACCESS_KEY: 'k', PGKEEP_REPLICA_2_S3_SECRET_KEY: 's', PGKEEP_REPLICA_2_KEEP_DAYS: '90',
+      PGKEEP_REPLICA_1_DIR: 'mirror', PGKEEP_REPLICA_1_NAME: 'usb-disk',
+    }, { cwd })
+    expect(o.replicas).toHaveLength(2)
+    const [first, second] = o.replicas as { storage: { kind: string }; name?: string; retention?: unknown }[]
+    expect([first!.storage.kind, first!.name, first!.retention]).toEqual(['fs', 'usb-disk', undefined])
+    expect([second!.storage.kind, second!.name, second!.retention]).toEqual(['s3', undefined, { maxAgeDays: 90 }])
+    expect(Object.keys(MANAGER_ENV)).toContain('PGKEEP_REPLICA_<n>_DIR')
+    // A plain folder replica is the driver itself; none without the variables.
+    expect((managerOptionsFromEnv({ PGKEEP_REPLICA_1_DIR: 'm' }, { cwd }).replicas as { kind: string }[])[0]!.kind).toBe('fs')
+    expect(managerOptionsFromEnv({}, { cwd })).not.toHaveProperty('replicas')
+  })
+
+  it('names the variable at fault', async () => {
+    const cwd = tmpdir()
+    expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_1_NAME: 'x' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('PGKEEP_REPLICA_1_DIR')
+    expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_1_DIR: 'a', PGKEEP_REPLICA_1_S3_BUCKET: 'b' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('both')
+    const s3 = await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_3_S3_BUCKET: 'b' }, { cwd }), 'STORAGE_INVALID')
+    expect(s3.message).toContain('PGKEEP_REPLICA_3_S3_ENDPOINT')
+    expect(s3.message).not.toMatch(/(^|[^_])PGKEEP_S3_/)
+    expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_1_DIRECTORY: 'a' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('PGKEEP_REPLICA_1_DIRECTORY')
+    expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_1_DIR: 'a', PGKEEP_REPLICA_1_KEEP_DAYS: 'ten' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('KEEP_DAYS')
+    expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_0_DIR: 'a' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('from 1')
+  })
+})

@@ -17,6 +17,7 @@ function metrics(patch: Partial<BackupMetrics> = {}): BackupMetrics {
     deletions: { cleanup: 3, remove: 1 },
     swept: { orphans: 5, incomplete: 6 },
     schedule: { backup: { ...zero, ran: 5, 'skipped-running': 10 }, cleanup: { ...zero, busy: 1 } },
+    copies: { 'replica-1': { ok: 3, failed: 1, fallbacks: 2 } },
     alerts: { 'storage-quota': 2, 'webhook-failed': 1 },
     history: {
       backups: 6, byType: { manual: 1, scheduled: 5 }, bytes: 6_000_000, lastSuccessAt: new Date('2026-01-02T02:00:01.500Z'),

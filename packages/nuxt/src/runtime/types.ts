@@ -2,6 +2,14 @@
 // (which fills it from its options) and the server runtime (which reads it).
 import type { RateLimitOption } from '@pgkeep/core'
 
+/** One replica in the runtime config. */
+export interface ReplicaConfig {
+  dir?: string
+  s3?: { bucket: string; endpoint?: string; port?: string | number; useSsl?: string | boolean; accessKey?: string; secretKey?: string; region?: string }
+  name?: string
+  keepDays?: string | number
+}
+
 /** The private runtime config the module owns (`useRuntimeConfig().pgkeep`). Secrets live only here. */
 export interface PgkeepRuntimeConfig {
   /** NUXT_PGKEEP_DATABASE_URL; empty: DATABASE_URL, else the PG* variables. */
@@ -10,6 +18,12 @@ export interface PgkeepRuntimeConfig {
   namePrefix: string
   /** NUXT_PGKEEP_S3_BUCKET etc.; a bucket selects S3 storage. */
   s3: { bucket: string; endpoint: string; port: string; useSsl: string; accessKey: string; secretKey: string; region: string }
+  /**
+   * NUXT_PGKEEP_REPLICAS: copies of every backup in more storages, as a JSON array (or the array itself) of
+   * `{ dir }` or `{ s3: { bucket, endpoint, port, useSsl, accessKey, secretKey, region } }`, each with optional
+   * `name` and `keepDays`; '' for none. Becomes PGKEEP_REPLICA_<n>_* for core (which PGKEEP_REPLICA_* variables also reach).
+   */
+  replicas: ReplicaConfig[] | string
   /** NUXT_PGKEEP_ENCRYPTION_PASSPHRASE: encrypt new backups with age. */
   encryptionPassphrase: string
   /** NUXT_PGKEEP_TOKEN_SECRET: signs folder-storage download links (≥ 32 characters; random per process when empty). */

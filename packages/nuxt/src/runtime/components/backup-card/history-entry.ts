@@ -10,6 +10,8 @@ export interface HistoryEntry {
   createdAt: string
   createdBy?: string | number | null
   pinned?: boolean
+  /** The copies in the replicas (absent without replicas). */
+  copies?: { storage: string; status: 'ok' | 'failed' | 'pending' }[]
 }
 
 export interface HistoryAnswer {

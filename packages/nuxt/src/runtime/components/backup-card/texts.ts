@@ -24,6 +24,8 @@ export interface CardTexts {
   manual: string
   scheduled: string
   pinned: string
+  /** The copies line of a backup with replicas: how many are in place, failed, pending. */
+  copies: (ok: number, failed: number, pending: number) => string
   by: (who: string) => string
   download: string
   downloadLabel: (filename: string) => string
@@ -73,6 +75,7 @@ const id: CardTexts = {
   manual: 'Manual',
   scheduled: 'Terjadwal',
   pinned: 'Disematkan',
+  copies: (ok, failed, pending) => [`${ok} salinan`, failed ? `${failed} gagal` : '', pending ? `${pending} menunggu` : ''].filter(Boolean).join(', '),
   by: (who) => `oleh ${who}`,
   download: 'Download',
   downloadLabel: (filename) => `Download ${filename}`,
@@ -129,6 +132,7 @@ const en: CardTexts = {
   manual: 'Manual',
   scheduled: 'Scheduled',
   pinned: 'Pinned',
+  copies: (ok, failed, pending) => [`${ok} ${ok === 1 ? 'copy' : 'copies'}`, failed ? `${failed} failed` : '', pending ? `${pending} pending` : ''].filter(Boolean).join(', '),
   by: (who) => `by ${who}`,
   download: 'Download',
   downloadLabel: (filename) => `Download ${filename}`,

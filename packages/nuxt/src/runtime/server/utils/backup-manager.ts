@@ -2,9 +2,9 @@
 // (NUXT_PGKEEP_DATABASE_URL, else PGKEEP_DATABASE_URL or DATABASE_URL, else the PG* variables), S3 when a bucket is set,
 // else the folder, and age encryption when a passphrase is set: all through core's managerOptionsFromEnv.
 import { resolve } from 'node:path'
-import { createBackupManager, managerOptionsFromEnv, resolveHttpConfig, type BackupManager, type RateLimitOption, type ResolvedHttpConfig } from '@pgkeep/core'
+import { createBackupManager, managerOptionsFromEnv, PgkeepError, resolveHttpConfig, type BackupManager, type RateLimitOption, type ResolvedHttpConfig } from '@pgkeep/core'
 import { useRuntimeConfig } from '#imports'
-import type { PgkeepRuntimeConfig } from '../../types'
+import type { PgkeepRuntimeConfig, ReplicaConfig } from '../../types'
 
 let manager: BackupManager | undefined
 let httpConfig: ResolvedHttpConfig | undefined
@@ -45,7 +45,8 @@ export function useBackupHttpConfig(prefix: string): ResolvedHttpConfig {
 /** Values never to show in an answer: the database URL and every secret of the config. */
 export function backupSecrets(): string[] {
   const c = config()
-  return [c.databaseUrl, process.env.DATABASE_URL, c.s3.secretKey, c.s3.accessKey, c.encryptionPassphrase, c.tokenSecret, c.metricsToken].filter((s): s is string => Boolean(s))
+  const replicaSecrets = Object.entries({ ...process.env, ...replicaEnv(c.replicas) }).filter(([k]) => /^PGKEEP_REPLICA_\d+_S3_(ACCESS|SECRET)_KEY$/.test(k)).map(([, v]) => v)
+  return [c.databaseUrl, process.env.DATABASE_URL, c.s3.secretKey, c.s3.accessKey, c.encryptionPassphrase, c.tokenSecret, c.metricsToken, ...replicaSecrets].filter((s): s is string => Boolean(s))
 }
 
 /** The environment core reads storage and encryption from: PGKEEP_* variables, overridden by the runtime config where it is set. */
@@ -65,6 +66,32 @@ export function managerEnv(c: PgkeepRuntimeConfig, env: NodeJS.ProcessEnv = proc
     PGKEEP_ENCRYPTION_PASSPHRASE: set(c.encryptionPassphrase),
   }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value
+  Object.assign(out, replicaEnv(c.replicas))
+  return out
+}
+
+/** The runtime config's replicas as PGKEEP_REPLICA_<n>_* variables (core validates them and names any at fault). */
+export function replicaEnv(replicas: PgkeepRuntimeConfig['replicas'] | undefined): Record<string, string> {
+  const list: ReplicaConfig[] = typeof replicas === 'string' ? parseReplicas(replicas) : (replicas ?? [])
+  const out: Record<string, string> = {}
+  list.forEach((r, i) => {
+    const p = `PGKEEP_REPLICA_${i + 1}_`
+    const put = (name: string, value: unknown) => {
+      if (value !== undefined && value !== null && value !== '') out[p + name] = String(value)
+    }
+    put('DIR', r.dir)
+    put('NAME', r.name)
+    put('KEEP_DAYS', r.keepDays)
+    if (r.s3) {
+      put('S3_BUCKET', r.s3.bucket)
+      put('S3_ENDPOINT', r.s3.endpoint)
+      put('S3_PORT', r.s3.port)
+      put('S3_USE_SSL', r.s3.useSsl)
+      put('S3_ACCESS_KEY', r.s3.accessKey)
+      put('S3_SECRET_KEY', r.s3.secretKey)
+      put('S3_REGION', r.s3.region)
+    }
+  })
   return out
 }
 
@@ -82,6 +109,18 @@ function rateLimitOf(value: unknown): { rateLimit?: RateLimitOption } {
   if (typeof value === 'string' && value.trim().startsWith('{')) return { rateLimit: JSON.parse(value) as RateLimitOption }
   if (typeof value === 'object' && value !== null && Object.keys(value).length > 0) return { rateLimit: value as RateLimitOption }
   return {}
+}
+
+function parseReplicas(text: string): ReplicaConfig[] {
+  if (!text.trim()) return []
+  let list: unknown
+  try {
+    list = JSON.parse(text)
+  } catch (error) {
+    throw new PgkeepError('OPTIONS_INVALID', 'NUXT_PGKEEP_REPLICAS (runtimeConfig.pgkeep.replicas) is not valid JSON', { cause: error })
+  }
+  if (!Array.isArray(list)) throw new PgkeepError('OPTIONS_INVALID', 'NUXT_PGKEEP_REPLICAS (runtimeConfig.pgkeep.replicas) must be a JSON array of { dir } or { s3 } objects')
+  return list as ReplicaConfig[]
 }
 
 function bool(value: unknown): boolean {

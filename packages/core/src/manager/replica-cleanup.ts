@@ -1,0 +1,79 @@
+// Retention in the replicas, as part of cleanup(): each replica's own backups (its manifests) are
+// decided by its own policy (`replicas: [{ storage, retention }]`) or else the manager's, and a replica
+// never deletes a backup the primary keeps, so it keeps at least as long as the primary (the newest and
+// the newest verified backup included). Pins and verifications are the primary's. Removal is manifest
+// first, then the dump, as in the primary.
+import { manifestKeyOf, pinKeyOf, verifyKeyOf } from '../backup/backup-name'
+import { recordOf, type BackupRecord } from '../backup/backup-record'
+import { isPgkeepError } from '../errors'
+import { decideRetention } from '../retention/decide'
+import type { RetentionPolicy } from '../retention/policy'
+import type { ManagerContext } from './context'
+import { replicaIndex } from './replica-fallback'
+
+/** What cleanup() did in one replica. */
+export interface ReplicaCleanupResult {
+  /** The replica's name. */
+  storage: string
+  /** Ids of the backups deleted there (with dryRun, those that would be), newest first. */
+  deleted: string[]
+  /** How many backups it keeps. */
+  kept: number
+  /** Removals that failed (`id` the backup, or the replica's name when it could not be listed). */
+  failed: { id: string; code: string; message: string }[]
+}
+
+/** Applies retention to every replica; `primary` holds the primary's records and what it keeps. */
+export async function cleanupReplicas(
+  ctx: ManagerContext,
+  policy: RetentionPolicy,
+  primary: { records: BackupRecord[]; kept: ReadonlySet<string> },
+  dryRun: boolean,
+): Promise<ReplicaCleanupResult[]> {
+  const byId = new Map(primary.records.map((r) => [r.id, r]))
+  const results: ReplicaCleanupResult[] = []
+  for (const replica of ctx.replicas) {
+    const result: ReplicaCleanupResult = { storage: replica.name, deleted: [], kept: 0, failed: [] }
+    results.push(result)
+    const index = replicaIndex(ctx, replica)
+    let manifests
+    try {
+      manifests = await index.list()
+    } catch (error) {
+      result.failed.push({ id: replica.name, ...problem(error) })
+      continue
+    }
+    const decision = decideRetention(manifests.map((m) => byId.get(m.id) ?? recordOf(m)), replica.retention ?? policy, ctx.now())
+    const remove = new Set(decision.remove.filter((id) => !primary.kept.has(id)))
+    result.kept = manifests.length - remove.size
+    for (const manifest of [...manifests].reverse()) {
+      if (!remove.has(manifest.id)) continue
+      try {
+        if (!dryRun) {
+          await replica.storage.remove(manifestKeyOf(manifest.storagePath))
+          await replica.storage.remove(verifyKeyOf(manifest.storagePath))
+          await replica.storage.remove(pinKeyOf(manifest.storagePath))
+          index.forget(manifest)
+          await replica.storage.remove(manifest.storagePath)
+        }
+        result.deleted.unshift(manifest.id)
+      } catch (error) {
+        result.failed.push({ id: manifest.id, ...problem(error) })
+      }
+    }
+    if (result.failed.length > 0) {
+      ctx.events.emit('alert', {
+        kind: 'replica-cleanup-failed', at: ctx.now(),
+        message: `cleanup of ${replica.name} failed ${result.failed.length} time(s): ${result.failed[0]!.message}`,
+        detail: { storage: replica.name, failed: result.failed },
+      })
+    }
+  }
+  return results
+}
+
+// --- internal ---
+
+function problem(error: unknown): { code: string; message: string } {
+  return { code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
+}
