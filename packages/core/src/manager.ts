@@ -23,6 +23,7 @@ import { pinBackup, unpinBackup } from './manager/pins'
 import { attachAlerts, checkAlerts, type AlertEvent } from './manager/alerts'
 import { createMetrics, type BackupMetrics } from './manager/metrics'
 import { attachWebhooks } from './manager/webhooks'
+import { attachEmailNotifications } from './notify/email-notifications'
 import { startSchedule, type ScheduleHandle } from './schedule/schedule'
 import type { ScheduleOptions } from './schedule/schedule-options'
 import type { CleanupOptions } from './retention/retention-options'
@@ -125,9 +126,10 @@ export interface BackupManager {
 export function createBackupManager(options: BackupManagerOptions): BackupManager {
   const ctx = createManagerContext(resolveManagerOptions(options))
   const { storage, index, events } = ctx
-  // Subscribed before anything can emit: metrics count from the first event; webhooks and alerts follow every backup.
+  // Subscribed before anything can emit: metrics count from the first event; webhooks, e-mails and alerts follow every backup.
   const metrics = createMetrics(ctx)
   attachWebhooks(ctx)
+  attachEmailNotifications(ctx)
   attachAlerts(ctx)
 
   return {
@@ -204,7 +206,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
         await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
         index.rememberVerification(manifest, report)
         await ctx.withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))
-        events.emit('verify', { id: manifest.id, ok: report.ok, at: ctx.now() })
+        events.emit('verify', { id: manifest.id, ok: report.ok, at: ctx.now(), report })
         return report
       }, (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}) })),
 

@@ -1,12 +1,13 @@
 // The backup manager's options from environment variables, for the command line and the adapters
 // (Nuxt, Express), so that they all build a manager the same way: the database, the storage
-// (storageFromEnv), and the keys of encrypted backups. Secrets come from the environment or key files,
+// (storageFromEnv), the keys of encrypted backups, and the e-mail notifications (emailFromEnv). Secrets come from the environment or key files,
 // never from a command line, where other users could read them in the process list.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PgkeepError } from '../errors'
 import type { BackupManagerOptions } from '../manager-options'
 import type { StorageDriver } from '../storage/driver'
+import { EMAIL_ENV, emailFromEnv } from './email-from-env'
 import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
 
 export const MANAGER_ENV = {
@@ -17,6 +18,7 @@ export const MANAGER_ENV = {
   PGKEEP_DECRYPTION_PASSPHRASE: 'passphrase for restoring and verifying encrypted backups (default: PGKEEP_ENCRYPTION_PASSPHRASE)',
   PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
   ...STORAGE_ENV,
+  ...EMAIL_ENV,
 } as const
 
 export interface ManagerEnvExtras {
@@ -28,7 +30,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'notifications'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -36,7 +38,7 @@ export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 
 /**
  * Options for createBackupManager() from `env` (see MANAGER_ENV): spread them and add your own.
  * OPTIONS_INVALID for a passphrase together with recipients, or an identity file that cannot be read
- * or holds no key; STORAGE_INVALID for incomplete S3 variables.
+ * or holds no key, or e-mail variables that are incomplete or not valid; STORAGE_INVALID for incomplete S3 variables.
  */
 export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extras: ManagerEnvExtras = {}): ManagerEnvOptions {
   const cwd = extras.cwd ?? process.cwd()
@@ -49,6 +51,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const files = [...(extras.identityFiles ?? []), ...(env.PGKEEP_AGE_IDENTITY_FILE ? [env.PGKEEP_AGE_IDENTITY_FILE] : [])]
   const identities = files.flatMap((file) => readIdentities(resolve(cwd, file)))
   const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
+  const notifications = emailFromEnv(env)
   return {
     storage: storageFromEnv(env, cwd),
     env,
@@ -57,6 +60,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
     ...(decryptPassphrase || identities.length > 0
       ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }
       : {}),
+    ...(notifications ? { notifications } : {}),
   }
 }
 
