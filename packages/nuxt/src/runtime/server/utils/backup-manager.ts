@@ -1,6 +1,7 @@
 // One BackupManager per Nitro app, made on first use from the private runtime config: the database
 // (NUXT_PGKEEP_DATABASE_URL, else PGKEEP_DATABASE_URL or DATABASE_URL, else the PG* variables), S3 when a bucket is set,
-// else the folder, and age encryption when a passphrase is set: all through core's managerOptionsFromEnv.
+// else the folder, age encryption when a passphrase is set, and e-mail notifications when an SMTP server
+// is set: all through core's managerOptionsFromEnv.
 import { resolve } from 'node:path'
 import { createBackupManager, managerOptionsFromEnv, resolveHttpConfig, type BackupManager, type RateLimitOption, type ResolvedHttpConfig } from '@pgkeep/core'
 import { useRuntimeConfig } from '#imports'
@@ -45,7 +46,8 @@ export function useBackupHttpConfig(prefix: string): ResolvedHttpConfig {
 /** Values never to show in an answer: the database URL and every secret of the config. */
 export function backupSecrets(): string[] {
   const c = config()
-  return [c.databaseUrl, process.env.DATABASE_URL, c.s3.secretKey, c.s3.accessKey, c.encryptionPassphrase, c.tokenSecret, c.metricsToken].filter((s): s is string => Boolean(s))
+  return [c.databaseUrl, process.env.DATABASE_URL, c.s3.secretKey, c.s3.accessKey, c.encryptionPassphrase, c.tokenSecret, c.metricsToken, c.email?.smtpUrl, process.env.PGKEEP_SMTP_URL]
+    .filter((s): s is string => Boolean(s))
 }
 
 /** The environment core reads storage and encryption from: PGKEEP_* variables, overridden by the runtime config where it is set. */
@@ -63,6 +65,13 @@ export function managerEnv(c: PgkeepRuntimeConfig, env: NodeJS.ProcessEnv = proc
     PGKEEP_S3_SECRET_KEY: set(c.s3.secretKey),
     PGKEEP_S3_REGION: set(c.s3.region),
     PGKEEP_ENCRYPTION_PASSPHRASE: set(c.encryptionPassphrase),
+    PGKEEP_SMTP_URL: set(c.email?.smtpUrl),
+    PGKEEP_EMAIL_FROM: set(c.email?.from),
+    PGKEEP_EMAIL_TO: set(list(c.email?.to)),
+    PGKEEP_EMAIL_EVENTS: set(list(c.email?.events)),
+    PGKEEP_EMAIL_LANGUAGE: set(c.email?.language),
+    PGKEEP_APP_URL: set(c.email?.appUrl),
+    PGKEEP_EMAIL_TIMEOUT_MS: set(c.email?.timeoutMs),
   }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value
   return out
@@ -82,6 +91,11 @@ function rateLimitOf(value: unknown): { rateLimit?: RateLimitOption } {
   if (typeof value === 'string' && value.trim().startsWith('{')) return { rateLimit: JSON.parse(value) as RateLimitOption }
   if (typeof value === 'object' && value !== null && Object.keys(value).length > 0) return { rateLimit: value as RateLimitOption }
   return {}
+}
+
+/** A list from the runtime config (an array, or a text as an environment variable gives it) as the PGKEEP_* variables write it: commas between. */
+function list(value: unknown): unknown {
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
 function bool(value: unknown): boolean {
