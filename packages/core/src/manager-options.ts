@@ -9,6 +9,7 @@ import { AlertsSchema } from './manager/alerts-options'
 import { RateLimitSchema } from './manager/rate-limit-options'
 import { WebhooksSchema } from './manager/webhooks-options'
 import { ReplicasSchema } from './manager/replicas-options'
+import { NotificationsSchema } from './notify/email-options'
 import { checkDumpOptions, DumpOptionsObject } from './options'
 import { ConnectionSchema } from './connection/connection-schema'
 import { parseOptions } from './parse-options'
@@ -77,6 +78,12 @@ export const ManagerOptionsSchema = z
     webhooks: WebhooksSchema.optional(),
     /** Thresholds that raise `alert` events: backup size, storage quota, hours without a successful backup. */
     alerts: AlertsSchema.optional(),
+    /**
+     * E-mail about backups through an SMTP server (nodemailer): `{ email: { url, from, to, events?, language?,
+     * baseUrl?, timeoutMs?, retries? } }`. Sending never changes or delays a backup; a message that cannot be
+     * sent raises an `email-failed` alert.
+     */
+    notifications: NotificationsSchema.optional(),
     /** The clock (tests move it forward). @default () => new Date() */
     now: z.custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' }).optional(),
     /** Environment for PG* variables (default process.env). */

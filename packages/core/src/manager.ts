@@ -27,6 +27,7 @@ import { pinBackup, unpinBackup } from './manager/pins'
 import { attachAlerts, checkAlerts, type AlertEvent } from './manager/alerts'
 import { createMetrics, type BackupMetrics } from './manager/metrics'
 import { attachWebhooks } from './manager/webhooks'
+import { attachEmailNotifications } from './notify/email-notifications'
 import { startSchedule, type ScheduleHandle } from './schedule/schedule'
 import type { ScheduleOptions } from './schedule/schedule-options'
 import type { CleanupOptions } from './retention/retention-options'
@@ -135,9 +136,10 @@ export interface BackupManager {
 export function createBackupManager(options: BackupManagerOptions): BackupManager {
   const ctx = createManagerContext(resolveManagerOptions(options))
   const { storage, index, events } = ctx
-  // Subscribed before anything can emit: metrics count from the first event; webhooks and alerts follow every backup.
+  // Subscribed before anything can emit: metrics count from the first event; webhooks, e-mails and alerts follow every backup.
   const metrics = createMetrics(ctx)
   attachWebhooks(ctx)
+  attachEmailNotifications(ctx)
   attachAlerts(ctx)
 
   return {

@@ -4,7 +4,7 @@
 // the auto-imported defineBackupAuthorizer() and the <PgkeepBackupCard /> component.
 import { addComponent, addServerHandler, addServerImports, addServerPlugin, createResolver, defineNuxtModule } from '@nuxt/kit'
 import { defu } from 'defu'
-import type { RateLimitOption } from '@pgkeep/core'
+import type { EmailEvent, EmailLanguage, RateLimitOption } from '@pgkeep/core'
 import type { PgkeepRuntimeConfig } from './runtime/types'
 
 export type { PgkeepRuntimeConfig } from './runtime/types'
@@ -35,6 +35,22 @@ export interface ModuleOptions {
   storageDir: string
   /** File names: `<namePrefix>-YYYY-MM-DD-<ms>-<id8>.sql.gz`. @default 'backup' */
   namePrefix: string
+  /**
+   * E-mail notifications, sent once the SMTP server is set at run time (NUXT_PGKEEP_EMAIL_SMTP_URL, a
+   * secret, never a module option). The rest may be set here or by NUXT_PGKEEP_EMAIL_* variables.
+   */
+  email?: {
+    /** The sender: an address or `Name <address>`. */
+    from?: string
+    /** The recipients. */
+    to?: string | string[]
+    /** @default ['success', 'failure', 'verify-failure', 'alert'] */
+    events?: EmailEvent[]
+    /** @default 'id' */
+    language?: EmailLanguage
+    /** The page that shows the backups (where <PgkeepBackupCard /> is); the e-mails link to it. */
+    appUrl?: string
+  }
 }
 
 export default defineNuxtModule<ModuleOptions>().with({
@@ -61,6 +77,15 @@ export default defineNuxtModule<ModuleOptions>().with({
       encryptionPassphrase: '',
       tokenSecret: '',
       metricsToken: '',
+      email: {
+        smtpUrl: '',
+        from: options.email?.from ?? '',
+        to: options.email?.to ?? '',
+        events: options.email?.events ?? '',
+        language: options.email?.language ?? '',
+        appUrl: options.email?.appUrl ?? '',
+        timeoutMs: '',
+      },
       allowRestore: options.allowRestore,
       historyLimit: options.historyLimit,
       cleanupDaysToKeep: options.cleanupDaysToKeep,

@@ -1,6 +1,6 @@
 // The backup manager's options from environment variables, for the command line and the adapters
 // (Nuxt, Express), so that they all build a manager the same way: the database, the storage
-// (storageFromEnv), and the keys of encrypted backups. Secrets come from the environment or key files,
+// (storageFromEnv), the keys of encrypted backups, and the e-mail notifications (emailFromEnv). Secrets come from the environment or key files,
 // never from a command line, where other users could read them in the process list.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -8,6 +8,7 @@ import { PgkeepError } from '../errors'
 import type { BackupManagerOptions } from '../manager-options'
 import type { StorageDriver } from '../storage/driver'
 import { REPLICA_ENV, replicasFromEnv } from './replicas-from-env'
+import { EMAIL_ENV, emailFromEnv } from './email-from-env'
 import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
 
 export const MANAGER_ENV = {
@@ -19,6 +20,7 @@ export const MANAGER_ENV = {
   PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
   ...STORAGE_ENV,
   ...REPLICA_ENV,
+  ...EMAIL_ENV,
 } as const
 
 export interface ManagerEnvExtras {
@@ -30,7 +32,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -38,7 +40,7 @@ export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 
 /**
  * Options for createBackupManager() from `env` (see MANAGER_ENV): spread them and add your own.
  * OPTIONS_INVALID for a passphrase together with recipients, or an identity file that cannot be read
- * or holds no key; STORAGE_INVALID for incomplete S3 variables.
+ * or holds no key, or e-mail variables that are incomplete or not valid; STORAGE_INVALID for incomplete S3 variables.
  */
 export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extras: ManagerEnvExtras = {}): ManagerEnvOptions {
   const cwd = extras.cwd ?? process.cwd()
@@ -52,6 +54,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const identities = files.flatMap((file) => readIdentities(resolve(cwd, file)))
   const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
   const replicas = replicasFromEnv(env, cwd)
+  const notifications = emailFromEnv(env)
   return {
     storage: storageFromEnv(env, cwd),
     env,
@@ -61,6 +64,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
     ...(decryptPassphrase || identities.length > 0
       ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }
       : {}),
+    ...(notifications ? { notifications } : {}),
   }
 }
 

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events'
 import type { BackupRecord } from '../backup/backup-record'
 import type { BackupProgress } from '../backup/create-backup'
+import type { VerifyReport } from '../backup/verify-backup'
 import type { ErrorCode } from '../errors'
 
 export interface ManagerEvents {
@@ -11,10 +12,11 @@ export interface ManagerEvents {
   /** How a backup advances (the onProgress reports, as an event), for a progress bar or server-sent events. */
   'backup:progress': BackupProgressEvent
   'backup:success': { record: BackupRecord }
-  'backup:failure': { id: string; type: 'manual' | 'scheduled'; actor: string | null; /** @deprecated the same as actor */ createdBy: string | null; code: ErrorCode; message: string; at: Date }
+  'backup:failure': { id: string; type: 'manual' | 'scheduled'; actor: string | null; /** @deprecated the same as actor */ createdBy: string | null; code: ErrorCode; message: string; /** The error's hint, when it has one: what to do about it. */ hint?: string; at: Date }
   /** `orphans`: keys of manifest-less objects swept (dryRun: found); `incomplete`: unfinished writes of killed processes swept (dryRun: found). */
   cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date; orphans: string[]; incomplete: string[] }
-  verify: { id: string; ok: boolean; at: Date }
+  /** A verification ran: `report` says table by table what was expected and found. */
+  verify: { id: string; ok: boolean; at: Date; report: VerifyReport }
   /** remove() deleted a backup (cleanup's deletions come as `cleanup`). */
   'backup:removed': { id: string; actor: string | null; at: Date }
   /** A schedule occurrence as this instance saw it: run here, failed here, skipped (another instance runs or ran it), or cleanup busy. */

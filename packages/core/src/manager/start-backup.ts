@@ -123,6 +123,7 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
       ctx.events.emit('backup:failure', {
         id, type: c.type, actor, createdBy: actor, at: ctx.now(),
         code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error),
+        ...(isPgkeepError(error) && error.hint ? { hint: error.hint } : {}),
       })
       throw error
     }

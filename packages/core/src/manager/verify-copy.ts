@@ -28,7 +28,7 @@ export async function verifyStoredBackup(ctx: ManagerContext, id: string): Promi
   }
   ctx.index.rememberVerification(manifest, report)
   await ctx.withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))
-  ctx.events.emit('verify', { id: manifest.id, ok: report.ok, at: ctx.now() })
+  ctx.events.emit('verify', { id: manifest.id, ok: report.ok, at: ctx.now(), report })
   return report
 }
 

@@ -4,6 +4,7 @@
 // outcome or its duration; once its retries are spent it raises an `alert` (kind 'webhook-failed').
 import { PGKEEP_VERSION } from '../version'
 import type { ManagerContext } from './context'
+import { createDeliveryQueue, withRetries } from './deliveries'
 import { webhookTarget, withoutUrl } from './webhooks-url'
 
 export type WebhookHook = 'start' | 'success' | 'failure'
@@ -19,19 +20,15 @@ export interface WebhookBody {
   pgkeep: string
 }
 
-/** First wait between attempts; it doubles each time, up to MAX_BACKOFF_MS. */
-const BACKOFF_MS = 250
-const MAX_BACKOFF_MS = 5000
-
 /** Subscribes the webhooks of the manager's options to its backup events. */
 export function attachWebhooks(ctx: ManagerContext): void {
   const o = ctx.options.webhooks
   if (!o) return
-  let queue: Promise<void> = Promise.resolve()
+  const queue = createDeliveryQueue()
   const enqueue = (hook: WebhookHook, body: WebhookBody) => {
     const url = o[hook]
     if (!url || !o.types.includes(body.type)) return
-    queue = queue.then(() => deliver(ctx, hook, url, body, o.timeoutMs, o.retries))
+    queue(() => deliver(ctx, hook, url, body, o.timeoutMs, o.retries))
   }
   ctx.events.on('backup:start', (e) => enqueue('start', { event: 'start', type: e.type, createdBy: e.actor, at: e.at.toISOString(), pgkeep: PGKEEP_VERSION }))
   ctx.events.on('backup:success', ({ record: r }) => enqueue('success', {
@@ -50,9 +47,7 @@ async function deliver(ctx: ManagerContext, hook: WebhookHook, url: string, body
   const payload = JSON.stringify(body)
   // The URL's userinfo, path and query often hold the check's secret token: only the host is ever named.
   const target = webhookTarget(url)
-  let lastError = ''
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS)))
+  const failed = await withRetries(retries, async () => {
     try {
       const response = await fetch(target.fetchUrl, {
         method: 'POST',
@@ -62,18 +57,18 @@ async function deliver(ctx: ManagerContext, hook: WebhookHook, url: string, body
         redirect: 'follow',
       })
       await response.body?.cancel().catch(() => {})
-      if (response.ok) return
-      lastError = `HTTP ${response.status}`
+      return response.ok ? null : `HTTP ${response.status}`
     } catch (error) {
-      lastError = withoutUrl(describeFetchError(error, timeoutMs), url, target)
+      return withoutUrl(describeFetchError(error, timeoutMs), url, target)
     }
-  }
+  })
+  if (!failed) return
   const host = target.host
   ctx.events.emit('alert', {
     kind: 'webhook-failed',
-    message: `the ${hook} webhook to ${host} failed after ${retries + 1} attempt(s): ${lastError}`,
+    message: `the ${hook} webhook to ${host} failed after ${failed.attempts} attempt(s): ${failed.error}`,
     at: ctx.now(),
-    detail: { hook, host, attempts: retries + 1, error: lastError, backupType: body.type, ...(body.backup ? { backupId: body.backup.id } : {}) },
+    detail: { hook, host, attempts: failed.attempts, error: failed.error, backupType: body.type, ...(body.backup ? { backupId: body.backup.id } : {}) },
   })
 }
 

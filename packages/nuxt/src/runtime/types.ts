@@ -30,6 +30,12 @@ export interface PgkeepRuntimeConfig {
   tokenSecret: string
   /** NUXT_PGKEEP_METRICS_TOKEN: a bearer token for the metrics route. */
   metricsToken: string
+  /**
+   * E-mail notifications, on when smtpUrl is set: NUXT_PGKEEP_EMAIL_SMTP_URL (a secret: it may hold the
+   * password), NUXT_PGKEEP_EMAIL_FROM, _TO (commas between addresses), _EVENTS, _LANGUAGE, _APP_URL,
+   * _TIMEOUT_MS; empty ones fall back to the PGKEEP_SMTP_URL / PGKEEP_EMAIL_* / PGKEEP_APP_URL variables.
+   */
+  email: { smtpUrl: string; from: string; to: string | string[]; events: string | string[]; language: string; appUrl: string; timeoutMs: string | number }
   allowRestore: boolean
   historyLimit: number
   cleanupDaysToKeep: number

@@ -1,6 +1,7 @@
 // One BackupManager per Nitro app, made on first use from the private runtime config: the database
 // (NUXT_PGKEEP_DATABASE_URL, else PGKEEP_DATABASE_URL or DATABASE_URL, else the PG* variables), S3 when a bucket is set,
-// else the folder, and age encryption when a passphrase is set: all through core's managerOptionsFromEnv.
+// else the folder, age encryption when a passphrase is set, and e-mail notifications when an SMTP server
+// is set: all through core's managerOptionsFromEnv.
 import { resolve } from 'node:path'
 import { createBackupManager, managerOptionsFromEnv, PgkeepError, resolveHttpConfig, type BackupManager, type RateLimitOption, type ResolvedHttpConfig } from '@pgkeep/core'
 import { useRuntimeConfig } from '#imports'
@@ -46,7 +47,8 @@ export function useBackupHttpConfig(prefix: string): ResolvedHttpConfig {
 export function backupSecrets(): string[] {
   const c = config()
   const replicaSecrets = Object.entries({ ...process.env, ...replicaEnv(c.replicas) }).filter(([k]) => /^PGKEEP_REPLICA_\d+_S3_(ACCESS|SECRET)_KEY$/.test(k)).map(([, v]) => v)
-  return [c.databaseUrl, process.env.DATABASE_URL, c.s3.secretKey, c.s3.accessKey, c.encryptionPassphrase, c.tokenSecret, c.metricsToken, ...replicaSecrets].filter((s): s is string => Boolean(s))
+  return [c.databaseUrl, process.env.DATABASE_URL, c.s3.secretKey, c.s3.accessKey, c.encryptionPassphrase, c.tokenSecret, c.metricsToken, c.email?.smtpUrl, process.env.PGKEEP_SMTP_URL, ...replicaSecrets]
+    .filter((s): s is string => Boolean(s))
 }
 
 /** The environment core reads storage and encryption from: PGKEEP_* variables, overridden by the runtime config where it is set. */
@@ -64,6 +66,13 @@ export function managerEnv(c: PgkeepRuntimeConfig, env: NodeJS.ProcessEnv = proc
     PGKEEP_S3_SECRET_KEY: set(c.s3.secretKey),
     PGKEEP_S3_REGION: set(c.s3.region),
     PGKEEP_ENCRYPTION_PASSPHRASE: set(c.encryptionPassphrase),
+    PGKEEP_SMTP_URL: set(c.email?.smtpUrl),
+    PGKEEP_EMAIL_FROM: set(c.email?.from),
+    PGKEEP_EMAIL_TO: set(list(c.email?.to)),
+    PGKEEP_EMAIL_EVENTS: set(list(c.email?.events)),
+    PGKEEP_EMAIL_LANGUAGE: set(c.email?.language),
+    PGKEEP_APP_URL: set(c.email?.appUrl),
+    PGKEEP_EMAIL_TIMEOUT_MS: set(c.email?.timeoutMs),
   }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value
   Object.assign(out, replicaEnv(c.replicas))
@@ -121,6 +130,11 @@ function parseReplicas(text: string): ReplicaConfig[] {
   }
   if (!Array.isArray(list)) throw new PgkeepError('OPTIONS_INVALID', 'NUXT_PGKEEP_REPLICAS (runtimeConfig.pgkeep.replicas) must be a JSON array of { dir } or { s3 } objects')
   return list as ReplicaConfig[]
+}
+
+/** A list from the runtime config (an array, or a text as an environment variable gives it) as the PGKEEP_* variables write it: commas between. */
+function list(value: unknown): unknown {
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
 function bool(value: unknown): boolean {
