@@ -16,6 +16,7 @@ export const MANAGER_ENV = {
   PGKEEP_ENCRYPTION_RECIPIENTS: 'or encrypt them to these age public keys (age1…, separated by commas or spaces)',
   PGKEEP_DECRYPTION_PASSPHRASE: 'passphrase for restoring and verifying encrypted backups (default: PGKEEP_ENCRYPTION_PASSPHRASE)',
   PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
+  PGKEEP_JOBS: 'tables a backup copies and compresses at once, 1 to 16 (default: the CPU cores, at most 4); a backup uses jobs + 1 connections',
   ...STORAGE_ENV,
 } as const
 
@@ -28,7 +29,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'dump'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -49,10 +50,12 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const files = [...(extras.identityFiles ?? []), ...(env.PGKEEP_AGE_IDENTITY_FILE ? [env.PGKEEP_AGE_IDENTITY_FILE] : [])]
   const identities = files.flatMap((file) => readIdentities(resolve(cwd, file)))
   const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
+  const jobs = jobsFromEnv(env.PGKEEP_JOBS)
   return {
     storage: storageFromEnv(env, cwd),
     env,
     ...(connectionString ? { connectionString } : {}),
+    ...(jobs !== undefined ? { dump: { jobs } } : {}),
     ...(passphrase ? { encryption: { passphrase } } : recipients.length > 0 ? { encryption: { recipients } } : {}),
     ...(decryptPassphrase || identities.length > 0
       ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }
@@ -61,6 +64,15 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
 }
 
 // --- internal ---
+
+function jobsFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  const jobs = Number(value.trim())
+  if (!/^\d+$/.test(value.trim()) || jobs < 1 || jobs > 16) {
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
+  }
+  return jobs
+}
 
 function readIdentities(file: string): string[] {
   let text: string
