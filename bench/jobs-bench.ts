@@ -86,7 +86,7 @@ export async function runJobsBench(db: SourceDatabase, runs: number, workDir: st
     }
   }
   const seconds = (label: string) => median(results.get(label)!.map((m) => m.seconds))
-  const header = ['command', 'seconds', 'peak RSS MB', 'CPU s', 'output MB', 'time / pg_dump | gzip (or pg_dump)', 'time / pg_dump -Fd -j2']
+  const header = ['command', 'seconds', 'peak RSS MB', 'CPU s', 'output MB', 'time / pg_dump (dump) or pg_dump+gzip (backup)', 'time / pg_dump -Fd -j2']
   const failures: string[] = []
   const table = rows.map((row) => {
     const ms = results.get(row.label)!

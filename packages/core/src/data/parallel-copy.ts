@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { to as copyTo } from 'pg-copy-streams'
+import { idleErrorOf } from '../connection/index'
 import { quoteQualified } from '../emit/quote'
 import type { DataSource, TocEntry } from '../emit/toc-entry'
 import { PgkeepError } from '../errors'
@@ -112,6 +113,18 @@ export class ParallelCopy {
   }
 
   private async copy(session: DumpSession, job: Job): Promise<void> {
+    try {
+      await this.copyBlock(session, job)
+    } catch (error) {
+      // A session the server ended between two statements fails the next one with a generic message
+      // ("not queryable"); the server's own reason, kept by connect(), says what happened.
+      const ended = idleErrorOf(session.client)
+      if (ended && !(error instanceof PgkeepError && error.code === 'ABORTED')) throw copyFailure(ended, quoteQualified(job.block.source.schema, job.block.source.table))
+      throw error
+    }
+  }
+
+  private async copyBlock(session: DumpSession, job: Job): Promise<void> {
     const { block, spool } = job
     const { source } = block
     const qual = quoteQualified(source.schema, source.table)
