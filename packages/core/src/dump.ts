@@ -62,7 +62,10 @@ export interface DumpSummary {
 export type DumpProgress =
   | { phase: 'catalog' }
   | { phase: 'schema'; entries: number; tables: number; estimatedBytes: number }
-  /** `bytes` / `estimatedBytes`: this table's; `totalBytes` / `totalEstimatedBytes`: every table's so far / in all. */
+  /**
+   * `bytes` / `estimatedBytes`: this table's; `totalBytes` / `totalEstimatedBytes`: every table's so far / in all.
+   * With `jobs` above 1 the events of the tables being copied at once interleave; `totalBytes` still only grows.
+   */
   | { phase: 'data'; table: string; schema: string; tableIndex: number; tableCount: number; bytes: number; estimatedBytes: number; totalBytes: number; totalEstimatedBytes: number }
   | { phase: 'done'; bytes: number }
 
