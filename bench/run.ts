@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { scaleForBytes } from '../packages/testkit/src/sample-db/generate'
 import { BACKUP_MAX_GROWTH, BACKUP_RSS_LIMIT, runBackupMemory } from './backup-memory'
+import { runJobsBench } from './jobs-bench'
 import { measure, TIME, type Measurement } from './measure'
 import { markdown, mb, renderTable, summarise, type Summary } from './report'
 import { ensureSourceDatabase, type SourceDatabase } from './source-db'
@@ -25,6 +26,7 @@ const MAX_GROWTH = 0.15
 const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-warmup] [--probe]
        pnpm bench --memory [--scales 64,128] [--probe]
        pnpm bench --backup-memory [--scales 64,128] [--runs N] [--probe]
+       pnpm bench --jobs [--size 500MB] [--runs N]
   --scale N     sample database scale (1 ≈ 7.7 MiB); default ${DEFAULT_SCALE}, or BENCH_SCALE
   --size S      scale for a database size, e.g. 500MB (= scale 64) or 1GB
   --runs N      timed runs per command, median time reported; default 5 (1 with --memory, --backup-memory), or BENCH_RUNS
@@ -34,6 +36,9 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
                 pgkeep backup of scales ${MEMORY_SCALES.join(' and ')} into S3 (s3rver started in a process of
                 its own) and, for comparison, into a folder (--dir); exit 1 unless the S3 backup's peak RSS
                 is < ${BACKUP_RSS_LIMIT / 1e6} MB on both and the larger run is at most ${BACKUP_MAX_GROWTH * 100}% above the smaller
+  --jobs        pgkeep dump and pgkeep backup --dir with -j 1, 2 and 4 (and the backup through the library in a
+                plain node process) against pg_dump, pg_dump | gzip -6 and pg_dump -Fd -j2; exit 1 unless every
+                pgkeep row's peak RSS is < 128 MB
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
   --no-pg-dump  leave out the pg_dump rows
 env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:5432/postgres, else an
@@ -43,6 +48,7 @@ env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:
      the pgkeep process, e.g. --max-semi-space-size=1, to try a memory fix)`
 
 interface Args {
+  jobs: boolean
   memory: boolean
   backupMemory: boolean
   scales: number[]
@@ -69,6 +75,10 @@ async function main(args: Args): Promise<number> {
   try {
     log(`server: PostgreSQL ${target.version}, ${target.origin}`)
     if (args.backupMemory) return await runBackupMemory(target, args, workDir, log)
+    if (args.jobs) {
+      const db = await ensureSourceDatabase(target.serverUrl, args.scales[0]!, log)
+      return await runJobsBench(db, args.runs, workDir, log)
+    }
     const tools: ToolId[] = ['pgkeep', 'pgkeep-gz']
     if (!args.pgDump) log('pg_dump rows left out (--no-pg-dump)')
     else if (target.pgDumpSkip) log(`pg_dump rows skipped: ${target.pgDumpSkip}`)
@@ -165,6 +175,7 @@ function probeTable(summaries: Summary[], workDir: string, db: SourceDatabase): 
 function parseArgs(argv: string[]): Args {
   const memory = argv.includes('--memory')
   const backupMemory = argv.includes('--backup-memory')
+  const jobs = argv.includes('--jobs')
   if (memory && backupMemory) throw new Error(`--memory and --backup-memory are separate runs; give one\n${usage}`)
   let scales = [Number(process.env.BENCH_SCALE ?? DEFAULT_SCALE)]
   if (memory || backupMemory) scales = MEMORY_SCALES
@@ -179,7 +190,7 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${arg} needs a value\n${usage}`)
       return v
     }
-    if (arg === '--memory' || arg === '--backup-memory' || arg === '--') continue
+    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--') continue
     else if (arg === '--scale') scales = [Number(value())]
     else if (arg === '--scales') scales = value().split(',').map(Number)
     else if (arg === '--size') scales = [scaleForBytes(parseSize(value()))]
@@ -196,7 +207,7 @@ function parseArgs(argv: string[]): Args {
   if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs must be a whole number from 1\n${usage}`)
   // the generator works in whole properties (steps of 0.2); the database name uses the same value
   scales = scales.map((s) => Math.max(0.2, Math.round(s * 5) / 5))
-  return { memory, backupMemory, scales, runs, warmup, probe, pgDump }
+  return { jobs, memory, backupMemory, scales, runs, warmup, probe, pgDump }
 }
 
 /** "500MB", "1GB", "750M": binary units, as the generator's sizes are. */

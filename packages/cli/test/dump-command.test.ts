@@ -56,6 +56,23 @@ describe('pgkeep dump', () => {
     expect(await readdir(dir)).toEqual([])
   })
 
+  it('-j copies tables in worker sessions and writes the same dump; -j outside 1..16 is refused with exit 2', async () => {
+    const one = await run(['dump', db.url, '-j', '1', '--restrict-key', 'k'])
+    const three = await run(['dump', db.url, '--jobs', '3', '--restrict-key', 'k'])
+    expect(one.code).toBe(0)
+    expect(three.code).toBe(0)
+    expect(three.stdout).toContain('COPY public.rooms (id, name) FROM stdin;\n1\tMawar\n2\tMelati\n\\.\n')
+    expect(three.stdout).toBe(one.stdout)
+    for (const bad of ['0', '17', 'x']) {
+      const refused = await run(['dump', db.url, '-j', bad])
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('-j, --jobs')
+      const backup = await run(['backup', db.url, '--dir', tmpdir(), '-j', bad])
+      expect(backup.code).toBe(2)
+      expect(backup.stderr).toContain('-j, --jobs')
+    }
+  })
+
   it('rejects unknown flags and conflicting options with exit 2', async () => {
     const unknown = await run(['dump', db.url, '--no-such-flag'])
     expect(unknown.code).toBe(2)

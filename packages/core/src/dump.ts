@@ -7,6 +7,7 @@ import { newDumpContext } from './catalog/new-context'
 import { readEmitContext } from './catalog/read-emit-context'
 import { connect, resolveConnection } from './connection/index'
 import { copyOut } from './data/copy-out'
+import { ParallelCopy, type CopyBlock } from './data/parallel-copy'
 import { writeLargeObjects } from './data/large-objects'
 import { emitObject } from './emit/emit-object'
 import type { TocEntry } from './emit/toc-entry'
@@ -15,8 +16,10 @@ import { orderObjects } from './order/order-objects'
 import { resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'
 import { resolveSelection } from './select/resolve-selection'
 import { openDumpSession, type DumpSession } from './session/dump-session'
+import { openWorkerSessions, type WorkerSessions } from './session/worker-sessions'
+import { SpoolFiles } from './write/member-spool'
 import { ScriptOutput, type DumpDestination } from './write/output'
-import { writeScript } from './write/script'
+import { copyBlockText, writeScript, type ScriptOptions } from './write/script'
 import { PGKEEP_VERSION } from './version'
 
 export interface DumpTableSummary {
@@ -59,7 +62,10 @@ export interface DumpSummary {
 export type DumpProgress =
   | { phase: 'catalog' }
   | { phase: 'schema'; entries: number; tables: number; estimatedBytes: number }
-  /** `bytes` / `estimatedBytes`: this table's; `totalBytes` / `totalEstimatedBytes`: every table's so far / in all. */
+  /**
+   * `bytes` / `estimatedBytes`: this table's; `totalBytes` / `totalEstimatedBytes`: every table's so far / in all.
+   * With `jobs` above 1 the events of the tables being copied at once interleave; `totalBytes` still only grows.
+   */
   | { phase: 'data'; table: string; schema: string; tableIndex: number; tableCount: number; bytes: number; estimatedBytes: number; totalBytes: number; totalEstimatedBytes: number }
   | { phase: 'done'; bytes: number }
 
@@ -91,7 +97,11 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   checkDestination(destination)
   if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
   const ownClient = !run.client
-  const client = run.client ?? (await connect(resolveConnection(resolved.connectionString ?? resolved.connection, run.env ?? process.env), { applicationName: resolved.applicationName }))
+  // Workers connect the way the leader did; a caller's client alone does not say how, so it dumps serially.
+  const canConnect = ownClient || resolved.connectionString !== undefined || resolved.connection !== undefined
+  const target = canConnect ? resolveConnection(resolved.connectionString ?? resolved.connection, run.env ?? process.env) : null
+  const connectOne = target ? () => connect(target, { applicationName: resolved.applicationName }) : null
+  const client = run.client ?? (await connectOne!())
   const output = new ScriptOutput(destination as DumpDestination)
   const abort = () => {
     // Cancelling the running query is the fastest way out of a long COPY or lock wait.
@@ -103,7 +113,11 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
       ...(resolved.lockWaitTimeout !== undefined ? { lockWaitTimeout: resolved.lockWaitTimeout } : {}),
       ...(resolved.snapshot !== undefined ? { snapshot: resolved.snapshot } : {}),
     })
-    const summary = await dumpInSession(session, resolved, output, run)
+    const summary = await dumpInSession(session, resolved, output, run, {
+      jobs: connectOne ? resolved.jobs : 1,
+      connectOne,
+      members: memberDestination(destination),
+    })
     await session.exec('COMMIT', 'end the snapshot transaction')
     summary.durationMs = Date.now() - started
     return summary
@@ -129,7 +143,24 @@ function checkDestination(destination: unknown): void {
   }
 }
 
-async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions, output: ScriptOutput, run: DumpRunOptions): Promise<DumpSummary> {
+/** A destination that takes whole gzip members compressed elsewhere (GzipMembers, a backup's stream). */
+interface MemberDestination {
+  readonly level: number
+  writeMember(chunks: AsyncIterable<Buffer>, uncompressed: () => number): Promise<void>
+}
+
+function memberDestination(destination: unknown): MemberDestination | null {
+  const d = destination as Partial<MemberDestination>
+  return typeof d.writeMember === 'function' && typeof d.level === 'number' ? (d as MemberDestination) : null
+}
+
+interface Parallelism {
+  jobs: number
+  connectOne: (() => Promise<pg.Client>) | null
+  members: MemberDestination | null
+}
+
+async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions, output: ScriptOutput, run: DumpRunOptions, parallelism: Parallelism): Promise<DumpSummary> {
   const flavour = options.styleVersion ?? session.version.major
   run.onProgress?.({ phase: 'catalog' })
   const selection = await resolveSelection(session, options)
@@ -154,7 +185,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
   run.onProgress?.({ phase: 'schema', entries: entries.length, tables: dataEntries.length, estimatedBytes: totalEstimatedBytes })
   let largeObjectCount = 0
   let totalBytes = 0
-  await writeScript(entries, output, {
+  const scriptOptions: ScriptOptions = {
     flavour,
     serverVersion: session.version.text,
     producer: `pgkeep ${PGKEEP_VERSION} (pg_dump ${flavour} compatible)`,
@@ -165,31 +196,81 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
     ifExists: options.ifExists,
     noOwner: options.noOwner,
     noTablespaces: options.noTablespaces,
-  }, {
-    async writeData(entry, out) {
+  }
+  const reportData = (source: { schema: string; table: string; estimatedBytes: number }, tableIndex: number, bytes: number, chunk: number) => {
+    totalBytes += chunk
+    run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalBytes, totalEstimatedBytes })
+  }
+
+  const files = new SpoolFiles()
+  let workers: WorkerSessions | null = null
+  let parallel: ParallelCopy | null = null
+  const stop = () => parallel?.fail(new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal?.reason }))
+  run.signal?.addEventListener('abort', stop, { once: true })
+  try {
+    if (parallelism.jobs > 1 && parallelism.connectOne && dataEntries.length > 0) {
+      // The workers see the leader's snapshot: the one it was given, or the one it exports now.
+      const snapshot = options.snapshot ?? (await session.query('SELECT pg_catalog.pg_export_snapshot() AS id', [], 'export the snapshot'))[0]!.id!
+      const opened = await openWorkerSessions(Math.min(parallelism.jobs, dataEntries.length), snapshot, parallelism.connectOne)
+      workers = opened
       if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
-      const source = entry.data!
-      if (source.kind === 'large-objects') {
-        await writeLargeObjects(session, source.oids, out, session.standardConformingStrings)
-        largeObjectCount += source.oids.length
-        return
-      }
-      const tableIndex = tables.length
-      let bytes = 0
-      const report = run.onProgress
-        ? (chunk: Buffer) => {
-            bytes += chunk.length
-            totalBytes += chunk.length
-            run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalBytes, totalEstimatedBytes })
+      const perTable = new Array<number>(dataEntries.length).fill(0)
+      const blocks: CopyBlock[] = dataEntries.map((entry, index) => ({ entry, source: entry.data as CopyBlock['source'], index, ...copyBlockText(entry, scriptOptions) }))
+      parallel = new ParallelCopy({
+        sessions: opened.sessions,
+        blocks,
+        files,
+        compressionLevel: parallelism.members?.level ?? null,
+        checksums: run.tableChecksums ?? false,
+        ...(run.onProgress ? { onChunk: (block: CopyBlock, chunk: Buffer) => reportData(block.source, block.index, (perTable[block.index]! += chunk.length), chunk.length) } : {}),
+        onFail: () => void opened.close(),
+      })
+    }
+    const copier = parallel
+    await writeScript(entries, output, scriptOptions, {
+      async writeData(entry, out) {
+        if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
+        const source = entry.data!
+        if (source.kind === 'large-objects') {
+          await writeLargeObjects(session, source.oids, out, session.standardConformingStrings)
+          largeObjectCount += source.oids.length
+          return
+        }
+        const tableIndex = tables.length
+        let bytes = 0
+        const report = run.onProgress ? (chunk: Buffer) => reportData(source, tableIndex, (bytes += chunk.length), chunk.length) : undefined
+        const hash = run.tableChecksums ? createHash('sha256') : null
+        const onChunk = hash || report ? (chunk: Buffer) => { hash?.update(chunk); report?.(chunk) } : undefined
+        const result = await copyOut(session, source, out, onChunk, run.signal)
+        tables.push({ schema: source.schema, name: source.table, rows: result.rows, bytes: result.bytes, ...(hash ? { sha256: hash.digest('hex') } : {}) })
+      },
+      ...(run.onEntry ? { onEntry: (entry: TocEntry, phase: 'start' | 'end') => run.onEntry!(publicEntry(entry), phase) } : {}),
+      ...(copier
+        ? {
+            async writeCopyBlock(entry: TocEntry) {
+              const members = parallelism.members
+              if (members) {
+                await members.writeMember(copier.read(entry), () => copier.result(entry).textBytes)
+                output.bytes += copier.result(entry).textBytes
+              } else {
+                for await (const chunk of copier.read(entry)) await output.write(chunk)
+              }
+              const result = copier.result(entry)
+              const source = entry.data as CopyBlock['source']
+              tables.push({ schema: source.schema, name: source.table, rows: result.rows, bytes: result.bytes, ...(result.sha256 ? { sha256: result.sha256 } : {}) })
+            },
           }
-        : undefined
-      const hash = run.tableChecksums ? createHash('sha256') : null
-      const onChunk = hash || report ? (chunk: Buffer) => { hash?.update(chunk); report?.(chunk) } : undefined
-      const result = await copyOut(session, source, out, onChunk, run.signal)
-      tables.push({ schema: source.schema, name: source.table, rows: result.rows, bytes: result.bytes, ...(hash ? { sha256: hash.digest('hex') } : {}) })
-    },
-    ...(run.onEntry ? { onEntry: (entry: TocEntry, phase: 'start' | 'end') => run.onEntry!(publicEntry(entry), phase) } : {}),
-  })
+        : {}),
+    })
+  } catch (error) {
+    parallel?.fail(error)
+    throw error
+  } finally {
+    run.signal?.removeEventListener('abort', stop)
+    await workers?.close()
+    await parallel?.settled()
+    await files.dispose()
+  }
   run.onProgress?.({ phase: 'done', bytes: output.bytes })
   return {
     serverVersion: session.version.text,

@@ -1,5 +1,6 @@
 // The dump options: one zod schema, the one place defaults live. Invalid options fail with
 // OPTIONS_INVALID and a message that names the field.
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { PgkeepError } from './errors'
 import { parseOptions } from './parse-options'
@@ -65,10 +66,24 @@ export const DumpOptionsObject = z
     targetVersion: z.number().int().min(13).max(18).optional(),
     /** Which pg_dump's output style to write (13..18); default: the source server's major version. */
     styleVersion: z.number().int().min(13).max(18).optional(),
+    /**
+     * Sessions that copy table data at once (1..16), largest table first, each table compressed on its
+     * own off the main thread when the destination is a backup's gzip stream. Above 1 the dump uses
+     * `jobs + 1` connections (a leader holds the snapshot and the locks; the workers import its
+     * snapshot). 1 copies every table in the leader's session, one after the other.
+     * @default the number of CPU cores, at most 4
+     */
+    jobs: z.number({ message: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16')
+      .min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(defaultJobs),
     /** application_name of the dump connection. @default 'pgkeep' */
     applicationName: z.string().default('pgkeep'),
   })
   .strict()
+
+/** The default of `jobs`: the number of CPU cores, at most 4. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(availableParallelism(), 4))
+}
 
 type DumpChecked = { schemaOnly?: boolean; dataOnly?: boolean; clean?: boolean; ifExists?: boolean; connection?: unknown; connectionString?: unknown }
 

@@ -16,6 +16,7 @@ interface BackupFlags extends StorageFlags, SelectionFlags {
   namePrefix: string
   compress: number
   maxSize?: number
+  jobs?: number
   json?: boolean
   verbose?: boolean
   quiet?: boolean
@@ -34,6 +35,7 @@ export function backupCommand(io: Io): Command {
     .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>-<id8>.sql.gz', 'backup')
     .option('--compress <level>', 'gzip level 1 (fast) to 9 (small)', integer(1, 9), 6)
     .option('--max-size <bytes>', 'fail instead of storing a backup larger than this', integer(1, Number.MAX_SAFE_INTEGER))
+    .option('-j, --jobs <n>', 'tables copied and compressed at once (jobs + 1 connections; or PGKEEP_JOBS); default: the CPU cores, at most 4', integer(1, 16))
     .option('--json', 'print the record as JSON')
     .option('-v, --verbose', 'report each table on stderr')
     .option('-q, --quiet', 'no progress on stderr')
@@ -44,6 +46,7 @@ export function backupCommand(io: Io): Command {
         namePrefix: flags.namePrefix,
         compressionLevel: flags.compress,
         ...(flags.maxSize ? { maxSizeBytes: flags.maxSize } : {}),
+        ...(flags.jobs !== undefined ? { dump: { jobs: flags.jobs } } : {}),
         // The app's limit on manual backups guards a button; an operator's command is not limited.
         rateLimit: false,
       })

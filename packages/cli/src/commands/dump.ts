@@ -28,6 +28,7 @@ interface DumpFlags extends SelectionFlags {
   restrictKey?: string | false
   targetVersion?: number
   styleVersion?: number
+  jobs?: number
   verbose?: boolean
   quiet?: boolean
   json?: boolean
@@ -58,6 +59,7 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
     .option('--no-restrict-key', 'omit \\restrict/\\unrestrict (for psql older than the August 2025 releases)')
     .option('--target-version <major>', 'major version of the server the dump will be restored into', integer(13, 18))
     .option('--style-version <major>', 'write the output style of this pg_dump major version (default: the server\'s)', integer(13, 18))
+    .option('-j, --jobs <n>', 'tables copied at once, each by its own session (jobs + 1 connections); default: the CPU cores, at most 4', integer(1, 16))
     .option('-v, --verbose', 'report each step and a summary on stderr')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--json', 'with --file: print the summary (tables, rows, bytes, warnings) as JSON on stdout')
@@ -91,6 +93,7 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
         ...(flags.restrictKey !== undefined ? { restrictKey: flags.restrictKey } : {}),
         ...(flags.targetVersion !== undefined ? { targetVersion: flags.targetVersion } : {}),
         ...(flags.styleVersion !== undefined ? { styleVersion: flags.styleVersion } : {}),
+        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
       }
       const report = flags.verbose ? progressReporter(io.stderr) : undefined
       if (flags.json && !flags.file) throw usage('--json needs --file: without it, stdout is the dump')

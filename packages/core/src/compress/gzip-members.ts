@@ -33,7 +33,7 @@ export class GzipMembers extends EventEmitter {
   private failure: Error | null = null
   private done = false
 
-  constructor(private readonly level = 6) {
+  constructor(readonly level = 6) {
     super()
     this.output = this.sink
     this.open()
@@ -58,6 +58,27 @@ export class GzipMembers extends EventEmitter {
       this.open()
     }
     this.label = label
+  }
+
+  /**
+   * Appends a whole gzip member compressed elsewhere (a parallel dump's table), after ending the current
+   * member; it takes the current label, and the next bytes written start a new member with no label.
+   * `uncompressed` is asked once the last chunk was read.
+   */
+  async writeMember(chunks: AsyncIterable<Buffer>, uncompressed: () => number): Promise<void> {
+    if (this.failure) throw this.failure
+    if (this.written > 0) await this.close()
+    else this.current.destroy()
+    const start = this.offset
+    for await (const chunk of chunks) {
+      if (this.failure) throw this.failure
+      this.offset += chunk.length
+      if (!this.sink.write(chunk)) await this.sinkDrained()
+    }
+    if (this.failure) throw this.failure
+    this.members.push({ label: this.label, offset: start, length: this.offset - start, uncompressed: uncompressed() })
+    this.label = null
+    this.open()
   }
 
   /** Ends the last member and the output; resolves with every member. */
@@ -94,6 +115,20 @@ export class GzipMembers extends EventEmitter {
     })
     gzip.on('drain', () => this.emit('drain'))
     gzip.on('error', (error) => this.destroy(error))
+  }
+
+  private sinkDrained(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.sink.off('drain', done)
+        this.sink.off('close', done)
+        if (this.failure) reject(this.failure)
+        else if (this.sink.destroyed) reject(new Error('the compressed output was closed'))
+        else resolve()
+      }
+      this.sink.on('drain', done)
+      this.sink.on('close', done)
+    })
   }
 
   private close(): Promise<void> {

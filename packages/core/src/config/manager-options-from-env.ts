@@ -18,6 +18,7 @@ export const MANAGER_ENV = {
   PGKEEP_ENCRYPTION_RECIPIENTS: 'or encrypt them to these age public keys (age1…, separated by commas or spaces)',
   PGKEEP_DECRYPTION_PASSPHRASE: 'passphrase for restoring and verifying encrypted backups (default: PGKEEP_ENCRYPTION_PASSPHRASE)',
   PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
+  PGKEEP_JOBS: 'tables a backup copies and compresses at once, 1 to 16 (default: the CPU cores, at most 4); a backup uses jobs + 1 connections',
   ...STORAGE_ENV,
   ...REPLICA_ENV,
   ...EMAIL_ENV,
@@ -32,7 +33,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -55,11 +56,13 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
   const replicas = replicasFromEnv(env, cwd)
   const notifications = emailFromEnv(env)
+  const jobs = jobsFromEnv(env.PGKEEP_JOBS)
   return {
     storage: storageFromEnv(env, cwd),
     env,
     ...(replicas.length > 0 ? { replicas } : {}),
     ...(connectionString ? { connectionString } : {}),
+    ...(jobs !== undefined ? { dump: { jobs } } : {}),
     ...(passphrase ? { encryption: { passphrase } } : recipients.length > 0 ? { encryption: { recipients } } : {}),
     ...(decryptPassphrase || identities.length > 0
       ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }
@@ -69,6 +72,15 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
 }
 
 // --- internal ---
+
+function jobsFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  const jobs = Number(value.trim())
+  if (!/^\d+$/.test(value.trim()) || jobs < 1 || jobs > 16) {
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
+  }
+  return jobs
+}
 
 function readIdentities(file: string): string[] {
   let text: string

@@ -42,10 +42,25 @@ export async function copyOut(
       await output.write(chunk)
     }
   } catch (error) {
-    if (error instanceof PgkeepError) throw error
-    throw new PgkeepError('COPY_FAILED', `unable to copy the data of table ${quoteQualified(source.schema, source.table)}: ${(error as Error).message}`, { cause: error })
+    throw copyFailure(error, quoteQualified(source.schema, source.table))
   } finally {
     signal?.removeEventListener('abort', abort)
   }
   return { rows: stream.rowCount ?? 0, bytes }
+}
+
+/**
+ * A failed COPY as a coded error: PERMISSION_DENIED when the server refused the rows (no privilege, or
+ * a row-level security policy that row_security = off would bypass), COPY_FAILED otherwise.
+ */
+export function copyFailure(error: unknown, qual: string): PgkeepError {
+  if (error instanceof PgkeepError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  if ((error as { code?: string }).code === '42501') {
+    return new PgkeepError('PERMISSION_DENIED', `unable to copy the data of table ${qual}: ${message}`, {
+      cause: error,
+      hint: 'dump as the owner of the table or a role with the needed privileges (for example pg_read_all_data, or BYPASSRLS for tables with row-level security)',
+    })
+  }
+  return new PgkeepError('COPY_FAILED', `unable to copy the data of table ${qual}: ${message}`, { cause: error })
 }

@@ -24,6 +24,11 @@ export interface ScriptHooks {
   /** Streams an entry's data (COPY rows or large objects) into the output. */
   writeData(entry: TocEntry, output: ScriptOutput): Promise<void>
   onEntry?(entry: TocEntry, phase: 'start' | 'end'): void | Promise<void>
+  /**
+   * Writes a table's whole data block (the text of copyBlockText() around its rows) prepared
+   * elsewhere, instead of the entry's text and writeData(): the parallel dump's seam.
+   */
+  writeCopyBlock?(entry: TocEntry): Promise<void>
 }
 
 export async function writeScript(entries: TocEntry[], output: ScriptOutput, options: ScriptOptions, hooks: ScriptHooks): Promise<void> {
@@ -38,6 +43,11 @@ export async function writeScript(entries: TocEntry[], output: ScriptOutput, opt
     for (const entry of entries) {
       if (passOf(entry) !== pass) continue
       await hooks.onEntry?.(entry, 'start')
+      if (hooks.writeCopyBlock && entry.data?.kind === 'copy') {
+        await hooks.writeCopyBlock(entry)
+        await hooks.onEntry?.(entry, 'end')
+        continue
+      }
       await output.write(entryText(entry, options, state))
       if (entry.data) {
         if (entry.copyStmt) await output.write(entry.copyStmt)
@@ -49,6 +59,15 @@ export async function writeScript(entries: TocEntry[], output: ScriptOutput, opt
     }
   }
   await output.write(trailer(options))
+}
+
+/**
+ * The text around a table's rows: its entry header and COPY statement, and the closing `\.`. Data
+ * entries carry no tablespace or table access method, so their text does not depend on the entries
+ * before them and can be made ahead of time.
+ */
+export function copyBlockText(entry: TocEntry, options: ScriptOptions): { head: string; tail: string } {
+  return { head: entryText(entry, options, { tablespace: null, tableAm: null }) + (entry.copyStmt ?? ''), tail: '\\.\n\n\n' }
 }
 
 export function preamble(o: ScriptOptions): string {

@@ -23,6 +23,15 @@ describe('managerOptionsFromEnv', () => {
     expect(managerOptionsFromEnv({ PGHOST: 'db' }, { cwd: tmpdir() })).not.toHaveProperty('connectionString')
   })
 
+  it('takes the backup jobs from PGKEEP_JOBS (1..16), and refuses anything else naming the variable', async () => {
+    expect(managerOptionsFromEnv({ PGKEEP_JOBS: '3' }, { cwd: tmpdir() }).dump).toEqual({ jobs: 3 })
+    expect(managerOptionsFromEnv({ PGKEEP_JOBS: '' }, { cwd: tmpdir() })).not.toHaveProperty('dump')
+    for (const bad of ['0', '17', '2.5', 'four', '-1']) {
+      const error = await failure(() => managerOptionsFromEnv({ PGKEEP_JOBS: bad }, { cwd: tmpdir() }), 'OPTIONS_INVALID')
+      expect(error.message).toContain('PGKEEP_JOBS')
+    }
+  })
+
   it('picks S3 from the PGKEEP_S3_* variables, and refuses an incomplete set', async () => {
     const s3 = managerOptionsFromEnv({ PGKEEP_S3_BUCKET: 'kost-backups', PGKEEP_S3_ENDPOINT: '127.0.0.1', PGKEEP_S3_PORT: '9000', PGKEEP_S3_USE_SSL: 'false', PGKEEP_S3_ACCESS_KEY: 'k', PGKEEP_S3_SECRET_KEY: 's' })
     expect(s3.storage.kind).toBe('s3')
