@@ -30,7 +30,7 @@ export const STRICT_RULES = {
   'set-dump-settings-only': 'SET only for the session settings a dump sets',
   'role-switch-to-owners': 'SET ROLE / SET SESSION AUTHORIZATION only to a role the dump names as an owner (of an entry before it or of the next one) or gave a grant option to',
   'c-functions-from-libdir': 'functions in LANGUAGE c only from a library installed in the server\'s $libdir',
-  'subscription-not-connected': 'CREATE SUBSCRIPTION only with connect = false',
+  'subscription-not-connected': 'CREATE SUBSCRIPTION only with connect = false, ALTER SUBSCRIPTION only OWNER TO',
   'grant-on-objects': 'GRANT / REVOKE only of privileges on objects, not of roles',
 } as const
 
@@ -217,6 +217,11 @@ function checkAlter(t: Token[]): void {
   // ALTER EXTENSION (UPDATE runs the extension's scripts) is written only in binary-upgrade mode
   if (!OBJECT_WORDS.has(kind) || kind === 'extension') throw new Refusal('dump-statement-forms', `${headOf(t)} is not something a dump contains`)
   if (kind === 'function' || kind === 'procedure' || kind === 'routine') checkLanguage(t)
+  // ENABLE, CONNECTION, REFRESH PUBLICATION would reach out to a publisher; a dump only sets the owner
+  if (kind === 'subscription') {
+    const at = skipName(t, 2)
+    expect(at > 2 && t[at]?.text === 'owner' && t[at + 1]?.text === 'to', 'subscription-not-connected', 'ALTER SUBSCRIPTION other than OWNER TO')
+  }
 }
 
 function checkDrop(t: Token[]): void {
@@ -387,6 +392,6 @@ function selectForm(t: Token[]): string {
 function refused(rule: StrictRule, what: string, line: number, entry: EntryHeader | null): PgkeepError {
   const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'
   return new PgkeepError('SCRIPT_REFUSED', `line ${line}: ${what}; restore refuses it (in ${where}; rule: ${rule})`, {
-    hint: `Strict restore accepts only what pg_dump and pgkeep write (${STRICT_RULES[rule]}). If you wrote this script yourself and trust it, restore it with allowAnyStatement: true (pgkeep restore --allow-any-statement).`,
+    hint: `Strict restore accepts only what pg_dump and pgkeep write (${STRICT_RULES[rule]}). A backup holding this was altered by someone who can write to its storage: do not restore it. A script you wrote yourself and trust can be restored with allowAnyStatement: true (pgkeep restore --allow-any-statement).`,
   })
 }

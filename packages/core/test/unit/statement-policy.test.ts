@@ -120,6 +120,7 @@ describe('each rule refuses what it is named for', () => {
     ['c-functions-from-libdir', "CREATE FUNCTION public.f() RETURNS integer\n    LANGUAGE c\n    AS '$libdir/../../../srv/evil', 'f';", header('FUNCTION'), 'libdir/../'],
     ['c-functions-from-libdir', "CREATE FUNCTION public.f() RETURNS integer\n    LANGUAGE \"c\"\n    AS 'evil/x', 'f';", header('FUNCTION'), '"evil/x"'],
     ['subscription-not-connected', "CREATE SUBSCRIPTION s CONNECTION 'host=evil' PUBLICATION p WITH (slot_name = 's');", header('SUBSCRIPTION'), 'connect = false'],
+    ['subscription-not-connected', 'ALTER SUBSCRIPTION s ENABLE;', header('SUBSCRIPTION'), 'OWNER TO'],
     ['grant-on-objects', 'GRANT pg_execute_server_program TO app;', header('ACL'), 'GRANT'],
   ]
   it.each(cases)('%s: %s', (rule, sql, entry, named) => {
@@ -181,6 +182,7 @@ describe('what a dump holds passes', () => {
       statement("SELECT * FROM pg_catalog.pg_restore_relation_stats(\n\t'version', '180000'::integer,\n\t'relpages', '1'::integer,\n\t'reltuples', '-1'::real\n);", header('STATISTICS DATA')),
       statement("INSERT INTO public.t (a, b) OVERRIDING SYSTEM VALUE VALUES (1, 'x'), (-2, NULL);", data),
       statement('REFRESH MATERIALIZED VIEW public.m;', header('MATERIALIZED VIEW DATA')),
+      statement('ALTER SUBSCRIPTION s OWNER TO app;', header('SUBSCRIPTION')),
       statement('GRANT SELECT(a) ON TABLE public.t TO app;', header('ACL')),
       statement('ALTER DEFAULT PRIVILEGES FOR ROLE app IN SCHEMA public GRANT SELECT ON TABLES TO app;', header('DEFAULT ACL')),
       statement("COMMENT ON TABLE public.t IS 'COPY x FROM PROGRAM';", header('COMMENT')),
