@@ -51,6 +51,11 @@ export const ERROR_CODES = [
   'DECRYPTION_FAILED',
   /** A SQL script to restore is truncated or malformed: it ends inside a string, comment, statement or COPY data, or holds text psql would reject. */
   'SCRIPT_INVALID',
+  /**
+   * Strict restore refused a statement that pg_dump and pgkeep never write (COPY … FROM PROGRAM, a DO block,
+   * ALTER SYSTEM, …); the message names the line, the entry and the rule. Nothing was applied.
+   */
+  'SCRIPT_REFUSED',
   /** A restore statement failed on the target; the message names the entry, SQLSTATE and line. */
   'RESTORE_FAILED',
   /** The restore target already holds objects and neither clean nor allowNonEmpty was given. */
@@ -98,6 +103,7 @@ export class PgkeepError extends Error {
  * - ABORTED is 400: the cancellation comes from the caller (its signal, a cancel()). 499 is nginx's own
  *   and in no registry; 408 invites automatic retries, which for a backup would start another one.
  * - SCRIPT_INVALID is 500: through the manager a script only ever comes from storage (a damaged backup).
+ *   SCRIPT_REFUSED likewise (a backup someone with write access to the storage altered).
  * - STORAGE_UNSUPPORTED is 501: the store cannot do it (presign on a folder, lifecycle rules).
  */
 export const ERROR_STATUS = {
@@ -124,6 +130,7 @@ export const ERROR_STATUS = {
   BACKUP_CORRUPT: 500,
   DECRYPTION_FAILED: 500,
   SCRIPT_INVALID: 500,
+  SCRIPT_REFUSED: 500,
   RESTORE_FAILED: 500,
   TARGET_NOT_EMPTY: 409,
   RATE_LIMITED: 429,

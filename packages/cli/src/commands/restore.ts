@@ -22,6 +22,7 @@ interface RestoreFlags extends StorageFlags {
   table?: string[]
   schema?: string[]
   allowNonEmpty?: boolean
+  allowAnyStatement?: boolean
   list?: boolean
   verbose?: boolean
   quiet?: boolean
@@ -45,6 +46,7 @@ export function restoreCommand(io: Io): Command {
     .option('-t, --table <name>', 'only this table (schema.table or table) with its data and sequences (repeatable)', collect)
     .option('-n, --schema <name>', 'only entries in this schema (repeatable)', collect)
     .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
+    .option('--allow-any-statement', 'run statements pg_dump and pgkeep never write (DO blocks, COPY … FROM PROGRAM, …): only for a script you trust')
     .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
     .option('-v, --verbose', 'report each entry on stderr')
     .option('-q, --quiet', 'no progress on stderr')
@@ -63,6 +65,7 @@ export function restoreCommand(io: Io): Command {
         schemaOnly: flags.schemaOnly ?? false,
         dataOnly: flags.dataOnly ?? false,
         allowNonEmpty: flags.allowNonEmpty ?? false,
+        allowAnyStatement: flags.allowAnyStatement ?? false,
         ...(flags.table ? { tables: flags.table } : {}),
         ...(flags.schema ? { schemas: flags.schema } : {}),
         ...(io.signal ? { signal: io.signal } : {}),

@@ -8,7 +8,8 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
 import { toUtf8 } from './copy-transcode'
 import type { EntryFilter } from './select-entries'
-import type { EntryHeader, ScriptItem } from './script-item'
+import type { EntryHeader, MetaItem, ScriptItem } from './script-item'
+import type { StatementPolicy } from './statement-policy'
 
 export interface ApplyOptions {
   filter: EntryFilter
@@ -23,6 +24,8 @@ export interface ApplyOptions {
   inTransaction: boolean
   signal?: AbortSignal
   onEntry?: (entry: EntryHeader) => void
+  /** Checks every statement before it is sent (strict restore); refusals throw SCRIPT_REFUSED. */
+  policy?: StatementPolicy
 }
 
 export interface ApplyResult {
@@ -44,15 +47,26 @@ const NEWER_SETTINGS: [RegExp, number][] = [[/^SET transaction_timeout\b/i, 17]]
 export async function applyScript(client: pg.Client, items: AsyncIterable<ScriptItem>, options: ApplyOptions): Promise<ApplyResult> {
   const result: ApplyResult = { statements: 0, entries: 0, tables: [], skipped: [] }
   let lastEntry: EntryHeader | null = null
-  for await (const item of items) {
-    if (options.signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled', { cause: options.signal.reason })
-    if (item.kind === 'meta') {
-      // \restrict / \unrestrict guard psql against meta-commands in data; nothing here runs them anyway.
-      if (item.command === 'restrict' || item.command === 'unrestrict') continue
-      throw new PgkeepError('SCRIPT_INVALID', `line ${item.line}: the script runs the psql command \\${item.command}, which a restore into one database cannot follow`, {
-        hint: item.command === 'connect' || item.command === 'c' ? 'make the dump without --create, and restore into the database you want (createDatabase)' : undefined,
-      })
+  // a statement strict restore judges by the item after it (a role switch): run once that one passed
+  let held: ScriptItem | null = null
+  const policy = options.policy
+  const input = (async function* () {
+    for await (const item of items) {
+      if (options.signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled', { cause: options.signal.reason })
+      if (item.kind === 'meta') {
+        refuseMeta(item)
+        continue
+      }
+      const verdict = policy ? policy.check(item) : 'ok'
+      if (held) yield held
+      held = null
+      if (verdict === 'hold') held = item
+      else yield item
     }
+    policy?.finish()
+    if (held) yield held
+  })()
+  for await (const item of input) {
     const entry = item.entry
     if (!options.filter(entry)) {
       if (item.kind === 'copy') for await (const _ of item.data) { /* skip the block */ }
@@ -101,6 +115,14 @@ export async function applyScript(client: pg.Client, items: AsyncIterable<Script
     if (entry && entry.type === 'TABLE DATA') result.tables.push({ schema: entry.schema ?? '', name: entry.name, rows: Number(copy.rowCount ?? 0) })
   }
   return result
+}
+
+/** Throws for a backslash command other than \restrict / \unrestrict (which guard psql against meta-commands in data; nothing here runs them anyway). */
+export function refuseMeta(item: MetaItem): void {
+  if (item.command === 'restrict' || item.command === 'unrestrict') return
+  throw new PgkeepError('SCRIPT_INVALID', `line ${item.line}: the script runs the psql command \\${item.command}, which a restore into one database cannot follow`, {
+    hint: item.command === 'connect' || item.command === 'c' ? 'make the dump without --create, and restore into the database you want (createDatabase)' : undefined,
+  })
 }
 
 function failed(error: unknown, line: number, entry: EntryHeader | null): PgkeepError {

@@ -26,6 +26,13 @@ export const RestoreOptionsSchema = z
     schemas: names.optional(),
     /** Restore into a database that already holds objects without clean. @default false */
     allowNonEmpty: z.boolean().default(false),
+    /**
+     * Run statements that pg_dump and pgkeep never write (COPY … FROM PROGRAM, DO blocks, ALTER SYSTEM,
+     * C functions, …). Off, restore is strict: such a script is refused with SCRIPT_REFUSED and nothing is
+     * applied. Turn it on only for a script you wrote or checked yourself, never for one from storage
+     * others can write. @default false
+     */
+    allowAnyStatement: z.boolean().default(false),
     env: z.custom<NodeJS.ProcessEnv>((v) => typeof v === 'object' && v !== null, { message: 'must be an object of variables' }).optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }).optional(),
     onProgress: z.custom<(p: RestoreProgress) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),

@@ -7,12 +7,14 @@ import { connect, resolveConnection, withDatabaseName, type ConnectionParams } f
 import { quoteIdent } from '../emit/quote'
 import { PgkeepError } from '../errors'
 import { applyScript, type ApplyResult } from './apply-script'
+import { checkScript } from './check-script'
 import { cleanStatements } from './clean-statements'
 import { checkSource, isReopenable, openScript, type RestoreSource } from './open-source'
 import { planScript, type ScriptEntry, type ScriptPlan } from './plan-script'
 import { resolveRestoreOptions, type RestoreOptions, type RestoreProgress } from './restore-options'
 import { entryFilter } from './select-entries'
 import { splitScript } from './split-script'
+import { ANY_STATEMENT, strictStatementPolicy } from './statement-policy'
 import { missingDependencies } from './table-dependencies'
 
 export interface RestoreSummary {
@@ -54,11 +56,20 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   if (needsPlan && planSource === source && !isReopenable(source)) {
     throw new PgkeepError('OPTIONS_INVALID', `${o.clean ? 'clean' : 'tables'} needs a source that can be read twice: a file path, a Buffer, or a function that opens the stream`)
   }
+  // Strict restore in one transaction refuses as it goes (the refusal rolls everything back); statement by
+  // statement it must read the whole script first, so the source is read twice.
+  const scanFirst = !o.allowAnyStatement && !o.singleTransaction
+  if (scanFirst && !isReopenable(source)) {
+    throw new PgkeepError('OPTIONS_INVALID', 'singleTransaction: false needs a source that can be read twice (a file path, a Buffer, or a function that opens the stream): strict restore checks the whole script before applying any of it', {
+      hint: 'keep singleTransaction (the default), or give a file path or an opener function',
+    })
+  }
   const counter = { bytes: 0 }
   const progress = (p: Omit<RestoreProgress, 'bytesRead'>) => o.onProgress?.({ ...p, bytesRead: counter.bytes })
   progress({ phase: 'planning', entries: 0 })
   let plan: ScriptPlan | null = null
   if (needsPlan) plan = await planScript(await openScript(planSource))
+  if (scanFirst) await checkScript(await openScript(source), strictStatementPolicy())
   let filter = entryFilter(o, plan)
 
   const target = o.target
@@ -98,6 +109,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       noOwner: o.noOwner,
       targetMajor: Math.floor(Number(num) / 10000),
       inTransaction,
+      policy: o.allowAnyStatement ? ANY_STATEMENT : strictStatementPolicy(),
       ...(o.signal ? { signal: o.signal } : {}),
       onEntry: (entry) => progress({ phase: 'applying', entry: `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}`, entries: ++entries }),
     })
