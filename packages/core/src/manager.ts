@@ -8,6 +8,9 @@ import type { BackupRecord } from './backup/backup-record'
 import { restoreSources, verifySource } from './crypto/encrypted-source'
 import { decryptionKeys } from './crypto/encryption-options'
 import { verifyBackup, type VerifyReport } from './backup/verify-backup'
+import { checkedMembers, checkedWhole, readThrough } from './backup/checked-source'
+import { chosenMembers } from './backup/backup-source'
+import { trustBackup } from './manager/trust'
 import { PgkeepError } from './errors'
 import { deleteRecord, historyTableSql, markVerified, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
@@ -189,10 +192,20 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
       ctx.audited('restore', actorOf(o), id, async () => {
         const { actor: _actor, ...restoreOptions } = o
         const manifest = await ctx.find(id)
+        const trusted = trustBackup(ctx, manifest, 'restore')
         const counter = { bytes: 0 }
         const tables = restoreOptions.tables ?? []
         // An encrypted backup is read whole and decrypted (its member offsets are in the decrypted stream); a wrong key fails here.
-        const { source, plan } = await restoreSources(storage, manifest, tables, counter, decryptionKeys(ctx.options))
+        let { source, plan } = await restoreSources(storage, manifest, tables, counter, decryptionKeys(ctx.options))
+        if (trusted) {
+          // A signed backup's bytes are checked against the signed checksums before anything is applied,
+          // and again as they are applied (a change in between fails the restore, which is then rolled back).
+          const whole = tables.length === 0
+          const checkedSource = whole ? checkedWhole(source, manifest) : checkedMembers(source, manifest, chosenMembers(manifest, tables))
+          plan = whole ? checkedSource : checkedMembers(plan, manifest, chosenMembers(manifest, tables, false))
+          source = checkedSource
+          await readThrough(source)
+        }
         const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan)
         return { ...summary, bytesRead: counter.bytes }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead })),
@@ -200,7 +213,10 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     verify: (id, o) =>
       ctx.audited('verify', actorOf(o), id, async () => {
         const manifest = await ctx.find(id)
-        const report = await verifyBackup(manifest, storage, await verifySource(storage, manifest, decryptionKeys(ctx.options)), ctx.connection, ctx.env)
+        const trusted = trustBackup(ctx, manifest, 'verify')
+        // verify checks the stored object's (signed) size and sha256 before it restores anything.
+        const source = await verifySource(storage, manifest, decryptionKeys(ctx.options))
+        const report = await verifyBackup(manifest, storage, trusted ? checkedWhole(source, manifest) : source, ctx.connection, ctx.env)
         await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
         index.rememberVerification(manifest, report)
         await ctx.withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))

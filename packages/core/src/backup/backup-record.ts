@@ -26,6 +26,8 @@ export interface BackupRecord {
   verified: { at: Date; ok: boolean } | null
   /** Pinned backups are kept by every cleanup (pin() / unpin()). */
   pinned: boolean
+  /** Whether the manifest carries a signature (option `signing`); restore, verify and download check it. */
+  signed: boolean
 }
 
 export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null, pinned = false): BackupRecord {
@@ -48,5 +50,6 @@ export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boo
     status: manifest.status,
     verified,
     pinned,
+    signed: manifest.signature !== undefined,
   }
 }

@@ -49,7 +49,7 @@ async function streamBackup(input: Pick<RouteInput<unknown, unknown, unknown>, '
   return { kind: 'stream', status: 200, headers, stream: download.stream }
 }
 
-/** A record as the routes answer it: the seed's fields plus verified and pinned, dates as ISO strings. */
+/** A record as the routes answer it: the seed's fields plus verified, pinned and signed, dates as ISO strings. */
 export function recordJson(record: BackupRecord): Record<string, unknown> {
   return {
     id: record.id,
@@ -62,6 +62,7 @@ export function recordJson(record: BackupRecord): Record<string, unknown> {
     createdAt: record.createdAt.toISOString(),
     verified: record.verified ? { at: record.verified.at.toISOString(), ok: record.verified.ok } : null,
     pinned: record.pinned,
+    signed: record.signed,
   }
 }
 

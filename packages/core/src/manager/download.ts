@@ -5,8 +5,10 @@
 import { pipeline, Transform, type Readable } from 'node:stream'
 import type { BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
+import { checkedStored } from '../backup/checked-source'
 import { actorOf, type Actor } from './audit-log'
 import type { ManagerContext } from './context'
+import { trustBackup } from './trust'
 
 export interface DownloadOptions extends Actor {
   /** Only bytes start..end (inclusive, from 0, as HTTP Range counts them); end past the last byte means the last byte. */
@@ -31,8 +33,11 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
   let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable }
   try {
     const manifest = await ctx.find(id)
+    const trusted = trustBackup(ctx, manifest, 'download')
     const range = o.range === undefined ? undefined : satisfiable(o.range, manifest.id, manifest.size)
-    const source = (await ctx.storage.get(manifest.storagePath, range)) as Readable
+    const stored = () => ctx.storage.get(manifest.storagePath, range)
+    // A whole download of a signed backup fails at its end (BACKUP_UNTRUSTED) when the bytes are not the signed ones.
+    const source = (await (trusted && !range ? checkedStored(stored, manifest) : stored)()) as Readable
     opened = { record: await ctx.record(manifest), range, source }
   } catch (error) {
     await ctx.auditOutcome('download', actor, id, { error })
