@@ -21,6 +21,8 @@ const NEW_KEY = randomBytes(32).toString('base64')
 const keyId = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex').slice(0, 8)
 
 let source: TestDatabase
+/** Big enough that a restore applies its first statements long before it has read the last byte. */
+let bigSource: TestDatabase
 
 beforeAll(async () => {
   source = await createDatabase(server.url, { prefix: 'sign_src' })
@@ -29,8 +31,17 @@ beforeAll(async () => {
     INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 200) i;
     CREATE TABLE notes (id integer PRIMARY KEY, body text);
     INSERT INTO notes SELECT i, repeat('n', i) FROM generate_series(1, 50) i;`)
+  bigSource = await createDatabase(server.url, { prefix: 'sign_big' })
+  await runSql(bigSource.url, `
+    CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL);
+    INSERT INTO items SELECT i, md5(i::text) || md5((i * 7)::text) FROM generate_series(1, 100000) i;
+    CREATE TABLE notes (id integer PRIMARY KEY, body text);
+    INSERT INTO notes SELECT i, md5(i::text) FROM generate_series(1, 100000) i;`)
 }, 120_000)
-afterAll(() => source?.drop())
+afterAll(async () => {
+  await source?.drop()
+  await bigSource?.drop()
+})
 
 async function read(storage: StorageDriver, key: string): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -56,8 +67,8 @@ async function databaseExists(name: string): Promise<boolean> {
 }
 
 /** A fresh manager on the same storage (so that nothing is cached from before a change in storage). */
-function manager(storage: StorageDriver, signing?: Parameters<typeof createBackupManager>[0]['signing']): BackupManager {
-  return createBackupManager({ connection: source.url, storage, rateLimit: false, ...(signing ? { signing } : {}) })
+function manager(storage: StorageDriver, signing?: Parameters<typeof createBackupManager>[0]['signing'], database = source): BackupManager {
+  return createBackupManager({ connection: database.url, storage, rateLimit: false, ...(signing ? { signing } : {}) })
 }
 
 /** Edits a backup's manifest in storage, as someone who can write the storage but lacks the key would. */
@@ -109,40 +120,40 @@ describe.each(STORAGES)('signed backups in %s', (_label, make) => {
 
   it('refuses a manifest edited without the key, and a stored object that is not the signed one, before applying anything', async () => {
     const storage = await make()
-    const record = await manager(storage, { key: KEY }).create()
+    const record = await manager(storage, { key: KEY }, bigSource).create()
     const original = await read(storage, manifestKeyOf(record.storagePath))
 
     // A row count changed (the manifest is otherwise intact).
     await editManifest(storage, record.storagePath, (m) => { m.tables[0].rows += 1 })
-    let backups = manager(storage, { key: KEY })
+    let backups = manager(storage, { key: KEY }, bigSource)
     for (const attempt of [() => backups.restore(record.id, { target: server.url, createDatabase: `sign_no_${Date.now()}` }), () => backups.verify(record.id), () => backups.download(record.id)]) {
       const error = await failure(attempt(), 'BACKUP_UNTRUSTED')
       expect(error.message).toContain(`backup ${record.id}`)
       expect(error.message).toContain('tampered with: its manifest does not match its signature')
     }
 
-    // The object changed (one byte of the items member) and the manifest's sha256 made to match it.
+    // The object changed (one byte of the notes member) and the manifest's sha256 made to match it.
     await write(storage, manifestKeyOf(record.storagePath), original)
     const bytes = await read(storage, record.storagePath)
     const swapped = Buffer.from(bytes)
     const manifest = JSON.parse(original.toString('utf8')) as { members: { label: string | null; offset: number; length: number }[] }
-    const member = manifest.members.find((m) => m.label === 'table:public.items')!
+    const member = manifest.members.find((m) => m.label === 'table:public.notes')!
     swapped[member.offset + Math.floor(member.length / 2)]! ^= 0xff
     await write(storage, record.storagePath, swapped)
     await editManifest(storage, record.storagePath, (m) => { m.sha256 = createHash('sha256').update(swapped).digest('hex') })
-    backups = manager(storage, { key: KEY })
+    backups = manager(storage, { key: KEY }, bigSource)
     expect((await failure(backups.restore(record.id, { target: server.url, createDatabase: `sign_no_${Date.now()}` }), 'BACKUP_UNTRUSTED')).message).toContain('does not match its signature')
 
     // The manifest intact, the object changed: refused by the signed checksums, with nothing applied even statement by statement.
     await write(storage, manifestKeyOf(record.storagePath), original)
-    backups = manager(storage, { key: KEY })
+    backups = manager(storage, { key: KEY }, bigSource)
     const target = await createDatabase(server.url, { prefix: 'sign_tgt' })
     try {
       const whole = await failure(backups.restore(record.id, { target: target.url, singleTransaction: false }), 'BACKUP_UNTRUSTED')
       expect(whole.message).toContain('the stored object does not match its signed sha256')
       expect(await tableNames(target.url)).toEqual([])
-      const selective = await failure(backups.restore(record.id, { target: target.url, tables: ['public.items'], singleTransaction: false }), 'BACKUP_UNTRUSTED')
-      expect(selective.message).toContain('member table:public.items')
+      const selective = await failure(backups.restore(record.id, { target: target.url, tables: ['public.notes'], singleTransaction: false }), 'BACKUP_UNTRUSTED')
+      expect(selective.message).toContain('member table:public.notes')
       expect(await tableNames(target.url)).toEqual([])
     } finally {
       await target.drop()
