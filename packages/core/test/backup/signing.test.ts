@@ -11,7 +11,7 @@ import { inspect } from 'node:util'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
-import { createBackupManager, fsStorage, managerOptionsFromEnv, s3Storage, type BackupManager, type ManagerEvents, type StorageDriver } from '../../src/index'
+import { createBackupManager, fsStorage, generateAgeKeyPair, managerOptionsFromEnv, s3Storage, type BackupManager, type ManagerEvents, type StorageDriver } from '../../src/index'
 import { failure } from '../failure'
 
 const server = inject('pgDefault')
@@ -209,6 +209,38 @@ describe('unsigned backups, key ids and rotation', () => {
     const error = await failure(newOnly.verify(old.id), 'BACKUP_UNTRUSTED')
     expect(error.message).toContain(`is signed with key id ${keyId(Buffer.from(KEY, 'hex'))}, which is not among the configured keys (${keyId(Buffer.from(NEW_KEY, 'base64'))})`)
     expect(error.hint).toContain('previousKeys')
+  })
+})
+
+describe('signed and encrypted backups', () => {
+  it('restore whole and one table from the decrypted stream, checked member by member, and refuse a changed object', async () => {
+    const storage = fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-sign-e-')) })
+    const recipients = await generateAgeKeyPair()
+    const backups = createBackupManager({
+      connection: source.url, storage, rateLimit: false, signing: { key: KEY, require: true },
+      encryption: { recipients: [recipients.recipient] }, decryption: { identities: [recipients.identity] },
+    })
+    const record = await backups.create()
+    expect(record.signed).toBe(true)
+    const name = `sign_enc_${Date.now()}`
+    try {
+      expect((await backups.restore(record.id, { target: server.url, createDatabase: name })).tables.length).toBe(2)
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+    const target = await createDatabase(server.url, { prefix: 'sign_enc_one' })
+    try {
+      expect((await backups.restore(record.id, { target: target.url, tables: ['notes'] })).tables).toEqual([{ schema: 'public', name: 'notes', rows: 50 }])
+      // Anyone can encrypt to the public recipient: a new age file of another dump under the backup's key is refused.
+      const other = createBackupManager({ connection: source.url, storage: fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-sign-e2-')) }), rateLimit: false, encryption: { recipients: [recipients.recipient] } })
+      const foreign = await other.create({ tables: ['notes'] })
+      await write(storage, record.storagePath, await read(other.storage, foreign.storagePath))
+      const fresh = createBackupManager({ connection: source.url, storage, rateLimit: false, signing: { key: KEY }, decryption: { identities: [recipients.identity] } })
+      const refused = await failure(fresh.restore(record.id, { target: target.url, tables: ['notes'], clean: true }), 'BACKUP_UNTRUSTED')
+      expect(refused.message).toMatch(new RegExp(`^backup ${record.id} .* was tampered with: (member script|it ends).*signed`))
+    } finally {
+      await target.drop()
+    }
   })
 })
 
