@@ -29,7 +29,7 @@ export function explainCleanFailure(error: unknown, failedDrops: readonly Failed
   const reasons = shown.map((f) => `clean could not drop ${objectOf(f.drop)}: other objects depend on it (${dependents(f.error)})`)
   return new PgkeepError('RESTORE_FAILED', `${reasons.join('; ')}; then ${error.message}`, {
     cause: error.cause,
-    hint: 'those objects were made after the backup: drop or move them first (clean drops only what the backup holds, never with CASCADE), or restore into a new database (createDatabase, pgkeep restore -C)',
+    hint: 'those objects were made after the backup: drop or move them first (clean drops only what the backup holds), or restore into a new database (createDatabase, pgkeep restore -C)',
   })
 }
 
