@@ -72,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** Passwords the user handed us, to scrub from any message. */
 function secretsOf(argv: string[], env: NodeJS.ProcessEnv): string[] {
-  const secrets = [env.PGPASSWORD, env.PGKEEP_ENCRYPTION_PASSPHRASE, env.PGKEEP_DECRYPTION_PASSPHRASE, env.PGKEEP_S3_SECRET_KEY].filter((s): s is string => !!s)
+  const secrets = [env.PGPASSWORD, env.PGKEEP_ENCRYPTION_PASSPHRASE, env.PGKEEP_DECRYPTION_PASSPHRASE, env.PGKEEP_S3_SECRET_KEY, env.PGKEEP_SIGNING_KEY, ...(env.PGKEEP_SIGNING_KEYS_OLD ?? '').split(/[\s,]+/)].filter((s): s is string => !!s)
   // connection strings may come from the environment as well as from the command line
   for (const arg of [...argv, env.PGKEEP_DATABASE_URL ?? '', env.DATABASE_URL ?? '']) {
     const uri = /^postgres(?:ql)?:\/\/[^:/@]*:([^@/]*)@/.exec(arg)

@@ -33,7 +33,7 @@ describe('pgkeep backup, list, download', () => {
 
     const listed = await run(['list', '--dir', dir])
     expect(listed.code).toBe(0)
-    expect(listed.stdout).toMatch(new RegExp(`^${record.id}  \\S+  scheduled\\s+${record.size}  ${record.storagePath.replaceAll('.', '\\.')}\\n$`))
+    expect(listed.stdout).toMatch(new RegExp(`^${record.id}  \\S+  scheduled\\s+${record.size}  unsigned  ${record.storagePath.replaceAll('.', '\\.')}\\n$`))
 
     const downloaded = await run(['download', record.id, '--dir', dir])
     expect(downloaded.code).toBe(0)

@@ -247,6 +247,14 @@ describe('encrypted backups from the command line', () => {
       expect(restored.stderr).toBe('')
       expect(restored.code).toBe(0)
       await assertSameDatabase(source.url, target.url)
+
+      // Only --identity for a passphrase-encrypted backup: the message says what is missing, not that a passphrase was wrong.
+      const keyFile = join(dir, 'identity-only.txt')
+      expect((await run(['keygen', '-o', keyFile])).code).toBe(0)
+      const identityOnly = await run(['restore', record.id, target.url, '--dir', store, '--identity', keyFile])
+      expect(identityOnly.code).toBe(1)
+      expect(identityOnly.stderr).toContain(`is encrypted with age (a passphrase) and no passphrase was given to open it (only an identity, which opens backups encrypted to recipients) [DECRYPTION_FAILED]`)
+      expect(identityOnly.stderr).not.toContain('the passphrase given')
     } finally {
       await target.drop()
     }

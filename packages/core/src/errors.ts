@@ -47,6 +47,12 @@ export const ERROR_CODES = [
   'BACKUP_NOT_FOUND',
   /** A stored backup or its manifest does not check out (size, hash, format). */
   'BACKUP_CORRUPT',
+  /**
+   * A backup is refused under the manager's signing key: unsigned while signing is required, signed
+   * with a key id that is not configured, or tampered with (its manifest does not match its signature,
+   * or its bytes do not match the signed checksums). The message names the backup and which.
+   */
+  'BACKUP_UNTRUSTED',
   /** An encrypted backup could not be opened: no passphrase or identity given fits it (a wrong or missing key), or restore() was given an age file. */
   'DECRYPTION_FAILED',
   /** A SQL script to restore is truncated or malformed: it ends inside a string, comment, statement or COPY data, or holds text psql would reject. */
@@ -128,6 +134,7 @@ export const ERROR_STATUS = {
   SIZE_LIMIT_EXCEEDED: 413,
   BACKUP_NOT_FOUND: 404,
   BACKUP_CORRUPT: 500,
+  BACKUP_UNTRUSTED: 500,
   DECRYPTION_FAILED: 500,
   SCRIPT_INVALID: 500,
   SCRIPT_REFUSED: 500,

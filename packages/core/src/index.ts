@@ -16,6 +16,7 @@ export { ageKeyFile, generateAgeKeyPair, type AgeKeyPair } from './crypto/keygen
 export type { BackupRecord } from './backup/backup-record'
 export type { BackupProgress } from './backup/create-backup'
 export type { BackupManifest } from './manifest/manifest'
+export type { SigningOptions } from './manifest/signing-options'
 export { GzipMembers, type GzipMember } from './compress/gzip-members'
 export { fsStorage, type FsStorageOptions } from './storage/fs-storage'
 export { memoryStorage } from './storage/memory-storage'

@@ -10,6 +10,7 @@ import { RateLimitSchema } from './manager/rate-limit-options'
 import { WebhooksSchema } from './manager/webhooks-options'
 import { ReplicasSchema } from './manager/replicas-options'
 import { NotificationsSchema } from './notify/email-options'
+import { SigningOptionsSchema } from './manifest/signing-options'
 import { checkDumpOptions, DumpOptionsObject } from './options'
 import { ConnectionSchema } from './connection/connection-schema'
 import { parseOptions } from './parse-options'
@@ -68,6 +69,14 @@ export const ManagerOptionsSchema = z
      * @default the passphrase of `encryption`, when it has one
      */
     decryption: DecryptionOptionsSchema.optional(),
+    /**
+     * Sign every new backup's manifest (HMAC-SHA256 over the manifest, which holds the dump's sha256) and
+     * check the signature before restore, verify, download and compare: `{ key, previousKeys?, require? }`.
+     * Keys have at least 32 bytes (64+ hex digits, base64, or 32+ characters). A backup whose signature
+     * does not check out is refused with BACKUP_UNTRUSTED; an unsigned one too when `require` is true,
+     * else it is used with a `backup-unsigned` alert. @default no signing
+     */
+    signing: SigningOptionsSchema.optional(),
     /**
      * Limit on manual backups, counted from the history so it holds across instances; scheduled backups
      * are not limited. `false` turns it off; an object sets exactly the limits it names.

@@ -12,6 +12,9 @@ import type { BackupRecord } from './backup/backup-record'
 import { restoreSources } from './crypto/encrypted-source'
 import { decryptionKeys } from './crypto/encryption-options'
 import type { VerifyReport } from './backup/verify-backup'
+import { checkedMembers, checkedWhole, readThrough } from './backup/checked-source'
+import { chosenMembers } from './backup/backup-source'
+import { trustBackup } from './manager/trust'
 import { PgkeepError } from './errors'
 import { deleteRecord, historyTableSql, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
@@ -202,10 +205,20 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
         const { actor: _actor, ...restoreOptions } = o
         // The primary's copy, or a replica's when the primary's is unreachable or missing.
         const { manifest, storage: from, copy } = await locateBackup(ctx, id, 'restore')
+        const trusted = trustBackup(ctx, manifest, 'restore')
         const counter = { bytes: 0 }
         const tables = restoreOptions.tables ?? []
         // An encrypted backup is read whole and decrypted (its member offsets are in the decrypted stream); a wrong key fails here.
-        const { source, plan } = await restoreSources(from, manifest, tables, counter, decryptionKeys(ctx.options))
+        let { source, plan } = await restoreSources(from, manifest, tables, counter, decryptionKeys(ctx.options))
+        if (trusted) {
+          // A signed backup's bytes are checked against the signed checksums before anything is applied,
+          // and again as they are applied (a change in between fails the restore, which is then rolled back).
+          const whole = tables.length === 0
+          const checkedSource = whole ? checkedWhole(source, manifest) : checkedMembers(source, manifest, chosenMembers(manifest, tables))
+          plan = whole ? checkedSource : checkedMembers(plan, manifest, chosenMembers(manifest, tables, false))
+          source = checkedSource
+          await readThrough(source)
+        }
         const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan)
         return { ...summary, bytesRead: counter.bytes, ...(ctx.replicas.length > 0 ? { copy } : {}) }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead })),

@@ -8,7 +8,7 @@ import { integer } from '../collect'
 
 export function listCommand(io: Io): Command {
   return storageOptions(new Command('list'))
-    .description('list the backups in a folder or S3, newest first')
+    .description('list the backups in a folder or S3, newest first: id, time, type, size, signed or unsigned, key')
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
@@ -23,7 +23,7 @@ export function listCommand(io: Io): Command {
         return
       }
       for (const r of records) {
-        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${r.storagePath}${copiesColumn(r.copies)}\n`)
+        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${r.signed ? 'signed  ' : 'unsigned'}  ${r.storagePath}${copiesColumn(r.copies)}\n`)
       }
     })
 }

@@ -29,6 +29,8 @@ export interface BackupRecord {
   pinned: boolean
   /** The copies in the replicas (option `replicas`), one per replica in its order: ok, failed or pending. [] without replicas. */
   copies: BackupCopy[]
+  /** Whether the manifest carries a signature (option `signing`); restore, verify and download check it. */
+  signed: boolean
 }
 
 export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null, pinned = false, copies: BackupCopy[] = []): BackupRecord {
@@ -52,5 +54,6 @@ export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boo
     verified,
     pinned,
     copies,
+    signed: manifest.signature !== undefined,
   }
 }

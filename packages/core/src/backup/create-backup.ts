@@ -7,6 +7,8 @@ import { GzipMembers } from '../compress/gzip-members'
 import { dump, type DumpProgress, type DumpSummary } from '../dump'
 import { isPgkeepError, PgkeepError } from '../errors'
 import { MANIFEST_FORMAT, MANIFEST_VERSION, serializeManifest, type BackupManifest } from '../manifest/manifest'
+import { signManifest } from '../manifest/sign-manifest'
+import type { SigningKeys } from '../manifest/signing-options'
 import type { DumpOptions } from '../options'
 import type { StorageDriver } from '../storage/driver'
 import { PGKEEP_VERSION } from '../version'
@@ -53,6 +55,8 @@ export interface BackupJob {
   now?: () => Date
   /** Encrypt the gzip stream into an age file (`….sql.gz.age`). */
   encryption?: EncryptionSettings
+  /** Sign the manifest (HMAC-SHA256) with this key. */
+  signing?: Pick<SigningKeys, 'key' | 'keyId'>
 }
 
 export async function createBackup(job: BackupJob): Promise<BackupManifest> {
@@ -143,7 +147,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
   }
   const completed = job.now?.() ?? new Date()
   const { connection: _connection, connectionString: _connectionString, ...options } = job.dumpOptions
-  const manifest: BackupManifest = {
+  const unsigned: BackupManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_VERSION,
     id,
@@ -174,10 +178,11 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
       rows: summary.tables.reduce((n, t) => n + t.rows, 0),
       bytes: summary.tables.reduce((n, t) => n + t.bytes, 0),
     },
-    members: members.members.map((m) => ({ label: m.label, offset: m.offset, length: m.length, uncompressed: m.uncompressed })),
+    members: members.members.map((m) => ({ label: m.label, offset: m.offset, length: m.length, uncompressed: m.uncompressed, sha256: m.sha256 })),
     largeObjects: summary.largeObjects,
     warnings: summary.warnings,
   }
+  const manifest = job.signing ? signManifest(unsigned, job.signing) : unsigned
   try {
     await job.storage.put(keys.manifestKey, Readable.from([Buffer.from(serializeManifest(manifest), 'utf8')]), { contentType: 'application/json' })
   } catch (error) {

@@ -2,7 +2,8 @@
 // and only its definition members from storage: no row data is read) and a dump file or stream (read
 // whole: entries, and each table's rows and COPY hash computed as it streams).
 import { stat } from 'node:fs/promises'
-import type { ByteCounter } from '../backup/backup-source'
+import { chosenMembers, type ByteCounter } from '../backup/backup-source'
+import { checkedMembers } from '../backup/checked-source'
 import { definitionsSource } from '../crypto/encrypted-source'
 import { PgkeepError } from '../errors'
 import type { DecryptionKeys } from '../crypto/encryption-options'
@@ -12,8 +13,11 @@ import type { StorageDriver } from '../storage/driver'
 import type { DiffSide } from './backup-diff'
 import { readDumpFacts } from './dump-facts'
 
-export async function backupSide(storage: StorageDriver, manifest: BackupManifest, keys: DecryptionKeys, counter: ByteCounter): Promise<DiffSide> {
-  const facts = await readDumpFacts(await openScript(await definitionsSource(storage, manifest, counter, keys)), false)
+/** `checked`: a signed backup, whose definition members are checked against the signed checksums as they are read. */
+export async function backupSide(storage: StorageDriver, manifest: BackupManifest, keys: DecryptionKeys, counter: ByteCounter, checked = false): Promise<DiffSide> {
+  const definitions = await definitionsSource(storage, manifest, counter, keys)
+  const source = checked ? checkedMembers(definitions, manifest, chosenMembers(manifest, [], false)) : definitions
+  const facts = await readDumpFacts(await openScript(source), false)
   return {
     label: manifest.id,
     facts,

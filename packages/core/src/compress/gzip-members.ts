@@ -5,6 +5,7 @@
 // The script side looks like a writable to ScriptOutput (write, 'drain', 'error'); every write goes
 // synchronously into the current member, so a cut between two writes splits exactly there. The
 // compressed side is `output`, a readable with backpressure: a slow consumer stalls the writer.
+import { createHash, type Hash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { PassThrough, type Readable } from 'node:stream'
 import { createGzip, type Gzip } from 'node:zlib'
@@ -18,6 +19,8 @@ export interface GzipMember {
   length: number
   /** Uncompressed bytes written into it. */
   uncompressed: number
+  /** sha256 of its compressed bytes. */
+  sha256: string
 }
 
 export class GzipMembers extends EventEmitter {
@@ -26,6 +29,7 @@ export class GzipMembers extends EventEmitter {
   readonly output: Readable
   private readonly sink = new PassThrough({ highWaterMark: 64 * 1024 })
   private current!: Gzip
+  private hash!: Hash
   private label: string | null = null
   private written = 0
   private offset = 0
@@ -70,13 +74,15 @@ export class GzipMembers extends EventEmitter {
     if (this.written > 0) await this.close()
     else this.current.destroy()
     const start = this.offset
+    const hash = createHash('sha256')
     for await (const chunk of chunks) {
       if (this.failure) throw this.failure
       this.offset += chunk.length
+      hash.update(chunk)
       if (!this.sink.write(chunk)) await this.sinkDrained()
     }
     if (this.failure) throw this.failure
-    this.members.push({ label: this.label, offset: start, length: this.offset - start, uncompressed: uncompressed() })
+    this.members.push({ label: this.label, offset: start, length: this.offset - start, uncompressed: uncompressed(), sha256: hash.digest('hex') })
     this.label = null
     this.open()
   }
@@ -103,11 +109,14 @@ export class GzipMembers extends EventEmitter {
 
   private open(): void {
     const gzip = createGzip({ level: this.level })
+    const hash = createHash('sha256')
     this.current = gzip
+    this.hash = hash
     this.start = this.offset
     this.written = 0
     gzip.on('data', (chunk: Buffer) => {
       this.offset += chunk.length
+      hash.update(chunk)
       if (!this.sink.write(chunk)) {
         gzip.pause()
         this.sink.once('drain', () => gzip.resume())
@@ -133,12 +142,13 @@ export class GzipMembers extends EventEmitter {
 
   private close(): Promise<void> {
     const gzip = this.current
+    const hash = this.hash
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure)
       let ended = false
       gzip.once('end', () => {
         ended = true
-        this.members.push({ label: this.label, offset: this.start, length: this.offset - this.start, uncompressed: this.written })
+        this.members.push({ label: this.label, offset: this.start, length: this.offset - this.start, uncompressed: this.written, sha256: hash.digest('hex') })
         resolve()
       })
       gzip.once('error', reject)

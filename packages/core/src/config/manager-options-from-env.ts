@@ -10,6 +10,7 @@ import type { StorageDriver } from '../storage/driver'
 import { REPLICA_ENV, replicasFromEnv } from './replicas-from-env'
 import { EMAIL_ENV, emailFromEnv } from './email-from-env'
 import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
+import { KEY_FORMS, signingKeyBytes } from '../manifest/signing-key'
 
 export const MANAGER_ENV = {
   PGKEEP_DATABASE_URL: 'the database to back up (connection URL or "key=value …"); PG* variables fill the gaps',
@@ -19,6 +20,9 @@ export const MANAGER_ENV = {
   PGKEEP_DECRYPTION_PASSPHRASE: 'passphrase for restoring and verifying encrypted backups (default: PGKEEP_ENCRYPTION_PASSPHRASE)',
   PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
   PGKEEP_JOBS: 'tables a backup copies and compresses at once, 1 to 16 (default: the CPU cores, at most 4); a backup uses jobs + 1 connections',
+  PGKEEP_SIGNING_KEY: 'sign new backups\' manifests with this key (64+ hex digits, base64 of 32+ bytes, or 32+ characters) and check signatures before restore, verify and download',
+  PGKEEP_SIGNING_KEYS_OLD: 'earlier signing keys that still verify the backups they signed (separated by commas or spaces)',
+  PGKEEP_REQUIRE_SIGNATURE: '1 (or true): refuse unsigned backups; needs PGKEEP_SIGNING_KEY',
   ...STORAGE_ENV,
   ...REPLICA_ENV,
   ...EMAIL_ENV,
@@ -33,7 +37,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump' | 'signing'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -41,7 +45,8 @@ export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 
 /**
  * Options for createBackupManager() from `env` (see MANAGER_ENV): spread them and add your own.
  * OPTIONS_INVALID for a passphrase together with recipients, or an identity file that cannot be read
- * or holds no key, or e-mail variables that are incomplete or not valid; STORAGE_INVALID for incomplete S3 variables.
+ * or holds no key, e-mail variables that are incomplete or not valid, a signing key that is too short, or
+ * PGKEEP_REQUIRE_SIGNATURE without a key; STORAGE_INVALID for incomplete S3 variables.
  */
 export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extras: ManagerEnvExtras = {}): ManagerEnvOptions {
   const cwd = extras.cwd ?? process.cwd()
@@ -57,6 +62,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const replicas = replicasFromEnv(env, cwd)
   const notifications = emailFromEnv(env)
   const jobs = jobsFromEnv(env.PGKEEP_JOBS)
+  const signing = signingFromEnv(env)
   return {
     storage: storageFromEnv(env, cwd),
     env,
@@ -68,6 +74,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
       ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }
       : {}),
     ...(notifications ? { notifications } : {}),
+    ...(signing ? { signing } : {}),
   }
 }
 
@@ -80,6 +87,28 @@ function jobsFromEnv(value: string | undefined): number | undefined {
     throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
   }
   return jobs
+}
+
+function signingFromEnv(env: NodeJS.ProcessEnv): BackupManagerOptions['signing'] {
+  const key = env.PGKEEP_SIGNING_KEY?.trim() || undefined
+  const previousKeys = (env.PGKEEP_SIGNING_KEYS_OLD ?? '').split(/[\s,]+/).filter(Boolean)
+  const requireText = (env.PGKEEP_REQUIRE_SIGNATURE ?? '').trim().toLowerCase()
+  if (!['', '0', '1', 'true', 'false'].includes(requireText)) {
+    throw new PgkeepError('OPTIONS_INVALID', 'PGKEEP_REQUIRE_SIGNATURE must be 1, true, 0 or false')
+  }
+  const require = requireText === '1' || requireText === 'true'
+  if (!key) {
+    if (require) throw new PgkeepError('OPTIONS_INVALID', 'PGKEEP_REQUIRE_SIGNATURE is set but PGKEEP_SIGNING_KEY is not: signatures cannot be checked without the key')
+    if (previousKeys.length > 0) throw new PgkeepError('OPTIONS_INVALID', 'PGKEEP_SIGNING_KEYS_OLD is set but PGKEEP_SIGNING_KEY is not: give the current key too')
+    return undefined
+  }
+  const problem = [key, ...previousKeys].findIndex((k) => signingKeyBytes(k) === null)
+  if (problem >= 0) {
+    throw new PgkeepError('OPTIONS_INVALID', `${problem === 0 ? 'PGKEEP_SIGNING_KEY' : `key ${problem} of PGKEEP_SIGNING_KEYS_OLD`} is too short: a signing key must be ${KEY_FORMS}`, {
+      hint: 'make one with: openssl rand -hex 32',
+    })
+  }
+  return { key, previousKeys, require }
 }
 
 function readIdentities(file: string): string[] {

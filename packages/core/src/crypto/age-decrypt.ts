@@ -43,8 +43,13 @@ export class AgeDecryptor {
   private async unwrap(): Promise<Uint8Array> {
     const { passphrase, identities } = this.keys
     const encryption = this.manifest.encryption!
-    if (passphrase === null && identities.length === 0) {
-      throw new PgkeepError('DECRYPTION_FAILED', `backup ${this.manifest.filename} is encrypted with age (${encryption.method === 'scrypt' ? 'a passphrase' : 'X25519 recipients'}) and no ${encryption.method === 'scrypt' ? 'passphrase' : 'identity'} was given to open it`, {
+    // Only the kind of key that can open it counts: identities never open a passphrase-encrypted backup, nor a passphrase one encrypted to recipients.
+    const scrypt = encryption.method === 'scrypt'
+    if (scrypt ? passphrase === null : identities.length === 0) {
+      const instead = scrypt
+        ? (identities.length > 0 ? ` (only ${identities.length === 1 ? 'an identity, which opens' : 'identities, which open'} backups encrypted to recipients)` : '')
+        : (passphrase !== null ? ' (only a passphrase, which opens passphrase-encrypted backups)' : '')
+      throw new PgkeepError('DECRYPTION_FAILED', `backup ${this.manifest.filename} is encrypted with age (${scrypt ? 'a passphrase' : 'X25519 recipients'}) and no ${scrypt ? 'passphrase' : 'identity'} was given to open it${instead}`, {
         hint: this.hint(),
       })
     }

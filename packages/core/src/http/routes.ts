@@ -49,7 +49,7 @@ async function streamBackup(input: Pick<RouteInput<unknown, unknown, unknown>, '
   return { kind: 'stream', status: 200, headers, stream: download.stream }
 }
 
-/** A record as the routes answer it: the seed's fields plus verified and pinned, dates as ISO strings. */
+/** A record as the routes answer it: the seed's fields plus verified, pinned and signed, dates as ISO strings. */
 export function recordJson(record: BackupRecord): Record<string, unknown> {
   return {
     id: record.id,
@@ -63,6 +63,7 @@ export function recordJson(record: BackupRecord): Record<string, unknown> {
     verified: record.verified ? { at: record.verified.at.toISOString(), ok: record.verified.ok } : null,
     pinned: record.pinned,
     ...(record.copies.length > 0 ? { copies: record.copies.map((c) => ({ storage: c.storage, status: c.status, at: c.at?.toISOString() ?? null, ...(c.error ? { error: c.error } : {}) })) } : {}),
+    signed: record.signed,
   }
 }
 

@@ -5,9 +5,11 @@
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
+import { checkedStored } from '../backup/checked-source'
 import { actorOf, type Actor } from './audit-log'
 import type { ManagerContext } from './context'
 import { locateBackup } from './replica-fallback'
+import { trustBackup } from './trust'
 
 export interface DownloadOptions extends Actor {
   /** Only bytes start..end (inclusive, from 0, as HTTP Range counts them); end past the last byte means the last byte. */
@@ -34,8 +36,11 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
   let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable; copy: string }
   try {
     const { manifest, storage, copy } = await locateBackup(ctx, id, 'download')
+    const trusted = trustBackup(ctx, manifest, 'download')
     const range = o.range === undefined ? undefined : satisfiable(o.range, manifest.id, manifest.size)
-    const source = (await storage.get(manifest.storagePath, range)) as Readable
+    const stored = () => storage.get(manifest.storagePath, range)
+    // A whole download of a signed backup fails at its end (BACKUP_UNTRUSTED) when the bytes are not the signed ones.
+    const source = (await (trusted && !range ? checkedStored(stored, manifest) : stored)()) as Readable
     // Read from a replica, the primary may not answer for the record's verification and pin.
     opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy }
   } catch (error) {

@@ -95,6 +95,7 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
         namePrefix: ctx.options.namePrefix,
         compressionLevel: ctx.options.compressionLevel,
         ...(ctx.options.encryption ? { encryption: ctx.options.encryption as EncryptionSettings } : {}),
+        ...(ctx.options.signing ? { signing: ctx.options.signing } : {}),
         maxSizeBytes: ctx.options.maxSizeBytes ?? null,
         dumpOptions,
         type: c.type,

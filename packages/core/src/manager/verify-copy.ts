@@ -4,12 +4,14 @@
 // report is kept beside the backup in the primary (when it answers) and in the history table.
 import { Readable } from 'node:stream'
 import { verifyKeyOf } from '../backup/backup-name'
+import { checkedWhole } from '../backup/checked-source'
 import { verifyBackup, type VerifyReport } from '../backup/verify-backup'
 import { verifySource } from '../crypto/encrypted-source'
 import { decryptionKeys } from '../crypto/encryption-options'
 import { markVerified } from '../history/history-table'
 import type { ManagerContext } from './context'
 import { locateBackup, locateInReplicas, type LocatedBackup } from './replica-fallback'
+import { trustBackup } from './trust'
 
 export async function verifyStoredBackup(ctx: ManagerContext, id: string): Promise<VerifyReport> {
   const located = await locateBackup(ctx, id, 'verify')
@@ -35,6 +37,9 @@ export async function verifyStoredBackup(ctx: ManagerContext, id: string): Promi
 // --- internal ---
 
 async function verifyCopy(ctx: ManagerContext, { manifest, storage, copy }: LocatedBackup): Promise<VerifyReport> {
-  const report = await verifyBackup(manifest, storage, await verifySource(storage, manifest, decryptionKeys(ctx.options)), ctx.connection, ctx.env)
+  const trusted = trustBackup(ctx, manifest, 'verify')
+  // verify checks the stored object's (signed) size and sha256 before it restores anything.
+  const source = await verifySource(storage, manifest, decryptionKeys(ctx.options))
+  const report = await verifyBackup(manifest, storage, trusted ? checkedWhole(source, manifest) : source, ctx.connection, ctx.env)
   return ctx.replicas.length > 0 ? { ...report, copy } : report
 }

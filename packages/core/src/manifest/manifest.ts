@@ -57,9 +57,23 @@ export const ManifestSchema = z.object({
   /** Sequence values the backup sets (`value` as text: sequences are bigint). */
   sequences: z.array(z.object({ schema: z.string(), name: z.string(), value: z.string(), isCalled: z.boolean() })),
   /** Every gzip member of the file in order; `label` names a table's member. */
-  members: z.array(member.extend({ label: z.string().nullable(), uncompressed: z.number().int().nonnegative() })),
+  members: z.array(member.extend({
+    label: z.string().nullable(),
+    uncompressed: z.number().int().nonnegative(),
+    /** sha256 of the member's gzip bytes (absent in manifests of older versions): a signed backup's reads are checked member by member. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  })),
   largeObjects: z.number().int().nonnegative(),
   warnings: z.array(z.string()),
+  /**
+   * Present when the manager has a signing key: HMAC-SHA256 of the manifest's canonical JSON without
+   * this field (sign-manifest.ts), under the key whose id (first 8 hex digits of its sha256) is `keyId`.
+   */
+  signature: z.object({
+    algorithm: z.literal('hmac-sha256'),
+    keyId: z.string().regex(/^[0-9a-f]{8}$/),
+    value: z.string().regex(/^[0-9a-f]{64}$/),
+  }).optional(),
 })
 
 export type BackupManifest = z.infer<typeof ManifestSchema>

@@ -9,6 +9,7 @@ import { PgkeepError } from '../errors'
 import { applyScript, type ApplyResult } from './apply-script'
 import { checkScript } from './check-script'
 import { cleanStatements } from './clean-statements'
+import { explainCleanFailure, type FailedDrop } from './clean-failures'
 import { checkSource, isReopenable, openScript, type RestoreSource } from './open-source'
 import { planScript, type ScriptEntry, type ScriptPlan } from './plan-script'
 import { resolveRestoreOptions, type RestoreOptions, type RestoreProgress } from './restore-options'
@@ -80,6 +81,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   }
   let client: pg.Client | null = null
   let inTransaction = false
+  const failedDrops: FailedDrop[] = []
   try {
     client = await connect(resolveConnection(created ? withDatabaseName(target, created.name) : target, env), { applicationName: 'pgkeep' })
     const info = await client.query<{ num: string; version: string; db: string }>(
@@ -100,7 +102,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     let dropped = 0
     if (o.clean && plan) {
       progress({ phase: 'cleaning', entries: 0 })
-      dropped = await runDrops(client, cleanStatements(plan.entries.filter((e) => filter(e.header))), inTransaction)
+      dropped = await runDrops(client, cleanStatements(plan.entries.filter((e) => filter(e.header))), inTransaction, failedDrops)
     }
     const items = splitScript(await openScript(source, counter))
     let entries = 0
@@ -127,7 +129,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     await client?.end().catch(() => {})
     client = null
     if (created) await dropDatabase(created.maintenance, created.name, env).catch(() => {})
-    throw error
+    throw explainCleanFailure(error, failedDrops)
   } finally {
     await client?.end().catch(() => {})
   }
@@ -182,24 +184,28 @@ async function refuseNonEmpty(client: pg.Client, db: string): Promise<void> {
 /**
  * Runs the DROPs in passes: one that fails because something still depends on it is tried again after
  * the others (the order of a script is not always the order its objects can go). One that never
- * succeeds (an inherited constraint, a partition's index: they go with their table) is left alone.
+ * succeeds (an inherited constraint, a partition's index: they go with their table) is left alone, and
+ * reported in `failed` with its last error (for the message, should the restore fail on it).
  */
-async function runDrops(client: pg.Client, drops: string[], inTransaction: boolean): Promise<number> {
+async function runDrops(client: pg.Client, drops: string[], inTransaction: boolean, failed: FailedDrop[]): Promise<number> {
   let pending = drops
+  const errors = new Map<string, unknown>()
   for (let pass = 0; pending.length > 0 && pass < 10; pass++) {
-    const failed: string[] = []
+    const again: string[] = []
     for (const drop of pending) {
       if (inTransaction) await client.query('SAVEPOINT pgkeep_clean')
       try {
         await client.query(drop)
         if (inTransaction) await client.query('RELEASE SAVEPOINT pgkeep_clean')
-      } catch {
+      } catch (error) {
         if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT pgkeep_clean')
-        failed.push(drop)
+        errors.set(drop, error)
+        again.push(drop)
       }
     }
-    if (failed.length === pending.length) break
-    pending = failed
+    if (again.length === pending.length) break
+    pending = again
   }
+  for (const drop of pending) failed.push({ drop, error: errors.get(drop) })
   return drops.length - pending.length
 }

@@ -44,6 +44,15 @@ export interface ResolvedS3Options {
 
 export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
   if (typeof input !== 'object' || input === null) throw invalid('options are missing')
+  const unknown = Object.keys(input).filter((key) => !OPTION_NAMES.includes(key))
+  if (unknown.length > 0) {
+    // A misspelt option (usessl, pathstyle) would otherwise be ignored, and its default used in silence.
+    const described = unknown.map((key) => {
+      const meant = closestOption(key)
+      return `\`${key}\`${meant ? ` (did you mean \`${meant}\`?)` : ''}`
+    })
+    throw invalid(`unknown option${unknown.length > 1 ? 's' : ''} ${described.join(', ')}`, `the options are ${OPTION_NAMES.map((n) => `\`${n}\``).join(', ')}`)
+  }
   const { endPoint, port, useSSL = true, accessKey, secretKey, bucket, region, pathStyle, partSizeBytes = DEFAULT_PART_BYTES, listPageSize = 1000 } = input
   if (typeof endPoint !== 'string' || endPoint.trim() === '') throw invalid('`endPoint` must be a host name')
   if (/[/:]/.test(endPoint)) {
@@ -78,6 +87,35 @@ export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
 }
 
 // --- internal ---
+
+const OPTION_NAMES: readonly string[] = [
+  'endPoint', 'port', 'useSSL', 'accessKey', 'secretKey', 'bucket', 'region', 'pathStyle', 'partSizeBytes', 'prefix', 'listPageSize',
+] satisfies (keyof S3StorageOptions)[]
+
+/** The option a misspelt name most likely meant: the same letters in another case, or at most two edits away. */
+function closestOption(name: string): string | null {
+  const lower = name.toLowerCase().replace(/[-_]/g, '')
+  const sameLetters = OPTION_NAMES.find((o) => o.toLowerCase() === lower)
+  if (sameLetters) return sameLetters
+  let best: { name: string; distance: number } | null = null
+  for (const option of OPTION_NAMES) {
+    const distance = editDistance(lower, option.toLowerCase())
+    if (distance <= 2 && (best === null || distance < best.distance)) best = { name: option, distance }
+  }
+  return best?.name ?? null
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 

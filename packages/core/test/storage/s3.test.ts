@@ -311,6 +311,27 @@ describe('s3Storage', () => {
     }
   })
 
+  it('refuses unknown and misspelt options, naming each and the option it most likely meant', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ usessl: false }, 's3Storage: unknown option `usessl` (did you mean `useSSL`?)'],
+      [{ pathstyle: true }, 's3Storage: unknown option `pathstyle` (did you mean `pathStyle`?)'],
+      [{ endpoint: 'x' }, 's3Storage: unknown option `endpoint` (did you mean `endPoint`?)'],
+      [{ acessKey: 'x', path_style: true }, 's3Storage: unknown options `acessKey` (did you mean `accessKey`?), `path_style` (did you mean `pathStyle`?)'],
+      [{ sessionToken: 'x' }, 's3Storage: unknown option `sessionToken`'],
+    ]
+    for (const [extra, message] of cases) {
+      let thrown: unknown
+      try {
+        s3Storage({ ...options(shared, { secretKey: 'very-secret-key-0042' }), ...extra } as S3StorageOptions)
+      } catch (error) {
+        thrown = error
+      }
+      expect(thrown, JSON.stringify(extra)).toMatchObject({ code: 'STORAGE_INVALID', message })
+      expect((thrown as { hint: string }).hint).toContain('`useSSL`')
+      expect(inspect(thrown)).not.toContain('very-secret-key-0042')
+    }
+  })
+
 })
 
 function sleep(ms: number): Promise<void> {

@@ -9,7 +9,7 @@ const record: BackupRecord = {
   id: '0b6f3c2e-1111-4a4a-8b8b-123456789abc', filename: 'kost-2026-12-04-1764813605000.sql.gz', size: 1_843_200, type: 'scheduled',
   storagePath: 'backups/2026/kost-2026-12-04-1764813605000.sql.gz',
   metadata: { tables: Array.from({ length: LISTED_TABLES + 3 }, (_, i) => `public.t${i}`), recordCount: 123_456, duration: 3456 },
-  createdBy: null, createdAt: new Date('2026-12-04T02:00:05Z'), sha256: 'ab', serverVersion: '15.10', database: 'kost', status: 'completed', verified: null, pinned: false, copies: [],
+  createdBy: null, createdAt: new Date('2026-12-04T02:00:05Z'), sha256: 'ab', serverVersion: '15.10', database: 'kost', status: 'completed', verified: null, pinned: false, copies: [], signed: false,
 }
 
 describe('composeEmail', () => {
