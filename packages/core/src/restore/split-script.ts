@@ -35,18 +35,18 @@ export async function* splitScript(input: AsyncIterable<Buffer | string>, option
   scanner.decodeText = (bytes) => decodeLenient(decoder, bytes)
 
   const pull = async (): Promise<void> => {
-    for (;;) {
+    const wanted = scanner.inputWanted()
+    while (window.queued < wanted) {
       const r = await source.next()
       if (r.done) {
         window.end()
-        return
+        break
       }
       const chunk = toBuffer(r.value)
       if (typeof r.value === 'string') textInput = true
-      if (chunk.length === 0) continue
-      window.push(chunk)
-      return
+      if (chunk.length > 0) window.push(chunk)
     }
+    window.merge()
   }
 
   try {
