@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { listScript, restore, type RestoreOptions, type RestoreSummary } from '@pgkeep/core'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
-import { collect } from '../collect'
+import { byteSize, collect } from '../collect'
 import { progressFor } from '../reporting'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -22,6 +22,7 @@ interface RestoreFlags extends StorageFlags {
   table?: string[]
   schema?: string[]
   allowNonEmpty?: boolean
+  maxStatementSize?: number
   list?: boolean
   verbose?: boolean
   quiet?: boolean
@@ -45,6 +46,7 @@ export function restoreCommand(io: Io): Command {
     .option('-t, --table <name>', 'only this table (schema.table or table) with its data and sequences (repeatable)', collect)
     .option('-n, --schema <name>', 'only entries in this schema (repeatable)', collect)
     .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
+    .option('--max-statement-size <size>', 'refuse a statement larger than this, in bytes or with a unit (64MB, 1GB); peak memory is about 3 times it (default 256MB)', byteSize)
     .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
     .option('-v, --verbose', 'report each entry on stderr')
     .option('-q, --quiet', 'no progress on stderr')
@@ -65,6 +67,7 @@ export function restoreCommand(io: Io): Command {
         allowNonEmpty: flags.allowNonEmpty ?? false,
         ...(flags.table ? { tables: flags.table } : {}),
         ...(flags.schema ? { schemas: flags.schema } : {}),
+        ...(flags.maxStatementSize !== undefined ? { maxStatementBytes: flags.maxStatementSize } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
         onProgress: (p) => {
           if (flags.verbose && p.entry) io.stderr.write(`pgkeep: ${p.entry}\n`)

@@ -533,7 +533,7 @@ export abstract class SqlLexer {
   protected tooLarge(what: string): PgkeepError {
     const max = this.maxStatementBytes
     return new PgkeepError('SCRIPT_INVALID', `${what} is larger than maxStatementBytes (${max} bytes)`, {
-      hint: 'Raise maxStatementBytes if the script is sound.',
+      hint: 'Raise maxStatementBytes (pgkeep restore --max-statement-size) if the script is sound; peak memory grows with it.',
     })
   }
 
