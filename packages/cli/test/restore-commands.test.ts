@@ -1,6 +1,6 @@
 // `pgkeep restore` and `pgkeep verify` end to end through runCli: a dump file (plain, .gz, a path relative
 // to cwd) or stdin into a database, --create-database, --list, -t, the refusal of a non-empty target,
-// a stored backup by id, and verify on a good and on a damaged backup.
+// a stored backup by id, verify on a good and on a damaged backup, and --max-statement-size.
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -134,6 +134,29 @@ describe('pgkeep restore <file|-> <target>', () => {
       expect(await runSql(target.url, "SELECT nextval('rooms_id_seq')::int AS next")).toEqual([{ next: 41 }])
     } finally {
       await target.drop()
+    }
+  })
+
+  it('--max-statement-size refuses a longer statement with exit 1 and [SCRIPT_INVALID], applying nothing; a bad size is a usage error', async () => {
+    const script = join(dir, 'long-statement.sql')
+    await writeFile(script, `CREATE TABLE short_one (id int);\nCREATE TABLE long_one (note text DEFAULT '${'x'.repeat(3000)}');\n`)
+    const target = await createDatabase(server.url, { prefix: 'cli_rs_limit' })
+    try {
+      const refused = await run(['restore', script, target.url, '--max-statement-size', '2kB'])
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('the statement that starts at line 2 is larger than maxStatementBytes (2048 bytes) [SCRIPT_INVALID]')
+      expect(refused.stderr).toContain('hint: Raise maxStatementBytes (pgkeep restore --max-statement-size)')
+      expect(await relations(target.url)).toEqual([])
+      const raised = await run(['restore', script, target.url, '--max-statement-size', '4096'])
+      expect(raised.code, raised.stderr).toBe(0)
+      expect(await relations(target.url)).toEqual(['r long_one', 'r short_one'])
+    } finally {
+      await target.drop()
+    }
+    for (const bad of ['64XB', '0', '-1', 'lots']) {
+      const result = await run(['restore', script, '--max-statement-size', bad])
+      expect(result.code, bad).toBe(2)
+      expect(result.stderr, bad).toMatch(/option '--max-statement-size <size>' argument '.*' is invalid\. expected a size/)
     }
   })
 

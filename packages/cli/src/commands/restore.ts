@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { listScript, restore, type RestoreOptions, type RestoreSummary } from '@pgkeep/core'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
-import { collect } from '../collect'
+import { byteSize, collect } from '../collect'
 import { progressFor } from '../reporting'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -23,6 +23,7 @@ interface RestoreFlags extends StorageFlags {
   schema?: string[]
   allowNonEmpty?: boolean
   allowAnyStatement?: boolean
+  maxStatementSize?: number
   list?: boolean
   verbose?: boolean
   quiet?: boolean
@@ -47,6 +48,7 @@ export function restoreCommand(io: Io): Command {
     .option('-n, --schema <name>', 'only entries in this schema (repeatable)', collect)
     .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
     .option('--allow-any-statement', 'run statements pg_dump and pgkeep never write (DO blocks, COPY … FROM PROGRAM, …): only for a script you trust')
+    .option('--max-statement-size <size>', 'refuse a statement larger than this, in bytes or with a unit (64MB, 1GB); peak memory is about 3 times it (default 256MB)', byteSize)
     .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
     .option('-v, --verbose', 'report each entry on stderr')
     .option('-q, --quiet', 'no progress on stderr')
@@ -68,6 +70,7 @@ export function restoreCommand(io: Io): Command {
         allowAnyStatement: flags.allowAnyStatement ?? false,
         ...(flags.table ? { tables: flags.table } : {}),
         ...(flags.schema ? { schemas: flags.schema } : {}),
+        ...(flags.maxStatementSize !== undefined ? { maxStatementBytes: flags.maxStatementSize } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
         onProgress: (p) => {
           if (flags.verbose && p.entry) io.stderr.write(`pgkeep: ${p.entry}\n`)

@@ -2,11 +2,11 @@
 // refuses it (SCRIPT_REFUSED, or SCRIPT_INVALID for a psql command) before anything is applied, since
 // statements already committed could not be taken back.
 import { refuseMeta } from './apply-script'
-import { splitScript } from './split-script'
+import { splitScript, type SplitScriptOptions } from './split-script'
 import type { StatementPolicy } from './statement-policy'
 
-export async function checkScript(input: AsyncIterable<Buffer>, policy: StatementPolicy): Promise<void> {
-  for await (const item of splitScript(input)) {
+export async function checkScript(input: AsyncIterable<Buffer>, policy: StatementPolicy, options: SplitScriptOptions = {}): Promise<void> {
+  for await (const item of splitScript(input, options)) {
     if (item.kind === 'meta') {
       refuseMeta(item)
       continue

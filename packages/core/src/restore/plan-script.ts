@@ -2,7 +2,7 @@
 // statements each starts with, how many bytes of COPY data each carries, and which sequences each table
 // uses or owns (so that restoring one table brings its sequences along).
 import { sectionOf, type Section } from './entry-kinds'
-import { splitScript, type EntryHeader } from './split-script'
+import { splitScript, type EntryHeader, type SplitScriptOptions } from './split-script'
 
 export interface ScriptEntry {
   section: Section
@@ -35,7 +35,7 @@ export const RELATION_NAME = String.raw`(?:"(?:[^"]|"")*"|[^\s."(;]+)(?:\.(?:"(?
 const OWNED_BY = new RegExp(String.raw`^ALTER SEQUENCE (${RELATION_NAME}) OWNED BY (${RELATION_NAME});$`)
 const IDENTITY = new RegExp(String.raw`^ALTER TABLE (?:ONLY )?(${RELATION_NAME}) ALTER COLUMN [\s\S]*?SEQUENCE NAME (${RELATION_NAME})`)
 
-export async function planScript(input: AsyncIterable<Buffer>): Promise<ScriptPlan> {
+export async function planScript(input: AsyncIterable<Buffer>, options: SplitScriptOptions = {}): Promise<ScriptPlan> {
   const entries: PlannedEntry[] = []
   const sequencesOf = new Map<string, Set<string>>()
   const use = (table: string, sequence: string) => {
@@ -44,7 +44,7 @@ export async function planScript(input: AsyncIterable<Buffer>): Promise<ScriptPl
     sequencesOf.set(table, set)
   }
   let current: PlannedEntry | null = null
-  for await (const item of splitScript(input)) {
+  for await (const item of splitScript(input, options)) {
     if (item.kind === 'meta') continue
     const header = item.entry
     if (header && (!current || current.header !== header)) {

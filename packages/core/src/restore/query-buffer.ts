@@ -1,5 +1,6 @@
-// The bytes of the statement being collected (psql's query_buf). Grows by doubling; after a statement
-// larger than SHRINK_ABOVE it starts small again, so one huge function body does not pin its memory.
+// The bytes of the statement being collected (psql's query_buf). Grows by doubling, never past `limit` (the
+// largest statement allowed: the caller refuses one that would not fit before appending it); after a
+// statement larger than SHRINK_ABOVE it starts small again, so one huge function body does not pin its memory.
 
 const INITIAL_SIZE = 64 * 1024
 const SHRINK_ABOVE = 4 * 1024 * 1024
@@ -7,6 +8,8 @@ const SHRINK_ABOVE = 4 * 1024 * 1024
 export class QueryBuffer {
   length = 0
   private data = Buffer.allocUnsafe(INITIAL_SIZE)
+
+  constructor(private readonly limit: number) {}
 
   append(source: Buffer, start: number, end: number): void {
     const n = end - start
@@ -38,6 +41,7 @@ export class QueryBuffer {
     if (need <= this.data.length) return
     let size = this.data.length * 2
     while (size < need) size *= 2
+    size = Math.max(need, Math.min(size, this.limit))
     const next = Buffer.allocUnsafe(size)
     this.data.copy(next, 0, 0, this.length)
     this.data = next

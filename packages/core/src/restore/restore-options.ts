@@ -1,8 +1,10 @@
 // Options of restore(), validated once; invalid ones fail with OPTIONS_INVALID naming the field.
+import { constants } from 'node:buffer'
 import { z } from 'zod'
 import { PgkeepError } from '../errors'
 import { parseOptions } from '../parse-options'
 import { ConnectionSchema } from '../connection/connection-schema'
+import { DEFAULT_MAX_STATEMENT_BYTES } from './split-script'
 
 const names = z.array(z.string().min(1, 'a name must not be empty'))
 
@@ -33,6 +35,14 @@ export const RestoreOptionsSchema = z
      * others can write. @default false
      */
     allowAnyStatement: z.boolean().default(false),
+    /**
+     * The largest statement (or single token, or backslash-command line) the restore holds in memory, in
+     * bytes: a script with a longer one fails with SCRIPT_INVALID naming its line (rolled back like any
+     * failure). Peak memory is about 3 × the largest statement + 100 MB, and stays under 5 × this + 100 MB.
+     * COPY data does not count: it streams. At most the longest JavaScript string.
+     * @default 268435456 (256 MiB)
+     */
+    maxStatementBytes: z.number().int().min(1).max(constants.MAX_STRING_LENGTH, `must be at most ${constants.MAX_STRING_LENGTH} (the longest JavaScript string)`).default(DEFAULT_MAX_STATEMENT_BYTES),
     env: z.custom<NodeJS.ProcessEnv>((v) => typeof v === 'object' && v !== null, { message: 'must be an object of variables' }).optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }).optional(),
     onProgress: z.custom<(p: RestoreProgress) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),

@@ -69,8 +69,8 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   const progress = (p: Omit<RestoreProgress, 'bytesRead'>) => o.onProgress?.({ ...p, bytesRead: counter.bytes })
   progress({ phase: 'planning', entries: 0 })
   let plan: ScriptPlan | null = null
-  if (needsPlan) plan = await planScript(await openScript(planSource))
-  if (scanFirst) await checkScript(await openScript(source), strictStatementPolicy())
+  if (needsPlan) plan = await planScript(await openScript(planSource), { maxStatementBytes: o.maxStatementBytes })
+  if (scanFirst) await checkScript(await openScript(source), strictStatementPolicy(), { maxStatementBytes: o.maxStatementBytes })
   let filter = entryFilter(o, plan)
 
   const target = o.target
@@ -104,7 +104,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       progress({ phase: 'cleaning', entries: 0 })
       dropped = await runDrops(client, cleanStatements(plan.entries.filter((e) => filter(e.header))), inTransaction, failedDrops)
     }
-    const items = splitScript(await openScript(source, counter))
+    const items = splitScript(await openScript(source, counter), { maxStatementBytes: o.maxStatementBytes })
     let entries = 0
     const applied: ApplyResult = await applyScript(client, items, {
       filter,

@@ -48,9 +48,21 @@ export class ScriptScanner extends SqlLexer {
     const result = this.scan()
     if (result === NEED_INPUT) {
       this.flush()
-      if (this.w.pending > this.maxStatementBytes) throw this.tooLarge(`a single token or backslash-command line at line ${this.w.line}`)
+      if (this.query.length + this.w.pending > this.maxStatementBytes) {
+        throw this.tooLarge(this.query.length > 0 ? `the statement that starts at line ${this.stmtLine}` : `a single token or backslash-command line at line ${this.w.line}`)
+      }
     }
     return result
+  }
+
+  /**
+   * How many new bytes to gather before scanning again, after NEED_INPUT: as many as wait undecided (a long
+   * token is looked at again only each time the input behind it doubles, so scanning stays linear), but no
+   * more than it takes to pass maxStatementBytes, where the scan refuses it.
+   */
+  inputWanted(): number {
+    const waiting = this.w.pending
+    return Math.max(1, Math.min(waiting, this.maxStatementBytes - this.query.length - waiting + 1))
   }
 
   /** After a COPY event: skips the rest of its line (whitespace or a `--` comment only) and enters the data. */
@@ -124,6 +136,7 @@ export class ScriptScanner extends SqlLexer {
       throw new PgkeepError('SCRIPT_INVALID', 'the input is a pg_dump custom-format archive, not a plain SQL script', { hint: 'Restore it with pg_restore.' })
     }
     w.pos = p
+    w.refuseNul()
     this.mode = SQL
     return undefined
   }
@@ -237,7 +250,7 @@ export class ScriptScanner extends SqlLexer {
       case XUI:
         throw this.truncated(`a quoted identifier ${from}`)
       case XDOLQ:
-        throw this.truncated(`the dollar-quoted string ${this.dolTag!.toString('utf8')} ${from}`)
+        throw this.truncated(`the dollar-quoted string ${shownTag(this.dolTag!)} ${from}`)
     }
     if (this.significant) {
       let why = 'no terminating ";"'
@@ -254,4 +267,10 @@ export class ScriptScanner extends SqlLexer {
   private truncated(what: string): PgkeepError {
     return new PgkeepError('SCRIPT_INVALID', `script ends inside ${what}`, { hint: TRUNCATED })
   }
+}
+
+/** A dollar-quote tag for a message: a long one (the lexer takes any length) is cut, with its length. */
+function shownTag(tag: Buffer): string {
+  if (tag.length <= 64) return tag.toString('utf8')
+  return `${tag.subarray(0, 32).toString('utf8')}…$ (a tag of ${tag.length} bytes)`
 }

@@ -10,7 +10,9 @@ import { readSettingChange } from './session-settings'
 
 export type { CopyItem, EntryHeader, MetaItem, ScriptItem, SplitScriptOptions, StatementItem } from './script-item'
 
-const DEFAULT_MAX_STATEMENT_BYTES = 256 * 1024 * 1024
+/** The default of maxStatementBytes (splitScript, restore()). */
+export const DEFAULT_MAX_STATEMENT_BYTES = 256 * 1024 * 1024
+const EMPTY = Buffer.alloc(0)
 
 /**
  * Yields the statements, COPY blocks and backslash commands of a script, each with the line it starts on
@@ -35,18 +37,18 @@ export async function* splitScript(input: AsyncIterable<Buffer | string>, option
   scanner.decodeText = (bytes) => decodeLenient(decoder, bytes)
 
   const pull = async (): Promise<void> => {
-    for (;;) {
+    const wanted = scanner.inputWanted()
+    while (window.queued < wanted) {
       const r = await source.next()
       if (r.done) {
         window.end()
-        return
+        break
       }
       const chunk = toBuffer(r.value)
       if (typeof r.value === 'string') textInput = true
-      if (chunk.length === 0) continue
-      window.push(chunk)
-      return
+      if (chunk.length > 0) window.push(chunk)
     }
+    window.merge()
   }
 
   try {
@@ -62,6 +64,8 @@ export async function* splitScript(input: AsyncIterable<Buffer | string>, option
         continue
       }
       const sql = decodeStatement(textInput ? UTF8_DECODER : decoder, event.bytes, event.line)
+      // the bytes may be a statement's worth of memory: let them go before the caller sends the text
+      event.bytes = EMPTY
       if (event.kind === 'statement') {
         if (SETTING_WORDS.has(event.firstWord)) {
           const change = readSettingChange(sql)

@@ -29,7 +29,7 @@ export abstract class SqlLexer {
 
   protected state = INITIAL
   protected atLineStart = true
-  protected readonly query = new QueryBuffer()
+  protected readonly query: QueryBuffer
   protected pendStart = -1
   protected pendEnd = -1
   protected addedNl = -1
@@ -60,7 +60,9 @@ export abstract class SqlLexer {
   constructor(
     protected readonly w: InputWindow,
     protected readonly maxStatementBytes: number,
-  ) {}
+  ) {
+    this.query = new QueryBuffer(maxStatementBytes)
+  }
 
   /** `;` at depth 0 ended a statement. */
   protected abstract endStatement(): ScanEvent
@@ -531,7 +533,7 @@ export abstract class SqlLexer {
   protected tooLarge(what: string): PgkeepError {
     const max = this.maxStatementBytes
     return new PgkeepError('SCRIPT_INVALID', `${what} is larger than maxStatementBytes (${max} bytes)`, {
-      hint: 'Raise maxStatementBytes if the script is sound.',
+      hint: 'Raise maxStatementBytes (pgkeep restore --max-statement-size) if the script is sound; peak memory grows with it.',
     })
   }
 
@@ -574,10 +576,11 @@ export abstract class SqlLexer {
     this.prevWord = null
   }
 
+  /** Copies the pending echo into the statement; refuses it before the copy when it would pass the limit. */
   protected flush(): void {
     if (this.pendStart < 0) return
+    if (this.query.length + this.pendEnd - this.pendStart > this.maxStatementBytes) throw this.tooLarge(`the statement that starts at line ${this.stmtLine}`)
     this.query.append(this.w.buf, this.pendStart, this.pendEnd)
     this.pendStart = this.pendEnd = -1
-    if (this.query.length > this.maxStatementBytes) throw this.tooLarge(`the statement that starts at line ${this.stmtLine}`)
   }
 }

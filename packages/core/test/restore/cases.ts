@@ -235,6 +235,11 @@ export const ERROR_CASES: ErrorCase[] = [
   { name: 'custom-format archive', script: 'PGDMP\x01\x0e\x00', error: 'the input is a pg_dump custom-format archive, not a plain SQL script' },
   { name: 'gzip', script: Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]), error: 'the input is gzip-compressed, not a plain SQL script' },
   { name: 'statement over maxStatementBytes', script: "SELECT 1;\nSELECT 'aaaaaaaaaaaaaaaaaaaa';\n", options: { maxStatementBytes: 16 }, error: /^the statement that starts at line 2 is larger than maxStatementBytes \(16 bytes\)$|^a single token or backslash-command line at line 2 is larger than maxStatementBytes \(16 bytes\)$/ },
+  { name: 'long unterminated dollar-quote tag', script: `SELECT $${'t'.repeat(100)}$ x;`, error: `script ends inside the dollar-quoted string $${'t'.repeat(31)}…$ (a tag of 102 bytes) that starts at line 1` },
+  { name: 'NUL byte in a statement', script: "SELECT 1;\nSELECT '\0';\n", error: 'line 2 (byte offset 18 of the script) holds a NUL byte, which SQL text cannot contain' },
+  { name: 'NUL byte in COPY data', script: 'COPY t FROM stdin;\n1\n2\0\n\\.\n', error: 'line 3 (byte offset 22 of the script) holds a NUL byte, which SQL text cannot contain' },
+  { name: 'NUL bytes only', script: Buffer.alloc(64), error: 'line 1 (byte offset 0 of the script) holds a NUL byte, which SQL text cannot contain' },
+  { name: 'NUL byte after a byte-order mark', script: '\ufeff\0SELECT 1;', error: 'line 1 (byte offset 3 of the script) holds a NUL byte, which SQL text cannot contain' },
   { name: 'invalid UTF-8', script: Buffer.concat([Buffer.from("SELECT '"), Buffer.from([0xc3, 0x28]), Buffer.from("';\n")]), error: 'the statement at line 1 holds bytes that are not valid UTF-8' },
   { name: 'unsupported client_encoding', script: "SET client_encoding = 'SJIS';\nSELECT 1;\n", error: 'line 1: client_encoding "SJIS" is not supported by the script splitter' },
 ]

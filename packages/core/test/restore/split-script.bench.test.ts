@@ -1,6 +1,7 @@
 // Throughput of the splitter on 200 MB scripts made on the fly (64 KiB chunks, nothing held): one shaped
 // like a data-heavy dump (COPY blocks), one made only of statements (strings, comments, dollar-quoted
-// bodies, BEGIN ATOMIC). Opt-in: PGKEEP_SPLIT_BENCH=1 (the MB/s figures are printed).
+// bodies, BEGIN ATOMIC); and one 50 MB statement made of a single identifier (scanned in linear time).
+// Opt-in: PGKEEP_SPLIT_BENCH=1 (the MB/s figures are printed).
 import { skipAllWhen } from '@pgkeep/testkit/skip-when'
 import { describe, expect, it } from 'vitest'
 import { splitScript } from '../../src/restore/split-script'
@@ -82,6 +83,25 @@ async function measure(label: string, block: Buffer): Promise<void> {
   expect(statements + copies).toBeGreaterThan(0)
 }
 
+/** One statement of `size` bytes, most of it a single unquoted identifier the lexer cannot decide until its end. */
+async function measureLongToken(size: number): Promise<void> {
+  const input = (async function* () {
+    yield Buffer.from('SELECT 1 AS ')
+    const chunk = Buffer.alloc(CHUNK, 'a')
+    for (let sent = 0; sent < size; sent += CHUNK) yield chunk
+    yield Buffer.from(';\n')
+  })()
+  const t0 = process.hrtime.bigint()
+  const cpu0 = process.cpuUsage()
+  let bytes = 0
+  for await (const item of splitScript(input)) if (item.kind === 'statement') bytes += item.sql.length
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const cpu = process.cpuUsage(cpu0)
+  const mb = size / (1024 * 1024)
+  console.log(`one ${mb} MiB statement (a single identifier): ${seconds.toFixed(2)} s = ${(mb / seconds).toFixed(0)} MiB/s (${((cpu.user + cpu.system) / 1e6).toFixed(2)} s of CPU); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
+  expect(bytes).toBeGreaterThan(size)
+}
+
 describe('throughput (PGKEEP_SPLIT_BENCH=1)', () => {
   skipAllWhen(process.env.PGKEEP_SPLIT_BENCH ? undefined : 'an opt-in benchmark: set PGKEEP_SPLIT_BENCH=1 to run it')
   it('200 MB of COPY-heavy dump', { timeout: 600_000 }, async () => {
@@ -89,5 +109,8 @@ describe('throughput (PGKEEP_SPLIT_BENCH=1)', () => {
   })
   it('200 MB of statements', { timeout: 600_000 }, async () => {
     await measure('statements only', statementBlock())
+  })
+  it('one 50 MB statement', { timeout: 600_000 }, async () => {
+    await measureLongToken(50 * 1024 * 1024)
   })
 })
