@@ -8,6 +8,7 @@ import type { BackupRecord } from './backup/backup-record'
 import { restoreSources, verifySource } from './crypto/encrypted-source'
 import { decryptionKeys } from './crypto/encryption-options'
 import { verifyBackup, type VerifyReport } from './backup/verify-backup'
+import { announceSweep } from './manager/scratch-sweep'
 import { PgkeepError } from './errors'
 import { deleteRecord, historyTableSql, markVerified, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
@@ -200,7 +201,10 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     verify: (id, o) =>
       ctx.audited('verify', actorOf(o), id, async () => {
         const manifest = await ctx.find(id)
-        const report = await verifyBackup(manifest, storage, await verifySource(storage, manifest, decryptionKeys(ctx.options)), ctx.connection, ctx.env)
+        const report = await verifyBackup(manifest, storage, await verifySource(storage, manifest, decryptionKeys(ctx.options)), ctx.connection, ctx.env, {
+          scratchStaleSeconds: ctx.options.scratchStaleSeconds,
+        })
+        announceSweep(ctx, report.swept, 'verify')
         await storage.put(verifyKeyOf(manifest.storagePath), Readable.from([Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]), { contentType: 'application/json' })
         index.rememberVerification(manifest, report)
         await ctx.withHistory((client, table) => markVerified(client, table, manifest.id, report.ok ? new Date(report.verifiedAt) : null))

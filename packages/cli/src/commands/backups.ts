@@ -72,6 +72,9 @@ export function cleanupCommand(io: Io): Command {
       }
       for (const r of result.deleted) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} ${r.id}  ${r.createdAt.toISOString()}  ${r.storagePath}\n`)
       for (const key of result.orphans) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} orphan ${key} (no manifest)\n`)
+      for (const name of result.scratch.databases) io.stdout.write(`${flags.dryRun ? 'would drop' : 'dropped'} scratch database ${name} (left by a verify that did not finish)\n`)
+      for (const name of result.scratch.roles) io.stdout.write(`${flags.dryRun ? 'would drop' : 'dropped'} scratch role ${name}\n`)
+      for (const left of result.scratch.left) io.stderr.write(`pgkeep: warning: scratch ${left.kind} ${left.name} left: ${left.reason}\n`)
       io.stdout.write(`${result.deleted.length} ${flags.dryRun ? 'to delete' : 'deleted'}, ${result.kept.length} kept\n`)
       if (result.failed.length > 0) throw new Error(`${result.failed.length} backups could not be deleted: ${result.failed.map((f) => `${f.id} (${f.code})`).join(', ')}`)
     })

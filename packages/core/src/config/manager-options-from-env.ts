@@ -16,6 +16,7 @@ export const MANAGER_ENV = {
   PGKEEP_ENCRYPTION_RECIPIENTS: 'or encrypt them to these age public keys (age1…, separated by commas or spaces)',
   PGKEEP_DECRYPTION_PASSPHRASE: 'passphrase for restoring and verifying encrypted backups (default: PGKEEP_ENCRYPTION_PASSPHRASE)',
   PGKEEP_AGE_IDENTITY_FILE: 'a file of age secret keys (AGE-SECRET-KEY-1…) for restoring and verifying backups encrypted to recipients',
+  PGKEEP_SCRATCH_STALE_SECONDS: 'age in seconds from which verify and cleanup drop the scratch databases and roles of killed verifies (default 3600)',
   ...STORAGE_ENV,
 } as const
 
@@ -28,7 +29,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'scratchStaleSeconds'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -49,10 +50,15 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const files = [...(extras.identityFiles ?? []), ...(env.PGKEEP_AGE_IDENTITY_FILE ? [env.PGKEEP_AGE_IDENTITY_FILE] : [])]
   const identities = files.flatMap((file) => readIdentities(resolve(cwd, file)))
   const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
+  const stale = env.PGKEEP_SCRATCH_STALE_SECONDS || undefined
+  if (stale !== undefined && !/^\d{1,9}$/.test(stale)) {
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_SCRATCH_STALE_SECONDS must be a whole number of seconds, not ${JSON.stringify(stale.slice(0, 40))}`)
+  }
   return {
     storage: storageFromEnv(env, cwd),
     env,
     ...(connectionString ? { connectionString } : {}),
+    ...(stale !== undefined ? { scratchStaleSeconds: Number(stale) } : {}),
     ...(passphrase ? { encryption: { passphrase } } : recipients.length > 0 ? { encryption: { recipients } } : {}),
     ...(decryptPassphrase || identities.length > 0
       ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }

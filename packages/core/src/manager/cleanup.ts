@@ -13,6 +13,8 @@ import type { ManagerContext } from './context'
 import { hasDatabase, withLocalLock, withLock } from './locks'
 import { findOrphans } from './orphans'
 import { isPinnedNow } from './pins'
+import { sweepForCleanup } from './scratch-sweep'
+import type { ScratchSweep } from '../backup/sweep-scratch'
 
 export interface CleanupResult {
   /** The backups deleted (with dryRun, those that would be), newest first. */
@@ -28,6 +30,8 @@ export interface CleanupResult {
   policy: RetentionPolicy
   /** Storage keys of objects left without their manifest (an interrupted backup or removal), older than an hour: removed (with dryRun, found). */
   orphans: string[]
+  /** Scratch databases and roles of verifies killed mid-run, older than scratchStaleSeconds: dropped (with dryRun, found), or left and why. */
+  scratch: ScratchSweep
 }
 
 type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
@@ -41,11 +45,12 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
     if (o.dryRun) return run()
     // Without a database there is no lock shared with other processes: the in-process guard is all there is.
     const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', run) : await withLocalLock(ctx, 'backup', 'exclusive', run)
-    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [] }
+    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [], scratch: { databases: [], roles: [], left: [] } }
     return locked.value
   }, (r) => ({
     dryRun: r.dryRun, busy: r.busy, deleted: r.deleted.map((d) => d.id), kept: r.kept.length, policy: r.policy,
     ...(r.failed.length > 0 ? { failed: r.failed } : {}), ...(r.orphans.length > 0 ? { orphans: r.orphans } : {}),
+    ...(r.scratch.databases.length + r.scratch.roles.length > 0 ? { scratch: { databases: r.scratch.databases, roles: r.scratch.roles } } : {}),
   }))
 }
 
@@ -92,6 +97,8 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
     }
   }
 
+  const scratch = await sweepForCleanup(ctx, dryRun)
+
   const newestFirst = (a: string, b: string) => byId.get(b)!.record.createdAt.getTime() - byId.get(a)!.record.createdAt.getTime()
   kept.sort((a, b) => newestFirst(a.id, b.id))
   deleted.reverse()
@@ -100,5 +107,5 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   if (failed.length > 0) {
     ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
   }
-  return { deleted, kept, dryRun, busy: false, failed, policy, orphans }
+  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, scratch }
 }

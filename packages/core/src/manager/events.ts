@@ -14,6 +14,8 @@ export interface ManagerEvents {
   'backup:failure': { id: string; type: 'manual' | 'scheduled'; actor: string | null; /** @deprecated the same as actor */ createdBy: string | null; code: ErrorCode; message: string; at: Date }
   cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date }
   verify: { id: string; ok: boolean; at: Date }
+  /** verify() or cleanup() dropped scratch databases and roles that verifies killed mid-run left behind. */
+  'scratch:swept': { databases: string[]; roles: string[]; by: 'verify' | 'cleanup'; at: Date }
   /** remove() deleted a backup (cleanup's deletions come as `cleanup`). */
   'backup:removed': { id: string; actor: string | null; at: Date }
   /** A schedule occurrence as this instance saw it: run here, failed here, skipped (another instance runs or ran it), or cleanup busy. */
