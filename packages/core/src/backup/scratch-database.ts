@@ -30,16 +30,16 @@ type Server = string | ConnectionParams | undefined
 
 /** Creates the scratch database `name` (and its role, where the server allows it) for backup `backupId`. */
 export async function openScratch(admin: pg.Client, server: Server, env: NodeJS.ProcessEnv, name: string, backupId: string): Promise<Scratch> {
-  const { rows } = await admin.query<{ super: boolean; createrole: boolean; now: Date }>(
-    'SELECT rolsuper AS super, rolcreaterole AS createrole, now() AS now FROM pg_catalog.pg_roles WHERE rolname = current_user',
+  const { rows } = await admin.query<{ super: boolean; createrole: boolean; bypassrls: boolean; now: Date }>(
+    'SELECT rolsuper AS super, rolcreaterole AS createrole, rolbypassrls AS bypassrls, now() AS now FROM pg_catalog.pg_roles WHERE rolname = current_user',
   )
-  const me = rows[0] ?? { super: false, createrole: false, now: new Date() }
+  const me = rows[0] ?? { super: false, createrole: false, bypassrls: false, now: new Date() }
   const mark = quoteLiteral(markText('scratch', me.now, backupId))
   let role: { name: string; password: string } | null = null
   let reason: string | undefined
   if (me.super || me.createrole) {
     try {
-      role = await createRole(admin, name, mark, me.super, me.now)
+      role = await createRole(admin, name, mark, me.super, me.super || me.bypassrls, me.now)
     } catch (error) {
       reason = `the scratch role could not be created: ${(error as Error).message}`
     }
@@ -85,12 +85,14 @@ export async function closeScratch(admin: pg.Client, scratch: Scratch): Promise<
 
 // --- internal ---
 
-async function createRole(admin: pg.Client, name: string, mark: string, superuser: boolean, now: Date): Promise<{ name: string; password: string }> {
+async function createRole(admin: pg.Client, name: string, mark: string, superuser: boolean, bypassRls: boolean, now: Date): Promise<{ name: string; password: string }> {
   const password = randomBytes(24).toString('base64url')
   // The password also expires: a role a killed verify left cannot be logged into for long.
   const until = new Date(now.getTime() + 24 * 3600 * 1000).toISOString()
   await admin.query(
-    `CREATE ROLE ${quoteIdent(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+    // BYPASSRLS where it can be given: the dump loads and reads tables with FORCE ROW LEVEL SECURITY whole
+    // (row_security is off), as a superuser would; it reaches nothing outside the scratch database.
+    `CREATE ROLE ${quoteIdent(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION ${bypassRls ? 'BYPASSRLS' : 'NOBYPASSRLS'} ` +
       `PASSWORD ${quoteLiteral(scramVerifier(password))} VALID UNTIL ${quoteLiteral(until)}`,
   )
   try {

@@ -75,7 +75,9 @@ export async function verifyBackup(
     return failed(report, error, started)
   }
   try {
+    // Sweeping is housekeeping: a failure to is reported, and the verify goes on.
     report.swept = await sweepScratch(admin, { staleSeconds: options.scratchStaleSeconds })
+      .catch((error: unknown) => ({ databases: [], roles: [], left: [{ kind: 'database' as const, name: '*', reason: `scratch databases could not be looked for: ${(error as Error).message}` }] }))
     let scratch: Scratch
     try {
       scratch = await openScratch(admin, server, env, name, manifest.id)
