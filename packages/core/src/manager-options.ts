@@ -93,6 +93,12 @@ export const ManagerOptionsSchema = z
      * sent raises an `email-failed` alert.
      */
     notifications: NotificationsSchema.optional(),
+    /**
+     * Age in seconds (by the database server's clock) from which a scratch database or role that a verify
+     * left behind (its process was killed) is dropped by the next verify() or cleanup(). One that a session
+     * is connected to is never dropped, whatever its age. @default 3600
+     */
+    scratchStaleSeconds: z.number().int().nonnegative().default(3600),
     /** The clock (tests move it forward). @default () => new Date() */
     now: z.custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' }).optional(),
     /** Environment for PG* variables (default process.env). */

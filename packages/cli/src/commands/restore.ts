@@ -37,7 +37,7 @@ export function restoreCommand(io: Io): Command {
     .argument('<source>', 'a dump file, "-" for stdin, or the id of a stored backup')
     .argument('[target]', 'the database to restore into (connection URL or "key=value …"); PG* variables fill the gaps')
     .option('-d, --dbname <connection>', 'same as the target argument')
-    .option('-C, --create-database <name>', 'create this database on the target\'s server and restore into it (dropped again on failure)')
+    .option('-C, --create-database <name>', 'create this database on the target\'s server and restore into it (dropped again on failure; an empty one a killed restore -C left is reused)')
     .option('-c, --clean', 'drop what the dump creates, where it exists, first')
     .option('--no-single-transaction', 'apply statement by statement instead of all or nothing')
     .option('-O, --no-owner', 'leave out ALTER … OWNER TO')
@@ -127,6 +127,10 @@ export function verifyCommand(io: Io): Command {
       progress.end()
       if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else {
+        for (const name of report.swept.databases) io.stderr.write(`pgkeep: dropped scratch database ${name} (left by a verify that did not finish)\n`)
+        for (const name of report.swept.roles) io.stderr.write(`pgkeep: dropped scratch role ${name}\n`)
+        // Why it could not restore as a scratch role, when it could not (--json has every note).
+        if (report.ranAs === 'connecting-role') for (const note of report.notes) io.stderr.write(`pgkeep: ${note}\n`)
         const badTables = report.tables.filter((t) => !t.ok)
         io.stdout.write(report.ok
           ? `ok: ${report.tables.length} tables and ${report.sequences.length} sequences match the manifest (${report.durationMs} ms)\n`

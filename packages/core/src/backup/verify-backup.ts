@@ -1,17 +1,21 @@
 // Automated backup testing: restore a backup into a scratch database on the same server (created,
 // then always dropped), and compare every table's row count and COPY text hash, and every sequence,
-// with the manifest. The report says table by table what was expected and what was found.
+// with the manifest. The report says table by table what was expected and what was found. Where the
+// server allows it, the restore logs in as a scratch role without superuser powers (scratch-database.ts);
+// scratch databases and roles that killed verifies left are swept first (sweep-scratch.ts).
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
-import { connect, resolveConnection, withDatabaseName, type ConnectionParams } from '../connection/index'
-import { quoteIdent, quoteQualified } from '../emit/quote'
+import { connect, resolveConnection, type ConnectionParams } from '../connection/index'
+import { quoteQualified } from '../emit/quote'
 import { isPgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
 import type { RestoreSource } from '../restore/open-source'
 import { restore } from '../restore/restore'
 import type { StorageDriver } from '../storage/driver'
 import { checkIntegrity, type IntegrityReport } from './check-integrity'
+import { closeScratch, openScratch, type Scratch } from './scratch-database'
+import { sweepScratch, type ScratchSweep } from './sweep-scratch'
 
 export interface VerifyReport {
   id: string
@@ -28,6 +32,20 @@ export interface VerifyReport {
   copy?: string
   /** backups.verify() with replicas: why the primary's copy was not verified (unreachable, missing or damaged), when a replica's was. */
   primaryProblem?: { code: string; message: string }
+  /**
+   * Who the restore ran as: `scratch-role`, a role made for this run (no superuser powers, dropped
+   * after), or `connecting-role`, the manager's own role (the server did not allow a scratch role: see notes).
+   */
+  ranAs: 'scratch-role' | 'connecting-role'
+  /** What this verify did not check, and why it ran as it did. */
+  notes: string[]
+  /** Scratch databases and roles that earlier verifies (killed mid-run) left, dropped before this one ran. */
+  swept: ScratchSweep
+}
+
+export interface VerifyOptions {
+  /** Age (seconds, by the server's clock) from which another verify's scratch database or role counts as left behind. */
+  scratchStaleSeconds: number
 }
 
 export async function verifyBackup(
@@ -36,11 +54,15 @@ export async function verifyBackup(
   source: RestoreSource,
   server: string | ConnectionParams | undefined,
   env: NodeJS.ProcessEnv,
+  options: VerifyOptions,
 ): Promise<VerifyReport> {
   const started = Date.now()
-  const scratch = `pgkeep_verify_${manifest.id.slice(0, 8)}_${started.toString(36)}`
+  const name = `pgkeep_verify_${manifest.id.slice(0, 8)}_${started.toString(36)}`
   const integrity = await checkIntegrity(storage, manifest, manifest.encryption && typeof source === 'function' ? source : undefined)
-  const report: VerifyReport = { id: manifest.id, ok: false, verifiedAt: new Date(started).toISOString(), durationMs: 0, integrity, tables: [], sequences: [] }
+  const report: VerifyReport = {
+    id: manifest.id, ok: false, verifiedAt: new Date(started).toISOString(), durationMs: 0, integrity, tables: [], sequences: [],
+    ranAs: 'connecting-role', notes: [], swept: { databases: [], roles: [], left: [] },
+  }
   if (!integrity.ok) {
     const where = integrity.damaged.map((d) => `${d.member} (bytes ${d.offset}-${d.offset + d.length - 1}) ${d.problem}`).join('; ')
     report.error = {
@@ -50,16 +72,52 @@ export async function verifyBackup(
     report.durationMs = Date.now() - started
     return report
   }
+  let admin: pg.Client
   try {
-    await restore(source, { target: server, createDatabase: scratch, env })
+    admin = await connect(resolveConnection(server, env), { applicationName: 'pgkeep' })
+  } catch (error) {
+    return failed(report, error, started)
+  }
+  try {
+    // Sweeping is housekeeping: a failure to is reported, and the verify goes on.
+    report.swept = await sweepScratch(admin, { staleSeconds: options.scratchStaleSeconds })
+      .catch((error: unknown) => ({ databases: [], roles: [], left: [{ kind: 'database' as const, name: '*', reason: `scratch databases could not be looked for: ${(error as Error).message}` }] }))
+    let scratch: Scratch
+    try {
+      scratch = await openScratch(admin, server, env, name, manifest.id)
+    } catch (error) {
+      return failed(report, error, started)
+    }
+    try {
+      report.ranAs = scratch.ranAs
+      if (scratch.reason) report.notes.push(`restored as the connecting role: ${scratch.reason}`)
+      await restoreAndCompare(manifest, source, scratch, env, report)
+    } finally {
+      await closeScratch(admin, scratch)
+    }
+  } catch (error) {
+    if (isPgkeepError(error, 'DECRYPTION_FAILED')) throw error
+    return failed(report, error, started)
+  } finally {
+    await admin.end().catch(() => {})
+  }
+  report.durationMs = Date.now() - started
+  return report
+}
+
+/** Restores into the scratch database and fills the report's tables and sequences (ok when all match). */
+async function restoreAndCompare(manifest: BackupManifest, source: RestoreSource, scratch: Scratch, env: NodeJS.ProcessEnv, report: VerifyReport): Promise<void> {
+  const asScratchRole = scratch.ranAs === 'scratch-role'
+  if (asScratchRole) report.notes.push('ownership and privileges were not checked: a scratch role restores without ALTER … OWNER TO, GRANT and REVOKE')
+  try {
+    await restore(source, { target: scratch.target, env, ...(asScratchRole ? { noOwner: true, noPrivileges: true } : {}) })
   } catch (error) {
     // The object matched its sha256: an encrypted one that does not open is the key's fault, not the backup's.
     if (isPgkeepError(error, 'DECRYPTION_FAILED')) throw error
     report.error = { code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
-    report.durationMs = Date.now() - started
-    return report
+    return
   }
-  const client = await connect(resolveConnection(withDatabaseName(server, scratch), env), { applicationName: 'pgkeep' })
+  const client = await connect(resolveConnection(scratch.target, env), { applicationName: 'pgkeep' })
   try {
     for (const t of manifest.tables) {
       const found = await copyHash(client, t.schema, t.name).catch(() => null)
@@ -77,9 +135,13 @@ export async function verifyBackup(
     }
   } finally {
     await client.end().catch(() => {})
-    await dropScratch(server, scratch, env)
   }
   report.ok = report.tables.every((t) => t.ok) && report.sequences.every((s) => s.ok)
+}
+
+function failed(report: VerifyReport, error: unknown, started: number): VerifyReport {
+  report.error = { code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
+  report.ok = false
   report.durationMs = Date.now() - started
   return report
 }
@@ -91,12 +153,3 @@ async function copyHash(client: pg.Client, schema: string, name: string): Promis
   return { rows: Number(stream.rowCount ?? 0), sha256: hash.digest('hex') }
 }
 
-
-async function dropScratch(server: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const client = await connect(resolveConnection(server, env), { applicationName: 'pgkeep' })
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}

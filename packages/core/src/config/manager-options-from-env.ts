@@ -23,6 +23,7 @@ export const MANAGER_ENV = {
   PGKEEP_SIGNING_KEY: 'sign new backups\' manifests with this key (64+ hex digits, base64 of 32+ bytes, or 32+ characters) and check signatures before restore, verify and download',
   PGKEEP_SIGNING_KEYS_OLD: 'earlier signing keys that still verify the backups they signed (separated by commas or spaces)',
   PGKEEP_REQUIRE_SIGNATURE: '1 (or true): refuse unsigned backups; needs PGKEEP_SIGNING_KEY',
+  PGKEEP_SCRATCH_STALE_SECONDS: 'age in seconds from which verify and cleanup drop the scratch databases and roles of killed verifies (default 3600)',
   ...STORAGE_ENV,
   ...REPLICA_ENV,
   ...EMAIL_ENV,
@@ -37,7 +38,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump' | 'signing'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump' | 'signing' | 'scratchStaleSeconds'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -63,12 +64,17 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   const notifications = emailFromEnv(env)
   const jobs = jobsFromEnv(env.PGKEEP_JOBS)
   const signing = signingFromEnv(env)
+  const stale = env.PGKEEP_SCRATCH_STALE_SECONDS || undefined
+  if (stale !== undefined && !/^\d{1,9}$/.test(stale)) {
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_SCRATCH_STALE_SECONDS must be a whole number of seconds, not ${JSON.stringify(stale.slice(0, 40))}`)
+  }
   return {
     storage: storageFromEnv(env, cwd),
     env,
     ...(replicas.length > 0 ? { replicas } : {}),
     ...(connectionString ? { connectionString } : {}),
     ...(jobs !== undefined ? { dump: { jobs } } : {}),
+    ...(stale !== undefined ? { scratchStaleSeconds: Number(stale) } : {}),
     ...(passphrase ? { encryption: { passphrase } } : recipients.length > 0 ? { encryption: { recipients } } : {}),
     ...(decryptPassphrase || identities.length > 0
       ? { decryption: { ...(decryptPassphrase ? { passphrase: decryptPassphrase } : {}), ...(identities.length > 0 ? { identities } : {}) } }

@@ -15,6 +15,8 @@ import { findOrphans, ORPHAN_GRACE_MS } from './orphans'
 import { findPartialObjects } from './partial-objects'
 import { isPinnedNow } from './pins'
 import { cleanupReplicas, type ReplicaCleanupResult } from './replica-cleanup'
+import { sweepForCleanup } from './scratch-sweep'
+import type { ScratchSweep } from '../backup/sweep-scratch'
 
 export interface CleanupResult {
   /** The backups deleted (with dryRun, those that would be), newest first. */
@@ -34,6 +36,8 @@ export interface CleanupResult {
   incomplete: string[]
   /** With replicas: what cleanup did in each (see the `replicas` option). */
   replicas?: ReplicaCleanupResult[]
+  /** Scratch databases and roles of verifies killed mid-run, older than scratchStaleSeconds: dropped (with dryRun, found), or left and why. */
+  scratch: ScratchSweep
 }
 
 type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
@@ -48,13 +52,14 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
     if (o.dryRun) return run()
     // Without a database there is no lock shared with other processes: the in-process guard is all there is.
     const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', run) : await withLocalLock(ctx, 'backup', 'exclusive', run)
-    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [], incomplete: [] }
+    if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [], incomplete: [], scratch: { databases: [], roles: [], left: [] } }
     return locked.value
   }, (r) => ({
     dryRun: r.dryRun, busy: r.busy, deleted: r.deleted.map((d) => d.id), kept: r.kept.length, policy: r.policy,
     ...(r.failed.length > 0 ? { failed: r.failed } : {}), ...(r.orphans.length > 0 ? { orphans: r.orphans } : {}),
     ...(r.incomplete.length > 0 ? { incomplete: r.incomplete } : {}),
     ...(r.replicas ? { replicas: r.replicas.map((x) => ({ storage: x.storage, deleted: x.deleted, failed: x.failed.length })) } : {}),
+    ...(r.scratch.databases.length + r.scratch.roles.length > 0 ? { scratch: { databases: r.scratch.databases, roles: r.scratch.roles } } : {}),
   }))
 }
 
@@ -110,6 +115,8 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
     }
   }
 
+  const scratch = await sweepForCleanup(ctx, dryRun)
+
   const newestFirst = (a: string, b: string) => byId.get(b)!.record.createdAt.getTime() - byId.get(a)!.record.createdAt.getTime()
   kept.sort((a, b) => newestFirst(a.id, b.id))
   deleted.reverse()
@@ -120,5 +127,5 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   if (failed.length > 0) {
     ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
   }
-  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete, ...(replicas ? { replicas } : {}) }
+  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete, scratch, ...(replicas ? { replicas } : {}) }
 }

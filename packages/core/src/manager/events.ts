@@ -17,6 +17,8 @@ export interface ManagerEvents {
   cleanup: { deleted: BackupRecord[]; kept: number; dryRun: boolean; at: Date; orphans: string[]; incomplete: string[] }
   /** A verification ran: `report` says table by table what was expected and found. */
   verify: { id: string; ok: boolean; at: Date; report: VerifyReport }
+  /** verify() or cleanup() dropped scratch databases and roles that verifies killed mid-run left behind. */
+  'scratch:swept': { databases: string[]; roles: string[]; by: 'verify' | 'cleanup'; at: Date }
   /** remove() deleted a backup (cleanup's deletions come as `cleanup`). */
   'backup:removed': { id: string; actor: string | null; at: Date }
   /** A schedule occurrence as this instance saw it: run here, failed here, skipped (another instance runs or ran it), or cleanup busy. */

@@ -11,6 +11,7 @@ import { decryptionKeys } from '../crypto/encryption-options'
 import { markVerified } from '../history/history-table'
 import type { ManagerContext } from './context'
 import { locateBackup, locateInReplicas, type LocatedBackup } from './replica-fallback'
+import { announceSweep } from './scratch-sweep'
 import { trustBackup } from './trust'
 
 export async function verifyStoredBackup(ctx: ManagerContext, id: string): Promise<VerifyReport> {
@@ -40,6 +41,9 @@ async function verifyCopy(ctx: ManagerContext, { manifest, storage, copy }: Loca
   const trusted = trustBackup(ctx, manifest, 'verify')
   // verify checks the stored object's (signed) size and sha256 before it restores anything.
   const source = await verifySource(storage, manifest, decryptionKeys(ctx.options))
-  const report = await verifyBackup(manifest, storage, trusted ? checkedWhole(source, manifest) : source, ctx.connection, ctx.env)
+  const report = await verifyBackup(manifest, storage, trusted ? checkedWhole(source, manifest) : source, ctx.connection, ctx.env, {
+    scratchStaleSeconds: ctx.options.scratchStaleSeconds,
+  })
+  announceSweep(ctx, report.swept, 'verify')
   return ctx.replicas.length > 0 ? { ...report, copy } : report
 }

@@ -4,14 +4,15 @@
 // created dropped).
 import type pg from 'pg'
 import { connect, resolveConnection, withDatabaseName, type ConnectionParams } from '../connection/index'
-import { quoteIdent } from '../emit/quote'
 import { PgkeepError } from '../errors'
 import { applyScript, type ApplyResult } from './apply-script'
 import { checkScript } from './check-script'
 import { cleanStatements } from './clean-statements'
 import { explainCleanFailure, type FailedDrop } from './clean-failures'
+import { createDatabase, dropDatabase, markCreated, unmarkCreated } from './create-database'
 import { checkSource, isReopenable, openScript, type RestoreSource } from './open-source'
 import { planScript, type ScriptEntry, type ScriptPlan } from './plan-script'
+import { refuseNonEmpty } from './refuse-non-empty'
 import { resolveRestoreOptions, type RestoreOptions, type RestoreProgress } from './restore-options'
 import { entryFilter } from './select-entries'
 import { splitScript } from './split-script'
@@ -76,6 +77,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   const target = o.target
   let created: { name: string; maintenance: string | ConnectionParams | undefined } | null = null
   if (o.createDatabase) {
+    // A new database, or the empty one a killed restore -C left under this name (marked as pgkeep's).
     await createDatabase(target, o.createDatabase, env)
     created = { name: o.createDatabase, maintenance: target }
   }
@@ -88,6 +90,8 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_database() AS db",
     )
     const { num, version, db } = info.rows[0]!
+    // Marked while this session is in it: a rerun after a kill knows the database as its own.
+    if (created) await markCreated(client, created.name)
     if (!created && !o.clean && !o.allowNonEmpty && !o.dataOnly) await refuseNonEmpty(client, db)
 
     if (plan && (o.tables?.length ?? 0) > 0) {
@@ -115,6 +119,8 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       ...(o.signal ? { signal: o.signal } : {}),
       onEntry: (entry) => progress({ phase: 'applying', entry: `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}`, entries: ++entries }),
     })
+    // Complete: the mark goes with the commit (at once, without a transaction).
+    if (created) await unmarkCreated(client, created.name)
     if (inTransaction) {
       await client.query('COMMIT')
       inTransaction = false
@@ -132,52 +138,6 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     throw explainCleanFailure(error, failedDrops)
   } finally {
     await client?.end().catch(() => {})
-  }
-}
-
-
-async function createDatabase(target: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep' })
-  try {
-    await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
-  } catch (error) {
-    const code = (error as { code?: string }).code
-    throw new PgkeepError(code === '42P04' ? 'TARGET_NOT_EMPTY' : 'RESTORE_FAILED', `unable to create database ${name}: ${(error as Error).message}`, { cause: error })
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-async function dropDatabase(target: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep' })
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-/** Refuses a target that already holds user objects (tables, functions, types, schemas, extensions). */
-async function refuseNonEmpty(client: pg.Client, db: string): Promise<void> {
-  const { rows } = await client.query<{ n: string; example: string | null }>(`
-    WITH objects AS (
-      SELECT format('%s %I.%I', CASE c.relkind WHEN 'v' THEN 'view' WHEN 'S' THEN 'sequence' ELSE 'table' END, n.nspname, c.relname) AS what
-        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'
-      UNION ALL
-      SELECT format('function %I.%I', n.nspname, p.proname) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'
-      UNION ALL
-      SELECT format('schema %I', nspname) FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname !~ '^pg_'
-      UNION ALL
-      SELECT format('extension %I', extname) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'
-    )
-    SELECT count(*) AS n, min(what) AS example FROM objects`)
-  const n = Number(rows[0]!.n)
-  if (n > 0) {
-    throw new PgkeepError('TARGET_NOT_EMPTY', `database ${db} already holds ${n} object${n === 1 ? '' : 's'} (for example ${rows[0]!.example}); refusing to restore over them`, {
-      hint: 'restore into a new database (createDatabase), or pass clean to drop what the backup creates first, or allowNonEmpty',
-    })
   }
 }
 

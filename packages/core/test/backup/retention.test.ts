@@ -342,7 +342,7 @@ describe('cleanup while a backup is being written', () => {
 
       // another instance (its own storage object on the same folder): stopped by the database lock
       const b = createBackupManager({ ...options, storage: fsStorage({ dir }) })
-      expect(await b.cleanup({ actor: 'cron' })).toEqual({ deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy: { maxAgeDays: 30 }, orphans: [], incomplete: [] })
+      expect(await b.cleanup({ actor: 'cron' })).toEqual({ deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy: { maxAgeDays: 30 }, orphans: [], incomplete: [], scratch: { databases: [], roles: [], left: [] } })
       // the same instance: stopped in-process (and by the database)
       expect((await a.cleanup()).busy).toBe(true)
       // a manager with no database at all, on the same storage object: the in-process guard alone

@@ -65,7 +65,17 @@ describe('managerOptionsFromEnv', () => {
   })
 
   it('documents every variable it reads, the storage ones included', () => {
-    expect(Object.keys(MANAGER_ENV)).toEqual(expect.arrayContaining([...Object.keys(STORAGE_ENV), 'PGKEEP_DATABASE_URL', 'DATABASE_URL', 'PGKEEP_ENCRYPTION_PASSPHRASE', 'PGKEEP_ENCRYPTION_RECIPIENTS', 'PGKEEP_DECRYPTION_PASSPHRASE', 'PGKEEP_AGE_IDENTITY_FILE']))
+    expect(Object.keys(MANAGER_ENV)).toEqual(expect.arrayContaining([...Object.keys(STORAGE_ENV), 'PGKEEP_DATABASE_URL', 'DATABASE_URL', 'PGKEEP_ENCRYPTION_PASSPHRASE', 'PGKEEP_ENCRYPTION_RECIPIENTS', 'PGKEEP_DECRYPTION_PASSPHRASE', 'PGKEEP_AGE_IDENTITY_FILE', 'PGKEEP_SCRATCH_STALE_SECONDS']))
+  })
+
+  it('takes the scratch stale age from PGKEEP_SCRATCH_STALE_SECONDS, and refuses what is not whole seconds', async () => {
+    expect(managerOptionsFromEnv({ PGKEEP_SCRATCH_STALE_SECONDS: '0' }, { cwd: tmpdir() }).scratchStaleSeconds).toBe(0)
+    expect(managerOptionsFromEnv({ PGKEEP_SCRATCH_STALE_SECONDS: '7200' }, { cwd: tmpdir() }).scratchStaleSeconds).toBe(7200)
+    expect(managerOptionsFromEnv({}, { cwd: tmpdir() })).not.toHaveProperty('scratchStaleSeconds')
+    for (const bad of ['-1', '1h', '1.5', ' 60']) {
+      const error = await failure(() => managerOptionsFromEnv({ PGKEEP_SCRATCH_STALE_SECONDS: bad }, { cwd: tmpdir() }), 'OPTIONS_INVALID')
+      expect(error.message).toBe(`PGKEEP_SCRATCH_STALE_SECONDS must be a whole number of seconds, not ${JSON.stringify(bad)}`)
+    }
   })
 })
 
