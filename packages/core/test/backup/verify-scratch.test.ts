@@ -167,6 +167,7 @@ describe('sweeping what killed verifies left', () => {
 })
 
 describe('restore -C over a database that exists', () => {
+  // hand-written scripts (an INSERT, a probe, a failing SELECT): not dump-shaped, so restored with allowAnyStatement
   const script = Buffer.from('CREATE TABLE public.t (id integer);\nINSERT INTO public.t VALUES (1), (2);\n')
 
   it('reuses the empty database a killed restore -C left (marked) and clears the mark; refuses one without the mark, or not empty, and keeps it', async () => {
@@ -179,20 +180,20 @@ describe('restore -C over a database that exists', () => {
     await runSql(server.url, `COMMENT ON DATABASE ${left} IS ${mark}; COMMENT ON DATABASE ${filled} IS ${mark}`)
     await runSql(withDatabase(server.url, filled), 'CREATE TABLE kept (id integer)')
 
-    const summary = await restore(script, { target: server.url, createDatabase: left })
+    const summary = await restore(script, { target: server.url, allowAnyStatement: true, createDatabase: left })
     expect(summary.tables).toEqual([])
     expect(await runSql(withDatabase(server.url, left), 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }])
     const [comment] = await runSql<{ c: string | null }>(server.url, `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = '${left}'`)
     expect(comment!.c).toBeNull()
     // Complete now: it is the user's database, no longer one a rerun may take.
-    const again = await failure(restore(script, { target: server.url, createDatabase: left }), 'TARGET_NOT_EMPTY')
+    const again = await failure(restore(script, { target: server.url, allowAnyStatement: true, createDatabase: left }), 'TARGET_NOT_EMPTY')
     expect(again.message).toMatch(new RegExp(`unable to create database ${left}: it already exists, and pgkeep did not create it`))
 
-    const notOurs = await failure(restore(script, { target: server.url, createDatabase: foreign }), 'TARGET_NOT_EMPTY')
+    const notOurs = await failure(restore(script, { target: server.url, allowAnyStatement: true, createDatabase: foreign }), 'TARGET_NOT_EMPTY')
     expect(notOurs.message).toMatch(/no "pgkeep:created restore" mark/)
     expect(await exists('database', foreign)).toBe(true)
 
-    const notEmpty = await failure(restore(script, { target: server.url, createDatabase: filled }), 'TARGET_NOT_EMPTY')
+    const notEmpty = await failure(restore(script, { target: server.url, allowAnyStatement: true, createDatabase: filled }), 'TARGET_NOT_EMPTY')
     expect(notEmpty.message).toMatch(/an earlier pgkeep restore created it .* it is not empty: database \S+ already holds 1 object \(for example table public\.kept\)/)
     expect(await runSql(withDatabase(server.url, filled), 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 0 }])
   })
@@ -202,12 +203,12 @@ describe('restore -C over a database that exists', () => {
     databases.push(name)
     // The script looks at its own database's comment while it is being restored.
     const probe = Buffer.from(`CREATE TABLE public.seen AS SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database();\n`)
-    await restore(probe, { target: server.url, createDatabase: name })
+    await restore(probe, { target: server.url, allowAnyStatement: true, createDatabase: name })
     const [seen] = await runSql<{ c: string }>(withDatabase(server.url, name), 'SELECT c FROM seen')
     expect(seen!.c).toMatch(/^pgkeep:created restore pid \d+ host \S+ at \d{4}-\d\d-\d\dT[\d:.]+Z$/)
     await dropDatabase(server.url, name)
 
-    await failure(restore(Buffer.from('CREATE TABLE public.t (id integer);\nSELECT 1/0;\n'), { target: server.url, createDatabase: name }), 'RESTORE_FAILED')
+    await failure(restore(Buffer.from('CREATE TABLE public.t (id integer);\nSELECT 1/0;\n'), { target: server.url, allowAnyStatement: true, createDatabase: name }), 'RESTORE_FAILED')
     expect(await exists('database', name)).toBe(false)
   })
 })

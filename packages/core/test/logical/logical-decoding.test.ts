@@ -196,7 +196,7 @@ describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, maj
       await transfers(30, 1)
       await tx(`UPDATE tags SET b = '{"k": 2}' WHERE a = 1 AND b = '{"k": 1}'`) // two equal rows: REPLICA IDENTITY FULL changes both
       await tx('DELETE FROM tags WHERE b IS NULL')
-      const [mid] = await runSql<{ lsn: string }>(db.url, 'SELECT pg_current_wal_lsn()::text AS lsn')
+      const [mid] = await runSql<{ lsn: string }>(db.url, 'SELECT pg_current_wal_insert_lsn()::text AS lsn')
       const midState = await state(db.url)
       const midCommits = commits
       await transfers(30, 5)
