@@ -1,7 +1,8 @@
 // What a killed (SIGKILL) `pgkeep verify` or `pgkeep restore -C` leaves on the server, and the next run:
 // verify's scratch database and role stay behind, and the next verify (in its report) or cleanup drops
 // them; a rerun of restore -C reuses the empty database the killed one created, while a name taken by a
-// database pgkeep did not create still fails and says why.
+// database pgkeep did not create still fails and says why. SIGTERM leaves nothing: restore -C is aborted
+// (exit 130) and drops the database it created; verify finishes the check it began and drops its own.
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -119,5 +120,37 @@ describe('after kill -9', () => {
     } finally {
       await taken.drop()
     }
+  }, 180_000)
+})
+
+describe('after SIGTERM', () => {
+  it('pgkeep restore -C: aborted (exit 130), the database it created is dropped, and a rerun succeeds', async () => {
+    const file = join(dir, 'big-term.sql.gz')
+    const dumped = await run(process.execPath, [bin, 'dump', big.url, '-f', file])
+    expect(dumped.code, dumped.stderr).toBe(0)
+    const name = `cli_debris_t_${randomBytes(4).toString('hex')}`
+    made.push(name)
+    const child = start(process.execPath, [bin, 'restore', file, server.url, '-C', name])
+    await until(async () => (await runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '${name}' AND query LIKE 'COPY %'`))[0]!.n !== '0')
+    child.process.kill('SIGTERM')
+    const result = await child.done
+    expect(result.code, result.stderr).toBe(130)
+    expect(await exists('database', name)).toBe(false)
+
+    const rerun = await run(process.execPath, [bin, 'restore', file, server.url, '-C', name])
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(await runSql(withDatabase(server.url, name), 'SELECT count(*)::int AS n FROM payments')).toEqual([{ n: 600000 }])
+  }, 180_000)
+
+  it('pgkeep verify: the check it began is finished and reported, and its scratch database and role are gone', async () => {
+    const child = start(process.execPath, [bin, 'verify', id, server.url, '--dir', dir])
+    let name: string | null = null
+    await until(async () => (name = await scratchOf(id)) !== null)
+    child.process.kill('SIGTERM')
+    const result = await child.done
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/^ok: 1 tables and \d+ sequences match the manifest/)
+    expect(await exists('database', name!)).toBe(false)
+    expect(await exists('role', name!)).toBe(false)
   }, 180_000)
 })
