@@ -1,13 +1,13 @@
 // The temporary files fsStorage's puts leave when their process dies mid-write (`<key>.<16 hex>.partial`):
 // found under a prefix, and removed one at a time. The puts still running in this process are not
 // leftovers; their files are kept in a set that the listing skips. Symbolic links are never followed.
-import type { Dirent } from 'node:fs'
-import { readdir, stat, unlink } from 'node:fs/promises'
+import { stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { PgkeepError } from '../errors'
 import type { IncompleteWrite } from './driver'
 import { errorCode, fsError } from './fs-errors'
 import { keyPath, resolveParent, TEMP_FILE } from './fs-paths'
+import { readFolder } from './fs-walk'
 import { isValidKey, validateKey } from './key'
 
 /** `.<16 hex digits>.partial` */
@@ -41,14 +41,8 @@ export async function removeTempFile(root: string, write: IncompleteWrite): Prom
 // --- internal ---
 
 async function* walkFolder(path: string, folderKey: string, prefix: string, root: string, running: ReadonlySet<string>): AsyncGenerator<IncompleteWrite, void, undefined> {
-  let dirents: Dirent[]
-  try {
-    dirents = await readdir(path, { withFileTypes: true })
-  } catch (error) {
-    const code = errorCode(error)
-    if (code === 'ENOENT' || code === 'ENOTDIR') return
-    throw fsError(error, `unable to list the temporary files of ${JSON.stringify(prefix)} in ${root}`)
-  }
+  const dirents = await readFolder(path, `unable to list the temporary files of ${JSON.stringify(prefix)} in ${root}`)
+  if (!dirents) return
   for (const dirent of dirents) {
     const name = folderKey + dirent.name
     if (dirent.isDirectory()) {

@@ -23,15 +23,20 @@ interface Entry {
   key: string
 }
 
-async function* walkFolder(path: string, folderKey: string, prefix: string, root: string): AsyncGenerator<StoredObject, void, undefined> {
-  let dirents: Dirent[]
+/** A folder's entries, or null when it is not there (or not a folder); `what` names a failure. */
+export async function readFolder(path: string, what: string): Promise<Dirent[] | null> {
   try {
-    dirents = await readdir(path, { withFileTypes: true })
+    return await readdir(path, { withFileTypes: true })
   } catch (error) {
     const code = errorCode(error)
-    if (code === 'ENOENT' || code === 'ENOTDIR') return
-    throw fsError(error, `unable to list ${JSON.stringify(prefix)} in ${root}`)
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null
+    throw fsError(error, what)
   }
+}
+
+async function* walkFolder(path: string, folderKey: string, prefix: string, root: string): AsyncGenerator<StoredObject, void, undefined> {
+  const dirents = await readFolder(path, `unable to list ${JSON.stringify(prefix)} in ${root}`)
+  if (!dirents) return
   const entries: Entry[] = []
   for (const dirent of dirents) {
     if (dirent.isDirectory()) entries.push({ name: dirent.name, folder: true, key: `${folderKey}${dirent.name}/` })
