@@ -66,6 +66,19 @@ export const ManifestSchema = z.object({
   largeObjects: z.number().int().nonnegative(),
   warnings: z.array(z.string()),
   /**
+   * Present on the base backup of a change archive (manager.archive()): the dump ran in the snapshot the
+   * slot exported, so it holds exactly what committed before `startLsn`, and the chain's segments
+   * (logical/chain.ts: under chainPrefixOf(storagePath)) hold what committed after it.
+   */
+  changes: z.object({
+    slot: z.string(),
+    publication: z.string(),
+    /** The slot's consistent point, as PostgreSQL prints an LSN (`16/B374D848`). */
+    startLsn: z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/),
+    /** The id of the chain before this one, when a schema change ended it. */
+    previousChain: z.string().optional(),
+  }).optional(),
+  /**
    * Present when the manager has a signing key: HMAC-SHA256 of the manifest's canonical JSON without
    * this field (sign-manifest.ts), under the key whose id (first 8 hex digits of its sha256) is `keyId`.
    */
