@@ -2,12 +2,19 @@
 // confirming a position to the server only after the segment holding it is stored, so a crash of the
 // archiver, the storage or the network means a resend, never a loss. On start it skips transactions the
 // archive already holds (a resend after a crash between storing and confirming), so none is stored twice.
+// A table whose definition differs from the one the chain holds (relation-change.ts) ends the chain: what
+// came before the transaction that met it is stored and confirmed, and runArchiver() says why it returned
+// (archiver-exit.ts). With an SQL connection, each segment also records every sequence's value and what
+// the log does not hold (sample-sequences.ts).
 import type pg from 'pg'
 import { PgkeepError } from '../errors'
 import type { StorageDriver } from '../storage/driver'
+import type { ArchiverExit } from './archiver-exit'
 import { streamChanges } from './change-stream'
-import { writeSegment, type ArchivedTransaction, type Relation, type RowChange, type SegmentManifest } from './change-segment'
+import { readSegmentRelations, writeSegment, type ArchivedTransaction, type Relation, type RowChange, type SegmentExtras, type SegmentManifest } from './change-segment'
 import { parseLsn, type Lsn } from './lsn'
+import { relationChange, type BaseTable } from './relation-change'
+import { outsideLogWarnings, readOutsideLog, sampleSequences, type OutsideLog } from './sample-sequences'
 
 export interface ArchiverOptions {
   /** A replication connection (connectForReplication) to read the slot on. */
@@ -21,6 +28,17 @@ export interface ArchiverOptions {
   segmentBytes?: number
   /** …or once its first transaction is this old. @default 60 s */
   segmentSeconds?: number
+  /**
+   * The tables the chain's base backup holds (its manifest's `tables`, or readTableDefinitions() in the
+   * base's snapshot, which adds their columns). A table outside it ends the chain (`new table`); without
+   * it, a table never seen before is taken as it comes.
+   */
+  baseTables?: BaseTable[]
+  /**
+   * An ordinary SQL connection to the same database (not the replication one, which is busy streaming):
+   * each segment then records every sequence's value and warns about what the log does not hold.
+   */
+  sql?: pg.ClientBase
   /** Stops the archiver after storing what it holds. */
   signal?: AbortSignal
   onSegment?: (manifest: SegmentManifest) => void
@@ -28,48 +46,95 @@ export interface ArchiverOptions {
 
 /** The end LSN of the newest segment stored under `prefix`, or 0. */
 export async function archivedUpTo(storage: StorageDriver, prefix: string): Promise<Lsn> {
-  let newest = 0n
+  return (await archivedState(storage, prefix, false)).upTo
+}
+
+/**
+ * What the chain under `prefix` holds: the end LSN of its newest segment, and the newest definition of
+ * each table its segments refer to (from each segment's first line, oldest first).
+ */
+export async function archivedState(storage: StorageDriver, prefix: string, withRelations = true): Promise<{ upTo: Lsn; relations: Map<number, Relation> }> {
+  let upTo = 0n
+  const keys: string[] = []
   for await (const object of storage.list(prefix)) {
     const match = /([0-9A-F]{16})-([0-9A-F]{16})\.segment\.json$/.exec(object.key)
     if (match) {
       const end = BigInt(`0x${match[2]}`)
-      if (end > newest) newest = end
+      if (end > upTo) upTo = end
+      keys.push(object.key)
     }
   }
-  return newest
+  const relations = new Map<number, Relation>()
+  if (withRelations) {
+    // hex LSNs of a fixed width: the keys sort in WAL order
+    for (const key of keys.sort()) {
+      for (const relation of await readSegmentRelations(storage, key.replace(/\.segment\.json$/, '.changes.gz'))) relations.set(relation.oid, relation)
+    }
+  }
+  return { upTo, relations }
 }
 
-export async function runArchiver(options: ArchiverOptions): Promise<void> {
+export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExit> {
   const { storage, prefix, slot, signal } = options
   const segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024
   const segmentMs = (options.segmentSeconds ?? 60) * 1000
-  const stored = await archivedUpTo(storage, prefix)
-  const relations = new Map<number, Relation>()
+  const { upTo: stored, relations } = await archivedState(storage, prefix)
+  const baseTables = options.baseTables
   const stream = streamChanges(options.replication, { slot, publications: options.publications })
   let pending: ArchivedTransaction[] = []
   let pendingBytes = 0
   let openedAt = 0
-  let current: { xid: number; changes: RowChange[]; bytes: number } | null = null
+  let current: { xid: number; finalLsn: Lsn; changes: RowChange[]; bytes: number } | null = null
+  let confirmed = stored
+  let storedEnd = stored
+  let outside: OutsideLog | undefined
+  let changed: { relation: string; detail: string } | null = null
 
   const flush = async () => {
     if (pending.length === 0) return
-    const manifest = await writeSegment(storage, prefix, slot, [...relations.values()], pending)
-    stream.confirm(parseLsn(manifest.endLsn))
+    const manifest = await writeSegment(storage, prefix, slot, [...relations.values()], pending, await extras())
+    const end = parseLsn(manifest.endLsn)
+    stream.confirm(end)
+    if (end > confirmed) confirmed = end
+    if (end > storedEnd) storedEnd = end
     pending = []
     pendingBytes = 0
     options.onSegment?.(manifest)
   }
+  // read after the segment's last commit (it is decoded, so committed): every value is at least its value at any commit in the segment
+  const extras = async (): Promise<SegmentExtras> => {
+    if (!options.sql) return {}
+    try {
+      const sample = await sampleSequences(options.sql)
+      outside = await readOutsideLog(options.sql)
+      return { sequences: sample.sequences, warnings: outsideLogWarnings(outside, sample.unreadable) }
+    } catch (error) {
+      // the changes matter more than the sample: the segment is stored, saying what is missing
+      return { warnings: [`sequences not sampled: ${error instanceof Error ? error.message : String(error)}`] }
+    }
+  }
   const stop = () => { void stream.end() }
   signal?.addEventListener('abort', stop, { once: true })
   try {
-    for await (const { message } of stream) {
+    for await (const { lsn, message } of stream) {
       if (signal?.aborted) break
       switch (message.tag) {
-        case 'relation':
+        case 'relation': {
+          // inside a transaction the archive already holds (a resend): what it refers to is archived as it was
+          if (current && current.finalLsn < stored) {
+            if (!relations.has(message.oid)) relations.set(message.oid, message)
+            break
+          }
+          const detail = relationChange({ byOid: relations, ...(baseTables ? { baseTables } : {}) }, message)
+          if (detail !== null) {
+            changed = { relation: `${message.schema}.${message.name}`, detail }
+            break
+          }
           relations.set(message.oid, message)
           break
+        }
         case 'begin':
-          current = { xid: message.xid, changes: [], bytes: 0 }
+          current = { xid: message.xid, finalLsn: message.finalLsn, changes: [], bytes: 0 }
           break
         case 'insert': case 'update': case 'delete': case 'truncate':
           if (!current) throw new PgkeepError('INTERNAL', 'a change arrived outside a transaction')
@@ -89,14 +154,24 @@ export async function runArchiver(options: ArchiverOptions): Promise<void> {
         case 'keepalive':
           // an idle server: a segment that has waited long enough is stored now
           if (pending.length > 0 && Date.now() - openedAt >= segmentMs) await flush()
+          // between transactions with nothing unstored, every transaction committed before the server's
+          // position has been received and stored: confirming it lets the slot free that WAL (idle lag 0)
+          if (pending.length === 0 && current === null && lsn > confirmed) {
+            stream.confirm(lsn)
+            confirmed = lsn
+          }
           break
         default:
           break
       }
+      if (changed) break
     }
+    // what came before the changed transaction (or before the stop) is stored and confirmed; that transaction is not
     await flush()
   } finally {
     signal?.removeEventListener('abort', stop)
     await stream.end()
   }
+  const report = outside ? { outsideLog: outside } : {}
+  return changed ? { reason: 'schema-change', archivedUpTo: storedEnd, ...changed, ...report } : { reason: 'stopped', archivedUpTo: storedEnd, ...report }
 }

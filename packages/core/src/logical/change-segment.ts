@@ -3,7 +3,7 @@
 // segment replays on its own; every later line is one transaction. Keys sort by WAL position.
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { createGunzip, gunzipSync, gzipSync } from 'node:zlib'
 import { PgkeepError } from '../errors'
 import type { StorageDriver } from '../storage/driver'
 import { formatLsn, pgTimeToDate, type Lsn } from './lsn'
@@ -36,6 +36,20 @@ export interface SegmentManifest {
   rows: Record<string, number>
   size: number
   sha256: string
+  /**
+   * Every sequence's value, sampled after the segment's last commit (sample-sequences.ts): at least its
+   * value at any commit in the segment. The backup manifest's shape. Absent when the archiver had no SQL
+   * connection.
+   */
+  sequences?: { schema: string; name: string; value: string; isCalled: boolean }[]
+  /** What the change log does not hold, seen when the segment was closed: unreadable sequences, unlogged tables, large objects. */
+  warnings?: string[]
+}
+
+/** What a segment's manifest carries besides its transactions (the archiver's SQL connection reads it). */
+export interface SegmentExtras {
+  sequences?: SegmentManifest['sequences']
+  warnings?: string[]
 }
 
 const hex16 = (lsn: Lsn) => lsn.toString(16).toUpperCase().padStart(16, '0')
@@ -56,7 +70,7 @@ function decode<T>(line: string): T {
 }
 
 /** Stores one segment (data first, manifest last) and returns its manifest. */
-export async function writeSegment(storage: StorageDriver, prefix: string, slot: string, relations: Relation[], transactions: ArchivedTransaction[]): Promise<SegmentManifest> {
+export async function writeSegment(storage: StorageDriver, prefix: string, slot: string, relations: Relation[], transactions: ArchivedTransaction[], extras: SegmentExtras = {}): Promise<SegmentManifest> {
   if (transactions.length === 0) throw new PgkeepError('INTERNAL', 'a change segment needs at least one transaction')
   const used = new Set<number>()
   const rows: Record<string, number> = {}
@@ -82,6 +96,8 @@ export async function writeSegment(storage: StorageDriver, prefix: string, slot:
     firstCommitLsn: formatLsn(first.commitLsn), endLsn: formatLsn(last.endLsn),
     firstCommitAt: pgTimeIso(first.commitTime), lastCommitAt: pgTimeIso(last.commitTime),
     transactions: transactions.length, rows, size: body.length, sha256: createHash('sha256').update(body).digest('hex'),
+    ...(extras.sequences ? { sequences: extras.sequences } : {}),
+    ...(extras.warnings && extras.warnings.length > 0 ? { warnings: extras.warnings } : {}),
   }
   await storage.put(manifestKey, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]), { contentType: 'application/json' })
   return manifest
@@ -96,6 +112,32 @@ export async function readSegment(storage: StorageDriver, key: string, manifest:
   const [head, ...rest] = gunzipSync(body).toString('utf8').split('\n').filter((l) => l !== '')
   const { relations } = decode<{ relations: Relation[] }>(head!)
   return { relations, transactions: rest.map((l) => decode<ArchivedTransaction>(l)) }
+}
+
+/**
+ * The relations a stored segment refers to (its first line), without reading the rest: the archiver
+ * learns from them what the chain already holds when it resumes.
+ */
+export async function readSegmentRelations(storage: StorageDriver, key: string): Promise<Relation[]> {
+  const gunzip = createGunzip()
+  const source = (await storage.get(key)) as Readable
+  source.on('error', (error) => gunzip.destroy(error))
+  source.pipe(gunzip)
+  let head = Buffer.alloc(0)
+  try {
+    for await (const chunk of gunzip) {
+      head = Buffer.concat([head, chunk as Buffer])
+      const end = head.indexOf(10)
+      if (end >= 0) return decode<{ relations: Relation[] }>(head.subarray(0, end).toString('utf8')).relations
+    }
+  } catch (error) {
+    throw new PgkeepError('BACKUP_CORRUPT', `change segment ${key} cannot be read`, { cause: error })
+  } finally {
+    source.unpipe(gunzip)
+    source.destroy()
+    gunzip.destroy()
+  }
+  throw new PgkeepError('BACKUP_CORRUPT', `change segment ${key} has no relations line`)
 }
 
 function pgTimeIso(micros: bigint): string {
