@@ -27,6 +27,7 @@ import { compareStoredBackups } from './manager/compare'
 import type { BackupDiff } from './compare/backup-diff'
 import { applyLifecycle, type LifecycleOptions, type LifecycleRuleResult } from './manager/lifecycle'
 import { pinBackup, unpinBackup } from './manager/pins'
+import { removeChain } from './manager/remove-chain'
 import { attachAlerts, checkAlerts, type AlertEvent } from './manager/alerts'
 import { createMetrics, type BackupMetrics } from './manager/metrics'
 import { attachWebhooks } from './manager/webhooks'
@@ -253,8 +254,9 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
   }
 }
 
-/** Removes a backup's manifest first (it stops being a backup), then its other objects and history row. */
+/** Removes a backup's chain of the change archive (remove-chain.ts), then its manifest (it stops being a backup), then its other objects and history row. */
 export async function removeBackup(ctx: ManagerContext, manifest: BackupManifest): Promise<void> {
+  await removeChain(ctx.storage, manifest)
   await ctx.storage.remove(manifestKeyOf(manifest.storagePath))
   await ctx.storage.remove(verifyKeyOf(manifest.storagePath))
   await ctx.storage.remove(pinKeyOf(manifest.storagePath))

@@ -1,10 +1,11 @@
 // cleanup(): applies the retention policy. The pure rules of retention/ decide; then every backup not
-// kept is removed, oldest first, as remove() does it (manifest, verify and pin objects, dump, history
-// row). It holds the backup lock exclusively, so it never runs while a backup is being written: when a
+// kept is removed, oldest first, as remove() does it (its chain of the change archive, manifest, verify
+// and pin objects, dump, history row). It holds the backup lock exclusively, so it never runs while a backup is being written: when a
 // backup holds the lock (here or in another instance), it deletes nothing and answers `busy: true`.
 import type { BackupRecord } from '../backup/backup-record'
 import { isPgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
+import { chainWindow } from '../logical/chain'
 import { decideRetention } from '../retention/decide'
 import type { RetentionPolicy, RetentionReason } from '../retention/policy'
 import { resolveCleanupOptions, type CleanupOptions } from '../retention/retention-options'
@@ -69,7 +70,12 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   const manifests = await ctx.index.list()
   const records = await Promise.all(manifests.map(ctx.record))
   const byId = new Map(records.map((record, i) => [record.id, { record, manifest: manifests[i]! }]))
-  const decision = decideRetention(records, policy, ctx.now())
+  // a chain's base carries how far its chain reaches: the policy keeps the chains a kept time needs
+  const candidates = await Promise.all(records.map(async (record, i) => {
+    const manifest = manifests[i]!
+    return manifest.changes ? { ...record, chain: { until: (await chainWindow(ctx.storage, manifest.storagePath)).until } } : record
+  }))
+  const decision = decideRetention(candidates, policy, ctx.now())
 
   const kept = [...decision.keep]
   const deleted: BackupRecord[] = []

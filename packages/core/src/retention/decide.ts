@@ -1,5 +1,7 @@
 // The combinator: a backup is kept when any rule keeps it, and the reasons say which; everything else
-// is deleted. The newest backup and the newest verified-ok backup are always kept.
+// is deleted. The newest backup and the newest verified-ok backup are always kept, and so are the chains
+// of the change archive a kept time needs (chain.ts).
+import { keepChains } from './chain'
 import { keepGfs } from './gfs'
 import { keepLastN } from './keep-last'
 import { keepWithinMaxAge } from './max-age'
@@ -32,6 +34,7 @@ export function decideRetention(candidates: readonly RetentionCandidate[], polic
     ['weekly', gfs.weekly],
     ['monthly', gfs.monthly],
     ['yearly', gfs.yearly],
+    ['chain', keepChains(candidates, policy.maxAgeDays, now)],
   ]
   const decision: RetentionDecision = { keep: [], remove: [] }
   for (const candidate of newestFirst(candidates)) {

@@ -7,6 +7,11 @@ export interface RetentionCandidate {
   createdAt: Date
   pinned: boolean
   verified: { at: Date; ok: boolean } | null
+  /**
+   * Present on the base backup of a change archive's chain (its manifest has `changes`): `until` is the
+   * commit time of the chain's newest archived transaction (null while it has none).
+   */
+  chain?: { until: Date | null }
 }
 
 /** Grandfather-father-son: keep the newest backup of each of the last N days, ISO weeks, months, years (UTC). */
@@ -29,9 +34,11 @@ export type GfsPeriod = keyof GfsPolicy
 
 /**
  * Why a backup is kept. `newest` and `newest-verified` are not rules of the policy but guarantees: the
- * newest backup, and the newest one whose verification passed, are never deleted.
+ * newest backup, and the newest one whose verification passed, are never deleted. `chain`: the base of a
+ * change archive's chain that is needed for a restore to a time the policy keeps, or the newest chain
+ * (the one the archiver writes to); see chain.ts.
  */
-export type RetentionReason = 'pinned' | 'newest' | 'newest-verified' | 'max-age' | 'keep-last' | GfsPeriod
+export type RetentionReason = 'pinned' | 'newest' | 'newest-verified' | 'max-age' | 'keep-last' | 'chain' | GfsPeriod
 
 export const DAY_MS = 24 * 60 * 60 * 1000
 
