@@ -10,6 +10,12 @@ export const AlertsSchema = z.object({
   storageQuotaFraction: z.number().gt(0).max(1).default(0.9),
   /** No successful backup within this many hours raises 'no-recent-success'. */
   noSuccessForHours: z.number().positive().optional(),
+  /** The change archive's slot keeping more WAL than this raises 'archive-lag'. @default 1 GiB */
+  archiveLagBytes: z.number().int().positive().optional(),
+  /** …or being this many seconds behind the newest archived commit while changes wait. @default 900 (15 minutes) */
+  archiveLagSeconds: z.number().positive().optional(),
+  /** The change archive's slot, when no chain's base backup names it yet (a chain's manifest `changes.slot` otherwise). */
+  archiveSlot: z.string().min(1).optional(),
 }).strict()
 
 export type AlertsOption = z.input<typeof AlertsSchema>

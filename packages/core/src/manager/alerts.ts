@@ -1,7 +1,10 @@
 // Alerts on the state of the backups, raised as `alert` events: a backup above a size threshold, storage
 // above a fraction of its quota, no successful backup for N hours. checkAlerts() looks at the history and
-// the storage and raises what holds; it also runs after each backup and cleanup. (A failed scheduled
+// the storage and raises what holds; it also runs after each backup and cleanup. With a change archive,
+// 'archive-lag' when its slot keeps too much WAL or is too long behind (archive-lag.ts): checked with the
+// default thresholds even without the alerts option, since a slot nobody reads fills the server's disk. (A failed scheduled
 // backup is raised by the scheduler, a failed webhook by the webhooks, as kinds of their own.)
+import { DEFAULT_ARCHIVE_LAG_BYTES, DEFAULT_ARCHIVE_LAG_SECONDS, readArchiveLag } from './archive-lag'
 import type { ManagerContext } from './context'
 import type { ManagerEvents } from './events'
 
@@ -24,16 +27,15 @@ export async function lastSuccessAt(ctx: ManagerContext): Promise<Date | null> {
   return newest ? new Date(newest.completedAt) : null
 }
 
-/** Checks quota and the time since the last success; emits and returns the alerts that hold. */
+/** Checks quota, the time since the last success and the archive's lag; emits and returns the alerts that hold. */
 export async function checkAlerts(ctx: ManagerContext): Promise<AlertEvent[]> {
-  const o = ctx.options.alerts
-  if (!o) return []
   const raised: AlertEvent[] = []
   const raise = (alert: AlertEvent) => {
     raised.push(alert)
     ctx.events.emit('alert', alert)
   }
-  if (o.storageQuotaBytes !== undefined) {
+  const o: Partial<NonNullable<ManagerContext['options']['alerts']>> = ctx.options.alerts ?? {}
+  if (o.storageQuotaBytes !== undefined && o.storageQuotaFraction !== undefined) {
     const usage = await storageUsage(ctx)
     const threshold = o.storageQuotaBytes * o.storageQuotaFraction
     if (usage.bytes > threshold) {
@@ -59,7 +61,24 @@ export async function checkAlerts(ctx: ManagerContext): Promise<AlertEvent[]> {
       })
     }
   }
+  const lag = await archiveLagAlert(ctx)
+  if (lag) raise(lag)
   return raised
+}
+
+/** 'archive-lag' when the archive's slot is past a threshold now, else null. */
+export async function archiveLagAlert(ctx: ManagerContext): Promise<AlertEvent | null> {
+  const lag = await readArchiveLag(ctx)
+  if (!lag || !lag.exists) return null
+  const bytes = ctx.options.alerts?.archiveLagBytes ?? DEFAULT_ARCHIVE_LAG_BYTES
+  const seconds = ctx.options.alerts?.archiveLagSeconds ?? DEFAULT_ARCHIVE_LAG_SECONDS
+  if (lag.lagBytes <= bytes && lag.lagSeconds <= seconds) return null
+  const reader = lag.active ? 'the archiver reads it but is behind' : 'no archiver is reading it'
+  return {
+    kind: 'archive-lag', at: ctx.now(),
+    message: `the change archive's slot ${lag.slot} is ${lag.lagBytes} bytes and ${Math.round(lag.lagSeconds)} seconds behind (alert above ${bytes} bytes or ${seconds} seconds): ${reader}; the server keeps its WAL until it catches up`,
+    detail: { slot: lag.slot, active: lag.active, lagBytes: lag.lagBytes, lagSeconds: lag.lagSeconds, thresholdBytes: bytes, thresholdSeconds: seconds, walStatus: lag.walStatus, safeWalBytes: lag.safeWalBytes, lastArchivedAt: lag.lastArchivedAt?.toISOString() ?? null },
+  }
 }
 
 /** Raises 'backup-size-above' on each large backup, and runs checkAlerts() after each backup and cleanup. */

@@ -6,6 +6,7 @@ import type { ManagerContext } from './context'
 import type { ScheduleOutcome } from './events'
 import { refusedManualBackups } from './rate-limit'
 import { storageUsage } from './alerts'
+import { readArchiveLag, type ArchiveLag } from './archive-lag'
 
 type BackupType = 'manual' | 'scheduled'
 type ScheduledJob = 'backup' | 'cleanup'
@@ -45,6 +46,8 @@ export interface BackupMetrics {
   invalidManifests: number
   /** Everything under the key prefix: dumps, manifests, verification results, pins, audit, schedule claims. */
   storage: { bytes: number; objects: number }
+  /** With a change archive: its slot's lag now (archive-lag.ts); `error` when the server could not be asked. */
+  archive?: ArchiveLag | { slot: null; error: string }
 }
 
 export interface MetricsCollector {
@@ -123,9 +126,20 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
       },
       invalidManifests: ctx.index.invalid().length,
       storage: await storageUsage(ctx),
+      ...(await archiveMetrics(ctx)),
     }
   }
   return { snapshot, text: async () => prometheusText(await snapshot()) }
+}
+
+async function archiveMetrics(ctx: ManagerContext): Promise<Pick<BackupMetrics, 'archive'>> {
+  try {
+    const lag = await readArchiveLag(ctx)
+    return lag ? { archive: lag } : {}
+  } catch (error) {
+    // the metrics still answer when the database does not
+    return { archive: { slot: null, error: error instanceof Error ? error.message : String(error) } }
+  }
 }
 
 /** The metrics in the Prometheus text exposition format: HELP and TYPE before each family's samples. */
@@ -170,6 +184,18 @@ export function prometheusText(m: BackupMetrics): string {
   family('pgkeep_invalid_manifests', 'gauge', 'Objects under a manifest name that are not valid pgkeep manifests; every listing skips them.', [['', {}, m.invalidManifests]])
   family('pgkeep_storage_bytes', 'gauge', 'Bytes of every object under the key prefix (dumps, manifests, audit, schedule claims).', [['', {}, m.storage.bytes]])
   family('pgkeep_storage_objects', 'gauge', 'Objects under the key prefix.', [['', {}, m.storage.objects]])
+  const lag = m.archive && m.archive.slot !== null ? m.archive as ArchiveLag : null
+  if (lag) {
+    const slot = { slot: lag.slot }
+    family('pgkeep_archive_slot_exists', 'gauge', 'Whether the change archive\'s replication slot exists on the server (1) or not (0).', [['', slot, lag.exists ? 1 : 0]])
+    family('pgkeep_archive_slot_active', 'gauge', 'Whether an archiver is streaming from the change archive\'s slot now (1) or not (0).', [['', slot, lag.active ? 1 : 0]])
+    family('pgkeep_archive_slot_lag_bytes', 'gauge', 'WAL bytes the server keeps for the change archive\'s slot: between its confirmed position and the current one.', [['', slot, lag.lagBytes]])
+    family('pgkeep_archive_slot_lag_seconds', 'gauge', 'Seconds since the newest archived commit while changes wait (0 when the slot is caught up).', [['', slot, lag.lagSeconds]])
+    family('pgkeep_archive_last_commit_timestamp_seconds', 'gauge', 'Commit time of the newest archived transaction, in seconds since the epoch.',
+      lag.lastArchivedAt ? [['', slot, lag.lastArchivedAt.getTime() / 1000]] : [])
+    family('pgkeep_archive_slot_safe_wal_bytes', 'gauge', 'WAL that can still be written before the slot loses WAL it needs (max_slot_wal_keep_size); absent when unlimited.',
+      lag.safeWalBytes !== null ? [['', slot, lag.safeWalBytes]] : [])
+  }
   return `${out.join('\n')}\n`
 }
 
