@@ -2,11 +2,13 @@
 // seconds, MB/s and peak RSS (GNU time). `pnpm bench --memory` is the memory acceptance check: pgkeep's
 // peak RSS on a 500 MB and a 1 GB database must stay under 100 MB and must not grow with the data.
 // `pnpm bench --backup-memory` is the same check for `pgkeep backup` into S3 (backup-memory.ts): under 150 MB.
+// `pnpm bench --archive` runs the change archiver against a steady write workload (archive-bench.ts).
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { scaleForBytes } from '../packages/testkit/src/sample-db/generate'
 import { BACKUP_MAX_GROWTH, BACKUP_RSS_LIMIT, runBackupMemory } from './backup-memory'
+import { runArchiveBench } from './archive-bench'
 import { runJobsBench } from './jobs-bench'
 import { measure, TIME, type Measurement } from './measure'
 import { markdown, mb, renderTable, summarise, type Summary } from './report'
@@ -27,6 +29,7 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
        pnpm bench --memory [--scales 64,128] [--probe]
        pnpm bench --backup-memory [--scales 64,128] [--runs N] [--probe]
        pnpm bench --jobs [--size 500MB] [--runs N]
+       pnpm bench --archive [--rate N] [--seconds N]
   --scale N     sample database scale (1 ≈ 7.7 MiB); default ${DEFAULT_SCALE}, or BENCH_SCALE
   --size S      scale for a database size, e.g. 500MB (= scale 64) or 1GB
   --runs N      timed runs per command, median time reported; default 5 (1 with --memory, --backup-memory), or BENCH_RUNS
@@ -39,6 +42,11 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
   --jobs        pgkeep dump and pgkeep backup --dir with -j 1, 2 and 4 (and the backup through the library in a
                 plain node process) against pg_dump, pg_dump | gzip -6 and pg_dump -Fd -j2; exit 1 unless every
                 pgkeep row's peak RSS is < 128 MB
+  --archive     the change archiver on an embedded server with wal_level = logical: N transfers a second
+                (--rate, default 200) for --seconds (default 60) with the archiver in its own process, then
+                a 10 s backlog it drains, then the archive replayed onto a copy; prints rates, slot lag,
+                commit-to-storage delay and the archiver's RSS (about two minutes); exit 1 unless the copy
+                equals the source
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
   --no-pg-dump  leave out the pg_dump rows
 env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:5432/postgres, else an
@@ -48,6 +56,7 @@ env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:
      the pgkeep process, e.g. --max-semi-space-size=1, to try a memory fix)`
 
 interface Args {
+  archive: { rate: number; seconds: number } | null
   jobs: boolean
   memory: boolean
   backupMemory: boolean
@@ -68,6 +77,7 @@ try {
 }
 
 async function main(args: Args): Promise<number> {
+  if (args.archive) return runArchiveBench(args.archive, log)
   assertPgkeepBuilt()
   if (!existsSync(TIME)) throw new Error(`${TIME} is missing (Debian package "time"); it measures the peak RSS`)
   const target = await openTarget(log)
@@ -176,6 +186,7 @@ function parseArgs(argv: string[]): Args {
   const memory = argv.includes('--memory')
   const backupMemory = argv.includes('--backup-memory')
   const jobs = argv.includes('--jobs')
+  const archive = argv.includes('--archive') ? { rate: 200, seconds: 60 } : null
   if (memory && backupMemory) throw new Error(`--memory and --backup-memory are separate runs; give one\n${usage}`)
   let scales = [Number(process.env.BENCH_SCALE ?? DEFAULT_SCALE)]
   if (memory || backupMemory) scales = MEMORY_SCALES
@@ -190,7 +201,9 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${arg} needs a value\n${usage}`)
       return v
     }
-    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--') continue
+    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--archive' || arg === '--') continue
+    else if (arg === '--rate' && archive) archive.rate = Number(value())
+    else if (arg === '--seconds' && archive) archive.seconds = Number(value())
     else if (arg === '--scale') scales = [Number(value())]
     else if (arg === '--scales') scales = value().split(',').map(Number)
     else if (arg === '--size') scales = [scaleForBytes(parseSize(value()))]
@@ -207,7 +220,8 @@ function parseArgs(argv: string[]): Args {
   if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs must be a whole number from 1\n${usage}`)
   // the generator works in whole properties (steps of 0.2); the database name uses the same value
   scales = scales.map((s) => Math.max(0.2, Math.round(s * 5) / 5))
-  return { jobs, memory, backupMemory, scales, runs, warmup, probe, pgDump }
+  if (archive && !(archive.rate > 0 && archive.seconds > 0)) throw new Error(`--rate and --seconds must be positive numbers\n${usage}`)
+  return { archive, jobs, memory, backupMemory, scales, runs, warmup, probe, pgDump }
 }
 
 /** "500MB", "1GB", "750M": binary units, as the generator's sizes are. */
