@@ -6,7 +6,7 @@
 // waiting on writes). Phase 3: the whole archive replayed onto a copy of the database as it was at the
 // slot: the replay rate against the original write rate. About two minutes in all.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, runSql, withClient } from '../packages/testkit/src/database'
@@ -31,6 +31,7 @@ const ACCOUNTS = 1000
 
 export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string) => void): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'pgkeep-archive-bench-'))
+  chmodSync(workDir, 0o755) // the embedded server runs as another user when this process is root
   const major = Number(process.env.BENCH_PG_MAJOR ?? 15)
   if (!isEmbeddedMajor(major)) throw new Error(`BENCH_PG_MAJOR=${major} is not an embedded major (13-18)`)
   log(`archive: starting embedded PostgreSQL ${major} (wal_level = logical)`)
@@ -42,8 +43,8 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
       CREATE TABLE accounts (id integer PRIMARY KEY, balance bigint NOT NULL);
       CREATE TABLE ledger (id bigserial PRIMARY KEY, from_id integer NOT NULL, to_id integer NOT NULL, amount integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
       INSERT INTO accounts SELECT g, 100000 FROM generate_series(1, ${ACCOUNTS}) g;
-      CREATE PUBLICATION pgkeep_bench FOR ALL TABLES;
-      SELECT pg_create_logical_replication_slot('pgkeep_bench', 'pgoutput');`)
+      CREATE PUBLICATION pgkeep_bench FOR ALL TABLES;`)
+    await runSql(db.url, "SELECT pg_create_logical_replication_slot('pgkeep_bench', 'pgoutput')")
     // the database as it was at the slot: what a base backup in the slot's snapshot holds
     const copy = await createDatabase(server.url, { prefix: 'archive_bench_copy', template: db.name })
     const dir = join(workDir, 'archive')

@@ -115,6 +115,10 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
   }
   const stop = () => { void stream.end() }
   signal?.addEventListener('abort', stop, { once: true })
+  // an idle server sends keepalives only every wal_sender_timeout / 2: a segment due meanwhile asks for one
+  const due = setInterval(() => {
+    if (pending.length > 0 && Date.now() - openedAt >= segmentMs) stream.requestKeepalive()
+  }, Math.min(1000, Math.max(100, segmentMs / 4)))
   try {
     for await (const { lsn, message } of stream) {
       if (signal?.aborted) break
@@ -152,7 +156,7 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
           break
         }
         case 'keepalive':
-          // an idle server: a segment that has waited long enough is stored now
+          // an idle server (or one asked for a keepalive): a segment that has waited long enough is stored now
           if (pending.length > 0 && Date.now() - openedAt >= segmentMs) await flush()
           // between transactions with nothing unstored, every transaction committed before the server's
           // position has been received and stored: confirming it lets the slot free that WAL (idle lag 0)
@@ -169,6 +173,7 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
     // what came before the changed transaction (or before the stop) is stored and confirmed; that transaction is not
     await flush()
   } finally {
+    clearInterval(due)
     signal?.removeEventListener('abort', stop)
     await stream.end()
   }

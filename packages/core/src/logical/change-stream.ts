@@ -32,6 +32,8 @@ export interface ChangeStream extends AsyncIterable<Change> {
   confirm(lsn: Lsn): void
   /** Ends the stream (CopyDone); the iteration then ends. */
   end(): Promise<void>
+  /** Asks the server for a keepalive now (a status update with a reply requested): a reader waiting on an idle server gets a message to act on. */
+  requestKeepalive(): void
 }
 
 export function streamChanges(client: pg.Client, options: ChangeStreamOptions): ChangeStream {
@@ -91,6 +93,9 @@ export function streamChanges(client: pg.Client, options: ChangeStreamOptions): 
 
   return {
     [Symbol.asyncIterator]: () => reader,
+    requestKeepalive() {
+      sendStatus(true)
+    },
     confirm(lsn: Lsn) {
       if (lsn > flushed) flushed = lsn
       sendStatus()

@@ -81,4 +81,33 @@ describe.each(env.servers)('archiver sequence samples on PostgreSQL $major', ({ 
       await runSql(url, `DROP ROLE IF EXISTS ${role}`).catch(() => {})
     }
   }, 120_000)
+
+  it('a segment that is due on an idle server is stored within its time, not at the server\'s next keepalive', async () => {
+    const db = await createDatabase(url, { prefix: 'archive_idle' })
+    await runSql(db.url, 'CREATE TABLE t (id integer PRIMARY KEY); CREATE PUBLICATION pgkeep_all FOR ALL TABLES;')
+    const slot = `pgkeep_idle_${major}_${process.pid}`
+    await runSql(db.url, `SELECT pg_create_logical_replication_slot('${slot}', 'pgoutput')`)
+    const [timeout] = await runSql<{ s: string }>(db.url, "SELECT setting AS s FROM pg_settings WHERE name = 'wal_sender_timeout'")
+    expect(Number(timeout!.s)).toBeGreaterThanOrEqual(20_000) // idle keepalives come every 10 s or more
+    const replication = await connectForReplication({ connectionString: db.url })
+    const stored: number[] = []
+    try {
+      const stop = new AbortController()
+      const run = runArchiver({ replication, slot, publications: ['pgkeep_all'], storage: fsStorage({ dir: join(env.workDir, `idle-${major}`) }), prefix: 'changes/', segmentSeconds: 1, signal: stop.signal, onSegment: () => stored.push(Date.now()) })
+      run.catch(() => {})
+      // two commits in quick succession, then nothing: the second waits in an open segment
+      await runSql(db.url, 'INSERT INTO t VALUES (1)')
+      await until(() => stored.length === 1)
+      await runSql(db.url, 'INSERT INTO t VALUES (2)')
+      const committed = Date.now()
+      await until(() => stored.length === 2, 20_000)
+      expect(stored[1]! - committed).toBeLessThan(5_000)
+      stop.abort()
+      await run
+    } finally {
+      await replication.end().catch(() => {})
+      await dropSlotIfAny(db.url, slot)
+      await db.drop()
+    }
+  }, 120_000)
 })
