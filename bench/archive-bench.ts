@@ -70,7 +70,7 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
 
     // phase 2: a backlog, then the archiver drains it
     log('archive: phase 2, a backlog written as fast as the server takes it, then drained')
-    const backlog = await writeAtRate(db.url, Number.POSITIVE_INFINITY, 10)
+    const backlog = await writeAtRate(db.url, Number.POSITIVE_INFINITY, 5)
     const before = archived(segments).transactions
     const drainStart = Date.now()
     archiver = await start()
@@ -100,7 +100,8 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
       ['phase 3: replay', `${replayed.transactions} tx in ${replaySeconds.toFixed(1)} s`, `${(replayed.rows / replaySeconds).toFixed(0)} rows/s, ${replayed.transactions === total && same ? 'copy equals the source' : 'COPY DIFFERS'}`],
       ['archiver RSS (1 s samples, both runs)', `min ${mb(Math.min(...rss))} MB, median ${mb(median(rss))} MB, max ${mb(Math.max(...rss))} MB`, 'run through tsx (TypeScript loaded at start)'],
     ]
-    process.stdout.write(`\n## Change archive, PostgreSQL ${major} embedded, node ${process.version} (loaded machine: figures are indicative)\n\n`)
+    const flags = process.env.BENCH_NODE_FLAGS ? `, archiver run with node ${process.env.BENCH_NODE_FLAGS}` : ''
+    process.stdout.write(`\n## Change archive, PostgreSQL ${major} embedded, node ${process.version}${flags} (loaded machine: figures are indicative)\n\n`)
     process.stdout.write(`${markdown(['', 'measured', ''], rows, [false, false, false])}\n`)
     await copy.drop()
     await db.drop()
@@ -116,7 +117,8 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
 
 function startArchiver(url: string, dir: string, segments: Segment[], log: (line: string) => void): Promise<ChildProcess> {
   const worker = join(import.meta.dirname, 'archive-worker.ts')
-  const child = spawn(process.execPath, ['--import', 'tsx', worker], {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', worker], {
     env: { ...process.env, ARCHIVE_URL: url, ARCHIVE_SLOT: 'pgkeep_bench', ARCHIVE_DIR: dir, ARCHIVE_SEGMENT_SECONDS: '5' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -43,8 +43,8 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
                 plain node process) against pg_dump, pg_dump | gzip -6 and pg_dump -Fd -j2; exit 1 unless every
                 pgkeep row's peak RSS is < 128 MB
   --archive     the change archiver on an embedded server with wal_level = logical: N transfers a second
-                (--rate, default 200) for --seconds (default 60) with the archiver in its own process, then
-                a 10 s backlog it drains, then the archive replayed onto a copy; prints rates, slot lag,
+                (--rate, default 200) for --seconds (default 45) with the archiver in its own process, then
+                a 5 s backlog it drains, then the archive replayed onto a copy; prints rates, slot lag,
                 commit-to-storage delay and the archiver's RSS (about two minutes); exit 1 unless the copy
                 equals the source
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
@@ -186,7 +186,7 @@ function parseArgs(argv: string[]): Args {
   const memory = argv.includes('--memory')
   const backupMemory = argv.includes('--backup-memory')
   const jobs = argv.includes('--jobs')
-  const archive = argv.includes('--archive') ? { rate: 200, seconds: 60 } : null
+  const archive = argv.includes('--archive') ? { rate: 200, seconds: 45 } : null
   if (memory && backupMemory) throw new Error(`--memory and --backup-memory are separate runs; give one\n${usage}`)
   let scales = [Number(process.env.BENCH_SCALE ?? DEFAULT_SCALE)]
   if (memory || backupMemory) scales = MEMORY_SCALES
