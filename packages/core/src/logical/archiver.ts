@@ -8,6 +8,7 @@ import type { StorageDriver } from '../storage/driver'
 import { streamChanges } from './change-stream'
 import { writeSegment, type ArchivedTransaction, type Relation, type RowChange, type SegmentManifest } from './change-segment'
 import { parseLsn, type Lsn } from './lsn'
+import type { ArchiverExit } from './archiver-exit'
 
 export interface ArchiverOptions {
   /** A replication connection (connectForReplication) to read the slot on. */
@@ -39,7 +40,7 @@ export async function archivedUpTo(storage: StorageDriver, prefix: string): Prom
   return newest
 }
 
-export async function runArchiver(options: ArchiverOptions): Promise<void> {
+export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExit> {
   const { storage, prefix, slot, signal } = options
   const segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024
   const segmentMs = (options.segmentSeconds ?? 60) * 1000
@@ -51,10 +52,12 @@ export async function runArchiver(options: ArchiverOptions): Promise<void> {
   let openedAt = 0
   let current: { xid: number; changes: RowChange[]; bytes: number } | null = null
 
+  let upTo = stored
   const flush = async () => {
     if (pending.length === 0) return
     const manifest = await writeSegment(storage, prefix, slot, [...relations.values()], pending)
-    stream.confirm(parseLsn(manifest.endLsn))
+    upTo = parseLsn(manifest.endLsn)
+    stream.confirm(upTo)
     pending = []
     pendingBytes = 0
     options.onSegment?.(manifest)
@@ -95,6 +98,7 @@ export async function runArchiver(options: ArchiverOptions): Promise<void> {
       }
     }
     await flush()
+    return { reason: 'stopped', archivedUpTo: upTo }
   } finally {
     signal?.removeEventListener('abort', stop)
     await stream.end()
