@@ -69,6 +69,8 @@ export interface ArchiveSummary {
 
 const RETRYABLE: ErrorCode[] = ['STORAGE_UNREACHABLE', 'STORAGE_FAILED', 'CONNECT_FAILED']
 const MAX_BACKOFF_SECONDS = 30
+/** Tries of a base backup that could not lock a table. */
+const BASE_ATTEMPTS = 3
 
 /** Starts the archiver. Invalid options throw OPTIONS_INVALID at once; every other failure rejects `done`. */
 export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): ArchiveHandle {
@@ -166,13 +168,24 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
 
     /** The slot (exported snapshot) and the base backup dumped in it; null when stopped meanwhile. */
     async function beginChain(slot: string, previousChain: string | undefined): Promise<{ manifest: BackupManifest; replication: pg.Client } | null> {
-      const replication = await connectForReplication(replicationConfig(ctx))
+      const replication = await connectForReplication(replicationConfig(ctx, o.segmentSeconds))
       try {
         const created = await createSlotWithSnapshot(replication, slot)
         state.phase = 'base-backup'
         const changes = { slot, publication, startLsn: formatLsn(created.consistentPoint), ...(previousChain ? { previousChain } : {}) }
-        // The replication connection stays idle while the dump runs, so that the snapshot stays importable.
-        const record = await startBackup(ctx, { type: 'manual', actor, signal: stopSignal }, { snapshot: created.snapshot, changes }).done
+        // The replication connection stays idle while the dump runs, so that the snapshot stays importable:
+        // a dump that could not lock a table (a TRUNCATE or DDL waiting) is tried again in the same snapshot.
+        let record: Awaited<ReturnType<typeof startBackup>['done']>
+        for (let attempt = 1; ; attempt++) {
+          try {
+            record = await startBackup(ctx, { type: 'manual', actor, signal: stopSignal }, { snapshot: created.snapshot, changes }).done
+            break
+          } catch (error) {
+            if (stopSignal.aborted || !isPgkeepError(error) || error.code !== 'LOCK_TIMEOUT' || attempt >= BASE_ATTEMPTS) throw error
+            ctx.events.emit('archive:error', { code: error.code, message: `the base backup failed: ${error.message}`, ...(error.hint ? { hint: error.hint } : {}), willRetry: true, retryInSeconds: attempt, at: ctx.now() })
+            await sleep(attempt * 1000, stopSignal)
+          }
+        }
         const manifest = await ctx.find(record.id)
         chainsStarted.push(manifest.id)
         state.chainId = manifest.id
@@ -194,7 +207,7 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       let failures = 0
       for (;;) {
         try {
-          chain.replication ??= await connectForReplication(replicationConfig(ctx))
+          chain.replication ??= await connectForReplication(replicationConfig(ctx, o.segmentSeconds))
           state.phase = 'streaming'
           return await runArchiver({
             replication: chain.replication,
@@ -342,8 +355,17 @@ async function newestChain(ctx: ManagerContext, family: string[]): Promise<Backu
   return null
 }
 
-function replicationConfig(ctx: ManagerContext): pg.ClientConfig {
-  return resolveConnection(ctx.connection, ctx.env).toClientConfig(0, undefined, 'pgkeep archive')
+/**
+ * The replication connection's settings. runArchiver closes a segment when a message arrives; on an idle
+ * server the only messages are the walsender's keepalives, sent every wal_sender_timeout / 2. The session's
+ * wal_sender_timeout is set to twice the segment time (at least 10 s), so that a segment waits about one
+ * segment time more at most, and a walsender whose archiver is gone notices it as soon.
+ */
+function replicationConfig(ctx: ManagerContext, segmentSeconds: number | undefined): pg.ClientConfig {
+  const config = resolveConnection(ctx.connection, ctx.env).toClientConfig(0, undefined, 'pgkeep archive')
+  const timeoutMs = Math.max(10_000, Math.round((segmentSeconds ?? 60) * 2000))
+  config.options = `${config.options ? `${config.options} ` : ''}-c wal_sender_timeout=${timeoutMs}`
+  return config
 }
 
 /** Closes a connection that may be broken without waiting long for a server that does not answer. */

@@ -95,7 +95,8 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
         const ledger = new Ledger(conn)
         const handle = manager.archive()
         // transfers while the slot is created and the base backup runs: each lands in the dump or in the stream, once
-        while (starts.length === 0 && handle.status().running) await ledger.transfers(3)
+        while (starts.length === 0 && handle.status().running) await ledger.transfers(3, { truncate: false })
+        if (!handle.status().running) await handle.done // shows why it ended
         expect(handle.status()).toMatchObject({ running: true, slot, publication: 'pgkeep_archive' })
         const chainId = starts[0]!.chainId
         expect(starts[0]).toMatchObject({ slot, resumed: false })
@@ -201,14 +202,16 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
     const manager = createBackupManager({ connectionString: db.url, storage, archive: { segmentSeconds: 1 } })
     const slot = archiveSlotName(db.name)
     await runSql(db.url, LEDGER_SCHEMA)
+    let handle: ReturnType<BackupManager['archive']> | null = null
     try {
       const errors = recordEvents(manager, 'archive:error')
       const segments = recordEvents(manager, 'archive:segment')
       await withClient(db.url, async (conn) => {
         const ledger = new Ledger(conn, 3)
-        const handle = manager.archive()
-        await waitFor('the archiver to stream', () => handle.status().phase === 'streaming' || !handle.status().running, 120_000)
-        const chainId = handle.status().chainId!
+        const h = manager.archive()
+        handle = h
+        await waitFor('the archiver to stream', () => h.status().phase === 'streaming' || !h.status().running, 120_000)
+        const chainId = h.status().chainId!
         await ledger.transfers(20)
         await waitFor('a segment', () => segments.length > 0)
         // the endpoint dies while transactions stream in and segments are being stored
@@ -219,18 +222,20 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
         await writes
         await waitFor('a storage error', () => errors.length > 0)
         expect(errors[0]).toMatchObject({ willRetry: true, code: expect.stringMatching(/^STORAGE_/) })
-        expect(handle.status().running).toBe(true)
+        expect(h.status().running).toBe(true)
         s3 = await startS3Server({ port, directory })
         await ledger.transfers(20)
         const marks = await ledger.mark()
         const record = await manager.get(chainId)
         await waitFor('the mark to be archived', async () => (await archivedMarks(storage, chainPrefixOf(record.storagePath))) === marks, 120_000)
-        await handle.stop({ dropSlot: true })
-        await handle.done
+        await h.stop({ dropSlot: true })
+        await h.done
         await replayMatches(manager, storage, chainId, db.url)
         expect(await slotsOf(db.url, slot)).toEqual([])
       })
     } finally {
+      if (!s3) s3 = await startS3Server({ port, directory })
+      await (handle as ReturnType<BackupManager['archive']> | null)?.stop({ dropSlot: true })
       await s3?.stop()
       await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
       await db.drop()

@@ -23,8 +23,11 @@ export class Ledger {
 
   constructor(private readonly client: pg.Client, private readonly seed = 1) {}
 
-  /** `n` transfers, with a delete of an old ledger row every 7th and a notes truncate every 25th. */
-  async transfers(n: number): Promise<void> {
+  /**
+   * `n` transfers, with a delete of an old ledger row every 7th and a notes truncate every 25th (unless
+   * `truncate` is false: a TRUNCATE waiting for its lock while a dump's workers lock their tables fails the dump).
+   */
+  async transfers(n: number, o: { truncate?: boolean } = {}): Promise<void> {
     for (let i = 0; i < n; i++) {
       const k = this.next + this.seed
       const from = 1 + ((k * 7) % LEDGER_ACCOUNTS)
@@ -36,7 +39,7 @@ export class Ledger {
         INSERT INTO ledger VALUES (${id}, ${from}, ${to}, ${amount}, ${id % 3 === 0 ? 'NULL' : `'transfer ${id}'`});
         INSERT INTO notes VALUES (${id % 5}, 'n${id}')`)
       if (id % 7 === 0) await this.tx(`DELETE FROM ledger WHERE id = ${id - 5}; UPDATE accounts SET memo = 'm${id}' WHERE id = ${from}`)
-      if (id % 25 === 0) await this.tx('TRUNCATE notes')
+      if (id % 25 === 0 && o.truncate !== false) await this.tx('TRUNCATE notes')
     }
   }
 
