@@ -10,6 +10,7 @@ import { diffCommand } from './commands/diff'
 import { ExitStatus } from './exit-status'
 import { INTERRUPTED, interruptOf } from './interrupt'
 import { scheduleCommand } from './commands/schedule'
+import { archiveCommand } from './commands/archive'
 import { formatError, formatErrorJson } from './report-error'
 
 export interface CliIo {
@@ -46,6 +47,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.addCommand(keygenCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(diffCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(scheduleCommand(withCwd).copyInheritedSettings(program))
+  program.addCommand(archiveCommand(withCwd).copyInheritedSettings(program))
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0

@@ -9,6 +9,7 @@ import { AlertsSchema } from './manager/alerts-options'
 import { RateLimitSchema } from './manager/rate-limit-options'
 import { WebhooksSchema } from './manager/webhooks-options'
 import { ReplicasSchema } from './manager/replicas-options'
+import { ArchiveOptionsSchema } from './manager/archive-options'
 import { NotificationsSchema } from './notify/email-options'
 import { SigningOptionsSchema } from './manifest/signing-options'
 import { checkDumpOptions, DumpOptionsObject } from './options'
@@ -99,6 +100,11 @@ export const ManagerOptionsSchema = z
      * is connected to is never dropped, whatever its age. @default 3600
      */
     scratchStaleSeconds: z.number().int().nonnegative().default(3600),
+    /**
+     * The change archiver's settings (manager.archive()): `{ slot?, publication?, segmentSeconds?, segmentBytes?,
+     * retries? }`. See README "Point-in-time recovery". @default a slot named after the database, publication pgkeep_archive
+     */
+    archive: ArchiveOptionsSchema.optional(),
     /** The clock (tests move it forward). @default () => new Date() */
     now: z.custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' }).optional(),
     /** Environment for PG* variables (default process.env). */

@@ -23,6 +23,8 @@ import { createManagerContext, type ManagerContext } from './manager/context'
 import { openDownload, type BackupDownload, type DownloadOptions } from './manager/download'
 import { runningBackups, startBackup, type BackupHandle, type RunningBackup } from './manager/start-backup'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
+import { dropArchiveSlot, startArchive, type ArchiveHandle, type DropArchiveResult } from './manager/archive'
+import type { ArchiveOptions } from './manager/archive-options'
 import { compareStoredBackups } from './manager/compare'
 import type { BackupDiff } from './compare/backup-diff'
 import { applyLifecycle, type LifecycleOptions, type LifecycleRuleResult } from './manager/lifecycle'
@@ -45,6 +47,8 @@ import type { StorageDriver } from './storage/driver'
 export type { Actor } from './manager/audit-log'
 export type { BackupDownload, DownloadOptions } from './manager/download'
 export type { BackupHandle, RunningBackup } from './manager/start-backup'
+export type { ArchiveHandle, ArchiveStatus, ArchiveSummary, DropArchiveResult } from './manager/archive'
+export type { ArchiveOptions } from './manager/archive-options'
 
 export interface BackupManager {
   readonly storage: StorageDriver
@@ -132,6 +136,19 @@ export interface BackupManager {
    * sha256 (removed and made again). Copies in place are left alone. Each schedule run does it too.
    */
   replicate(options?: ReplicateOptions & Actor): Promise<ReplicateResult>
+  /**
+   * Starts the change archiver for point-in-time recovery (option `archive`, which `options` overrides):
+   * checks the prerequisites, resumes the newest chain whose slot exists or begins one (a slot with an
+   * exported snapshot and a backup dumped in it), then stores the slot's transactions as segments beside
+   * that backup until stop(). Once per storage folder across instances (CONFLICT otherwise). Invalid options
+   * throw OPTIONS_INVALID at once; every other failure rejects `done`. See README "Point-in-time recovery".
+   */
+  archive(options?: ArchiveOptions): ArchiveHandle
+  /**
+   * Drops the archive's replication slot without an archiver running (CONFLICT while one runs): the server
+   * stops keeping WAL for it; stored chains stay restorable up to their end, and the next archive() begins a new chain.
+   */
+  dropArchiveSlot(options?: Pick<ArchiveOptions, 'slot' | 'actor'>): Promise<DropArchiveResult>
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends ManagerEventName>(event: E, listener: (payload: ManagerEvents[E]) => void | Promise<void>): () => void
 }
@@ -239,6 +256,8 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     pin: (id, o) => pinBackup(ctx, id, actorOf(o)),
     unpin: (id, o) => unpinBackup(ctx, id, actorOf(o)),
     on: (event, listener) => events.on(event, listener),
+    archive: (o) => startArchive(ctx, o),
+    dropArchiveSlot: (o) => dropArchiveSlot(ctx, o),
     schedule: (o) => startSchedule(ctx, o, {
       backup: async (scheduledFor, signal) => {
         const record = await startBackup(ctx, { type: 'scheduled', scheduledFor, signal }).done

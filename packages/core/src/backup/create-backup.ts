@@ -57,6 +57,8 @@ export interface BackupJob {
   encryption?: EncryptionSettings
   /** Sign the manifest (HMAC-SHA256) with this key. */
   signing?: Pick<SigningKeys, 'key' | 'keyId'>
+  /** The base backup of a change archive: its slot, publication and consistent point, kept in the manifest. */
+  changes?: BackupManifest['changes']
 }
 
 export async function createBackup(job: BackupJob): Promise<BackupManifest> {
@@ -181,6 +183,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
     members: members.members.map((m) => ({ label: m.label, offset: m.offset, length: m.length, uncompressed: m.uncompressed, sha256: m.sha256 })),
     largeObjects: summary.largeObjects,
     warnings: summary.warnings,
+    ...(job.changes ? { changes: job.changes } : {}),
   }
   const manifest = job.signing ? signManifest(unsigned, job.signing) : unsigned
   try {

@@ -11,6 +11,7 @@ import { REPLICA_ENV, replicasFromEnv } from './replicas-from-env'
 import { EMAIL_ENV, emailFromEnv } from './email-from-env'
 import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
 import { KEY_FORMS, signingKeyBytes } from '../manifest/signing-key'
+import { ArchiveOptionsSchema } from '../manager/archive-options'
 
 export const MANAGER_ENV = {
   PGKEEP_DATABASE_URL: 'the database to back up (connection URL or "key=value …"); PG* variables fill the gaps',
@@ -24,6 +25,10 @@ export const MANAGER_ENV = {
   PGKEEP_SIGNING_KEYS_OLD: 'earlier signing keys that still verify the backups they signed (separated by commas or spaces)',
   PGKEEP_REQUIRE_SIGNATURE: '1 (or true): refuse unsigned backups; needs PGKEEP_SIGNING_KEY',
   PGKEEP_SCRATCH_STALE_SECONDS: 'age in seconds from which verify and cleanup drop the scratch databases and roles of killed verifies (default 3600)',
+  PGKEEP_ARCHIVE_SLOT: 'the change archive\'s replication slot (default pgkeep_<database>)',
+  PGKEEP_ARCHIVE_PUBLICATION: 'the publication the change archive reads (default pgkeep_archive, created for all tables)',
+  PGKEEP_ARCHIVE_SEGMENT_SECONDS: 'close a change segment once its first transaction is this many seconds old (default 60)',
+  PGKEEP_ARCHIVE_SEGMENT_BYTES: 'or once it holds this many bytes of changes (default 16777216)',
   ...STORAGE_ENV,
   ...REPLICA_ENV,
   ...EMAIL_ENV,
@@ -38,7 +43,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump' | 'signing' | 'scratchStaleSeconds'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump' | 'signing' | 'scratchStaleSeconds' | 'archive'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -68,8 +73,10 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
   if (stale !== undefined && !/^\d{1,9}$/.test(stale)) {
     throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_SCRATCH_STALE_SECONDS must be a whole number of seconds, not ${JSON.stringify(stale.slice(0, 40))}`)
   }
+  const archive = archiveFromEnv(env)
   return {
     storage: storageFromEnv(env, cwd),
+    ...(archive ? { archive } : {}),
     env,
     ...(replicas.length > 0 ? { replicas } : {}),
     ...(connectionString ? { connectionString } : {}),
@@ -85,6 +92,34 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
 }
 
 // --- internal ---
+
+function archiveFromEnv(env: NodeJS.ProcessEnv): BackupManagerOptions['archive'] {
+  const slot = env.PGKEEP_ARCHIVE_SLOT?.trim() || undefined
+  const publication = env.PGKEEP_ARCHIVE_PUBLICATION?.trim() || undefined
+  const seconds = env.PGKEEP_ARCHIVE_SEGMENT_SECONDS?.trim() || undefined
+  const bytes = env.PGKEEP_ARCHIVE_SEGMENT_BYTES?.trim() || undefined
+  if (seconds !== undefined && !(/^\d+(\.\d+)?$/.test(seconds) && Number(seconds) > 0 && Number(seconds) <= 86_400)) {
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_ARCHIVE_SEGMENT_SECONDS must be a number of seconds above 0, at most 86400, not ${JSON.stringify(seconds.slice(0, 40))}`)
+  }
+  if (bytes !== undefined && !(/^\d{1,10}$/.test(bytes) && Number(bytes) >= 1024 && Number(bytes) <= 1024 ** 3)) {
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_ARCHIVE_SEGMENT_BYTES must be a whole number of bytes from 1024 to 1073741824, not ${JSON.stringify(bytes.slice(0, 40))}`)
+  }
+  if (!slot && !publication && !seconds && !bytes) return undefined
+  const archive = {
+    ...(slot ? { slot } : {}),
+    ...(publication ? { publication } : {}),
+    ...(seconds ? { segmentSeconds: Number(seconds) } : {}),
+    ...(bytes ? { segmentBytes: Number(bytes) } : {}),
+  }
+  // the slot and publication names are checked with the option's own rules, naming the variable
+  const checked = ArchiveOptionsSchema.safeParse(archive)
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!
+    const variable = issue.path[0] === 'slot' ? 'PGKEEP_ARCHIVE_SLOT' : 'PGKEEP_ARCHIVE_PUBLICATION'
+    throw new PgkeepError('OPTIONS_INVALID', `${variable} ${issue.message}`)
+  }
+  return archive
+}
 
 function jobsFromEnv(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined

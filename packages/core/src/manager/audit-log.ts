@@ -20,7 +20,7 @@ export function actorOf(options?: Actor | null): string | null {
   return options?.actor === undefined || options.actor === null ? null : String(options.actor)
 }
 
-export const AUDIT_ACTIONS = ['create', 'download', 'presign', 'restore', 'verify', 'cleanup', 'remove', 'pin', 'unpin', 'schedule', 'lifecycle', 'replicate'] as const
+export const AUDIT_ACTIONS = ['create', 'download', 'presign', 'restore', 'verify', 'cleanup', 'remove', 'pin', 'unpin', 'schedule', 'lifecycle', 'replicate', 'archive'] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 export type AuditOutcome = 'success' | 'failure' | 'refused'
 

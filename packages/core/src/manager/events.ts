@@ -28,6 +28,20 @@ export interface ManagerEvents {
   /** restore, verify or download read a replica's copy because the primary's was unreachable, missing or damaged. */
   'backup:fallback': { id: string; operation: 'restore' | 'verify' | 'download'; copy: string; reason: string; at: Date }
   alert: { kind: string; message: string; at: Date; detail?: Record<string, unknown> }
+  /** The change archiver (manager.archive()) holds its slot and streams: `resumed` when it continues a chain it had begun. */
+  'archive:start': { slot: string; publication: string; chainId: string; resumed: boolean; at: Date }
+  /** A segment of committed transactions was stored and its end confirmed to the server. */
+  'archive:segment': ArchiveSegmentEvent
+  /**
+   * A chain began (`reason`: `first`, `slot-gone`: the slot of the newest chain was dropped, or `schema-change`:
+   * a table's definition changed, so the old chain ends), or was dropped with its slot (`slot-without-chain`:
+   * a slot whose base backup never completed). While `pitrGap` is true, no restore can reach a time between
+   * the old chain's end and the new base backup's end.
+   */
+  'archive:chain': ArchiveChainEvent
+  'archive:stop': { slot: string; chainId: string | null; archivedUpTo: string | null; slotDropped: boolean; at: Date }
+  /** The archiver failed: `willRetry` when it tries again by itself (storage or connection trouble), else `done` rejects. */
+  'archive:error': { code: ErrorCode; message: string; hint?: string; willRetry: boolean; retryInSeconds?: number; at: Date }
   listenerError: { event: string; error: unknown }
 }
 
@@ -46,6 +60,32 @@ export interface BackupProgressEvent {
   percent?: number
   /** Compressed (and encrypted) bytes handed to storage so far. */
   storedBytes: number
+  at: Date
+}
+
+export interface ArchiveSegmentEvent {
+  chainId: string
+  slot: string
+  /** Commit LSN of the first transaction and end LSN of the last, as PostgreSQL prints them. */
+  firstCommitLsn: string
+  endLsn: string
+  firstCommitAt: Date
+  lastCommitAt: Date
+  transactions: number
+  /** Stored (gzip) bytes. */
+  size: number
+  at: Date
+}
+
+export interface ArchiveChainEvent {
+  reason: 'first' | 'slot-gone' | 'schema-change' | 'slot-without-chain'
+  /** The base backup's id of the new chain (null for slot-without-chain: no chain was begun). */
+  chainId: string | null
+  slot: string
+  previousChain?: string
+  /** What happened, in words: the table and what changed, the slot dropped, … */
+  message: string
+  pitrGap: boolean
   at: Date
 }
 

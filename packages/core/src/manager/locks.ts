@@ -6,8 +6,11 @@
 import type pg from 'pg'
 import type { ManagerContext } from './context'
 
-/** `schedule:<job>`: one lock per scheduled job, so a long backup never makes the cleanup job skip. */
-export type LockName = 'backup' | 'schedule' | `schedule:${string}`
+/**
+ * `schedule:<job>`: one lock per scheduled job, so a long backup never makes the cleanup job skip.
+ * `archive`: held by the one change archiver of the storage folder (manager.archive()) while it runs.
+ */
+export type LockName = 'backup' | 'schedule' | `schedule:${string}` | 'archive'
 
 /** The lock key: one per lock name and storage folder, as a bigint from hashtextextended. */
 function keyText(ctx: ManagerContext, name: LockName): string {

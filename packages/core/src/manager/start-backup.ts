@@ -12,6 +12,7 @@ import { resolveCreateOptions, type CreateBackupOptions } from '../manager-optio
 import type { DumpOptions } from '../options'
 import type { ManagerContext } from './context'
 import type { BackupProgressEvent } from './events'
+import type { BackupManifest } from '../manifest/manifest'
 import { withLock } from './locks'
 import { admitManualBackup } from './rate-limit'
 import { replicateBackup } from './replicate'
@@ -23,6 +24,15 @@ export interface BackupHandle {
   done: Promise<BackupRecord>
   /** Stops the backup: `done` rejects with ABORTED and nothing of it stays in storage. No effect once it has settled. */
   cancel(reason?: string): void
+}
+
+/**
+ * The base backup of a change archive (manager.archive()): dumped in the snapshot the slot exported, with
+ * `changes` in its manifest. It is not counted against the rate limit of manual backups.
+ */
+export interface ArchiveBase {
+  snapshot: string
+  changes: NonNullable<BackupManifest['changes']>
 }
 
 /** A backup this manager instance is writing now. */
@@ -38,12 +48,12 @@ export interface RunningBackup {
  * RATE_LIMITED included, rejects `done` (the rate limit is read from the history, which takes a moment).
  * A rejection of `done` that nobody awaits is not reported as unhandled.
  */
-export function startBackup(ctx: ManagerContext, input: CreateBackupOptions): BackupHandle {
+export function startBackup(ctx: ManagerContext, input: CreateBackupOptions, base?: ArchiveBase): BackupHandle {
   const c = resolveCreateOptions(input)
   const id = randomUUID()
   const controller = new AbortController()
   const signal = c.signal ? AbortSignal.any([c.signal, controller.signal]) : controller.signal
-  const done = runBackup(ctx, c, id, signal)
+  const done = runBackup(ctx, c, id, signal, base)
   done.catch(() => {})
   return { id, done, cancel: (reason) => controller.abort(reason ?? 'cancel() was called') }
 }
@@ -66,7 +76,7 @@ function runningOf(ctx: ManagerContext): Map<string, RunningBackup> {
 type CreateInput = ReturnType<typeof resolveCreateOptions>
 
 /** The dump options of the manager plus this call's selection; events and audit around the backup. */
-function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: AbortSignal): Promise<BackupRecord> {
+function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: AbortSignal, archiveBase?: ArchiveBase): Promise<BackupRecord> {
   const base = ctx.options.dump
   const dumpOptions: DumpOptions = {
     ...base,
@@ -76,12 +86,13 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
     ...(c.schemas ? { schemas: c.schemas } : {}),
     ...(c.excludeSchemas ? { excludeSchemas: [...(base.excludeSchemas ?? []), ...c.excludeSchemas] } : {}),
     ...(c.excludeTableData ? { excludeTableData: [...(base.excludeTableData ?? []), ...c.excludeTableData] } : {}),
+    ...(archiveBase ? { snapshot: archiveBase.snapshot } : {}),
   }
   const actor = c.actor
   return ctx.audited('create', actor, (r: BackupRecord) => r.id, async () => {
     if (signal.aborted) throw cancelled(signal)
     // Manual backups only, before any work (a refusal is audited as such); nothing may fail between it and backup:start.
-    if (c.type === 'manual') await admitManualBackup(ctx, actor)
+    if (c.type === 'manual' && !archiveBase) await admitManualBackup(ctx, actor)
     const startedAt = ctx.now()
     runningOf(ctx).set(id, { id, type: c.type, actor, startedAt })
     ctx.events.emit('backup:start', { id, type: c.type, actor, createdBy: actor, at: startedAt })
@@ -108,6 +119,7 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
           progress(p)
         },
         signal,
+        ...(archiveBase ? { changes: archiveBase.changes } : {}),
       }))
       if (!locked.acquired) throw new PgkeepError('INTERNAL', 'the backup lock was not granted')
       const manifest = locked.value

@@ -1,0 +1,393 @@
+// manager.archive(): the change archiver's lifecycle. It holds the archive lock (one archiver per storage
+// folder across app replicas) and its replication slot, checks the prerequisites, and then either resumes
+// the newest chain whose slot still exists or begins a chain: a slot created with an exported snapshot and
+// a normal manager backup dumped in that snapshot (listed, verified, retained, signed, encrypted like any
+// other) whose manifest names the slot. It then streams the slot into the chain's segments until stop(),
+// retrying storage and connection failures, and begins a new chain when a table's definition changes.
+import type pg from 'pg'
+import { resolveConnection } from '../connection/index'
+import { isPgkeepError, PgkeepError, type ErrorCode } from '../errors'
+import { runArchiver } from '../logical/archiver'
+import type { ArchiverExit } from '../logical/archiver-exit'
+import { chainPrefixOf, chainWindow } from '../logical/chain'
+import { formatLsn } from '../logical/lsn'
+import { connectForReplication, createSlotWithSnapshot, dropSlot } from '../logical/replication-slot'
+import type { BackupManifest } from '../manifest/manifest'
+import { checkArchivePrerequisites, ensurePublication } from './archive-prerequisites'
+import { DEFAULT_PUBLICATION, resolveArchiveOptions, type ArchiveOptions } from './archive-options'
+import { archiveSlotName, dropSlotBySql, nextSlot, readSlots, refuseActive, slotFamily } from './archive-slots'
+import type { ManagerContext } from './context'
+import type { ArchiveChainEvent } from './events'
+import { withLock } from './locks'
+import { startBackup } from './start-backup'
+
+export interface ArchiveHandle {
+  /** Settles when the archiver ends: with the summary after stop(), rejected with the PgkeepError that ended it. */
+  done: Promise<ArchiveSummary>
+  /**
+   * Stores what is pending, confirms it and ends the archiver; resolves once `done` has settled. With
+   * `dropSlot`, the slot is dropped too: the server keeps no WAL for the archive any more, and the next
+   * archive() begins a new chain (the stored chains stay restorable up to where they end).
+   */
+  stop(options?: { dropSlot?: boolean }): Promise<void>
+  status(): ArchiveStatus
+}
+
+export interface ArchiveStatus {
+  running: boolean
+  phase: 'starting' | 'base-backup' | 'streaming' | 'retrying' | 'stopped' | 'failed'
+  slot: string | null
+  publication: string
+  /** The id of the base backup of the chain being written (null before it is known). */
+  chainId: string | null
+  /** End LSN and last commit time of the newest stored segment of the chain. */
+  archivedUpTo: string | null
+  archivedUpToTime: Date | null
+  /** Segments and transactions this archiver stored (since archive() was called). */
+  segments: number
+  transactions: number
+  /**
+   * Set while a schema change has ended the chain and the new base backup is not complete: no restore
+   * reaches a commit after `since` until it is.
+   */
+  pitrGap: { since: Date | null; relation: string; detail: string } | null
+  lastError: { code: ErrorCode; message: string; at: Date } | null
+}
+
+export interface ArchiveSummary {
+  slot: string | null
+  /** The chain written last (its base backup's id), or null when none was begun (stopped during the first base backup). */
+  chainId: string | null
+  /** Chains begun by this archiver, oldest first. */
+  chainsStarted: string[]
+  segments: number
+  transactions: number
+  archivedUpTo: string | null
+  archivedUpToTime: Date | null
+  slotDropped: boolean
+}
+
+const RETRYABLE: ErrorCode[] = ['STORAGE_UNREACHABLE', 'STORAGE_FAILED', 'CONNECT_FAILED']
+const MAX_BACKOFF_SECONDS = 30
+/** Tries of a base backup that could not lock a table. */
+const BASE_ATTEMPTS = 3
+
+/** Starts the archiver. Invalid options throw OPTIONS_INVALID at once; every other failure rejects `done`. */
+export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): ArchiveHandle {
+  const o = resolveArchiveOptions({ ...ctx.options.archive, ...input })
+  const publication = o.publication ?? DEFAULT_PUBLICATION
+  const actor = o.actor ?? 'pgkeep archive'
+  const controller = new AbortController()
+  let dropOnStop = false
+  const state: ArchiveStatus = {
+    running: true, phase: 'starting', slot: null, publication, chainId: null, archivedUpTo: null, archivedUpToTime: null,
+    segments: 0, transactions: 0, pitrGap: null, lastError: null,
+  }
+  const chainsStarted: string[] = []
+  let slotDropped = false
+
+  const summary = (): ArchiveSummary => ({
+    slot: state.slot, chainId: state.chainId, chainsStarted: [...chainsStarted], segments: state.segments, transactions: state.transactions,
+    archivedUpTo: state.archivedUpTo, archivedUpToTime: state.archivedUpToTime, slotDropped,
+  })
+
+  const run = async (): Promise<ArchiveSummary> => {
+    const locked = await withLock(ctx, 'archive', 'exclusive', () => archive())
+    if (!locked.acquired) {
+      throw new PgkeepError('CONFLICT', `another archiver of this storage (key prefix "${ctx.options.keyPrefix}") is running: it holds the archive lock`, {
+        hint: 'one archiver runs per storage folder across every instance; stop the other one first (or give this one its own key prefix and slot)',
+      })
+    }
+    return locked.value
+  }
+
+  const archive = async (): Promise<ArchiveSummary> => {
+    const stopSignal = controller.signal
+    // What the server and the storage hold: prerequisites, publication, the archive's slots and newest chain.
+    const plan = await ctx.withDatabase(async (client) => {
+      const { rows } = await client.query<{ db: string }>('SELECT pg_catalog.current_database() AS db')
+      const base = o.slot ?? archiveSlotName(rows[0]!.db)
+      const family = slotFamily(base)
+      const slots = await readSlots(client, family)
+      refuseActive(slots)
+      const chain = await newestChain(ctx, family)
+      const resume = chain && slots.some((s) => s.name === chain.changes!.slot) ? chain : null
+      await checkArchivePrerequisites(client, { needSlot: !resume })
+      await ensurePublication(client, publication)
+      // A slot that no stored chain continues (its base backup never completed) is dropped: a new chain starts.
+      for (const s of slots) {
+        if (resume && s.name === resume.changes!.slot) continue
+        await dropSlotBySql(client, s.name)
+        chainEvent({ reason: 'slot-without-chain', chainId: null, slot: s.name, pitrGap: false,
+          message: `dropped the replication slot ${s.name}: no stored chain continues from it (its base backup never completed, or a newer chain replaced it)` })
+      }
+      return { base, chain, resume }
+    })
+    state.slot = plan.resume ? plan.resume.changes!.slot : plan.base
+
+    if (stopSignal.aborted) return finish(null)
+    let current: { manifest: BackupManifest; replication: pg.Client | null }
+    if (plan.resume) {
+      const window = await chainWindow(ctx.storage, plan.resume.storagePath)
+      state.chainId = plan.resume.id
+      state.archivedUpTo = window.untilLsn
+      state.archivedUpToTime = window.until
+      current = { manifest: plan.resume, replication: null }
+    } else {
+      const reason = plan.chain ? 'slot-gone' : 'first'
+      const began = await beginChain(plan.base, undefined)
+      if (!began) return finish(null)
+      current = began
+      chainEvent({ reason, chainId: began.manifest.id, slot: plan.base, pitrGap: false,
+        message: plan.chain
+          ? `began chain ${began.manifest.id}: the slot of the newest chain ${plan.chain.id} is gone, so that chain ends where its segments end; no restore reaches between its end and this base backup`
+          : `began chain ${began.manifest.id} with the slot ${plan.base}` })
+    }
+    ctx.events.emit('archive:start', { slot: state.slot, publication, chainId: current.manifest.id, resumed: plan.resume !== null, at: ctx.now() })
+
+    for (;;) {
+      const exit = await stream(current)
+      if (exit.reason === 'stopped') return finish(current.replication)
+      // A table's definition changed: this chain cannot go past it. A new slot and base backup begin the next one.
+      const old = current
+      const oldSlot = state.slot!
+      state.pitrGap = { since: state.archivedUpToTime, relation: exit.relation, detail: exit.detail }
+      chainEvent({ reason: 'schema-change', chainId: null, slot: oldSlot, previousChain: old.manifest.id, pitrGap: true,
+        message: `${exit.relation}: ${exit.detail}. Chain ${old.manifest.id} ends at ${formatLsn(exit.archivedUpTo)}; a new base backup begins the next chain, and until it is complete no restore reaches past ${state.archivedUpToTime?.toISOString() ?? 'the end of the old chain'}` })
+      const slot = nextSlot(plan.base, oldSlot)
+      const began = await beginChain(slot, old.manifest.id)
+      if (!began) return finish(old.replication)
+      // The old slot goes once the new chain holds everything after it.
+      await dropOld(old.replication, oldSlot)
+      current = began
+      state.slot = slot
+      state.pitrGap = null
+      chainEvent({ reason: 'schema-change', chainId: began.manifest.id, slot, previousChain: old.manifest.id, pitrGap: false,
+        message: `began chain ${began.manifest.id} after the schema change (${exit.relation}: ${exit.detail}); no restore reaches a commit between the end of chain ${old.manifest.id} and this base backup` })
+    }
+
+    /** The slot (exported snapshot) and the base backup dumped in it; null when stopped meanwhile. */
+    async function beginChain(slot: string, previousChain: string | undefined): Promise<{ manifest: BackupManifest; replication: pg.Client } | null> {
+      const replication = await connectForReplication(replicationConfig(ctx, o.segmentSeconds))
+      try {
+        const created = await createSlotWithSnapshot(replication, slot)
+        state.phase = 'base-backup'
+        const changes = { slot, publication, startLsn: formatLsn(created.consistentPoint), ...(previousChain ? { previousChain } : {}) }
+        // The replication connection stays idle while the dump runs, so that the snapshot stays importable:
+        // a dump that could not lock a table (a TRUNCATE or DDL waiting) is tried again in the same snapshot.
+        let record: Awaited<ReturnType<typeof startBackup>['done']>
+        for (let attempt = 1; ; attempt++) {
+          try {
+            record = await startBackup(ctx, { type: 'manual', actor, signal: stopSignal }, { snapshot: created.snapshot, changes }).done
+            break
+          } catch (error) {
+            if (stopSignal.aborted || !isPgkeepError(error) || error.code !== 'LOCK_TIMEOUT' || attempt >= BASE_ATTEMPTS) throw error
+            ctx.events.emit('archive:error', { code: error.code, message: `the base backup failed: ${error.message}`, ...(error.hint ? { hint: error.hint } : {}), willRetry: true, retryInSeconds: attempt, at: ctx.now() })
+            await sleep(attempt * 1000, stopSignal)
+          }
+        }
+        const manifest = await ctx.find(record.id)
+        chainsStarted.push(manifest.id)
+        state.chainId = manifest.id
+        state.archivedUpTo = null
+        state.archivedUpToTime = null
+        await ctx.auditOutcome('archive', actor, manifest.id, { detail: { event: 'chain', slot, startLsn: changes.startLsn, ...(previousChain ? { previousChain } : {}) } })
+        return { manifest, replication }
+      } catch (error) {
+        // A slot without a completed base backup is of no use: dropped (the replication connection is idle again).
+        await dropSlot(replication, slot).catch(() => {})
+        await replication.end().catch(() => {})
+        if (stopSignal.aborted && isPgkeepError(error) && error.code === 'ABORTED') return null
+        throw error
+      }
+    }
+
+    /** Streams the slot into the chain until stopped or a schema change; storage and connection failures are retried. */
+    async function stream(chain: { manifest: BackupManifest; replication: pg.Client | null }): Promise<ArchiverExit> {
+      let failures = 0
+      for (;;) {
+        try {
+          chain.replication ??= await connectForReplication(replicationConfig(ctx, o.segmentSeconds))
+          state.phase = 'streaming'
+          return await runArchiver({
+            replication: chain.replication,
+            slot: state.slot!,
+            publications: [publication],
+            storage: ctx.storage,
+            prefix: chainPrefixOf(chain.manifest.storagePath),
+            ...(o.segmentBytes !== undefined ? { segmentBytes: o.segmentBytes } : {}),
+            ...(o.segmentSeconds !== undefined ? { segmentSeconds: o.segmentSeconds } : {}),
+            signal: stopSignal,
+            onSegment: (m) => {
+              failures = 0
+              state.segments++
+              state.transactions += m.transactions
+              state.archivedUpTo = m.endLsn
+              state.archivedUpToTime = new Date(m.lastCommitAt)
+              ctx.events.emit('archive:segment', {
+                chainId: chain.manifest.id, slot: state.slot!, firstCommitLsn: m.firstCommitLsn, endLsn: m.endLsn,
+                firstCommitAt: new Date(m.firstCommitAt), lastCommitAt: new Date(m.lastCommitAt), transactions: m.transactions, size: m.size, at: ctx.now(),
+              })
+            },
+          })
+        } catch (error) {
+          // The connection may be broken: a new one reads the slot from its confirmed position (what is stored is skipped).
+          await closeSoon(chain.replication)
+          chain.replication = null
+          if (stopSignal.aborted) return { reason: 'stopped', archivedUpTo: 0n }
+          const e = asPgkeepError(error)
+          const willRetry = RETRYABLE.includes(e.code) && (o.retries === undefined || failures < o.retries)
+          failures++
+          const wait = Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.min(failures - 1, 5))
+          state.lastError = { code: e.code, message: e.message, at: ctx.now() }
+          ctx.events.emit('archive:error', { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), willRetry, ...(willRetry ? { retryInSeconds: wait } : {}), at: ctx.now() })
+          if (!willRetry) throw e
+          state.phase = 'retrying'
+          await sleep(wait * 1000, stopSignal)
+          if (stopSignal.aborted) return { reason: 'stopped', archivedUpTo: 0n }
+        }
+      }
+    }
+
+    async function dropOld(replication: pg.Client | null, slot: string): Promise<void> {
+      if (replication) {
+        try {
+          await dropSlot(replication, slot)
+          await replication.end().catch(() => {})
+          return
+        } catch {
+          await closeSoon(replication)
+        }
+      }
+      await ctx.withDatabase((client) => dropSlotBySql(client, slot))
+    }
+
+    /** Ends the archiver after a stop: drops the slot when asked, closes the replication connection. */
+    async function finish(replication: pg.Client | null): Promise<ArchiveSummary> {
+      if (dropOnStop && state.slot) {
+        let dropped = false
+        if (replication) dropped = await dropSlot(replication, state.slot).then(() => true, () => false)
+        await closeSoon(replication)
+        if (!dropped) await ctx.withDatabase((client) => dropSlotBySql(client, state.slot!))
+        slotDropped = true
+      } else {
+        await closeSoon(replication)
+      }
+      return summary()
+    }
+  }
+
+  function chainEvent(e: Omit<ArchiveChainEvent, 'at'>): void {
+    ctx.events.emit('archive:chain', { ...e, at: ctx.now() })
+  }
+
+  const done = ctx.audited('archive', actor, () => state.chainId, run, (s) => ({
+    event: 'stop', slot: s.slot, chains: s.chainsStarted.length, segments: s.segments, transactions: s.transactions, archivedUpTo: s.archivedUpTo, slotDropped: s.slotDropped,
+  })).then((s) => {
+    state.running = false
+    state.phase = 'stopped'
+    ctx.events.emit('archive:stop', { slot: s.slot ?? '', chainId: s.chainId, archivedUpTo: s.archivedUpTo, slotDropped: s.slotDropped, at: ctx.now() })
+    return s
+  }, (error: unknown) => {
+    state.running = false
+    state.phase = 'failed'
+    const e = asPgkeepError(error)
+    state.lastError = { code: e.code, message: e.message, at: ctx.now() }
+    // retried failures were reported as they happened; this one ends the archiver
+    ctx.events.emit('archive:error', { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), willRetry: false, at: ctx.now() })
+    throw e
+  })
+  done.catch(() => {})
+
+  return {
+    done,
+    async stop(options = {}) {
+      if (options.dropSlot) dropOnStop = true
+      controller.abort('stop() was called')
+      await done.catch(() => {})
+    },
+    status: () => ({ ...state, ...(state.pitrGap ? { pitrGap: { ...state.pitrGap } } : {}), ...(state.lastError ? { lastError: { ...state.lastError } } : {}) }),
+  }
+}
+
+export interface DropArchiveResult {
+  /** Slots dropped (none when the archive had none). */
+  dropped: string[]
+  /** The newest chain: it stays in storage, restorable up to `until` (its newest segment). */
+  chain: { id: string; until: Date | null; untilLsn: string | null } | null
+}
+
+/**
+ * Drops the archive's slot(s) without running an archiver: the server stops keeping WAL for it. CONFLICT
+ * when an archiver runs (it holds the archive lock or reads the slot); stop that one with `dropSlot` instead.
+ */
+export async function dropArchiveSlot(ctx: ManagerContext, input: Pick<ArchiveOptions, 'slot' | 'actor'> = {}): Promise<DropArchiveResult> {
+  const o = resolveArchiveOptions({ ...(ctx.options.archive?.slot ? { slot: ctx.options.archive.slot } : {}), ...input })
+  const actor = o.actor ?? 'pgkeep archive --drop'
+  return ctx.audited('archive', actor, (r: DropArchiveResult) => r.chain?.id ?? null, async () => {
+    const locked = await withLock(ctx, 'archive', 'exclusive', () => ctx.withDatabase(async (client) => {
+      const { rows } = await client.query<{ db: string }>('SELECT pg_catalog.current_database() AS db')
+      const family = slotFamily(o.slot ?? archiveSlotName(rows[0]!.db))
+      const slots = await readSlots(client, family)
+      refuseActive(slots)
+      const dropped: string[] = []
+      for (const s of slots) if (await dropSlotBySql(client, s.name, 0)) dropped.push(s.name)
+      const chain = await newestChain(ctx, family)
+      const window = chain ? await chainWindow(ctx.storage, chain.storagePath) : null
+      return { dropped, chain: chain ? { id: chain.id, until: window!.until, untilLsn: window!.untilLsn } : null }
+    }))
+    if (!locked.acquired) {
+      throw new PgkeepError('CONFLICT', 'an archiver of this storage is running (it holds the archive lock): its slot is not dropped under it', {
+        hint: 'stop that archiver with its slot instead: stop({ dropSlot: true }), or pgkeep archive --drop once it has ended',
+      })
+    }
+    return locked.value
+  }, (r) => ({ event: 'drop', dropped: r.dropped }))
+}
+
+// --- internal ---
+
+/** The newest stored base backup whose manifest names one of these slots. */
+async function newestChain(ctx: ManagerContext, family: string[]): Promise<BackupManifest | null> {
+  for (const manifest of await ctx.index.list()) {
+    if (manifest.changes && family.includes(manifest.changes.slot)) return manifest
+  }
+  return null
+}
+
+/**
+ * The replication connection's settings. runArchiver closes a segment when a message arrives; on an idle
+ * server the only messages are the walsender's keepalives, sent every wal_sender_timeout / 2. The session's
+ * wal_sender_timeout is set to twice the segment time (at least 10 s), so that a segment waits about one
+ * segment time more at most, and a walsender whose archiver is gone notices it as soon.
+ */
+function replicationConfig(ctx: ManagerContext, segmentSeconds: number | undefined): pg.ClientConfig {
+  const config = resolveConnection(ctx.connection, ctx.env).toClientConfig(0, undefined, 'pgkeep archive')
+  const timeoutMs = Math.max(10_000, Math.round((segmentSeconds ?? 60) * 2000))
+  config.options = `${config.options ? `${config.options} ` : ''}-c wal_sender_timeout=${timeoutMs}`
+  return config
+}
+
+/** Closes a connection that may be broken without waiting long for a server that does not answer. */
+async function closeSoon(client: pg.Client | null): Promise<void> {
+  if (!client) return
+  await Promise.race([client.end().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+function asPgkeepError(error: unknown): PgkeepError {
+  if (isPgkeepError(error)) return error
+  return new PgkeepError('INTERNAL', `the archiver failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}

@@ -1,0 +1,288 @@
+// manager.archive(): a base backup dumped in the slot's exported snapshot (with `changes` in its manifest)
+// and segments beside it that, replayed onto a restore of the base, give the source back; resumed after a
+// stop without a transaction lost or stored twice; refused when another archiver runs; the slot dropped by
+// stop({ dropSlot }) and dropArchiveSlot(); the S3 endpoint killed mid-stream and restarted on the same
+// port and folder; and the prerequisites, each failing with the error that names its fix.
+// Logical decoding needs wal_level = logical: an embedded server of the default major (as the logical
+// decoding test starts it); the machine's server (wal_level = replica) serves for the wal_level error.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { compareDatabases, createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, startS3Server, withClient, type EmbeddedServer, type S3Server } from '@pgkeep/testkit'
+import { findFreePort } from '@pgkeep/testkit/free-port'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { createBackupManager, isPgkeepError, s3Storage, type BackupManager, type ManagerEvents, type PgkeepError } from '../../src/index'
+import { archiveSlotName } from '../../src/manager/archive-slots'
+import { chainPrefixOf } from '../../src/logical/chain'
+import { replayArchive } from '../../src/logical/replay-archive'
+import { fsStorage } from '../../src/storage/fs-storage'
+import type { StorageDriver } from '../../src/storage/driver'
+import { archivedMarks, Ledger, LEDGER_ACCOUNTS, LEDGER_SCHEMA, waitFor } from './ledger-workload'
+
+const pgDefault = inject('pgDefault')
+const pgServers = inject('pgServers')
+const own: EmbeddedServer[] = []
+const workDir = mkdtempSync(join(tmpdir(), 'pgkeep-archive-'))
+chmodSync(workDir, 0o755)
+
+async function logicalServer(): Promise<{ url: string; major: number } | null> {
+  const embedded = Object.values(pgServers).find((s) => s.major === pgDefault.major) ?? Object.values(pgServers)[0]
+  if (embedded) return { url: embedded.url, major: embedded.major }
+  if (!isEmbeddedMajor(pgDefault.major)) return null
+  const server = await startEmbeddedServer({ major: pgDefault.major, dataDir: join(workDir, `pg${pgDefault.major}`) })
+  own.push(server)
+  return { url: server.url, major: server.major }
+}
+const server = (await logicalServer())!
+
+afterAll(async () => {
+  for (const s of own) await s.stop()
+  rmSync(workDir, { recursive: true, force: true })
+})
+
+async function slotsOf(url: string, like: string): Promise<{ slot_name: string; active: boolean }[]> {
+  return runSql(url, `SELECT slot_name, active FROM pg_replication_slots WHERE slot_name LIKE '${like}%' ORDER BY slot_name`)
+}
+
+function recordEvents<E extends keyof ManagerEvents>(manager: BackupManager, event: E): ManagerEvents[E][] {
+  const seen: ManagerEvents[E][] = []
+  manager.on(event, (e) => { seen.push(e) })
+  return seen
+}
+
+/** Restores the chain's base backup into a fresh database, replays its segments, and compares with the source. */
+async function replayMatches(manager: BackupManager, storage: StorageDriver, chainId: string, sourceUrl: string): Promise<{ transactions: number }> {
+  const copy = await createDatabase(server.url, { prefix: 'archive_copy' })
+  try {
+    await manager.restore(chainId, { target: copy.url })
+    const record = await manager.get(chainId)
+    // a transaction stored twice would fail here on the ledger's primary key
+    const summary = await withClient(copy.url, (client) => replayArchive(client, storage, chainPrefixOf(record.storagePath)))
+    const diff = await compareDatabases(sourceUrl, copy.url)
+    expect(diff.differences).toEqual([])
+    const [total] = await runSql<{ total: string }>(copy.url, 'SELECT sum(balance)::text AS total FROM accounts')
+    expect(total!.total).toBe(String(LEDGER_ACCOUNTS * 1000))
+    return { transactions: summary.transactions }
+  } finally {
+    await copy.drop()
+  }
+}
+
+async function expectError(promise: Promise<unknown>, code: string, pattern: RegExp, hint?: RegExp): Promise<PgkeepError> {
+  const error = await promise.then(() => null, (e: unknown) => e)
+  expect(isPgkeepError(error), String(error)).toBe(true)
+  const e = error as PgkeepError
+  expect(e.code, e.message).toBe(code)
+  expect(e.message).toMatch(pattern)
+  if (hint) expect(e.hint).toMatch(hint)
+  return e
+}
+
+describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
+  it('makes a base backup with changes in its manifest and segments that replay to the source; resumes after stop; refuses a second archiver; stop({ dropSlot }) leaves no slot', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_src' })
+    const dir = join(workDir, 'fs-archive')
+    const storage = fsStorage({ dir })
+    const manager = createBackupManager({ connectionString: db.url, storage, archive: { segmentSeconds: 1 } })
+    const slot = archiveSlotName(db.name)
+    await runSql(db.url, LEDGER_SCHEMA)
+    try {
+      const chains = recordEvents(manager, 'archive:chain')
+      const starts = recordEvents(manager, 'archive:start')
+      const segments = recordEvents(manager, 'archive:segment')
+      await withClient(db.url, async (conn) => {
+        const ledger = new Ledger(conn)
+        const handle = manager.archive()
+        // transfers while the slot is created and the base backup runs: each lands in the dump or in the stream, once
+        while (starts.length === 0 && handle.status().running) await ledger.transfers(3, { truncate: false })
+        if (!handle.status().running) await handle.done // shows why it ended
+        expect(handle.status()).toMatchObject({ running: true, slot, publication: 'pgkeep_archive' })
+        const chainId = starts[0]!.chainId
+        expect(starts[0]).toMatchObject({ slot, resumed: false })
+        expect(chains).toEqual([expect.objectContaining({ reason: 'first', chainId, slot, pitrGap: false })])
+
+        const manifest = await manager.manifest(chainId)
+        expect(manifest.changes).toEqual({ slot, publication: 'pgkeep_archive', startLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) })
+        expect(manifest.type).toBe('manual')
+        expect((await manager.list()).map((r) => r.id)).toContain(chainId)
+        const [pub] = await runSql<{ puballtables: boolean }>(db.url, "SELECT puballtables FROM pg_publication WHERE pubname = 'pgkeep_archive'")
+        expect(pub?.puballtables).toBe(true)
+
+        // a second archiver of the same storage: refused by the archive lock
+        const other = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir }) })
+        await expectError(other.archive().done, 'CONFLICT', /archive lock/)
+        // one of another folder on the same slot: refused by the slot, naming the process that reads it
+        const elsewhere = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir }), keyPrefix: 'elsewhere/' })
+        await waitFor('the slot to be read', async () => (await slotsOf(db.url, slot)).some((s) => s.active))
+        await expectError(elsewhere.archive().done, 'CONFLICT', new RegExp(`slot ${slot} is being read by the server process \\d+`), /pg_terminate_backend/)
+
+        await ledger.transfers(40)
+        const marks = await ledger.mark()
+        await waitFor('the mark to be archived', async () => (await archivedMarks(storage, chainPrefixOf(manifest.storagePath))) === marks)
+        await handle.stop()
+        const summary = await handle.done
+        expect(summary).toMatchObject({ slot, chainId, chainsStarted: [chainId], slotDropped: false })
+        expect(summary.segments).toBe(segments.length)
+        expect(summary.segments).toBeGreaterThan(0)
+        expect(summary.archivedUpTo).toBe(segments.at(-1)!.endLsn)
+        expect(handle.status()).toMatchObject({ running: false, phase: 'stopped' })
+        await waitFor('the slot to be released', async () => (await slotsOf(db.url, slot)).every((s) => !s.active))
+        expect(await slotsOf(db.url, slot)).toEqual([{ slot_name: slot, active: false }])
+        const first = await replayMatches(manager, storage, chainId, db.url)
+        expect(first.transactions).toBe(summary.transactions)
+
+        // stopped: the writes go on; the next archive() resumes the chain from the slot, nothing lost or twice
+        await ledger.transfers(20)
+        const again = manager.archive()
+        await ledger.transfers(20)
+        const marks2 = await ledger.mark()
+        await waitFor('the second mark to be archived', async () => (await archivedMarks(storage, chainPrefixOf(manifest.storagePath))) === marks2)
+        expect(starts.at(-1)).toMatchObject({ chainId, resumed: true, slot })
+        expect(chains).toHaveLength(1) // no new chain
+        await again.stop({ dropSlot: true })
+        expect(await again.done).toMatchObject({ chainId, chainsStarted: [], slotDropped: true })
+        expect(await slotsOf(db.url, slot)).toEqual([])
+        await replayMatches(manager, storage, chainId, db.url)
+        expect(await manager.list()).toHaveLength(1) // the resume made no base backup
+
+        const audit = await manager.auditLog({ action: 'archive' })
+        expect(audit.map((a) => [a.outcome, a.detail?.event])).toEqual(expect.arrayContaining([['success', 'stop'], ['success', 'chain'], ['refused', undefined]]))
+      })
+    } finally {
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 240_000)
+
+  it('drops a slot whose base backup never completed and begins a new chain; dropArchiveSlot() leaves no slot and names the chain kept', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_orphan' })
+    const storage = fsStorage({ dir: join(workDir, 'fs-orphan') })
+    await runSql(db.url, `${LEDGER_SCHEMA} CREATE PUBLICATION app_pub FOR TABLE accounts, ledger;`)
+    const slot = 'orphan_slot'
+    // a slot left by an archiver killed during its first base backup
+    await runSql(db.url, `SELECT pg_create_logical_replication_slot('${slot}', 'pgoutput')`)
+    const manager = createBackupManager({ connectionString: db.url, storage, archive: { slot, publication: 'app_pub', segmentSeconds: 1 } })
+    try {
+      const chains = recordEvents(manager, 'archive:chain')
+      const handle = manager.archive()
+      await waitFor('the archiver to stream', () => handle.status().phase === 'streaming' || !handle.status().running, 120_000)
+      expect(chains.map((c) => [c.reason, c.slot])).toEqual([['slot-without-chain', slot], ['first', slot]])
+      expect(chains[0]!.message).toMatch(/no stored chain continues from it/)
+      // while it runs, the slot is not dropped under it
+      await expectError(manager.dropArchiveSlot(), 'CONFLICT', /archiver of this storage is running/)
+      await handle.stop()
+      const summary = await handle.done
+      const result = await manager.dropArchiveSlot()
+      expect(result).toEqual({ dropped: [slot], chain: expect.objectContaining({ id: summary.chainId }) })
+      expect(await slotsOf(db.url, slot)).toEqual([])
+      // the named publication was used, not created
+      expect(await runSql(db.url, "SELECT 1 FROM pg_publication WHERE pubname = 'pgkeep_archive'")).toEqual([])
+      // the next archive() sees the chain's slot gone: a new chain
+      const next = manager.archive()
+      await waitFor('the new chain', () => chains.length === 3 || !next.status().running, 120_000)
+      expect(chains[2]).toMatchObject({ reason: 'slot-gone', slot })
+      expect(chains[2]!.chainId).not.toBe(summary.chainId)
+      await next.stop({ dropSlot: true })
+      await next.done
+      expect(await slotsOf(db.url, slot)).toEqual([])
+    } finally {
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 240_000)
+
+  it('keeps archiving through an S3 endpoint killed mid-stream and restarted on the same port and folder: nothing lost, nothing twice', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_s3' })
+    const directory = mkdtempSync(join(workDir, 's3-'))
+    const port = await findFreePort()
+    let s3: S3Server | null = await startS3Server({ port, directory })
+    const bucket = `archive-${randomBytes(4).toString('hex')}`
+    const storage = s3Storage({ endPoint: s3.endPoint, port, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, useSSL: false, pathStyle: true, bucket })
+    const manager = createBackupManager({ connectionString: db.url, storage, archive: { segmentSeconds: 1 } })
+    const slot = archiveSlotName(db.name)
+    await runSql(db.url, LEDGER_SCHEMA)
+    let handle: ReturnType<BackupManager['archive']> | null = null
+    try {
+      const errors = recordEvents(manager, 'archive:error')
+      const segments = recordEvents(manager, 'archive:segment')
+      await withClient(db.url, async (conn) => {
+        const ledger = new Ledger(conn, 3)
+        const h = manager.archive()
+        handle = h
+        await waitFor('the archiver to stream', () => h.status().phase === 'streaming' || !h.status().running, 120_000)
+        const chainId = h.status().chainId!
+        await ledger.transfers(20)
+        await waitFor('a segment', () => segments.length > 0)
+        // the endpoint dies while a segment is open (its transactions received, not yet stored), and writes go on
+        const before = segments.length
+        await ledger.transfers(5)
+        await s3!.stop()
+        s3 = null
+        await ledger.transfers(40)
+        await waitFor('a storage error', () => errors.length > 0)
+        expect(segments.length).toBe(before)
+        expect(errors[0]).toMatchObject({ willRetry: true, code: expect.stringMatching(/^STORAGE_/) })
+        expect(h.status().running).toBe(true)
+        s3 = await startS3Server({ port, directory })
+        await ledger.transfers(20)
+        const marks = await ledger.mark()
+        const record = await manager.get(chainId)
+        await waitFor('the mark to be archived', async () => (await archivedMarks(storage, chainPrefixOf(record.storagePath))) === marks, 120_000)
+        await h.stop({ dropSlot: true })
+        await h.done
+        await replayMatches(manager, storage, chainId, db.url)
+        expect(await slotsOf(db.url, slot)).toEqual([])
+      })
+    } finally {
+      if (!s3) s3 = await startS3Server({ port, directory })
+      await (handle as ReturnType<BackupManager['archive']> | null)?.stop({ dropSlot: true })
+      await s3?.stop()
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 300_000)
+
+  it('names the fix for each missing prerequisite', async () => {
+    const dir = join(workDir, 'fs-prereq')
+    // wal_level = replica: the machine's server
+    const onReplica = createBackupManager({ connectionString: pgDefault.url, storage: fsStorage({ dir }) })
+    const [level] = await runSql<{ wal_level: string }>(pgDefault.url, 'SHOW wal_level')
+    if (level!.wal_level !== 'logical') {
+      await expectError(onReplica.archive().done, 'SERVER_LIMIT', /needs wal_level = logical; this server has wal_level = /, /rds\.logical_replication.*cloudsql\.logical_decoding/)
+    }
+
+    const db = await createDatabase(server.url, { prefix: 'archive_prereq' })
+    const role = `archive_role_${process.pid}`
+    await runSql(db.url, `CREATE ROLE ${role} LOGIN; GRANT ALL ON SCHEMA public TO ${role}; CREATE TABLE t (id integer PRIMARY KEY);`)
+    const asRole = db.url.replace(/\/\/[^@/]*@/, `//${role}@`).replace(/\/\/(?![^/]*@)/, `//${role}@`)
+    try {
+      const noReplication = createBackupManager({ connectionString: asRole, storage: fsStorage({ dir }) })
+      await expectError(noReplication.archive().done, 'PERMISSION_DENIED', /REPLICATION attribute/, /ALTER ROLE .* REPLICATION/)
+      await runSql(db.url, `ALTER ROLE ${role} REPLICATION`)
+      // a role that may replicate but not create a publication for all tables
+      await expectError(createBackupManager({ connectionString: asRole, storage: fsStorage({ dir }) }).archive().done,
+        'PERMISSION_DENIED', /unable to create the publication pgkeep_archive/, /CREATE PUBLICATION pgkeep_archive FOR ALL TABLES/)
+      // a named publication that does not exist
+      await expectError(createBackupManager({ connectionString: db.url, storage: fsStorage({ dir }), archive: { publication: 'nope' } }).archive().done,
+        'OPTIONS_INVALID', /publication nope does not exist/)
+      expect(() => createBackupManager({ connectionString: db.url, storage: fsStorage({ dir }) }).archive({ slot: 'Bad-Name' })).toThrow(/slot: must be 1 to 61 lower-case/)
+      expect(await slotsOf(db.url, archiveSlotName(db.name))).toEqual([])
+    } finally {
+      await db.drop()
+      await runSql(server.url, `DROP ROLE IF EXISTS ${role}`).catch(() => {})
+    }
+  }, 120_000)
+})
+
+describe('archiveSlotName', () => {
+  it('is the database name when it makes a slot name, else made one with a hash; at most 61 characters', () => {
+    expect(archiveSlotName('shop')).toBe('pgkeep_shop')
+    expect(archiveSlotName('Shop')).toMatch(/^pgkeep_shop_[0-9a-f]{8}$/)
+    expect(archiveSlotName('Shop')).not.toBe(archiveSlotName('shop'))
+    const long = archiveSlotName('x'.repeat(63))
+    expect(long).toHaveLength(61)
+    expect(archiveSlotName('my-db.eu')).toMatch(/^pgkeep_my_db_eu_[0-9a-f]{8}$/)
+    for (const n of ['a', 'Ünïcödé', 'x'.repeat(63), 'with space']) expect(archiveSlotName(n)).toMatch(/^[a-z0-9_]{1,61}$/)
+  })
+})
