@@ -36,6 +36,8 @@ export interface SegmentManifest {
   rows: Record<string, number>
   size: number
   sha256: string
+  /** Sequence values sampled when the segment was closed (the backup manifest's shape); replay sets them at the end. */
+  sequences?: { schema: string; name: string; value: string; isCalled: boolean }[]
 }
 
 const hex16 = (lsn: Lsn) => lsn.toString(16).toUpperCase().padStart(16, '0')
