@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, withClient, withDatabase, type EmbeddedServer, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { fsStorage } from '../../core/src/storage/fs-storage'
-import { startTestChain, type TestChain } from '../../core/test/logical/archive-chain'
+import { fsStorage } from '@pgkeep/core'
+import { startTestChain, type TestChain } from './archive-chain'
 import { run } from './run'
 
 const pgDefault = inject('pgDefault')

@@ -10,7 +10,7 @@ import express from 'express'
 import { createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, withDatabase, type EmbeddedServer, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, fsStorage } from '@pgkeep/core'
-import { startTestChain, type TestChain } from '../../core/test/logical/archive-chain'
+import { startTestChain, type TestChain } from './archive-chain'
 import { createBackupRouter } from '../src/index'
 
 const pgDefault = inject('pgDefault')
