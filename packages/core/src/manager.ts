@@ -41,7 +41,8 @@ import type { ManagerEventName, ManagerEvents } from './manager/events'
 import type { BackupManifest } from './manifest/manifest'
 import { resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
 import { restore, type RestoreSummary } from './restore/restore'
-import type { RestoreOptions } from './restore/restore-options'
+import { resolveRestoreOptions, type RestoreOptions } from './restore/restore-options'
+import { replayAfterRestore } from './manager/replay-after-restore'
 import type { StorageDriver } from './storage/driver'
 
 export type { Actor } from './manager/audit-log'
@@ -88,7 +89,10 @@ export interface BackupManager {
   /**
    * Restores a backup into `target` (default: the manager's database; it refuses a non-empty one
    * unless `clean` or `allowNonEmpty`). With `tables`, only the definitions and those tables' members
-   * are read from storage (ranged reads); `bytesRead` says how much.
+   * are read from storage (ranged reads); `bytesRead` says how much. A base backup of the change archive
+   * (its manifest has `changes`) is restored, then its chain's archived transactions are replayed: all of
+   * them, or with `until` (a Date, `{ lsn }` or `{ xid }`) those committed up to that point; `replay: false`
+   * restores the base alone. `replay` in the result says what was replayed.
    */
   restore(id: string, options?: Omit<RestoreOptions, 'env'> & Actor): Promise<RestoreSummary>
   /**
@@ -220,10 +224,14 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     restore: (id, o = {}) =>
       ctx.audited('restore', actorOf(o), id, async () => {
-        const { actor: _actor, ...restoreOptions } = o
+        const { actor: _actor, ...options } = o
+        const resolved = resolveRestoreOptions({ ...options, env: ctx.env })
+        const { until: _until, replay: _replay, ...restoreOptions } = options
         // The primary's copy, or a replica's when the primary's is unreachable or missing.
         const { manifest, storage: from, copy } = await locateBackup(ctx, id, 'restore')
         const trusted = trustBackup(ctx, manifest, 'restore')
+        // A base backup of the change archive: the window and the segments are checked before anything is applied.
+        const after = await replayAfterRestore(ctx, manifest, resolved)
         const counter = { bytes: 0 }
         const tables = restoreOptions.tables ?? []
         // An encrypted backup is read whole and decrypted (its member offsets are in the decrypted stream); a wrong key fails here.
@@ -237,9 +245,9 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
           source = checkedSource
           await readThrough(source)
         }
-        const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan)
-        return { ...summary, bytesRead: counter.bytes, ...(ctx.replicas.length > 0 ? { copy } : {}) }
-      }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead })),
+        const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after)
+        return { ...summary, ...(manifest.changes && !after ? { replay: null } : {}), bytesRead: counter.bytes, ...(ctx.replicas.length > 0 ? { copy } : {}) }
+      }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead, ...(s.replay ? { replayed: s.replay.transactions, until: s.replay.lastCommitAt } : {}) })),
 
     verify: (id, o) =>
       ctx.audited('verify', actorOf(o), id, () => verifyStoredBackup(ctx, id), (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}), ...(r.copy ? { copy: r.copy } : {}) })),

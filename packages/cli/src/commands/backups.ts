@@ -8,7 +8,7 @@ import { integer } from '../collect'
 
 export function listCommand(io: Io): Command {
   return storageOptions(new Command('list'))
-    .description('list the backups in a folder or S3, newest first: id, time, type, size, signed or unsigned, key')
+    .description('list the backups in a folder or S3, newest first: id, time, type, size, signed or unsigned, key, and for a base backup of the change archive the window it can be restored to')
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
@@ -23,9 +23,16 @@ export function listCommand(io: Io): Command {
         return
       }
       for (const r of records) {
-        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${r.signed ? 'signed  ' : 'unsigned'}  ${r.storagePath}${copiesColumn(r.copies)}\n`)
+        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${r.signed ? 'signed  ' : 'unsigned'}  ${r.storagePath}${copiesColumn(r.copies)}${recoverableColumn(r.recoverable)}\n`)
       }
     })
+}
+
+/** `  recoverable 2026-12-04T10:00:00.000Z to 2026-12-04T14:32:05.123Z (16/B374D848, 42 segments)` for a base backup of the change archive. */
+function recoverableColumn(w: { from: Date; until: Date | null; untilLsn: string | null; segments: number } | undefined): string {
+  if (!w) return ''
+  if (!w.until) return `  recoverable to ${w.from.toISOString()} only (nothing archived yet)`
+  return `  recoverable ${w.from.toISOString()} to ${w.until.toISOString()} (${w.untilLsn}, ${w.segments} segment${w.segments === 1 ? '' : 's'})`
 }
 
 /** `  copies: replica-1 ok, far-away FAILED` (nothing without replicas). */

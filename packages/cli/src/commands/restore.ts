@@ -7,6 +7,8 @@ import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { byteSize, collect } from '../collect'
 import { progressFor } from '../reporting'
+import { untilValue, type UntilValue } from '../until-option'
+import { UsageError } from './dump'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -28,6 +30,8 @@ interface RestoreFlags extends StorageFlags {
   verbose?: boolean
   quiet?: boolean
   json?: boolean
+  until?: UntilValue
+  replay: boolean
 }
 
 
@@ -49,6 +53,8 @@ export function restoreCommand(io: Io): Command {
     .option('--allow-non-empty', 'restore into a database that already holds objects, without --clean')
     .option('--allow-any-statement', 'run statements pg_dump and pgkeep never write (DO blocks, COPY … FROM PROGRAM, …): only for a script you trust')
     .option('--max-statement-size <size>', 'refuse a statement larger than this, in bytes or with a unit (64MB, 1GB); peak memory is about 3 times it (default 256MB)', byteSize)
+    .option('--until <point>', 'a stored base backup of the change archive: replay the archived transactions up to this point, an ISO time with a time zone, a WAL position (16/B374D848) or xid:N (without it, everything archived is replayed)', untilValue)
+    .option('--no-replay', 'a stored base backup of the change archive: restore the base alone, without replaying the archive')
     .option('-l, --list', 'print the dump\'s entries (section, type, schema, name, owner, data bytes) and touch no database')
     .option('-v, --verbose', 'report each entry on stderr')
     .option('-q, --quiet', 'no progress on stderr')
@@ -71,11 +77,14 @@ export function restoreCommand(io: Io): Command {
         ...(flags.table ? { tables: flags.table } : {}),
         ...(flags.schema ? { schemas: flags.schema } : {}),
         ...(flags.maxStatementSize !== undefined ? { maxStatementBytes: flags.maxStatementSize } : {}),
+        ...(flags.until !== undefined ? { until: flags.until } : {}),
+        ...(flags.replay ? {} : { replay: false }),
         ...(io.signal ? { signal: io.signal } : {}),
         onProgress: (p) => {
           if (flags.verbose && p.entry) io.stderr.write(`pgkeep: ${p.entry}\n`)
           if (p.phase === 'planning') progress.step('reading the dump')
           else if (p.phase === 'applying') progress.update({ done: p.bytesRead, total, ...(p.entry ? { item: p.entry } : {}) })
+          else if (p.phase === 'replaying' && p.transactions === 1) progress.step('replaying the change archive')
         },
       }
       const report = (summary: RestoreSummary, fromStorage: boolean) => {
@@ -87,6 +96,12 @@ export function restoreCommand(io: Io): Command {
         for (const note of summary.skipped) io.stderr.write(`pgkeep: skipped ${note}\n`)
         const read = fromStorage ? `, read ${summary.bytesRead} bytes` : ''
         io.stdout.write(`restored ${summary.entries} entries (${summary.statements} statements, ${summary.tables.length} tables) into ${summary.database}${read}\n`)
+        const r = summary.replay
+        if (r) io.stdout.write(`replayed ${r.transactions} archived transactions (${r.rows} rows, ${r.segments} segments)${r.lastCommitAt ? `, the last committed at ${r.lastCommitAt} (${r.lastCommitLsn})` : ''}${r.sequences > 0 ? `; ${r.sequences} sequences set` : ''}\n`)
+        else if (r === null) io.stdout.write('restored the base backup alone: the change archive was not replayed\n')
+      }
+      if ((flags.until !== undefined || !flags.replay) && !UUID.test(source)) {
+        throw new UsageError(`--until and --no-replay apply to a stored base backup of the change archive (a backup id), not to ${source === '-' ? 'stdin' : 'a file'}`)
       }
       if (UUID.test(source) && !flags.list) {
         const backups = managerFor(io, flags, conn ? { connection: conn } : {})

@@ -31,6 +31,11 @@ export interface BackupRecord {
   copies: BackupCopy[]
   /** Whether the manifest carries a signature (option `signing`); restore, verify and download check it. */
   signed: boolean
+  /**
+   * Base backups of the change archive only: the times restore(id, { until }) can reach, from the base's
+   * start to the newest archived commit (null while nothing is archived), and how many segments hold them.
+   */
+  recoverable?: { from: Date; until: Date | null; untilLsn: string | null; segments: number }
 }
 
 export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null, pinned = false, copies: BackupCopy[] = []): BackupRecord {

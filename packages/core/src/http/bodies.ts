@@ -37,6 +37,17 @@ export const RestoreBody = z
     clean: z.boolean().optional(),
     /** Restore into a new database of this name on the app's server instead. */
     createDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain database name (letters, digits, _)').optional(),
+    /**
+     * A base backup of the change archive: replay the archived transactions up to this point, an ISO time
+     * with a time zone, `{ lsn: "16/B374D848" }` or `{ xid: 1234 }` (the manager checks it against the window).
+     */
+    until: z.union([
+      z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a time zone' }),
+      z.object({ lsn: z.string().regex(/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/, 'must be a WAL position (16/B374D848)') }).strict(),
+      z.object({ xid: z.number().int().min(3).max(0xffffffff) }).strict(),
+    ], { message: 'must be an ISO time with a time zone, { lsn } or { xid }' }).optional(),
+    /** A base backup of the change archive: false restores the base alone. @default true */
+    replay: z.boolean().optional(),
   })
   .strict()
   .refine((b) => (b.clean === true) !== (b.createDatabase !== undefined), {

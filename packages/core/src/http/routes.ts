@@ -64,6 +64,7 @@ export function recordJson(record: BackupRecord): Record<string, unknown> {
     pinned: record.pinned,
     ...(record.copies.length > 0 ? { copies: record.copies.map((c) => ({ storage: c.storage, status: c.status, at: c.at?.toISOString() ?? null, ...(c.error ? { error: c.error } : {}) })) } : {}),
     signed: record.signed,
+    ...(record.recoverable ? { recoverable: { ...record.recoverable, from: record.recoverable.from.toISOString(), until: record.recoverable.until?.toISOString() ?? null } } : {}),
   }
 }
 
@@ -214,7 +215,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     enabled: (config) => config.allowRestore,
     async handle(input) {
       const { id } = input.params as Id
-      const body = input.body as { confirm: string; clean?: boolean; createDatabase?: string }
+      const body = input.body as { confirm: string; clean?: boolean; createDatabase?: string; until?: string | { lsn: string } | { xid: number }; replay?: boolean }
       const record = await input.manager.get(id)
       if (body.confirm !== record.filename) {
         throw new PgkeepError('OPTIONS_INVALID', 'confirm must be the filename of the backup being restored')
@@ -223,9 +224,14 @@ export const backupRoutes: readonly RouteDefinition[] = [
       const summary = await input.manager.restore(id, {
         ...(body.clean ? { clean: true } : {}),
         ...(body.createDatabase ? { createDatabase: body.createDatabase } : {}),
+        ...(body.until !== undefined ? { until: typeof body.until === 'string' ? new Date(body.until) : body.until } : {}),
+        ...(body.replay !== undefined ? { replay: body.replay } : {}),
         actor: input.actor,
       })
-      return json({ success: true, id, database: summary.database, tables: summary.tables.length, bytesRead: summary.bytesRead })
+      return json({
+        success: true, id, database: summary.database, tables: summary.tables.length, bytesRead: summary.bytesRead,
+        ...(summary.replay !== undefined ? { replay: summary.replay } : {}),
+      })
     },
   },
   {

@@ -16,6 +16,7 @@ import { AUDIT_TARGET_MAX, bounded } from './audit-bounds'
 import { ManagerEventEmitter } from './events'
 import { replicasOf, type Replica } from './replicas-options'
 import { copiesOf } from './copies-status'
+import { recoverableWindow } from '../restore/recoverable-window'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 
@@ -100,7 +101,8 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
       return index.find(id.toLowerCase())
     },
     async record(manifest) {
-      return recordOf(manifest, await index.verification(manifest), await index.pinned(manifest), await copiesOf(ctx, manifest))
+      const record = recordOf(manifest, await index.verification(manifest), await index.pinned(manifest), await copiesOf(ctx, manifest))
+      return manifest.changes ? { ...record, recoverable: await recoverableWindow(storage, manifest) } : record
     },
     async audited(action, actor, target, fn, detail) {
       let result: Awaited<ReturnType<typeof fn>>

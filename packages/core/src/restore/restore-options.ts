@@ -8,6 +8,15 @@ import { DEFAULT_MAX_STATEMENT_BYTES } from './split-script'
 
 const names = z.array(z.string().min(1, 'a name must not be empty'))
 
+const LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/
+/** A point to restore to: a time, a WAL position, a transaction id. ISO strings (from JSON) must carry a time zone. */
+const UntilSchema = z.union([
+  z.date({ message: 'must be a valid Date' }),
+  z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a time zone (2026-12-04T14:32:05Z)' }).transform((s) => new Date(s)),
+  z.object({ lsn: z.string().regex(LSN, 'must be a WAL position as PostgreSQL prints it (16/B374D848)') }).strict(),
+  z.object({ xid: z.number().int().min(3, 'must be a normal transaction id (3 or more)').max(0xffffffff, 'must fit in 32 bits') }).strict(),
+], { message: 'must be a Date, an ISO time, { lsn: "16/B374D848" } or { xid: 1234 }' })
+
 export const RestoreOptionsSchema = z
   .object({
     /** The database to restore into (connection string or libpq keywords; PG* variables fill the gaps). With createDatabase: a database on the server to connect to first. */
@@ -43,6 +52,15 @@ export const RestoreOptionsSchema = z
      * @default 268435456 (256 MiB)
      */
     maxStatementBytes: z.number().int().min(1).max(constants.MAX_STRING_LENGTH, `must be at most ${constants.MAX_STRING_LENGTH} (the longest JavaScript string)`).default(DEFAULT_MAX_STATEMENT_BYTES),
+    /**
+     * backups.restore() of a base backup of the change archive: restore the base, then replay the archived
+     * transactions committed up to this point: a time (a Date, or an ISO string with a time zone), a WAL
+     * position `{ lsn: '16/B374D848' }` or a transaction `{ xid: 1234 }` (its commit included). OPTIONS_INVALID
+     * outside the chain's recoverable window, or for a backup that is not a base backup.
+     */
+    until: UntilSchema.optional(),
+    /** backups.restore() of a base backup: replay the change archive after it (everything archived, without until). @default true */
+    replay: z.boolean().optional(),
     env: z.custom<NodeJS.ProcessEnv>((v) => typeof v === 'object' && v !== null, { message: 'must be an object of variables' }).optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }).optional(),
     onProgress: z.custom<(p: RestoreProgress) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
@@ -51,14 +69,21 @@ export const RestoreOptionsSchema = z
   .superRefine((o, ctx) => {
     if (o.schemaOnly && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['dataOnly'], message: 'schemaOnly and dataOnly cannot be used together' })
     if (o.clean && o.dataOnly) ctx.addIssue({ code: 'custom', path: ['clean'], message: 'clean and dataOnly cannot be used together' })
+    if (o.until !== undefined) {
+      if (o.replay === false) ctx.addIssue({ code: 'custom', path: ['until'], message: 'until replays the change archive: it cannot be used with replay: false' })
+      const part = o.schemaOnly ? 'schemaOnly' : (o.tables?.length ?? 0) > 0 ? 'tables' : (o.schemas?.length ?? 0) > 0 ? 'schemas' : null
+      if (part) ctx.addIssue({ code: 'custom', path: ['until'], message: `until replays changes to every table of the backup: it cannot be used with ${part}` })
+    }
   })
 
 export interface RestoreProgress {
-  phase: 'planning' | 'cleaning' | 'applying' | 'done'
+  phase: 'planning' | 'cleaning' | 'applying' | 'replaying' | 'done'
   /** The entry being applied: `TABLE DATA public.bills`. */
   entry?: string
   /** Entries applied so far. */
   entries: number
+  /** Archived transactions replayed so far (phase `replaying`). */
+  transactions?: number
   /** Bytes of the source read so far (compressed, if it is). */
   bytesRead: number
 }

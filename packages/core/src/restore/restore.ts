@@ -18,6 +18,7 @@ import { entryFilter } from './select-entries'
 import { splitScript } from './split-script'
 import { ANY_STATEMENT, strictStatementPolicy } from './statement-policy'
 import { missingDependencies } from './table-dependencies'
+import type { ReplayReport } from './point-in-time'
 
 export interface RestoreSummary {
   database: string
@@ -34,8 +35,17 @@ export interface RestoreSummary {
   bytesRead: number
   /** backups.restore(): the copy read, 'primary' or a replica's name (see the `replicas` option). */
   copy?: string
+  /** backups.restore() of a base backup of the change archive: what was replayed after the base (null with replay: false). */
+  replay?: ReplayReport | null
   durationMs: number
 }
+
+/**
+ * Runs after the script is committed, in the restore's session (backups.restore() replays the change
+ * archive there). Its failure fails the restore: a database restore created is dropped; an existing
+ * target keeps what the hook committed, which its error must say.
+ */
+export type AfterScript = (client: pg.Client, progress: (transactions: number) => void) => Promise<ReplayReport>
 
 /** The entries of a script, as pg_restore -l lists an archive's: no database needed. */
 export async function listScript(source: RestoreSource): Promise<ScriptEntry[]> {
@@ -47,9 +57,12 @@ export async function listScript(source: RestoreSource): Promise<ScriptEntry[]> 
  * Applies the script in `source` to the target. `planSource`, when given, is what the planning pass
  * reads instead of `source` (a selective restore plans from the definitions only).
  */
-export async function restore(source: RestoreSource, input: RestoreOptions = {}, planSource: RestoreSource = source): Promise<RestoreSummary> {
+export async function restore(source: RestoreSource, input: RestoreOptions = {}, planSource: RestoreSource = source, after?: AfterScript): Promise<RestoreSummary> {
   const started = Date.now()
   const o = resolveRestoreOptions(input)
+  if (o.until !== undefined && !after) {
+    throw new PgkeepError('OPTIONS_INVALID', 'until restores a base backup of the change archive to a point in time: use backups.restore(id, { until }) on the backup manager that holds it')
+  }
   const env = o.env ?? process.env
   // A bad source is refused before any connection is made or database created.
   await checkSource(source)
@@ -119,16 +132,22 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       ...(o.signal ? { signal: o.signal } : {}),
       onEntry: (entry) => progress({ phase: 'applying', entry: `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}`, entries: ++entries }),
     })
-    // Complete: the mark goes with the commit (at once, without a transaction).
-    if (created) await unmarkCreated(client, created.name)
+    // Complete: the mark goes with the commit (at once, without a transaction). With a hook, it stays
+    // until the hook is done: a database a killed replay left is marked, and not mistaken for a finished one.
+    if (created && !after) await unmarkCreated(client, created.name)
     if (inTransaction) {
       await client.query('COMMIT')
       inTransaction = false
     }
+    let replay: ReplayReport | undefined
+    if (after) {
+      replay = await after(client, (transactions) => progress({ phase: 'replaying', entries: applied.entries, transactions }))
+      if (created) await unmarkCreated(client, created.name)
+    }
     progress({ phase: 'done', entries: applied.entries })
     return {
       database: db, serverVersion: version, entries: applied.entries, statements: applied.statements, tables: applied.tables,
-      dropped, skipped: applied.skipped, bytesRead: counter.bytes, durationMs: Date.now() - started,
+      dropped, skipped: applied.skipped, bytesRead: counter.bytes, ...(replay ? { replay } : {}), durationMs: Date.now() - started,
     }
   } catch (error) {
     if (client && inTransaction) await client.query('ROLLBACK').catch(() => {})

@@ -37,6 +37,18 @@ describe('route bodies', () => {
     expect(RestoreBody.safeParse({ confirm: 'x.sql.gz', createDatabase: 'a; drop database x' }).success).toBe(false)
     expect(RestoreBody.safeParse({ confirm: 'x.sql.gz', clean: true, target: 'postgres://elsewhere/db' }).success).toBe(false)
   })
+
+  it('takes until as an ISO time with a time zone, { lsn } or { xid }, and replay as a boolean', () => {
+    const at = { confirm: 'x.sql.gz', createDatabase: 'kostman_copy' }
+    for (const until of ['2026-12-04T14:32:05Z', '2026-12-04T21:32:05.123+07:00', { lsn: '16/B374D848' }, { xid: 1234 }]) {
+      expect(RestoreBody.parse({ ...at, until }), JSON.stringify(until)).toEqual({ ...at, until })
+    }
+    expect(RestoreBody.parse({ ...at, replay: false })).toEqual({ ...at, replay: false })
+    for (const until of ['2026-12-04T14:32:05', 'yesterday', '', 1733322725000, { lsn: '16-B374D848' }, { xid: 1.5 }, { xid: -1 }, { lsn: '0/1', xid: 5 }]) {
+      expect(RestoreBody.safeParse({ ...at, until }).success, JSON.stringify(until)).toBe(false)
+    }
+    expect(RestoreBody.safeParse({ ...at, replay: 'no' }).success).toBe(false)
+  })
 })
 
 describe('Range header', () => {

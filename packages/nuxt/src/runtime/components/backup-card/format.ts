@@ -21,6 +21,13 @@ export function formatDate(value: string | number | Date, locale: string): strin
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date)
 }
 
+/** A point in time to the second, e.g. `4 Des 2026, 14.32.05`: a recoverable window's end. */
+export function formatMoment(value: string | number | Date, locale: string): string {
+  const date = value instanceof Date ? value : new Date(value)
+  if (Number.isNaN(date.getTime())) return String(value)
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(date)
+}
+
 /**
  * The file name a Content-Disposition header gives, preferring the RFC 5987 `filename*` form.
  * @example filenameFromDisposition(`attachment; filename="a.sql.gz"`) // 'a.sql.gz'

@@ -12,6 +12,11 @@ export interface HistoryEntry {
   pinned?: boolean
   /** The copies in the replicas (absent without replicas). */
   copies?: { storage: string; status: 'ok' | 'failed' | 'pending' }[]
+  /**
+   * A base backup of the change archive: the window a restore with `until` can reach (ISO times; `until`
+   * null while nothing is archived yet). Absent on other backups.
+   */
+  recoverable?: { from: string; until: string | null; untilLsn: string | null; segments: number }
 }
 
 export interface HistoryAnswer {

@@ -27,6 +27,12 @@ export interface CardTexts {
   /** The copies line of a backup with replicas: how many are in place, failed, pending. */
   copies: (ok: number, failed: number, pending: number) => string
   by: (who: string) => string
+  /** A base backup of the change archive: the newest point it can be restored to. */
+  recoverable: (until: string) => string
+  /** …when nothing is archived after it yet. */
+  recoverableNone: string
+  /** The tooltip: the whole window and how many segments hold it. */
+  recoverableTitle: (from: string, until: string, segments: number) => string
   download: string
   downloadLabel: (filename: string) => string
   progressLabel: string
@@ -77,6 +83,9 @@ const id: CardTexts = {
   pinned: 'Disematkan',
   copies: (ok, failed, pending) => [`${ok} salinan`, failed ? `${failed} gagal` : '', pending ? `${pending} menunggu` : ''].filter(Boolean).join(', '),
   by: (who) => `oleh ${who}`,
+  recoverable: (until) => `dapat dipulihkan hingga ${until}`,
+  recoverableNone: 'arsip perubahan masih kosong',
+  recoverableTitle: (from, until, segments) => `Dapat dipulihkan ke titik waktu mana pun dari ${from} hingga ${until} (${segments} segmen arsip perubahan)`,
   download: 'Download',
   downloadLabel: (filename) => `Download ${filename}`,
   progressLabel: 'Kemajuan backup',
@@ -134,6 +143,9 @@ const en: CardTexts = {
   pinned: 'Pinned',
   copies: (ok, failed, pending) => [`${ok} ${ok === 1 ? 'copy' : 'copies'}`, failed ? `${failed} failed` : '', pending ? `${pending} pending` : ''].filter(Boolean).join(', '),
   by: (who) => `by ${who}`,
+  recoverable: (until) => `recoverable up to ${until}`,
+  recoverableNone: 'change archive still empty',
+  recoverableTitle: (from, until, segments) => `Can be restored to any point from ${from} to ${until} (${segments} change archive segment${segments === 1 ? '' : 's'})`,
   download: 'Download',
   downloadLabel: (filename) => `Download ${filename}`,
   progressLabel: 'Backup progress',

@@ -1,0 +1,20 @@
+// backups.restore() of a base backup of the change archive: what to replay after the base, decided and
+// checked before the restore touches the target (the window, every segment's sha256, the role's right
+// to set session_replication_role). Without until a base backup replays everything archived; replay:
+// false, or a selective restore (tables, schemas, schemaOnly) without until, restores the base alone.
+import type { BackupManifest } from '../manifest/manifest'
+import { checkReplayRole, planReplay, runReplay } from '../restore/point-in-time'
+import type { AfterScript } from '../restore/restore'
+import type { ResolvedRestoreOptions } from '../restore/restore-options'
+import type { ManagerContext } from './context'
+
+export async function replayAfterRestore(ctx: ManagerContext, manifest: BackupManifest, o: ResolvedRestoreOptions): Promise<AfterScript | undefined> {
+  if (o.until === undefined) {
+    if (!manifest.changes || o.replay === false) return undefined
+    if (o.schemaOnly || (o.tables?.length ?? 0) > 0 || (o.schemas?.length ?? 0) > 0) return undefined
+  }
+  // The chain is read from the primary storage, where the archiver writes it.
+  const plan = await planReplay(ctx.storage, manifest, o.until)
+  await checkReplayRole(o.createDatabase ? o.target : (o.target ?? ctx.connection), ctx.env)
+  return (client, progress) => runReplay(client, plan, { ...(o.signal ? { signal: o.signal } : {}), onTransaction: progress })
+}
