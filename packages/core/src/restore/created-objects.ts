@@ -69,7 +69,7 @@ interface Row {
 const ORDER = [
   'pg_subscription', 'pg_publication', 'pg_event_trigger', 'pg_class', 'pg_proc', 'pg_type', 'pg_operator', 'pg_opclass', 'pg_opfamily',
   'pg_collation', 'pg_conversion', 'pg_ts_config', 'pg_ts_dict', 'pg_ts_template', 'pg_ts_parser', 'pg_statistic_ext', 'pg_cast',
-  'pg_transform', 'pg_foreign_server', 'pg_foreign_data_wrapper', 'pg_namespace', 'pg_extension', 'pg_language', 'pg_am', 'pg_largeobject_metadata',
+  'pg_transform', 'pg_foreign_server', 'pg_foreign_data_wrapper', 'pg_namespace', 'pg_extension', 'pg_language', 'pg_am', 'pg_largeobject',
 ]
 
 /** Every user object of the database: `catalog`, `oid`, `kind`. Members of extensions are left out (they go with it). */
@@ -100,7 +100,7 @@ const OBJECTS = `
     UNION ALL SELECT 'pg_foreign_server', oid, '' FROM pg_catalog.pg_foreign_server
     UNION ALL SELECT 'pg_language', oid, '' FROM pg_catalog.pg_language
     UNION ALL SELECT 'pg_am', oid, '' FROM pg_catalog.pg_am
-    UNION ALL SELECT 'pg_largeobject_metadata', oid, '' FROM pg_catalog.pg_largeobject_metadata
+    UNION ALL SELECT 'pg_largeobject', oid, '' FROM pg_catalog.pg_largeobject_metadata
   ) o
   WHERE o.oid >= 16384
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
@@ -115,7 +115,7 @@ const KEYWORDS: Record<string, string> = {
 
 /** The statements that drop the object, or null for objects that go with another (an index with its table). */
 function dropStatements(row: Row): string[] | null {
-  if (row.catalog === 'pg_largeobject_metadata') return [`SELECT pg_catalog.lo_unlink(${row.oid})`]
+  if (row.catalog === 'pg_largeobject') return [`SELECT pg_catalog.lo_unlink(${row.oid})`]
   if (row.catalog === 'pg_class' && !['r', 'p', 'v', 'm', 'S', 'f', 'c'].includes(row.kind)) return null
   if (row.catalog === 'pg_subscription') {
     const name = row.identity
