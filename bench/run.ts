@@ -10,6 +10,7 @@ import { scaleForBytes } from '../packages/testkit/src/sample-db/generate'
 import { BACKUP_MAX_GROWTH, BACKUP_RSS_LIMIT, runBackupMemory } from './backup-memory'
 import { runArchiveBench } from './archive-bench'
 import { runJobsBench } from './jobs-bench'
+import { RESTORE_JOBS, runRestoreBench } from './restore-bench'
 import { measure, TIME, type Measurement } from './measure'
 import { markdown, mb, renderTable, summarise, type Summary } from './report'
 import { ensureSourceDatabase, type SourceDatabase } from './source-db'
@@ -30,6 +31,7 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
        pnpm bench --backup-memory [--scales 64,128] [--runs N] [--probe]
        pnpm bench --jobs [--size 500MB] [--runs N]
        pnpm bench --archive [--rate N] [--seconds N]
+       pnpm bench --restore [--size 500MB] [--runs N]
   --scale N     sample database scale (1 ≈ 7.7 MiB); default ${DEFAULT_SCALE}, or BENCH_SCALE
   --size S      scale for a database size, e.g. 500MB (= scale 64) or 1GB
   --runs N      timed runs per command, median time reported; default 5 (1 with --memory, --backup-memory), or BENCH_RUNS
@@ -47,6 +49,8 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
                 a 5 s backlog it drains, then the archive replayed onto a copy; prints rates, slot lag,
                 commit-to-storage delay and the archiver's RSS (about two minutes); exit 1 unless the copy
                 equals the source
+  --restore     gunzip | psql and pgkeep restore -j${RESTORE_JOBS.join('/-j')} of one pgkeep .sql.gz, and pg_restore -j2 of a
+                pg_dump -Fd folder, each into a new database, timed in turn, with peak RSS
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
   --no-pg-dump  leave out the pg_dump rows
 env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:5432/postgres, else an
@@ -58,6 +62,7 @@ env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:
 interface Args {
   archive: { rate: number; seconds: number } | null
   jobs: boolean
+  restore: boolean
   memory: boolean
   backupMemory: boolean
   scales: number[]
@@ -85,6 +90,10 @@ async function main(args: Args): Promise<number> {
   try {
     log(`server: PostgreSQL ${target.version}, ${target.origin}`)
     if (args.backupMemory) return await runBackupMemory(target, args, workDir, log)
+    if (args.restore) {
+      const db = await ensureSourceDatabase(target.serverUrl, args.scales[0]!, log)
+      return await runRestoreBench(db, target.serverUrl, args.runs, workDir, log)
+    }
     if (args.jobs) {
       const db = await ensureSourceDatabase(target.serverUrl, args.scales[0]!, log)
       return await runJobsBench(db, args.runs, workDir, log)
@@ -187,6 +196,7 @@ function parseArgs(argv: string[]): Args {
   const backupMemory = argv.includes('--backup-memory')
   const jobs = argv.includes('--jobs')
   const archive = argv.includes('--archive') ? { rate: 200, seconds: 45 } : null
+  const restore = argv.includes('--restore')
   if (memory && backupMemory) throw new Error(`--memory and --backup-memory are separate runs; give one\n${usage}`)
   let scales = [Number(process.env.BENCH_SCALE ?? DEFAULT_SCALE)]
   if (memory || backupMemory) scales = MEMORY_SCALES
@@ -201,7 +211,7 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${arg} needs a value\n${usage}`)
       return v
     }
-    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--archive' || arg === '--') continue
+    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--archive' || arg === '--restore' || arg === '--') continue
     else if (arg === '--rate' && archive) archive.rate = Number(value())
     else if (arg === '--seconds' && archive) archive.seconds = Number(value())
     else if (arg === '--scale') scales = [Number(value())]
@@ -221,7 +231,7 @@ function parseArgs(argv: string[]): Args {
   // the generator works in whole properties (steps of 0.2); the database name uses the same value
   scales = scales.map((s) => Math.max(0.2, Math.round(s * 5) / 5))
   if (archive && !(archive.rate > 0 && archive.seconds > 0)) throw new Error(`--rate and --seconds must be positive numbers\n${usage}`)
-  return { archive, jobs, memory, backupMemory, scales, runs, warmup, probe, pgDump }
+  return { archive, jobs, restore, memory, backupMemory, scales, runs, warmup, probe, pgDump }
 }
 
 /** "500MB", "1GB", "750M": binary units, as the generator's sizes are. */

@@ -94,6 +94,50 @@ describe('pgkeep restore <file|-> <target>', () => {
     }
   })
 
+  it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_JOBS is read; bad values are usage errors', async () => {
+    const store = join(dir, 'store-j')
+    const made = await run(['backup', source.url, '--dir', store, '--json'])
+    expect(made.code, made.stderr).toBe(0)
+    const record = JSON.parse(made.stdout) as { id: string }
+    const cases: [string, string[], Readable | undefined][] = [
+      ['gzip file', [gz, '-j', '2'], undefined],
+      ['gzip on stdin', ['-', '--jobs', '2'], createReadStream(gz)],
+      ['stored backup', [record.id, '-j', '2', '--dir', store], undefined],
+    ]
+    for (const [what, args, stdin] of cases) {
+      const target = await createDatabase(server.url, { prefix: 'cli_rs_j' })
+      try {
+        const result = await run(['restore', args[0]!, target.url, ...args.slice(1)], { cwd: dir, ...(stdin ? { stdin } : {}) })
+        expect({ what, code: result.code, stderr: result.stderr }).toEqual({ what, code: 0, stderr: '' })
+        await assertSameDatabase(source.url, target.url)
+      } finally {
+        await target.drop()
+      }
+    }
+    // statement by statement from stdin: refused serially (strict restore reads the script twice), done
+    // with PGKEEP_JOBS=2 (a parallel restore checks as it goes and drops what it made on a refusal)
+    const target = await createDatabase(server.url, { prefix: 'cli_rs_envj' })
+    try {
+      const serial = await run(['restore', '-', target.url, '--no-single-transaction'], { stdin: createReadStream(plain) })
+      expect(serial.code).toBe(1)
+      expect(serial.stderr).toContain('[OPTIONS_INVALID]')
+      const parallel = await run(['restore', '-', target.url, '--no-single-transaction'], { stdin: createReadStream(plain), env: { PGKEEP_JOBS: '2' } })
+      expect({ code: parallel.code, stderr: parallel.stderr }).toEqual({ code: 0, stderr: '' })
+      await assertSameDatabase(source.url, target.url)
+    } finally {
+      await target.drop()
+    }
+    for (const [args, env, message] of [
+      [['-j', '0'], {}, /expected a number from 1 to 16/],
+      [['-j', '17'], {}, /expected a number from 1 to 16/],
+      [[], { PGKEEP_JOBS: 'many' }, /PGKEEP_JOBS must be a whole number from 1 to 16/],
+    ] as [string[], Record<string, string>, RegExp][]) {
+      const bad = await run(['restore', plain, server.url, ...args], { env })
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toMatch(message)
+    }
+  })
+
   it('--list prints the entries of a file and of stdin without a database', async () => {
     const listed = await run(['restore', gz, '--list'])
     expect(listed.stderr).toBe('')

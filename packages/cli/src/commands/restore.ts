@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { listScript, restore, type RestoreOptions, type RestoreSummary } from '@pgkeep/core'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
-import { byteSize, collect } from '../collect'
+import { byteSize, collect, integer } from '../collect'
 import { progressFor } from '../reporting'
 import { untilValue, type UntilValue } from '../until-option'
 import { UsageError } from './dump'
@@ -26,6 +26,7 @@ interface RestoreFlags extends StorageFlags {
   allowNonEmpty?: boolean
   allowAnyStatement?: boolean
   maxStatementSize?: number
+  jobs?: number
   list?: boolean
   verbose?: boolean
   quiet?: boolean
@@ -43,7 +44,8 @@ export function restoreCommand(io: Io): Command {
     .option('-d, --dbname <connection>', 'same as the target argument')
     .option('-C, --create-database <name>', 'create this database on the target\'s server and restore into it (dropped again on failure; an empty one a killed restore -C left is reused)')
     .option('-c, --clean', 'drop what the dump creates, where it exists, first')
-    .option('--no-single-transaction', 'apply statement by statement instead of all or nothing')
+    .option('--no-single-transaction', 'apply statement by statement instead of all or nothing (implied by -j above 1)')
+    .option('-j, --jobs <n>', 'sessions applying the dump at once (or PGKEEP_JOBS; default 1): definitions in one, table data and index/constraint builds in n more; not one transaction, a failure drops what the restore created (or the -C database)', integer(1, 16))
     .option('-O, --no-owner', 'leave out ALTER … OWNER TO')
     .option('-x, --no-privileges', 'leave out GRANT/REVOKE')
     .option('-s, --schema-only', 'definitions only')
@@ -63,11 +65,14 @@ export function restoreCommand(io: Io): Command {
       const progress = progressFor(io.stderr, flags)
       let total = 0
       const conn = target ?? flags.dbname
+      const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_JOBS) ?? 1
       const options: RestoreOptions = {
         ...(conn ? { target: conn } : {}),
         ...(flags.createDatabase ? { createDatabase: flags.createDatabase } : {}),
         clean: flags.clean ?? false,
-        singleTransaction: flags.singleTransaction,
+        // one transaction unless asked otherwise, or with jobs (which cannot hold one)
+        ...(flags.singleTransaction === false ? { singleTransaction: false } : {}),
+        jobs,
         noOwner: !flags.owner,
         noPrivileges: !flags.privileges,
         schemaOnly: flags.schemaOnly ?? false,
@@ -153,6 +158,14 @@ export function verifyCommand(io: Io): Command {
       }
       if (!report.ok) throw new Error(`backup ${id} did not verify`)
     })
+}
+
+/** PGKEEP_JOBS, as `pgkeep backup` reads it (through the manager's options), or undefined when unset. */
+function jobsFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  const jobs = Number(value.trim())
+  if (!/^\d+$/.test(value.trim()) || jobs < 1 || jobs > 16) throw new UsageError(`PGKEEP_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
+  return jobs
 }
 
 /** The file's size, or 0 when it cannot be told (restore() then reports the missing file itself). */

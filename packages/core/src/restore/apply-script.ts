@@ -8,7 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
 import { toUtf8 } from './copy-transcode'
 import type { EntryFilter } from './select-entries'
-import type { EntryHeader, MetaItem, ScriptItem } from './script-item'
+import type { CopyItem, EntryHeader, MetaItem, ScriptItem, StatementItem } from './script-item'
 import type { StatementPolicy } from './statement-policy'
 
 export interface ApplyOptions {
@@ -47,26 +47,7 @@ const NEWER_SETTINGS: [RegExp, number][] = [[/^SET transaction_timeout\b/i, 17]]
 export async function applyScript(client: pg.Client, items: AsyncIterable<ScriptItem>, options: ApplyOptions): Promise<ApplyResult> {
   const result: ApplyResult = { statements: 0, entries: 0, tables: [], skipped: [] }
   let lastEntry: EntryHeader | null = null
-  // a statement strict restore judges by the item after it (a role switch): run once that one passed
-  let held: ScriptItem | null = null
-  const policy = options.policy
-  const input = (async function* () {
-    for await (const item of items) {
-      if (options.signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled', { cause: options.signal.reason })
-      if (item.kind === 'meta') {
-        refuseMeta(item)
-        continue
-      }
-      const verdict = policy ? policy.check(item) : 'ok'
-      if (held) yield held
-      held = null
-      if (verdict === 'hold') held = item
-      else yield item
-    }
-    policy?.finish()
-    if (held) yield held
-  })()
-  for await (const item of input) {
+  for await (const item of checkedItems(items, options.policy, options.signal)) {
     const entry = item.entry
     if (!options.filter(entry)) {
       if (item.kind === 'copy') for await (const _ of item.data) { /* skip the block */ }
@@ -78,25 +59,8 @@ export async function applyScript(client: pg.Client, items: AsyncIterable<Script
       options.onEntry?.(entry)
     }
     if (item.kind === 'statement') {
-      if (options.noOwner && OWNER_TO.test(item.sql)) continue
-      if (options.inTransaction && TRANSACTION_CONTROL.test(item.sql)) continue
-      // The splitter has already read the script in its encoding; this connection stays UTF-8.
-      if (CLIENT_ENCODING.test(item.sql)) continue
-      const newer = NEWER_SETTINGS.find(([pattern, major]) => pattern.test(item.sql) && options.targetMajor < major)
-      if (newer) {
-        result.skipped.push(`line ${item.line}: ${item.sql} (PostgreSQL ${options.targetMajor} does not have it)`)
-        continue
-      }
-      let sql = item.sql
-      if (options.targetMajor < 17) {
-        // MAINTAIN (17+) cannot be granted on older servers: leave it out of the privilege list.
-        const adapted = withoutMaintain(sql)
-        if (adapted !== sql) {
-          result.skipped.push(`line ${item.line}: MAINTAIN in ${sql.split('\n')[0]} (PostgreSQL ${options.targetMajor} does not have it)`)
-          if (adapted === null) continue
-          sql = adapted
-        }
-      }
+      const sql = adaptStatement(item, options, result.skipped)
+      if (sql === null) continue
       try {
         await client.query(sql)
       } catch (error) {
@@ -117,6 +81,56 @@ export async function applyScript(client: pg.Client, items: AsyncIterable<Script
   return result
 }
 
+/**
+ * The script's statements and COPY blocks, each checked by the policy (strict restore) before it is
+ * passed on; backslash commands other than \restrict / \unrestrict are refused; an aborted signal stops it.
+ */
+export async function* checkedItems(items: AsyncIterable<ScriptItem>, policy: StatementPolicy | undefined, signal?: AbortSignal): AsyncGenerator<StatementItem | CopyItem> {
+  // a statement strict restore judges by the item after it (a role switch): passed on once that one passed
+  let held: StatementItem | CopyItem | null = null
+  for await (const item of items) {
+    if (signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled', { cause: signal.reason })
+    if (item.kind === 'meta') {
+      refuseMeta(item)
+      continue
+    }
+    const verdict = policy ? policy.check(item) : 'ok'
+    if (held) yield held
+    held = null
+    if (verdict === 'hold') held = item
+    else yield item
+  }
+  policy?.finish()
+  if (held) yield held
+}
+
+/**
+ * The text to send for a statement, adapted to the target (or null: leave it out), as the options say.
+ * What is left out because the target cannot take it is noted in `skipped`.
+ */
+export function adaptStatement(item: StatementItem, options: Pick<ApplyOptions, 'noOwner' | 'inTransaction' | 'targetMajor'>, skipped: string[]): string | null {
+  if (options.noOwner && OWNER_TO.test(item.sql)) return null
+  if (options.inTransaction && TRANSACTION_CONTROL.test(item.sql)) return null
+  // The splitter has already read the script in its encoding; this connection stays UTF-8.
+  if (CLIENT_ENCODING.test(item.sql)) return null
+  const newer = NEWER_SETTINGS.find(([pattern, major]) => pattern.test(item.sql) && options.targetMajor < major)
+  if (newer) {
+    skipped.push(`line ${item.line}: ${item.sql} (PostgreSQL ${options.targetMajor} does not have it)`)
+    return null
+  }
+  let sql = item.sql
+  if (options.targetMajor < 17) {
+    // MAINTAIN (17+) cannot be granted on older servers: leave it out of the privilege list.
+    const adapted = withoutMaintain(sql)
+    if (adapted !== sql) {
+      skipped.push(`line ${item.line}: MAINTAIN in ${sql.split('\n')[0]} (PostgreSQL ${options.targetMajor} does not have it)`)
+      if (adapted === null) return null
+      sql = adapted
+    }
+  }
+  return sql
+}
+
 /** Throws for a backslash command other than \restrict / \unrestrict (which guard psql against meta-commands in data; nothing here runs them anyway). */
 export function refuseMeta(item: MetaItem): void {
   if (item.command === 'restrict' || item.command === 'unrestrict') return
@@ -125,7 +139,8 @@ export function refuseMeta(item: MetaItem): void {
   })
 }
 
-function failed(error: unknown, line: number, entry: EntryHeader | null): PgkeepError {
+/** The error a failed statement or COPY becomes: RESTORE_FAILED (SERVER_LIMIT for out of shared memory), naming the entry and line. */
+export function failed(error: unknown, line: number, entry: EntryHeader | null): PgkeepError {
   if (error instanceof PgkeepError) return error
   const e = error as { code?: string; message?: string }
   const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'

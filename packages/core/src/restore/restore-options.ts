@@ -25,8 +25,21 @@ export const RestoreOptionsSchema = z
     createDatabase: z.string().min(1).max(63, 'a database name has at most 63 bytes').optional(),
     /** Drop what the script creates, where it exists, before creating it. @default false */
     clean: z.boolean().default(false),
-    /** One transaction: all or nothing. @default true */
-    singleTransaction: z.boolean().default(true),
+    /**
+     * One transaction: all or nothing. Cannot hold with `jobs` above 1 (each session commits its own
+     * work; a failure then drops what the restore created instead).
+     * @default true with jobs 1, false with more
+     */
+    singleTransaction: z.boolean().optional(),
+    /**
+     * Sessions that apply the script at once (1..16). Above 1: definitions in one session, then each
+     * table's data in whichever of `jobs` worker sessions is free, then index and constraint builds in
+     * parallel (`jobs + 1` connections). A failure stops every session and drops the database the
+     * restore created, or what it created in the target. See the README, "Parallel restore".
+     * @default 1
+     */
+    jobs: z.number({ message: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16')
+      .min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(1),
     noOwner: z.boolean().default(false),
     noPrivileges: z.boolean().default(false),
     schemaOnly: z.boolean().default(false),
@@ -74,7 +87,14 @@ export const RestoreOptionsSchema = z
       const part = o.schemaOnly ? 'schemaOnly' : (o.tables?.length ?? 0) > 0 ? 'tables' : (o.schemas?.length ?? 0) > 0 ? 'schemas' : null
       if (part) ctx.addIssue({ code: 'custom', path: ['until'], message: `until replays changes to every table of the backup: it cannot be used with ${part}` })
     }
+    if (o.jobs > 1 && o.singleTransaction === true) {
+      ctx.addIssue({ code: 'custom', path: ['singleTransaction'], message: `singleTransaction and jobs ${o.jobs} cannot both hold: one transaction lives in one session, and jobs above 1 apply the script in ${o.jobs + 1} (leave singleTransaction out, or set jobs: 1)` })
+    }
+    if (o.jobs > 1 && o.clean) {
+      ctx.addIssue({ code: 'custom', path: ['clean'], message: `clean and jobs ${o.jobs} cannot both hold: should the parallel restore fail, what clean dropped could not be brought back (restore into a new database with createDatabase, or use jobs: 1)` })
+    }
   })
+  .transform((o) => ({ ...o, singleTransaction: o.singleTransaction ?? o.jobs === 1 }))
 
 export interface RestoreProgress {
   phase: 'planning' | 'cleaning' | 'applying' | 'replaying' | 'done'

@@ -5,7 +5,11 @@
 import type pg from 'pg'
 import { connect, resolveConnection, withDatabaseName, type ConnectionParams } from '../connection/index'
 import { PgkeepError } from '../errors'
+import { applyParallel } from './apply-parallel'
 import { applyScript, type ApplyResult } from './apply-script'
+import { dropCreated, takeInventory, type Inventory } from './created-objects'
+import { abortedError, RestoreWorkers } from './restore-workers'
+import type { EntryHeader } from './script-item'
 import { checkScript } from './check-script'
 import { cleanStatements } from './clean-statements'
 import { explainCleanFailure, type FailedDrop } from './clean-failures'
@@ -73,7 +77,8 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   }
   // Strict restore in one transaction refuses as it goes (the refusal rolls everything back); statement by
   // statement it must read the whole script first, so the source is read twice.
-  const scanFirst = !o.allowAnyStatement && !o.singleTransaction
+  // With jobs, a refusal is a failure like any other: what was applied is dropped again.
+  const scanFirst = !o.allowAnyStatement && !o.singleTransaction && o.jobs === 1
   if (scanFirst && !isReopenable(source)) {
     throw new PgkeepError('OPTIONS_INVALID', 'singleTransaction: false needs a source that can be read twice (a file path, a Buffer, or a function that opens the stream): strict restore checks the whole script before applying any of it', {
       hint: 'keep singleTransaction (the default), or give a file path or an opener function',
@@ -96,9 +101,14 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   }
   let client: pg.Client | null = null
   let inTransaction = false
+  let workers: RestoreWorkers | null = null
+  let inventory: Inventory | null = null
+  const stop = () => workers?.fail(abortedError(o.signal!))
+  o.signal?.addEventListener('abort', stop)
   const failedDrops: FailedDrop[] = []
+  const connectOne = () => connect(resolveConnection(created ? withDatabaseName(target, created.name) : target, env), { applicationName: 'pgkeep' })
   try {
-    client = await connect(resolveConnection(created ? withDatabaseName(target, created.name) : target, env), { applicationName: 'pgkeep' })
+    client = await connectOne()
     const info = await client.query<{ num: string; version: string; db: string }>(
       "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_database() AS db",
     )
@@ -112,6 +122,12 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       const roots = new Set(plan.entries.filter((e) => filter(e.header)).map((e) => e.line))
       filter = entryFilter(o, plan, await missingDependencies(client, plan, roots))
     }
+    if (o.jobs > 1) {
+      // What a failure drops again, when the database is not one this restore created.
+      if (!created) inventory = await takeInventory(client)
+      workers = await RestoreWorkers.open(o.jobs, connectOne)
+      if (o.signal?.aborted) stop()
+    }
     if (o.singleTransaction) {
       await client.query('BEGIN')
       inTransaction = true
@@ -123,15 +139,17 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     }
     const items = splitScript(await openScript(source, counter), { maxStatementBytes: o.maxStatementBytes })
     let entries = 0
-    const applied: ApplyResult = await applyScript(client, items, {
+    const applyOptions = {
       filter,
       noOwner: o.noOwner,
       targetMajor: Math.floor(Number(num) / 10000),
-      inTransaction,
       policy: o.allowAnyStatement ? ANY_STATEMENT : strictStatementPolicy(),
       ...(o.signal ? { signal: o.signal } : {}),
-      onEntry: (entry) => progress({ phase: 'applying', entry: `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}`, entries: ++entries }),
-    })
+      onEntry: (entry: EntryHeader) => progress({ phase: 'applying', entry: `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}`, entries: ++entries }),
+    }
+    const applied: ApplyResult = workers
+      ? await applyParallel(client, items, { ...applyOptions, workers })
+      : await applyScript(client, items, { ...applyOptions, inTransaction })
     // Complete: the mark goes with the commit (at once, without a transaction). With a hook, it stays
     // until the hook is done: a database a killed replay left is marked, and not mistaken for a finished one.
     if (created && !after) await unmarkCreated(client, created.name)
@@ -151,12 +169,45 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     }
   } catch (error) {
     if (client && inTransaction) await client.query('ROLLBACK').catch(() => {})
+    await workers?.close()
+    let failure = explainCleanFailure(error, failedDrops)
+    if (inventory) failure = await undoCreated(client, connectOne, inventory, failure)
     await client?.end().catch(() => {})
     client = null
     if (created) await dropDatabase(created.maintenance, created.name, env).catch(() => {})
-    throw explainCleanFailure(error, failedDrops)
+    throw failure
   } finally {
+    o.signal?.removeEventListener('abort', stop)
+    await workers?.close()
     await client?.end().catch(() => {})
+  }
+}
+
+/**
+ * A failed parallel restore into an existing database: drops what it created (in the leader's session,
+ * or a new one if that one is gone) and says in the error what it could not drop.
+ */
+async function undoCreated(client: pg.Client | null, connectOne: () => Promise<pg.Client>, inventory: Inventory, failure: unknown): Promise<unknown> {
+  let session = client
+  let own: pg.Client | null = null
+  try {
+    try {
+      await session!.query('SELECT 1')
+    } catch {
+      own = await connectOne()
+      session = own
+    }
+    const undo = await dropCreated(session!, inventory)
+    if (undo.left.length === 0 || !(failure instanceof PgkeepError)) return failure
+    return new PgkeepError(failure.code, `${failure.message}; ${undo.left.length} object${undo.left.length === 1 ? '' : 's'} the restore created could not be dropped again: ${undo.left.slice(0, 5).join(', ')}${undo.left.length > 5 ? ', …' : ''}`, {
+      cause: failure.cause,
+      ...(failure.hint !== undefined ? { hint: failure.hint } : {}),
+    })
+  } catch (error) {
+    if (!(failure instanceof PgkeepError)) return failure
+    return new PgkeepError(failure.code, `${failure.message}; dropping what the restore created failed as well: ${(error as Error).message}`, { cause: failure.cause })
+  } finally {
+    await own?.end().catch(() => {})
   }
 }
 

@@ -1,0 +1,251 @@
+// The worker sessions of a parallel restore. The leader leases a free worker for one entry (a table's
+// data, an index, a constraint) and queues that entry's statements and COPY blocks on it, in order; the
+// worker runs them after bringing its session settings (search_path, role, …) to the leader's at the
+// time each was queued. The first failure anywhere stops them all: every worker's backend is
+// terminated, whatever it runs, and every later call throws that failure.
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { PgkeepError } from '../errors'
+import { failed } from './apply-script'
+import { toUtf8 } from './copy-transcode'
+import { locksConflict, type TableLock } from './parallel-entries'
+import type { CopyItem, EntryHeader } from './script-item'
+
+/** Session settings in force, by name: the statements that set them, in the order they were set. */
+export type Settings = ReadonlyMap<string, string>
+
+/** Statements queued on one worker at most before the leader waits (INSERT-style data). */
+const MAX_QUEUED = 256
+
+export class RestoreWorkers {
+  private failure: PgkeepError | null = null
+  private readonly idle: Worker[]
+  private readonly waiting: (() => void)[] = []
+  private readonly busy = new Set<Lease>()
+  private stopped!: () => void
+  /** Settles when the restore fails (never rejects). */
+  readonly whenFailed: Promise<void> = new Promise<void>((resolve) => (this.stopped = resolve))
+
+  private constructor(
+    private readonly workers: Worker[],
+    /** A connection of its own, for terminating the workers' backends. */
+    private readonly connectOne: () => Promise<pg.Client>,
+  ) {
+    this.idle = [...workers]
+  }
+
+  /** Opens `count` sessions; on any failure the ones already open are closed before the error is thrown. */
+  static async open(count: number, connectOne: () => Promise<pg.Client>): Promise<RestoreWorkers> {
+    const results = await Promise.allSettled(Array.from({ length: count }, () => connectOne()))
+    const opened = results.filter((r): r is PromiseFulfilledResult<pg.Client> => r.status === 'fulfilled').map((r) => r.value)
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (rejected) {
+      await Promise.all(opened.map((c) => c.end().catch(() => {})))
+      throw rejected.reason
+    }
+    return new RestoreWorkers(opened.map((client) => new Worker(client)), connectOne)
+  }
+
+  get size(): number {
+    return this.workers.length
+  }
+
+  /** The first failure, if any. */
+  get failed(): PgkeepError | null {
+    return this.failure
+  }
+
+  /** Throws the first failure, if there was one. */
+  check(): void {
+    if (this.failure) throw this.failure
+  }
+
+  /**
+   * A worker for one entry, once one is free and no running entry holds a lock that `locks` conflicts
+   * with. Throws the failure if the restore failed meanwhile.
+   */
+  async lease(entry: EntryHeader, locks: readonly TableLock[] = []): Promise<Lease> {
+    for (;;) {
+      this.check()
+      const blocked = [...this.busy].some((l) => locksConflict(l.locks, locks))
+      if (!blocked && this.idle.length > 0) {
+        const lease = new Lease(this, this.idle.shift()!, entry, locks)
+        this.busy.add(lease)
+        return lease
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    }
+  }
+
+  /** Waits until every leased entry has finished; throws the failure, if any. */
+  async drain(): Promise<void> {
+    while (this.busy.size > 0) {
+      this.check()
+      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    }
+    this.check()
+  }
+
+  /** Runs `sql` in every worker (BEGIN, COMMIT), one after the other. */
+  async everywhere(sql: string): Promise<void> {
+    for (const worker of this.workers) {
+      this.check()
+      try {
+        await worker.client.query(sql)
+      } catch (error) {
+        this.fail(failed(error, 0, null))
+        this.check()
+      }
+    }
+  }
+
+  /**
+   * Stops everything: the first failure is kept (later ones, caused by the stop, are not), and every
+   * worker's backend is terminated, which rolls back its open transaction.
+   */
+  fail(error: PgkeepError): void {
+    if (this.failure) return
+    this.failure = error
+    this.stopped()
+    this.wake()
+    void this.terminate()
+  }
+
+  /** Ends every worker connection; safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.terminating) await this.terminating
+    await Promise.all(this.workers.map((w) => w.client.end().catch(() => {})))
+  }
+
+  private terminating: Promise<void> | null = null
+
+  private terminate(): Promise<void> {
+    this.terminating ??= (async () => {
+      const pids = this.workers.map((w) => (w.client as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === 'number')
+      let control: pg.Client | null = null
+      try {
+        control = await this.connectOne()
+        await control.query('SELECT pg_catalog.pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids])
+      } catch {
+        // the connections are ended by close() in any case
+      } finally {
+        await control?.end().catch(() => {})
+      }
+    })()
+    return this.terminating
+  }
+
+  /** @internal a lease's worker is free again. */
+  released(lease: Lease): void {
+    this.busy.delete(lease)
+    this.idle.push(lease.worker)
+    this.wake()
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve()
+  }
+}
+
+/** One entry's use of a worker: its statements and COPY blocks run there in order. */
+export class Lease {
+  private tail: Promise<void> = Promise.resolve()
+  private queued = 0
+  private ended = false
+  /** Rows COPY put into each table of the entry. */
+  rows = 0
+
+  constructor(
+    private readonly pool: RestoreWorkers,
+    readonly worker: Worker,
+    readonly entry: EntryHeader,
+    readonly locks: readonly TableLock[],
+  ) {}
+
+  /** Queues a statement; waits only when many are queued already. */
+  async run(sql: string, line: number, settings: Settings): Promise<void> {
+    this.enqueue(async () => {
+      await this.worker.apply(settings)
+      await this.worker.client.query(sql)
+    }, line)
+    if (this.queued >= MAX_QUEUED) await this.tail
+    this.pool.check()
+  }
+
+  /**
+   * Streams a COPY block to the worker. Resolves once the block's data has been read from the script
+   * (the worker may still be finishing the COPY): the caller can then read on.
+   */
+  async copy(item: CopyItem, settings: Settings): Promise<void> {
+    let consumed!: () => void
+    const read = new Promise<void>((resolve) => (consumed = resolve))
+    const pool = this.pool
+    const data = (async function* () {
+      try {
+        for await (const chunk of item.data) {
+          pool.check()
+          yield chunk
+        }
+      } finally {
+        consumed()
+      }
+    })()
+    this.enqueue(async () => {
+      await this.worker.apply(settings)
+      const stream = this.worker.client.query(copyFrom(item.sql))
+      try {
+        await pipeline(Readable.from(toUtf8(data, item.encoding, item.line)), stream)
+      } finally {
+        consumed()
+      }
+      this.rows += Number(stream.rowCount ?? 0)
+    }, item.line)
+    await Promise.race([read, this.pool.whenFailed])
+    this.pool.check()
+  }
+
+  /** No more items for this entry: the worker is free once the queued ones have run. */
+  end(): Promise<void> {
+    if (this.ended) return this.tail
+    this.ended = true
+    this.tail = this.tail.finally(() => this.pool.released(this))
+    return this.tail
+  }
+
+  private enqueue(task: () => Promise<void>, line: number): void {
+    this.queued++
+    this.tail = this.tail.then(async () => {
+      if (this.pool.failed) return
+      try {
+        await task()
+      } catch (error) {
+        this.pool.fail(this.pool.failed ?? failed(error, line, this.entry))
+      } finally {
+        this.queued--
+      }
+    })
+  }
+}
+
+/** One worker session, and the settings it has applied. */
+export class Worker {
+  private readonly applied = new Map<string, string>()
+
+  constructor(readonly client: pg.Client) {}
+
+  /** Runs the setting statements whose value differs from what this session last applied. */
+  async apply(settings: Settings): Promise<void> {
+    for (const [name, sql] of settings) {
+      if (this.applied.get(name) === sql) continue
+      await this.client.query(sql)
+      this.applied.set(name, sql)
+    }
+  }
+}
+
+/** The ABORTED error of a cancelled parallel restore. */
+export function abortedError(signal: AbortSignal): PgkeepError {
+  return new PgkeepError('ABORTED', 'the restore was cancelled', { cause: signal.reason })
+}
