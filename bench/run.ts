@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { scaleForBytes } from '../packages/testkit/src/sample-db/generate'
 import { BACKUP_MAX_GROWTH, BACKUP_RSS_LIMIT, runBackupMemory } from './backup-memory'
 import { runJobsBench } from './jobs-bench'
+import { runSchemaBench } from './schema-bench'
 import { measure, TIME, type Measurement } from './measure'
 import { markdown, mb, renderTable, summarise, type Summary } from './report'
 import { ensureSourceDatabase, type SourceDatabase } from './source-db'
@@ -27,6 +28,7 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
        pnpm bench --memory [--scales 64,128] [--probe]
        pnpm bench --backup-memory [--scales 64,128] [--runs N] [--probe]
        pnpm bench --jobs [--size 500MB] [--runs N]
+       pnpm bench --schema [--runs N]
   --scale N     sample database scale (1 ≈ 7.7 MiB); default ${DEFAULT_SCALE}, or BENCH_SCALE
   --size S      scale for a database size, e.g. 500MB (= scale 64) or 1GB
   --runs N      timed runs per command, median time reported; default 5 (1 with --memory, --backup-memory), or BENCH_RUNS
@@ -39,6 +41,9 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
   --jobs        pgkeep dump and pgkeep backup --dir with -j 1, 2 and 4 (and the backup through the library in a
                 plain node process) against pg_dump, pg_dump | gzip -6 and pg_dump -Fd -j2; exit 1 unless every
                 pgkeep row's peak RSS is < 128 MB
+  --schema      schema-only dumps of 2,000 tables (12,000 relations) and of 10,000 tables + 10,000 views,
+                pgkeep (command and library in plain node) against pg_dump -s, on an embedded server with
+                max_locks_per_transaction = 256; exit 1 unless pgkeep's peak RSS for 20,000 relations is < 128 MB
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
   --no-pg-dump  leave out the pg_dump rows
 env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:5432/postgres, else an
@@ -49,6 +54,7 @@ env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:
 
 interface Args {
   jobs: boolean
+  schema: boolean
   memory: boolean
   backupMemory: boolean
   scales: number[]
@@ -70,6 +76,14 @@ try {
 async function main(args: Args): Promise<number> {
   assertPgkeepBuilt()
   if (!existsSync(TIME)) throw new Error(`${TIME} is missing (Debian package "time"); it measures the peak RSS`)
+  if (args.schema) {
+    const workDir = mkdtempSync(join(process.env.BENCH_WORK_DIR ?? tmpdir(), 'pgkeep-bench-'))
+    try {
+      return await runSchemaBench(args.runs, workDir, log)
+    } finally {
+      rmSync(workDir, { recursive: true, force: true })
+    }
+  }
   const target = await openTarget(log)
   const workDir = mkdtempSync(join(process.env.BENCH_WORK_DIR ?? tmpdir(), 'pgkeep-bench-'))
   try {
@@ -176,6 +190,7 @@ function parseArgs(argv: string[]): Args {
   const memory = argv.includes('--memory')
   const backupMemory = argv.includes('--backup-memory')
   const jobs = argv.includes('--jobs')
+  const schema = argv.includes('--schema')
   if (memory && backupMemory) throw new Error(`--memory and --backup-memory are separate runs; give one\n${usage}`)
   let scales = [Number(process.env.BENCH_SCALE ?? DEFAULT_SCALE)]
   if (memory || backupMemory) scales = MEMORY_SCALES
@@ -190,7 +205,7 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${arg} needs a value\n${usage}`)
       return v
     }
-    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--') continue
+    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--schema' || arg === '--') continue
     else if (arg === '--scale') scales = [Number(value())]
     else if (arg === '--scales') scales = value().split(',').map(Number)
     else if (arg === '--size') scales = [scaleForBytes(parseSize(value()))]
@@ -207,7 +222,7 @@ function parseArgs(argv: string[]): Args {
   if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs must be a whole number from 1\n${usage}`)
   // the generator works in whole properties (steps of 0.2); the database name uses the same value
   scales = scales.map((s) => Math.max(0.2, Math.round(s * 5) / 5))
-  return { jobs, memory, backupMemory, scales, runs, warmup, probe, pgDump }
+  return { jobs, schema, memory, backupMemory, scales, runs, warmup, probe, pgDump }
 }
 
 /** "500MB", "1GB", "750M": binary units, as the generator's sizes are. */

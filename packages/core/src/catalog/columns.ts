@@ -46,6 +46,14 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
     [oidArray(wanted.map((t) => t.catId.oid))], 'read table columns',
   )
   const withDefaults: TableObject[] = []
+  // Column types repeat (integer, text, …): one copy of each name instead of one per column.
+  const typeNames = new Map<string, string>()
+  const typeName = (name: string) => {
+    const kept = typeNames.get(name)
+    if (kept !== undefined) return kept
+    typeNames.set(name, name)
+    return name
+  }
   let current: TableObject | undefined
   for (const row of rows) {
     const relid = Number(row.attrelid)
@@ -62,7 +70,7 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
     if (v18 && row.notnull_def) invalidNotNull(ctx, current, row)
     const column: Column = {
       name: row.attname!,
-      type: row.atttypname ?? '',
+      type: typeName(row.atttypname ?? ''),
       typeOid: int(row.atttypid),
       statTarget: row.attstattarget === null ? -1 : int(row.attstattarget),
       storage: row.attstorage!,
@@ -86,6 +94,8 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
     current.columns.push(column)
     if (bool(row.atthasdef) && withDefaults.at(-1) !== current) withDefaults.push(current)
   }
+  // push() left room for 17 columns in each table's array; most tables have fewer
+  for (const table of wanted) if (table.columns.length > 0) table.columns = table.columns.slice()
   if (ctx.dumpSchema) {
     await readDefaults(ctx, withDefaults)
     await readChecks(ctx, wanted.filter((t) => t.relchecks > 0))
