@@ -11,6 +11,7 @@ import { BACKUP_MAX_GROWTH, BACKUP_RSS_LIMIT, runBackupMemory } from './backup-m
 import { runArchiveBench } from './archive-bench'
 import { runJobsBench } from './jobs-bench'
 import { RESTORE_JOBS, runRestoreBench } from './restore-bench'
+import { runSchemaBench } from './schema-bench'
 import { measure, TIME, type Measurement } from './measure'
 import { markdown, mb, renderTable, summarise, type Summary } from './report'
 import { ensureSourceDatabase, type SourceDatabase } from './source-db'
@@ -32,6 +33,7 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
        pnpm bench --jobs [--size 500MB] [--runs N]
        pnpm bench --archive [--rate N] [--seconds N]
        pnpm bench --restore [--size 500MB] [--runs N]
+       pnpm bench --schema [--runs N]
   --scale N     sample database scale (1 ≈ 7.7 MiB); default ${DEFAULT_SCALE}, or BENCH_SCALE
   --size S      scale for a database size, e.g. 500MB (= scale 64) or 1GB
   --runs N      timed runs per command, median time reported; default 5 (1 with --memory, --backup-memory), or BENCH_RUNS
@@ -51,6 +53,9 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
                 equals the source
   --restore     gunzip | psql and pgkeep restore -j${RESTORE_JOBS.join('/-j')} of one pgkeep .sql.gz, and pg_restore -j2 of a
                 pg_dump -Fd folder, each into a new database, timed in turn, with peak RSS
+  --schema      schema-only dumps of 2,000 tables (12,000 relations) and of 10,000 tables + 10,000 views,
+                pgkeep (command and library in plain node) against pg_dump -s, on an embedded server with
+                max_locks_per_transaction = 256; exit 1 unless pgkeep's peak RSS for 20,000 relations is < 128 MB
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
   --no-pg-dump  leave out the pg_dump rows
 env: BENCH_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:5432/postgres, else an
@@ -63,6 +68,7 @@ interface Args {
   archive: { rate: number; seconds: number } | null
   jobs: boolean
   restore: boolean
+  schema: boolean
   memory: boolean
   backupMemory: boolean
   scales: number[]
@@ -85,6 +91,14 @@ async function main(args: Args): Promise<number> {
   if (args.archive) return runArchiveBench(args.archive, log)
   assertPgkeepBuilt()
   if (!existsSync(TIME)) throw new Error(`${TIME} is missing (Debian package "time"); it measures the peak RSS`)
+  if (args.schema) {
+    const workDir = mkdtempSync(join(process.env.BENCH_WORK_DIR ?? tmpdir(), 'pgkeep-bench-'))
+    try {
+      return await runSchemaBench(args.runs, workDir, log)
+    } finally {
+      rmSync(workDir, { recursive: true, force: true })
+    }
+  }
   const target = await openTarget(log)
   const workDir = mkdtempSync(join(process.env.BENCH_WORK_DIR ?? tmpdir(), 'pgkeep-bench-'))
   try {
@@ -197,6 +211,7 @@ function parseArgs(argv: string[]): Args {
   const jobs = argv.includes('--jobs')
   const archive = argv.includes('--archive') ? { rate: 200, seconds: 45 } : null
   const restore = argv.includes('--restore')
+  const schema = argv.includes('--schema')
   if (memory && backupMemory) throw new Error(`--memory and --backup-memory are separate runs; give one\n${usage}`)
   let scales = [Number(process.env.BENCH_SCALE ?? DEFAULT_SCALE)]
   if (memory || backupMemory) scales = MEMORY_SCALES
@@ -211,7 +226,7 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${arg} needs a value\n${usage}`)
       return v
     }
-    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--archive' || arg === '--restore' || arg === '--') continue
+    if (arg === '--memory' || arg === '--backup-memory' || arg === '--jobs' || arg === '--archive' || arg === '--restore' || arg === '--schema' || arg === '--') continue
     else if (arg === '--rate' && archive) archive.rate = Number(value())
     else if (arg === '--seconds' && archive) archive.seconds = Number(value())
     else if (arg === '--scale') scales = [Number(value())]
@@ -231,7 +246,7 @@ function parseArgs(argv: string[]): Args {
   // the generator works in whole properties (steps of 0.2); the database name uses the same value
   scales = scales.map((s) => Math.max(0.2, Math.round(s * 5) / 5))
   if (archive && !(archive.rate > 0 && archive.seconds > 0)) throw new Error(`--rate and --seconds must be positive numbers\n${usage}`)
-  return { archive, jobs, restore, memory, backupMemory, scales, runs, warmup, probe, pgDump }
+  return { archive, jobs, restore, schema, memory, backupMemory, scales, runs, warmup, probe, pgDump }
 }
 
 /** "500MB", "1GB", "750M": binary units, as the generator's sizes are. */

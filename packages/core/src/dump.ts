@@ -163,22 +163,7 @@ interface Parallelism {
 async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions, output: ScriptOutput, run: DumpRunOptions, parallelism: Parallelism): Promise<DumpSummary> {
   const flavour = options.styleVersion ?? session.version.major
   run.onProgress?.({ phase: 'catalog' })
-  const selection = await resolveSelection(session, options)
-  const ctx = newDumpContext(session, options, selection)
-  // Large objects are data: a schema-only dump has none, even when asked for them.
-  const largeObjects = (options.largeObjects ?? selection.includeEverything) && ctx.dumpData
-  await readCatalog(ctx, { largeObjects, groupLargeObjects: flavour >= 17 })
-
-  const unsupported = new Set<string>()
-  const emit = await readEmitContext(ctx, flavour, (kind, name) => {
-    const key = `${kind} ${name}`
-    if (unsupported.has(key)) return
-    unsupported.add(key)
-    ctx.warnings.push(`${kind} ${name} is not written to the dump: pgkeep cannot dump ${kind}s yet`)
-  })
-  const ordered = orderObjects(ctx, flavour >= 17)
-  const entries: TocEntry[] = []
-  for (const object of ordered) entries.push(...emitObject(emit, object))
+  const { entries, warnings } = await planScript(session, options, flavour)
   const tables: DumpTableSummary[] = []
   const dataEntries = entries.filter((e) => e.data?.kind === 'copy')
   const totalEstimatedBytes = dataEntries.reduce((sum, e) => sum + (e.data?.kind === 'copy' ? e.data.estimatedBytes : 0), 0)
@@ -281,8 +266,33 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
     sequences: entries.filter((e) => e.sequenceValue).map((e) => ({ schema: e.namespace ?? '', name: e.tag, ...e.sequenceValue! })),
     largeObjects: largeObjectCount,
     durationMs: 0,
-    warnings: ctx.warnings,
+    warnings,
   }
+}
+
+/**
+ * Reads the catalog and turns it into the script's entries. The object graph lives only in here: once
+ * the entries are made (plain text and numbers) it is garbage, so writing a schema of tens of thousands
+ * of objects does not hold the graph and its text at once.
+ */
+async function planScript(session: DumpSession, options: ResolvedDumpOptions, flavour: number): Promise<{ entries: TocEntry[]; warnings: string[] }> {
+  const selection = await resolveSelection(session, options)
+  const ctx = newDumpContext(session, options, selection)
+  // Large objects are data: a schema-only dump has none, even when asked for them.
+  const largeObjects = (options.largeObjects ?? selection.includeEverything) && ctx.dumpData
+  await readCatalog(ctx, { largeObjects, groupLargeObjects: flavour >= 17 })
+
+  const unsupported = new Set<string>()
+  const emit = await readEmitContext(ctx, flavour, (kind, name) => {
+    const key = `${kind} ${name}`
+    if (unsupported.has(key)) return
+    unsupported.add(key)
+    ctx.warnings.push(`${kind} ${name} is not written to the dump: pgkeep cannot dump ${kind}s yet`)
+  })
+  const ordered = orderObjects(ctx, flavour >= 17)
+  const entries: TocEntry[] = []
+  for (const object of ordered) entries.push(...emitObject(emit, object))
+  return { entries, warnings: ctx.warnings }
 }
 
 function publicEntry(entry: TocEntry): DumpEntry {

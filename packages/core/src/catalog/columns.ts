@@ -4,6 +4,7 @@ import { Component } from '../model/components'
 import type { AttrDefObject, Column, TableObject } from '../model/objects'
 import { addDependency } from '../model/registry'
 import { atLeast } from '../session/server-version'
+import { eachRow } from '../session/each-row'
 import { bool, catIdOf, int } from '../session/pg-text'
 import { oidArray, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
@@ -23,8 +24,7 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
   const wanted = ctx.tableList.filter((t) => t.relkind !== 'S' && t.interesting)
   if (wanted.length === 0) return
   const v18 = atLeast(version, 18)
-  const rows = await ctx.session.query(
-    `SELECT a.attrelid, a.attnum, a.attname, a.attstattarget, a.attstorage, t.typstorage, a.atthasdef, a.attisdropped,
+  const sql = `SELECT a.attrelid, a.attnum, a.attname, a.attstattarget, a.attstorage, t.typstorage, a.atthasdef, a.attisdropped,
             a.attislocal, a.atttypid, pg_catalog.format_type(t.oid, a.atttypmod) AS atttypname,
             array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE substr(o, 1, 10) <> 'pg_attver='), ', ') AS attoptions,
             CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation ELSE 0 END AS attcollation,
@@ -42,12 +42,18 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
        LEFT JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid)
        ${v18 ? "LEFT JOIN pg_catalog.pg_constraint co ON (a.attrelid = co.conrelid AND co.contype = 'n' AND co.conkey = array[a.attnum])" : ''}
       WHERE a.attnum > 0::pg_catalog.int2
-      ORDER BY a.attrelid, a.attnum`,
-    [oidArray(wanted.map((t) => t.catId.oid))], 'read table columns',
-  )
+      ORDER BY a.attrelid, a.attnum`
   const withDefaults: TableObject[] = []
+  // Column types repeat (integer, text, …): one copy of each name instead of one per column.
+  const typeNames = new Map<string, string>()
+  const typeName = (name: string) => {
+    const kept = typeNames.get(name)
+    if (kept !== undefined) return kept
+    typeNames.set(name, name)
+    return name
+  }
   let current: TableObject | undefined
-  for (const row of rows) {
+  await eachRow(ctx.session, sql, [oidArray(wanted.map((t) => t.catId.oid))], 'read table columns', (row) => {
     const relid = Number(row.attrelid)
     if (!current || current.catId.oid !== relid) {
       current = ctx.tables.get(relid)!
@@ -62,7 +68,7 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
     if (v18 && row.notnull_def) invalidNotNull(ctx, current, row)
     const column: Column = {
       name: row.attname!,
-      type: row.atttypname ?? '',
+      type: typeName(row.atttypname ?? ''),
       typeOid: int(row.atttypid),
       statTarget: row.attstattarget === null ? -1 : int(row.attstattarget),
       storage: row.attstorage!,
@@ -85,7 +91,9 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
     }
     current.columns.push(column)
     if (bool(row.atthasdef) && withDefaults.at(-1) !== current) withDefaults.push(current)
-  }
+  })
+  // push() left room for 17 columns in each table's array; most tables have fewer
+  for (const table of wanted) if (table.columns.length > 0) table.columns = table.columns.slice()
   if (ctx.dumpSchema) {
     await readDefaults(ctx, withDefaults)
     await readChecks(ctx, wanted.filter((t) => t.relchecks > 0))

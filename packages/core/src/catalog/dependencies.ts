@@ -1,11 +1,11 @@
 // Dependency edges from pg_depend, ignoring sub-object ids (a column dependency is a table
 // dependency), with operator-class members folded into their family, as pg_dump's getDependencies.
 import { addDependency } from '../model/registry'
+import { eachRow } from '../session/each-row'
 import type { DumpContext } from './context'
 
 export async function readDependencies(ctx: DumpContext): Promise<void> {
-  const rows = await ctx.session.query(
-    `SELECT classid, objid, refclassid, refobjid, deptype FROM pg_catalog.pg_depend
+  await eachRow(ctx.session, `SELECT classid, objid, refclassid, refobjid, deptype FROM pg_catalog.pg_depend
       WHERE deptype <> 'p' AND deptype <> 'e'
      UNION ALL
      SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass AS classid, amopfamily AS objid, refclassid, refobjid, deptype
@@ -17,14 +17,11 @@ export async function readDependencies(ctx: DumpContext): Promise<void> {
        FROM pg_catalog.pg_depend d, pg_catalog.pg_amproc p
       WHERE deptype NOT IN ('p', 'e', 'i') AND classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND objid = p.oid
         AND NOT (refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND amprocfamily = refobjid)
-     ORDER BY 1, 2`,
-    [], 'read dependencies',
-  )
-  for (const row of rows) {
+     ORDER BY 1, 2`, [], 'read dependencies', (row) => {
     const object = ctx.registry.findByCatalogId({ tableoid: Number(row.classid), oid: Number(row.objid) })
-    if (!object) continue
+    if (!object) return
     const referenced = ctx.registry.findByCatalogId({ tableoid: Number(row.refclassid), oid: Number(row.refobjid) })
-    if (!referenced) continue
+    if (!referenced) return
     if (row.deptype === 'x') object.dependsOnExt = true
     // A composite type's implicit dependency runs from type to its pg_class row; reverse it.
     if (row.deptype === 'i' && object.kind === 'TABLE' && referenced.kind === 'TYPE') {
@@ -32,5 +29,5 @@ export async function readDependencies(ctx: DumpContext): Promise<void> {
     } else {
       addDependency(object, referenced.dumpId)
     }
-  }
+  })
 }

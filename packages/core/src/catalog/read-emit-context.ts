@@ -7,6 +7,7 @@ import type { DumpContext } from './context'
 import { readDefinitionDetails } from './details'
 import { readUserMappings } from './foreign'
 import type { EmitAllContext } from '../emit/emit-object'
+import { eachRow } from '../session/each-row'
 
 /** Catalog OIDs are fixed across versions (genbki). */
 const CATALOG_OIDS: Record<string, number> = { pg_proc: 1255, pg_class: 1259, pg_trigger: 2620 }
@@ -52,8 +53,11 @@ export async function readEmitContext(ctx: DumpContext, flavour: number, unsuppo
 
 /** format_type(oid, NULL) for every type, as pg_dump's getFormattedTypeName prints them. */
 async function readTypeNames(ctx: DumpContext): Promise<Map<number, string>> {
-  const rows = await ctx.session.query('SELECT oid, pg_catalog.format_type(oid, NULL) AS name FROM pg_catalog.pg_type', [], 'read type names')
-  return new Map(rows.map((r) => [Number(r.oid), r.name!]))
+  const names = new Map<number, string>()
+  await eachRow(ctx.session, 'SELECT oid, pg_catalog.format_type(oid, NULL) AS name FROM pg_catalog.pg_type', [], 'read type names', (r) => {
+    names.set(Number(r.oid), r.name!)
+  })
+  return names
 }
 
 /** Objects marked `DEPENDS ON EXTENSION` (deptype 'x'), keyed classid:objid. */

@@ -5,6 +5,7 @@ import { Component } from '../model/components'
 import type { TableObject } from '../model/objects'
 import { selectTable } from '../select/dumpable'
 import { quoteQualified } from '../emit/quote'
+import { eachRow } from '../session/each-row'
 import { bool, catIdOf, int } from '../session/pg-text'
 import { PgkeepError } from '../errors'
 import { findNamespace, roleName, type DumpContext } from './context'
@@ -21,8 +22,8 @@ interface LockTableSize {
 }
 
 export async function readTables(ctx: DumpContext): Promise<void> {
-  const rows = await ctx.session.query(
-    `SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.reltype, c.relowner, c.relchecks,
+  const lockTargets: string[] = []
+  await eachRow(ctx.session, `SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.reltype, c.relowner, c.relchecks,
             c.relhasindex, c.relhasrules, c.relpages, c.reltuples, c.relhastriggers, c.relpersistence,
             c.reloftype, c.relacl,
             pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner) AS acldefault,
@@ -41,12 +42,7 @@ export async function readTables(ctx: DumpContext): Promise<void> {
        LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
        LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid AND tc.relkind = 't' AND c.relkind <> 'p')
       WHERE c.relkind IN ('r', 'S', 'v', 'c', 'm', 'f', 'p')
-      ORDER BY c.oid`,
-    [], 'read relations',
-  )
-
-  const lockTargets: string[] = []
-  for (const row of rows) {
+      ORDER BY c.oid`, [], 'read relations', (row) => {
     const table = ctx.registry.add<TableObject>({
       kind: 'TABLE',
       catId: catIdOf(row),
@@ -103,7 +99,7 @@ export async function readTables(ctx: DumpContext): Promise<void> {
     if ((table.dump & LOCK_COMPONENTS) && (table.relkind === 'r' || table.relkind === 'p')) {
       lockTargets.push(quoteQualified(table.namespace!.name, table.name))
     }
-  }
+  })
   await lockTables(ctx, lockTargets)
 }
 

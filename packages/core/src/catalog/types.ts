@@ -4,22 +4,19 @@ import { Component } from '../model/components'
 import type { ShellTypeObject, TypeObject } from '../model/objects'
 import { selectType } from '../select/dumpable'
 import { addDependency } from '../model/registry'
+import { eachRow } from '../session/each-row'
 import { bool, catIdOf, int } from '../session/pg-text'
 import { findNamespace, oidArray, roleName, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
 
 export async function readTypes(ctx: DumpContext): Promise<void> {
-  const rows = await ctx.session.query(
-    `SELECT tableoid, oid, typname, typnamespace, typacl, pg_catalog.acldefault('T', typowner) AS acldefault, typowner,
+  const domains: TypeObject[] = []
+  await eachRow(ctx.session, `SELECT tableoid, oid, typname, typnamespace, typacl, pg_catalog.acldefault('T', typowner) AS acldefault, typowner,
             typelem, typrelid, typarray,
             CASE WHEN typrelid = 0 THEN ' '::"char" ELSE (SELECT relkind FROM pg_catalog.pg_class WHERE oid = typrelid) END AS typrelkind,
             typtype, typisdefined,
             typname[0] = '_' AND typelem <> 0 AND (SELECT typarray FROM pg_catalog.pg_type te WHERE oid = pg_type.typelem) = oid AS isarray
-       FROM pg_catalog.pg_type`,
-    [], 'read types',
-  )
-  const domains: TypeObject[] = []
-  for (const row of rows) {
+       FROM pg_catalog.pg_type`, [], 'read types', (row) => {
     const type = ctx.registry.add<TypeObject>({
       kind: 'TYPE',
       catId: catIdOf(row),
@@ -54,7 +51,7 @@ export async function readTypes(ctx: DumpContext): Promise<void> {
         type.shellType = shell
       }
     }
-  }
+  })
   await readDomainConstraints(ctx, domains)
 }
 

@@ -6,7 +6,7 @@ import { PgkeepError } from '../errors'
 import { assertSupported, atLeast, parseServerVersion, type ServerVersion } from './server-version'
 
 /** Every value comes back as the server's text, as libpq gives it to pg_dump. */
-const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
+export const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
 
 export type Row = Record<string, string | null>
 
