@@ -169,8 +169,10 @@ describe.each(env.servers)('archiver schema changes on PostgreSQL $major', ({ ur
     const replication = await connectForReplication({ connectionString: s.db.url })
     try {
       const exit = await runArchiver(s.options(replication, { baseTables: base }))
-      expect(exit).toMatchObject({ reason: 'schema-change', relation: 'public.accounts', detail: 'column added: note', archivedUpTo: 0n })
-      expect(s.segments.filter((m) => m.transactions > 0 && Object.keys(m.rows).length > 0)).toEqual([])
+      expect(exit).toMatchObject({ reason: 'schema-change', relation: 'public.accounts', detail: 'column added: note' })
+      // nothing with a change is archived (13 and 14 also send the ALTER's own transaction, empty)
+      expect(await s.withChanges()).toBe(0)
+      expect(exit.archivedUpTo).toBe(await archivedUpTo(s.storage, 'changes/'))
     } finally {
       await replication.end()
       await s.cleanup()
