@@ -109,6 +109,12 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       const base = o.slot ?? archiveSlotName(rows[0]!.db)
       const family = slotFamily(base)
       const slots = await readSlots(client, family)
+      const foreign = slots.find((s) => s.database !== rows[0]!.db)
+      if (foreign) {
+        throw new PgkeepError('CONFLICT', `the replication slot ${foreign.name} belongs to the database ${foreign.database ?? '(none)'}, not ${rows[0]!.db}`, {
+          hint: 'name another slot for this database\'s archive (option archive.slot, PGKEEP_ARCHIVE_SLOT, --slot)',
+        })
+      }
       refuseActive(slots)
       const chain = await newestChain(ctx, family)
       const resume = chain && slots.some((s) => s.name === chain.changes!.slot) ? chain : null
@@ -155,7 +161,14 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       chainEvent({ reason: 'schema-change', chainId: null, slot: oldSlot, previousChain: old.manifest.id, pitrGap: true,
         message: `${exit.relation}: ${exit.detail}. Chain ${old.manifest.id} ends at ${formatLsn(exit.archivedUpTo)}; a new base backup begins the next chain, and until it is complete no restore reaches past ${state.archivedUpToTime?.toISOString() ?? 'the end of the old chain'}` })
       const slot = nextSlot(plan.base, oldSlot)
-      const began = await beginChain(slot, old.manifest.id)
+      let began: Awaited<ReturnType<typeof beginChain>>
+      try {
+        began = await beginChain(slot, old.manifest.id)
+      } catch (error) {
+        // the old slot stays: the next start resumes the old chain, meets the change again and tries again
+        await closeSoon(old.replication)
+        throw error
+      }
       if (!began) return finish(old.replication)
       // The old slot goes once the new chain holds everything after it.
       await dropOld(old.replication, oldSlot)
