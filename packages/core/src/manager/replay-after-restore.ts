@@ -15,6 +15,7 @@ export async function replayAfterRestore(ctx: ManagerContext, manifest: BackupMa
   }
   // The chain is read from the primary storage, where the archiver writes it.
   const plan = await planReplay(ctx.storage, manifest, o.until)
-  await checkReplayRole(o.createDatabase ? o.target : (o.target ?? ctx.connection), ctx.env)
+  // the server the restore connects to (with createDatabase, the same role on the same server)
+  await checkReplayRole(o.target ?? ctx.connection, ctx.env)
   return (client, progress) => runReplay(client, plan, { ...(o.signal ? { signal: o.signal } : {}), onTransaction: progress })
 }

@@ -244,6 +244,19 @@ describe.each(servers)('point-in-time restore on PostgreSQL $major', ({ url: ser
     expect(await refused({ xid: 4_000_000_000 })).toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('transaction 4000000000 is not in the change archive') })
     expect(await refused({ lsn: 'not-an-lsn' })).toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('until') })
 
+    // a role that cannot set session_replication_role is refused before anything is created
+    const role = `pgkeep_pitr_norole_${process.pid}`
+    await runSql(serverUrl, `CREATE ROLE ${role} LOGIN CREATEDB`)
+    try {
+      const asRole = serverUrl.replace('//postgres@', `//${role}@`)
+      const error = await backups.restore(chain.record.id, { target: asRole, createDatabase: name, until: moments[0]!.at }).then(() => null, (e: unknown) => e)
+      expect(error).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('session_replication_role'), hint: expect.stringContaining('GRANT SET ON PARAMETER session_replication_role') })
+      const [left] = await runSql<{ n: number }>(serverUrl, `SELECT count(*)::int AS n FROM pg_database WHERE datname = '${name}'`)
+      expect(left!.n).toBe(0)
+    } finally {
+      await runSql(serverUrl, `DROP ROLE IF EXISTS ${role}`)
+    }
+
     const plainManager = createBackupManager({ connectionString: src.url, storage })
     const plain = await plainManager.create()
     expect(plain.recoverable).toBeUndefined()
