@@ -58,7 +58,7 @@ export async function runRestoreBench(db: SourceDatabase, serverUrl: string, run
     rmSync(dir, { recursive: true, force: true })
   }
   const seconds = (label: string) => median(results.get(label)!.map((m) => m.seconds))
-  const header = ['command', 'seconds', 'peak RSS MB', 'CPU s (client side)', 'time / gunzip \| psql', 'time / pg_restore -j2']
+  const header = ['command', 'seconds', 'peak RSS MB', 'CPU s (client side)', 'time / gunzip \\| psql', 'time / pg_restore -j2']
   const table = rows.map((row) => {
     const ms = results.get(row.label)!
     const rss = Math.max(...ms.map((m) => m.maxRssKiB)) * 1024
