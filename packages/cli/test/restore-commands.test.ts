@@ -325,6 +325,15 @@ describe('encrypted backups from the command line', () => {
     } finally {
       await target.drop()
     }
+    // the encrypted backup with -j 2: decrypted and read whole, the data spread over the workers
+    const parallelTarget = await createDatabase(server.url, { prefix: 'cli_rs_age_j' })
+    try {
+      const parallel = await run(['restore', record.id, parallelTarget.url, '--dir', store, '-j', '2'], { env })
+      expect({ code: parallel.code, stderr: parallel.stderr }).toEqual({ code: 0, stderr: '' })
+      await assertSameDatabase(source.url, parallelTarget.url)
+    } finally {
+      await parallelTarget.drop()
+    }
 
     const both = await run(['backup', source.url, '--dir', store, '--recipient', 'age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq'], { env })
     expect(both.code).toBe(1)

@@ -3,7 +3,8 @@
 // worker runs them after bringing its session settings (search_path, role, …) to the leader's at the
 // time each was queued. The first failure anywhere stops them all: every worker's backend is
 // terminated, whatever it runs, and every later call throws that failure.
-import { Readable } from 'node:stream'
+import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
@@ -16,6 +17,11 @@ import type { CopyItem, EntryHeader } from './script-item'
 /** Session settings in force, by name: the statements that set them, in the order they were set. */
 export type Settings = ReadonlyMap<string, string>
 
+/**
+ * COPY data the scan may be ahead of a worker, per worker: a block smaller than this is off the scan's
+ * hands at once, and the scan reads on to the next while the worker loads it.
+ */
+export const RUN_AHEAD_BYTES = 4 * 1024 * 1024
 /** Statements queued on one worker at most before the leader waits (INSERT-style data). */
 const MAX_QUEUED = 256
 
@@ -175,34 +181,33 @@ export class Lease {
   }
 
   /**
-   * Streams a COPY block to the worker. Resolves once the block's data has been read from the script
-   * (the worker may still be finishing the COPY): the caller can then read on.
+   * Streams a COPY block to the worker, through a buffer of RUN_AHEAD_BYTES: resolves once the block's
+   * data has been read from the script and all but that much taken by the worker (which may still be
+   * finishing the COPY), so the caller can read on, to the next block, meanwhile.
    */
   async copy(item: CopyItem, settings: Settings): Promise<void> {
-    let consumed!: () => void
-    const read = new Promise<void>((resolve) => (consumed = resolve))
-    const pool = this.pool
-    const data = (async function* () {
-      try {
-        for await (const chunk of item.data) {
-          pool.check()
-          yield chunk
-        }
-      } finally {
-        consumed()
-      }
-    })()
+    const buffer = new PassThrough({ highWaterMark: RUN_AHEAD_BYTES })
+    // a write after the COPY failed: the failure is the pool's, reported by check()
+    buffer.on('error', () => {})
     this.enqueue(async () => {
       await this.worker.apply(settings)
       const stream = this.worker.client.query(copyFrom(item.sql))
-      try {
-        await pipeline(Readable.from(toUtf8(data, item.encoding, item.line)), stream)
-      } finally {
-        consumed()
-      }
+      await pipeline(buffer, stream)
       this.rows += Number(stream.rowCount ?? 0)
     }, item.line)
-    await Promise.race([read, this.pool.whenFailed])
+    try {
+      for await (const chunk of toUtf8(item.data, item.encoding, item.line)) {
+        this.pool.check()
+        // a failed COPY destroys the buffer: no drain then, but the pool's failure, which check() throws
+        if (!buffer.write(chunk)) await Promise.race([once(buffer, 'drain').catch(() => {}), this.pool.whenFailed])
+      }
+      buffer.end()
+    } catch (error) {
+      // the script failed (damaged data): that is the failure, not the COPY the buffer's end cuts short
+      this.pool.fail(this.pool.failed ?? failed(error, item.line, this.entry))
+      buffer.destroy()
+      throw error
+    }
     this.pool.check()
   }
 
