@@ -11,6 +11,9 @@ import { runArchiver } from '../logical/archiver'
 import type { ArchiverExit } from '../logical/archiver-exit'
 import { chainPrefixOf, chainWindow } from '../logical/chain'
 import { formatLsn } from '../logical/lsn'
+import type { BaseTable } from '../logical/relation-change'
+import { readTableDefinitions } from '../logical/table-definitions'
+import { connect } from '../connection/connect'
 import { connectForReplication, createSlotWithSnapshot, dropSlot } from '../logical/replication-slot'
 import type { BackupManifest } from '../manifest/manifest'
 import { checkArchivePrerequisites, ensurePublication } from './archive-prerequisites'
@@ -132,13 +135,14 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
     state.slot = plan.resume ? plan.resume.changes!.slot : plan.base
 
     if (stopSignal.aborted) return finish(null)
-    let current: { manifest: BackupManifest; replication: pg.Client | null }
+    let current: Chain
     if (plan.resume) {
       const window = await chainWindow(ctx.storage, plan.resume.storagePath)
       state.chainId = plan.resume.id
       state.archivedUpTo = window.untilLsn
       state.archivedUpToTime = window.until
-      current = { manifest: plan.resume, replication: null }
+      // resumed: the base's tables by name (the definitions of those the chain has archived come from its segments)
+      current = { manifest: plan.resume, replication: null, baseTables: plan.resume.tables.map((t) => ({ schema: t.schema, name: t.name })) }
     } else {
       const reason = plan.chain ? 'slot-gone' : 'first'
       const began = await beginChain(plan.base, undefined)
@@ -180,12 +184,15 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
     }
 
     /** The slot (exported snapshot) and the base backup dumped in it; null when stopped meanwhile. */
-    async function beginChain(slot: string, previousChain: string | undefined): Promise<{ manifest: BackupManifest; replication: pg.Client } | null> {
+    async function beginChain(slot: string, previousChain: string | undefined): Promise<(Chain & { replication: pg.Client }) | null> {
       const replication = await connectForReplication(replicationConfig(ctx, o.segmentSeconds))
       try {
         const created = await createSlotWithSnapshot(replication, slot)
         state.phase = 'base-backup'
         const changes = { slot, publication, startLsn: formatLsn(created.consistentPoint), ...(previousChain ? { previousChain } : {}) }
+        // What the base holds, read in its snapshot: a table whose definition differs when its first change
+        // arrives (altered between the base and that change) ends the chain instead of failing a replay.
+        const baseTables = await ctx.withDatabase((client) => tablesInSnapshot(client, created.snapshot))
         // The replication connection stays idle while the dump runs, so that the snapshot stays importable:
         // a dump that could not lock a table (a TRUNCATE or DDL waiting) is tried again in the same snapshot.
         let record: Awaited<ReturnType<typeof startBackup>['done']>
@@ -205,7 +212,7 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
         state.archivedUpTo = null
         state.archivedUpToTime = null
         await ctx.auditOutcome('archive', actor, manifest.id, { detail: { event: 'chain', slot, startLsn: changes.startLsn, ...(previousChain ? { previousChain } : {}) } })
-        return { manifest, replication }
+        return { manifest, replication, baseTables }
       } catch (error) {
         // A slot without a completed base backup is of no use: dropped (the replication connection is idle again).
         await dropSlot(replication, slot).catch(() => {})
@@ -216,14 +223,19 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
     }
 
     /** Streams the slot into the chain until stopped or a schema change; storage and connection failures are retried. */
-    async function stream(chain: { manifest: BackupManifest; replication: pg.Client | null }): Promise<ArchiverExit> {
+    async function stream(chain: Chain): Promise<ArchiverExit> {
       let failures = 0
       for (;;) {
+        // an ordinary session beside the stream: each segment samples the sequences on it
+        let sql: pg.Client | null = null
         try {
           chain.replication ??= await connectForReplication(replicationConfig(ctx, o.segmentSeconds))
+          sql = await connect(resolveConnection(ctx.connection, ctx.env), { applicationName: 'pgkeep archive' })
           state.phase = 'streaming'
           return await runArchiver({
             replication: chain.replication,
+            sql,
+            baseTables: chain.baseTables,
             slot: state.slot!,
             publications: [publication],
             storage: ctx.storage,
@@ -258,6 +270,8 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
           state.phase = 'retrying'
           await sleep(wait * 1000, stopSignal)
           if (stopSignal.aborted) return { reason: 'stopped', archivedUpTo: 0n }
+        } finally {
+          await sql?.end().catch(() => {})
         }
       }
     }
@@ -403,4 +417,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function asPgkeepError(error: unknown): PgkeepError {
   if (isPgkeepError(error)) return error
   return new PgkeepError('INTERNAL', `the archiver failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}
+
+/** A chain the archiver writes to: its base's manifest, the replication session (null until opened), the base's tables. */
+interface Chain {
+  manifest: BackupManifest
+  replication: pg.Client | null
+  baseTables: BaseTable[]
+}
+
+/** The base's table definitions, read in the slot's exported snapshot (importable while the replication session is idle). */
+async function tablesInSnapshot(client: pg.Client, snapshot: string): Promise<BaseTable[]> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+  try {
+    await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`)
+    return await readTableDefinitions(client)
+  } finally {
+    await client.query('COMMIT').catch(() => {})
+  }
 }
