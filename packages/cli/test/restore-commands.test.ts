@@ -94,7 +94,7 @@ describe('pgkeep restore <file|-> <target>', () => {
     }
   })
 
-  it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_JOBS is read; bad values are usage errors', async () => {
+  it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_RESTORE_JOBS is read, PGKEEP_JOBS (the backups' variable) is not; bad values are usage errors', async () => {
     const store = join(dir, 'store-j')
     const made = await run(['backup', source.url, '--dir', store, '--json'])
     expect(made.code, made.stderr).toBe(0)
@@ -115,13 +115,16 @@ describe('pgkeep restore <file|-> <target>', () => {
       }
     }
     // statement by statement from stdin: refused serially (strict restore reads the script twice), done
-    // with PGKEEP_JOBS=2 (a parallel restore checks as it goes and drops what it made on a refusal)
+    // with PGKEEP_RESTORE_JOBS=2 (a parallel restore checks as it goes and drops what it made on a refusal);
+    // PGKEEP_JOBS, which sets backups' jobs, leaves the restore serial
     const target = await createDatabase(server.url, { prefix: 'cli_rs_envj' })
     try {
-      const serial = await run(['restore', '-', target.url, '--no-single-transaction'], { stdin: createReadStream(plain) })
-      expect(serial.code).toBe(1)
-      expect(serial.stderr).toContain('[OPTIONS_INVALID]')
-      const parallel = await run(['restore', '-', target.url, '--no-single-transaction'], { stdin: createReadStream(plain), env: { PGKEEP_JOBS: '2' } })
+      for (const env of [{}, { PGKEEP_JOBS: '2' }]) {
+        const serial = await run(['restore', '-', target.url, '--no-single-transaction'], { stdin: createReadStream(plain), env })
+        expect(serial.code).toBe(1)
+        expect(serial.stderr).toContain('[OPTIONS_INVALID]')
+      }
+      const parallel = await run(['restore', '-', target.url, '--no-single-transaction'], { stdin: createReadStream(plain), env: { PGKEEP_RESTORE_JOBS: '2' } })
       expect({ code: parallel.code, stderr: parallel.stderr }).toEqual({ code: 0, stderr: '' })
       await assertSameDatabase(source.url, target.url)
     } finally {
@@ -130,7 +133,7 @@ describe('pgkeep restore <file|-> <target>', () => {
     for (const [args, env, message] of [
       [['-j', '0'], {}, /expected a number from 1 to 16/],
       [['-j', '17'], {}, /expected a number from 1 to 16/],
-      [[], { PGKEEP_JOBS: 'many' }, /PGKEEP_JOBS must be a whole number from 1 to 16/],
+      [[], { PGKEEP_RESTORE_JOBS: 'many' }, /PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16/],
     ] as [string[], Record<string, string>, RegExp][]) {
       const bad = await run(['restore', plain, server.url, ...args], { env })
       expect(bad.code).toBe(2)

@@ -45,7 +45,7 @@ export function restoreCommand(io: Io): Command {
     .option('-C, --create-database <name>', 'create this database on the target\'s server and restore into it (dropped again on failure; an empty one a killed restore -C left is reused)')
     .option('-c, --clean', 'drop what the dump creates, where it exists, first')
     .option('--no-single-transaction', 'apply statement by statement instead of all or nothing (implied by -j above 1)')
-    .option('-j, --jobs <n>', 'sessions applying the dump at once (or PGKEEP_JOBS; default 1): definitions in one, table data and index/constraint builds in n more; not one transaction, a failure drops what the restore created (or the -C database)', integer(1, 16))
+    .option('-j, --jobs <n>', 'sessions applying the dump at once (or PGKEEP_RESTORE_JOBS; default 1): definitions in one, table data and index/constraint builds in n more; not one transaction, a failure drops what the restore created (or the -C database)', integer(1, 16))
     .option('-O, --no-owner', 'leave out ALTER … OWNER TO')
     .option('-x, --no-privileges', 'leave out GRANT/REVOKE')
     .option('-s, --schema-only', 'definitions only')
@@ -65,7 +65,7 @@ export function restoreCommand(io: Io): Command {
       const progress = progressFor(io.stderr, flags)
       let total = 0
       const conn = target ?? flags.dbname
-      const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_JOBS) ?? 1
+      const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_RESTORE_JOBS) ?? 1
       const options: RestoreOptions = {
         ...(conn ? { target: conn } : {}),
         ...(flags.createDatabase ? { createDatabase: flags.createDatabase } : {}),
@@ -160,11 +160,11 @@ export function verifyCommand(io: Io): Command {
     })
 }
 
-/** PGKEEP_JOBS, as `pgkeep backup` reads it (through the manager's options), or undefined when unset. */
+/** PGKEEP_RESTORE_JOBS (a variable of its own: PGKEEP_JOBS, set for backups, must not make restores leave one transaction), or undefined when unset. */
 function jobsFromEnv(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined
   const jobs = Number(value.trim())
-  if (!/^\d+$/.test(value.trim()) || jobs < 1 || jobs > 16) throw new UsageError(`PGKEEP_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
+  if (!/^\d+$/.test(value.trim()) || jobs < 1 || jobs > 16) throw new UsageError(`PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
   return jobs
 }
 
