@@ -29,6 +29,7 @@ export const MANAGER_ENV = {
   PGKEEP_ARCHIVE_PUBLICATION: 'the publication the change archive reads (default pgkeep_archive, created for all tables)',
   PGKEEP_ARCHIVE_SEGMENT_SECONDS: 'close a change segment once its first transaction is this many seconds old (default 60)',
   PGKEEP_ARCHIVE_SEGMENT_BYTES: 'or once it holds this many bytes of changes (default 16777216)',
+  PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS: '1 lets a manager that encrypts its backups archive change segments unencrypted (default: refused)',
   ...STORAGE_ENV,
   ...REPLICA_ENV,
   ...EMAIL_ENV,
@@ -104,12 +105,18 @@ function archiveFromEnv(env: NodeJS.ProcessEnv): BackupManagerOptions['archive']
   if (bytes !== undefined && !(/^\d{1,10}$/.test(bytes) && Number(bytes) >= 1024 && Number(bytes) <= 1024 ** 3)) {
     throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_ARCHIVE_SEGMENT_BYTES must be a whole number of bytes from 1024 to 1073741824, not ${JSON.stringify(bytes.slice(0, 40))}`)
   }
-  if (!slot && !publication && !seconds && !bytes) return undefined
+  const plain = env.PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS?.trim() || undefined
+  if (plain !== undefined && !['1', 'true', '0', 'false'].includes(plain.toLowerCase())) {
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS must be 1, true, 0 or false, not ${JSON.stringify(plain.slice(0, 40))}`)
+  }
+  const allowPlain = plain !== undefined && ['1', 'true'].includes(plain.toLowerCase())
+  if (!slot && !publication && !seconds && !bytes && !allowPlain) return undefined
   const archive = {
     ...(slot ? { slot } : {}),
     ...(publication ? { publication } : {}),
     ...(seconds ? { segmentSeconds: Number(seconds) } : {}),
     ...(bytes ? { segmentBytes: Number(bytes) } : {}),
+    ...(allowPlain ? { allowPlainSegments: true } : {}),
   }
   // the slot and publication names are checked with the option's own rules, naming the variable
   const checked = ArchiveOptionsSchema.safeParse(archive)

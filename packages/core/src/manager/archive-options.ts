@@ -24,6 +24,12 @@ export const ArchiveOptionsSchema = z.object({
    * @default unlimited
    */
   retries: z.number().int().nonnegative().optional(),
+  /**
+   * Segments are stored as gzip'd JSON, not encrypted: a manager with `encryption` refuses to archive
+   * (OPTIONS_INVALID) unless this says plain segments are acceptable (a private bucket, encryption at rest
+   * by the storage). The base backups stay encrypted either way. @default false
+   */
+  allowPlainSegments: z.boolean().optional(),
   /** Who runs it, for the audit trail and the base backups' `createdBy`. @default 'pgkeep archive' */
   actor: z.union([z.string().max(200), z.number()]).transform(String).optional(),
 }).strict()

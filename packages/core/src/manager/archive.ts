@@ -78,6 +78,11 @@ const BASE_ATTEMPTS = 3
 /** Starts the archiver. Invalid options throw OPTIONS_INVALID at once; every other failure rejects `done`. */
 export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): ArchiveHandle {
   const o = resolveArchiveOptions({ ...ctx.options.archive, ...input })
+  if (ctx.options.encryption && !o.allowPlainSegments) {
+    throw new PgkeepError('OPTIONS_INVALID', 'this manager encrypts its backups, but the change archive stores its segments (every row each transaction changed) unencrypted', {
+      hint: 'archive to a private bucket or folder and set archive.allowPlainSegments: true (PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS=1, pgkeep archive --allow-plain-segments); the base backups stay encrypted',
+    })
+  }
   const publication = o.publication ?? DEFAULT_PUBLICATION
   const actor = o.actor ?? 'pgkeep archive'
   const controller = new AbortController()

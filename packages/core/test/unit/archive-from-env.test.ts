@@ -10,7 +10,9 @@ describe('PGKEEP_ARCHIVE_* variables', () => {
     const o = managerOptionsFromEnv({ PGKEEP_ARCHIVE_SLOT: 'shop_pitr', PGKEEP_ARCHIVE_PUBLICATION: 'Orders Pub', PGKEEP_ARCHIVE_SEGMENT_SECONDS: '2.5', PGKEEP_ARCHIVE_SEGMENT_BYTES: '65536' }, { cwd: tmpdir() })
     expect(o.archive).toEqual({ slot: 'shop_pitr', publication: 'Orders Pub', segmentSeconds: 2.5, segmentBytes: 65536 })
     expect(managerOptionsFromEnv({ PGKEEP_ARCHIVE_SLOT: '' }, { cwd: tmpdir() })).not.toHaveProperty('archive')
-    for (const name of ['PGKEEP_ARCHIVE_SLOT', 'PGKEEP_ARCHIVE_PUBLICATION', 'PGKEEP_ARCHIVE_SEGMENT_SECONDS', 'PGKEEP_ARCHIVE_SEGMENT_BYTES']) expect(MANAGER_ENV).toHaveProperty(name)
+    for (const name of ['PGKEEP_ARCHIVE_SLOT', 'PGKEEP_ARCHIVE_PUBLICATION', 'PGKEEP_ARCHIVE_SEGMENT_SECONDS', 'PGKEEP_ARCHIVE_SEGMENT_BYTES', 'PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS']) expect(MANAGER_ENV).toHaveProperty(name)
+    expect(managerOptionsFromEnv({ PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS: '1' }, { cwd: tmpdir() }).archive).toEqual({ allowPlainSegments: true })
+    expect(managerOptionsFromEnv({ PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS: 'false' }, { cwd: tmpdir() })).not.toHaveProperty('archive')
   })
 
   it('refuse bad values naming the variable', async () => {
@@ -21,6 +23,7 @@ describe('PGKEEP_ARCHIVE_* variables', () => {
       [{ PGKEEP_ARCHIVE_SEGMENT_SECONDS: '0' }, /^PGKEEP_ARCHIVE_SEGMENT_SECONDS must be a number of seconds/],
       [{ PGKEEP_ARCHIVE_SEGMENT_SECONDS: 'soon' }, /^PGKEEP_ARCHIVE_SEGMENT_SECONDS/],
       [{ PGKEEP_ARCHIVE_SEGMENT_BYTES: '100' }, /^PGKEEP_ARCHIVE_SEGMENT_BYTES must be a whole number of bytes from 1024/],
+      [{ PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS: 'yes please' }, /^PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS must be 1, true, 0 or false/],
     ]
     for (const [env, message] of cases) {
       const error = await failure(() => managerOptionsFromEnv(env, { cwd: tmpdir() }), 'OPTIONS_INVALID')
@@ -36,5 +39,20 @@ describe('the archive option', () => {
     expect(() => createBackupManager({ storage, archive: { unknown: 1 } as never })).toThrow(/archive/)
     const manager = createBackupManager({ storage, archive: { slot: 'fine' } })
     expect(() => manager.archive({ segmentBytes: 10 })).toThrow(/invalid archive options: segmentBytes/)
+  })
+})
+
+describe('archive() of a manager that encrypts its backups', () => {
+  it('is refused at once, naming allowPlainSegments, unless plain segments are allowed', () => {
+    const storage = fsStorage({ dir: tmpdir() })
+    const encrypting = createBackupManager({ storage, encryption: { passphrase: 'a long enough passphrase' } })
+    let error: unknown
+    try { encrypting.archive() } catch (e) { error = e }
+    expect(error).toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringMatching(/segments .*unencrypted/), hint: expect.stringMatching(/allowPlainSegments: true/) })
+    // allowed: archive() starts (and, with no server to reach here, fails later through done, not at once)
+    const allowed = createBackupManager({ storage, encryption: { passphrase: 'a long enough passphrase' }, connectionString: 'postgresql://nobody@127.0.0.1:1/none', archive: { allowPlainSegments: true } })
+    const handle = allowed.archive()
+    expect(handle.status().running).toBe(true)
+    return handle.stop().then(() => handle.done.catch(() => {}))
   })
 })
