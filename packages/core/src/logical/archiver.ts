@@ -12,7 +12,7 @@ import type { StorageDriver } from '../storage/driver'
 import type { ArchiverExit } from './archiver-exit'
 import { streamChanges } from './change-stream'
 import { readSegmentRelations, writeSegment, type ArchivedTransaction, type Relation, type RowChange, type SegmentExtras, type SegmentManifest } from './change-segment'
-import { parseLsn, type Lsn } from './lsn'
+import { formatLsn, parseLsn, type Lsn } from './lsn'
 import { relationChange, type BaseTable } from './relation-change'
 import { outsideLogWarnings, readOutsideLog, sampleSequences, type OutsideLog } from './sample-sequences'
 
@@ -92,7 +92,10 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
 
   const flush = async () => {
     if (pending.length === 0) return
-    const manifest = await writeSegment(storage, prefix, slot, [...relations.values()], pending, await extras())
+    const manifest = await writeSegment(storage, prefix, slot, [...relations.values()], pending, {
+      ...(storedEnd > 0n ? { previousEndLsn: formatLsn(storedEnd) } : {}),
+      ...(await extras()),
+    })
     const end = parseLsn(manifest.endLsn)
     stream.confirm(end)
     if (end > confirmed) confirmed = end

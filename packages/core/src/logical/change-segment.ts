@@ -37,6 +37,11 @@ export interface SegmentManifest {
   size: number
   sha256: string
   /**
+   * End LSN of the segment stored before this one in the chain (absent on a chain's first segment, and in
+   * segments of older versions): a restore that finds another end before it knows a segment is missing.
+   */
+  previousEndLsn?: string
+  /**
    * Every sequence's value, sampled after the segment's last commit (sample-sequences.ts): at least its
    * value at any commit in the segment. The backup manifest's shape. Absent when the archiver had no SQL
    * connection.
@@ -48,6 +53,7 @@ export interface SegmentManifest {
 
 /** What a segment's manifest carries besides its transactions (the archiver's SQL connection reads it). */
 export interface SegmentExtras {
+  previousEndLsn?: string
   sequences?: SegmentManifest['sequences']
   warnings?: string[]
 }
@@ -96,6 +102,7 @@ export async function writeSegment(storage: StorageDriver, prefix: string, slot:
     firstCommitLsn: formatLsn(first.commitLsn), endLsn: formatLsn(last.endLsn),
     firstCommitAt: pgTimeIso(first.commitTime), lastCommitAt: pgTimeIso(last.commitTime),
     transactions: transactions.length, rows, size: body.length, sha256: createHash('sha256').update(body).digest('hex'),
+    ...(extras.previousEndLsn ? { previousEndLsn: extras.previousEndLsn } : {}),
     ...(extras.sequences ? { sequences: extras.sequences } : {}),
     ...(extras.warnings && extras.warnings.length > 0 ? { warnings: extras.warnings } : {}),
   }

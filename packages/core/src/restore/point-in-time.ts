@@ -78,8 +78,8 @@ export async function planReplay(storage: StorageDriver, manifest: BackupManifes
     report = { xid: until.xid }
   }
 
-  checkContinuity(all)
   const needed = all.filter((s) => !startsPast(s.manifest, target))
+  checkContinuity(needed)
   await refuseOrphans(storage, prefix, all, needed)
   // Read and checked now (one segment in memory at a time); the replay reads them again and checks again.
   const xid = target && !(target instanceof Date) && 'xid' in target ? target.xid : null
@@ -142,11 +142,19 @@ function startsPast(segment: SegmentManifest, target: ReplayTarget | undefined):
 
 /** Segments overlapping one another would replay a transaction twice. */
 function checkContinuity(segments: ArchivedSegment[]): void {
+  const first = segments[0]
+  if (first?.manifest.previousEndLsn) {
+    throw new PgkeepError('BACKUP_CORRUPT', `change segment ${first.key} follows one that ended at ${first.manifest.previousEndLsn}, which is not in the archive: the chain's first segments are missing`)
+  }
   for (let i = 1; i < segments.length; i++) {
     const before = segments[i - 1]!
     const segment = segments[i]!
     if (parseLsn(segment.manifest.firstCommitLsn) < parseLsn(before.manifest.endLsn)) {
       throw new PgkeepError('BACKUP_CORRUPT', `change segments ${before.key} and ${segment.key} overlap (${segment.manifest.firstCommitLsn} is before ${before.manifest.endLsn}): the archive holds some transactions twice`)
+    }
+    const previous = segment.manifest.previousEndLsn
+    if (previous !== undefined && previous !== before.manifest.endLsn) {
+      throw new PgkeepError('BACKUP_CORRUPT', `change segment ${segment.key} follows one that ended at ${previous}, but the segment before it in the archive ends at ${before.manifest.endLsn}: a segment between them is missing (data and manifest)`)
     }
   }
 }

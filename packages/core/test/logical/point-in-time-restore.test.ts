@@ -284,6 +284,9 @@ describe.each(servers)('point-in-time restore on PostgreSQL $major', ({ url: ser
       expect(await attempt()).toMatchObject({ code: 'BACKUP_CORRUPT', message: expect.stringContaining(middle) })
       unlinkSync(join(chainDir, middle))
       expect(await attempt(moments.at(-1)!.at)).toMatchObject({ code: 'BACKUP_CORRUPT', message: expect.stringContaining(`${middle} is missing`) })
+      // the whole segment gone (data and manifest): the next one names the end it follows, which nothing has
+      unlinkSync(join(chainDir, middle.replace(/\.changes\.gz$/, '.segment.json')))
+      expect(await attempt(moments.at(-1)!.at)).toMatchObject({ code: 'BACKUP_CORRUPT', message: expect.stringMatching(/a segment between them is missing/) })
       // a target before the damaged segment replays what it needs, all of it sound
       const early = moments[0]!
       const summary = await damaged.restore(chain.record.id, { target: serverUrl, createDatabase: name, until: early.at })
