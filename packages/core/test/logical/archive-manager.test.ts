@@ -5,41 +5,25 @@
 // port and folder; and the prerequisites, each failing with the error that names its fix.
 // Logical decoding needs wal_level = logical: an embedded server of the default major (as the logical
 // decoding test starts it); the machine's server (wal_level = replica) serves for the wal_level error.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { compareDatabases, createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, startS3Server, withClient, type EmbeddedServer, type S3Server } from '@pgkeep/testkit'
+import { compareDatabases, createDatabase, runSql, startS3Server, withClient, type S3Server } from '@pgkeep/testkit'
 import { findFreePort } from '@pgkeep/testkit/free-port'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, isPgkeepError, s3Storage, type BackupManager, type ManagerEvents, type PgkeepError } from '../../src/index'
 import { archiveSlotName } from '../../src/manager/archive-slots'
 import { chainPrefixOf } from '../../src/logical/chain'
-import { replayArchive } from '../../src/logical/replay-archive'
 import { fsStorage } from '../../src/storage/fs-storage'
-import type { StorageDriver } from '../../src/storage/driver'
+import { logicalServers } from './logical-servers'
 import { archivedMarks, Ledger, LEDGER_ACCOUNTS, LEDGER_SCHEMA, waitFor } from './ledger-workload'
 
 const pgDefault = inject('pgDefault')
-const pgServers = inject('pgServers')
-const own: EmbeddedServer[] = []
-const workDir = mkdtempSync(join(tmpdir(), 'pgkeep-archive-'))
-chmodSync(workDir, 0o755)
-
-async function logicalServer(): Promise<{ url: string; major: number } | null> {
-  const embedded = Object.values(pgServers).find((s) => s.major === pgDefault.major) ?? Object.values(pgServers)[0]
-  if (embedded) return { url: embedded.url, major: embedded.major }
-  if (!isEmbeddedMajor(pgDefault.major)) return null
-  const server = await startEmbeddedServer({ major: pgDefault.major, dataDir: join(workDir, `pg${pgDefault.major}`) })
-  own.push(server)
-  return { url: server.url, major: server.major }
-}
-const server = (await logicalServer())!
-
-afterAll(async () => {
-  for (const s of own) await s.stop()
-  rmSync(workDir, { recursive: true, force: true })
-})
+// an embedded server of the default major with wal_level = logical (logical-servers.ts)
+const logical = await logicalServers('archive')
+const { workDir } = logical
+const server = logical.servers.find((s) => s.major === inject('pgDefault').major) ?? logical.servers[0]!
+afterAll(() => logical.stop())
 
 async function slotsOf(url: string, like: string): Promise<{ slot_name: string; active: boolean }[]> {
   return runSql(url, `SELECT slot_name, active FROM pg_replication_slots WHERE slot_name LIKE '${like}%' ORDER BY slot_name`)
@@ -51,14 +35,13 @@ function recordEvents<E extends keyof ManagerEvents>(manager: BackupManager, eve
   return seen
 }
 
-/** Restores the chain's base backup into a fresh database, replays its segments, and compares with the source. */
-async function replayMatches(manager: BackupManager, storage: StorageDriver, chainId: string, sourceUrl: string): Promise<{ transactions: number }> {
+/** Restores the chain's base backup into a fresh database (the restore replays its segments), and compares with the source. */
+async function replayMatches(manager: BackupManager, chainId: string, sourceUrl: string): Promise<{ transactions: number }> {
   const copy = await createDatabase(server.url, { prefix: 'archive_copy' })
   try {
-    await manager.restore(chainId, { target: copy.url })
-    const record = await manager.get(chainId)
-    // a transaction stored twice would fail here on the ledger's primary key
-    const summary = await withClient(copy.url, (client) => replayArchive(client, storage, chainPrefixOf(record.storagePath)))
+    // a base backup's restore replays its chain; a transaction stored twice would fail here on the ledger's primary key
+    const restored = await manager.restore(chainId, { target: copy.url })
+    const summary = restored.replay!
     const diff = await compareDatabases(sourceUrl, copy.url)
     expect(diff.differences).toEqual([])
     const [total] = await runSql<{ total: string }>(copy.url, 'SELECT sum(balance)::text AS total FROM accounts')
@@ -129,7 +112,7 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
         expect(handle.status()).toMatchObject({ running: false, phase: 'stopped' })
         await waitFor('the slot to be released', async () => (await slotsOf(db.url, slot)).every((s) => !s.active))
         expect(await slotsOf(db.url, slot)).toEqual([{ slot_name: slot, active: false }])
-        const first = await replayMatches(manager, storage, chainId, db.url)
+        const first = await replayMatches(manager, chainId, db.url)
         expect(first.transactions).toBe(summary.transactions)
 
         // stopped: the writes go on; the next archive() resumes the chain from the slot, nothing lost or twice
@@ -143,7 +126,7 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
         await again.stop({ dropSlot: true })
         expect(await again.done).toMatchObject({ chainId, chainsStarted: [], slotDropped: true })
         expect(await slotsOf(db.url, slot)).toEqual([])
-        await replayMatches(manager, storage, chainId, db.url)
+        await replayMatches(manager, chainId, db.url)
         expect(await manager.list()).toHaveLength(1) // the resume made no base backup
 
         const audit = await manager.auditLog({ action: 'archive' })
@@ -231,7 +214,7 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
         await waitFor('the mark to be archived', async () => (await archivedMarks(storage, chainPrefixOf(record.storagePath))) === marks, 120_000)
         await h.stop({ dropSlot: true })
         await h.done
-        await replayMatches(manager, storage, chainId, db.url)
+        await replayMatches(manager, chainId, db.url)
         expect(await slotsOf(db.url, slot)).toEqual([])
       })
     } finally {

@@ -3,42 +3,26 @@
 // the base backup, give the source back; a transaction stored twice would fail on the ledger's primary key);
 // SIGTERM stores what is pending and exits 0; `pgkeep archive --drop` leaves no slot.
 // Logical decoding needs wal_level = logical: an embedded server of the default major.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { assertBuilt, compareDatabases, createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, withClient, type EmbeddedServer } from '@pgkeep/testkit'
+import { assertBuilt, compareDatabases, createDatabase, runSql, withClient } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager } from '../../src/index'
 import { chainPrefixOf } from '../../src/logical/chain'
-import { replayArchive } from '../../src/logical/replay-archive'
 import { archiveSlotName } from '../../src/manager/archive-slots'
 import { fsStorage } from '../../src/storage/fs-storage'
+import { logicalServers } from './logical-servers'
 import { archivedMarks, Ledger, LEDGER_ACCOUNTS, LEDGER_SCHEMA, waitFor } from './ledger-workload'
 
 const bin = fileURLToPath(new URL('../../../cli/dist/bin.js', import.meta.url))
 const pgDefault = inject('pgDefault')
-const pgServers = inject('pgServers')
-const own: EmbeddedServer[] = []
-const workDir = mkdtempSync(join(tmpdir(), 'pgkeep-archive-cli-'))
-chmodSync(workDir, 0o755)
-
-async function logicalServer(): Promise<{ url: string; major: number } | null> {
-  const embedded = Object.values(pgServers).find((s) => s.major === pgDefault.major) ?? Object.values(pgServers)[0]
-  if (embedded) return { url: embedded.url, major: embedded.major }
-  if (!isEmbeddedMajor(pgDefault.major)) return null
-  const server = await startEmbeddedServer({ major: pgDefault.major, dataDir: join(workDir, `pg${pgDefault.major}`) })
-  own.push(server)
-  return { url: server.url, major: server.major }
-}
-const server = (await logicalServer())!
-
+// an embedded server of the default major with wal_level = logical (logical-servers.ts)
+const logical = await logicalServers('archive-cli')
+const { workDir } = logical
+const server = logical.servers.find((s) => s.major === inject('pgDefault').major) ?? logical.servers[0]!
 beforeAll(() => assertBuilt('core', 'cli'))
-afterAll(async () => {
-  for (const s of own) await s.stop()
-  rmSync(workDir, { recursive: true, force: true })
-})
+afterAll(() => logical.stop())
 
 interface Running { child: ChildProcess; out(): string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> }
 
@@ -97,9 +81,9 @@ describe(`pgkeep archive on PostgreSQL ${server.major}`, () => {
         expect(segmentLines(second.out()).length).toBeGreaterThan(0)
         expect(await manager.list()).toHaveLength(1) // the restart made no second base backup
 
-        await manager.restore(chainId, { target: copy.url })
-        // a transaction stored twice fails here (primary key of ledger and marks); one lost shows in the comparison
-        const replayed = await withClient(copy.url, (client) => replayArchive(client, storage, chainPrefixOf(record.storagePath)))
+        // the restore of a base backup replays its chain: a transaction stored twice fails here (primary key
+        // of ledger and marks); one lost shows in the comparison
+        const replayed = (await manager.restore(chainId, { target: copy.url })).replay!
         expect(replayed.transactions).toBeGreaterThan(100)
         expect((await compareDatabases(db.url, copy.url)).differences).toEqual([])
         const [total] = await runSql<{ total: string; marks: string }>(copy.url, 'SELECT sum(balance)::text AS total, (SELECT count(*) FROM marks)::text AS marks FROM accounts')

@@ -3,36 +3,20 @@
 // to a moment before the change (on the first chain) and to one after it (on the chain the archiver began
 // with a new base backup). Each restore must equal the source as it was at that moment.
 // Logical decoding needs wal_level = logical: an embedded server of the default major.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, withClient, type EmbeddedServer } from '@pgkeep/testkit'
+import { createDatabase, runSql, withClient } from '@pgkeep/testkit'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, type BackupManager, type ManagerEvents } from '../../src/index'
 import { chainPrefixOf } from '../../src/logical/chain'
 import { fsStorage } from '../../src/storage/fs-storage'
+import { logicalServers } from './logical-servers'
 import { archivedMarks, Ledger, LEDGER_ACCOUNTS, LEDGER_SCHEMA, waitFor } from './ledger-workload'
 
-const pgDefault = inject('pgDefault')
-const pgServers = inject('pgServers')
-const own: EmbeddedServer[] = []
-const workDir = mkdtempSync(join(tmpdir(), 'pgkeep-archive-ddl-'))
-chmodSync(workDir, 0o755)
-
-async function logicalServer(): Promise<{ url: string; major: number } | null> {
-  const embedded = Object.values(pgServers).find((s) => s.major === pgDefault.major) ?? Object.values(pgServers)[0]
-  if (embedded) return { url: embedded.url, major: embedded.major }
-  if (!isEmbeddedMajor(pgDefault.major)) return null
-  const server = await startEmbeddedServer({ major: pgDefault.major, dataDir: join(workDir, `pg${pgDefault.major}`) })
-  own.push(server)
-  return { url: server.url, major: server.major }
-}
-const server = (await logicalServer())!
-
-afterAll(async () => {
-  for (const s of own) await s.stop()
-  rmSync(workDir, { recursive: true, force: true })
-})
+// an embedded server of the default major with wal_level = logical (logical-servers.ts)
+const logical = await logicalServers('archive-ddl')
+const { workDir } = logical
+const server = logical.servers.find((s) => s.major === inject('pgDefault').major) ?? logical.servers[0]!
+afterAll(() => logical.stop())
 
 /** The ledger's state as text: every account row (all its columns) and the ledger's ids. */
 const STATE_SQL = `SELECT (SELECT json_agg(a ORDER BY id) FROM accounts a)::text AS accounts,
