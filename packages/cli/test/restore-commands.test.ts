@@ -94,7 +94,7 @@ describe('pgkeep restore <file|-> <target>', () => {
     }
   })
 
-  it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_RESTORE_JOBS is read, PGKEEP_JOBS (the backups' variable) is not; bad values are usage errors', async () => {
+  it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_RESTORE_JOBS is read, PGKEEP_JOBS (the backup variable) is not; bad values are usage errors', async () => {
     const store = join(dir, 'store-j')
     const made = await run(['backup', source.url, '--dir', store, '--json'])
     expect(made.code, made.stderr).toBe(0)
