@@ -40,6 +40,13 @@ export class RestoreWorkers {
     private readonly connectOne: () => Promise<pg.Client>,
   ) {
     this.idle = [...workers]
+    // A session lost while idle (terminated, the network) says so here, before a later query on it can
+    // only say that the client is not queryable. Errors after the pool failed (its own terminate) are ignored.
+    for (const worker of workers) {
+      worker.client.on('error', (error: Error) => {
+        this.fail(new PgkeepError('RESTORE_FAILED', `a restore worker session was lost: ${error.message}`, { cause: error }))
+      })
+    }
   }
 
   /** Opens `count` sessions; on any failure the ones already open are closed before the error is thrown. */
