@@ -41,7 +41,8 @@ describe.each(env.servers)('archive slot lag on PostgreSQL $major', ({ url, majo
     const byBytes = createBackupManager({ connection: db.url, storage, alerts: { archiveLagBytes: 512 * 1024, archiveLagSeconds: 3600 } })
     const bySeconds = createBackupManager({ connection: db.url, storage, alerts: { archiveLagBytes: 1024 ** 3, archiveLagSeconds: 1 } })
     const lagAlerts = async (m: BackupManager) => (await m.checkAlerts()).filter((a) => a.kind === 'archive-lag')
-    const write = async (rows: number) => runSql(db.url, `INSERT INTO events (payload) SELECT repeat(md5(g::text), 32) FROM generate_series(1, ${rows}) g`)
+    // 1 KiB of random hex per row: TOAST cannot compress it, so each row puts about that much into the WAL
+    const write = async (rows: number) => runSql(db.url, `INSERT INTO events (payload) SELECT (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 32) i) FROM generate_series(1, ${rows}) g`)
     const start = async () => {
       const replication = await connectForReplication({ connectionString: db.url })
       const stop = new AbortController()
