@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { adaptStatement, checkedItems, failed, type ApplyOptions, type ApplyResult } from './apply-script'
+import { adaptStatement, failed, selectedItems, type ApplyOptions, type ApplyResult } from './apply-script'
 import { toUtf8 } from './copy-transcode'
 import { sectionOf } from './entry-kinds'
 import { parallelClass, tableLocks, type ParallelClass } from './parallel-entries'
@@ -54,18 +54,10 @@ export async function applyParallel(leader: pg.Client, items: AsyncIterable<Scri
   }
 
   try {
-    for await (const item of checkedItems(items, options.policy, options.signal)) {
+    for await (const item of selectedItems(items, options, result)) {
       workers.check()
       const entry = item.entry
-      if (!options.filter(entry)) {
-        if (item.kind === 'copy') for await (const _ of item.data) { /* skip the block */ }
-        continue
-      }
-      if (entry && entry !== lastEntry) {
-        lastEntry = entry
-        result.entries++
-        options.onEntry?.(entry)
-      }
+      if (entry) lastEntry = entry
       if (lease && lease.entry !== entry) endLease()
       let sql: string | null = null
       if (item.kind === 'statement') {

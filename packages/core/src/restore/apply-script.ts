@@ -46,18 +46,8 @@ const NEWER_SETTINGS: [RegExp, number][] = [[/^SET transaction_timeout\b/i, 17]]
 
 export async function applyScript(client: pg.Client, items: AsyncIterable<ScriptItem>, options: ApplyOptions): Promise<ApplyResult> {
   const result: ApplyResult = { statements: 0, entries: 0, tables: [], skipped: [] }
-  let lastEntry: EntryHeader | null = null
-  for await (const item of checkedItems(items, options.policy, options.signal)) {
+  for await (const item of selectedItems(items, options, result)) {
     const entry = item.entry
-    if (!options.filter(entry)) {
-      if (item.kind === 'copy') for await (const _ of item.data) { /* skip the block */ }
-      continue
-    }
-    if (entry && entry !== lastEntry) {
-      lastEntry = entry
-      result.entries++
-      options.onEntry?.(entry)
-    }
     if (item.kind === 'statement') {
       const sql = adaptStatement(item, options, result.skipped)
       if (sql === null) continue
@@ -85,6 +75,27 @@ export async function applyScript(client: pg.Client, items: AsyncIterable<Script
  * The script's statements and COPY blocks, each checked by the policy (strict restore) before it is
  * passed on; backslash commands other than \restrict / \unrestrict are refused; an aborted signal stops it.
  */
+/**
+ * The checked items of the entries the filter keeps (a left-out COPY block is read through), counting
+ * each new entry in `result.entries` and announcing it with onEntry.
+ */
+export async function* selectedItems(items: AsyncIterable<ScriptItem>, options: Pick<ApplyOptions, 'filter' | 'policy' | 'signal' | 'onEntry'>, result: ApplyResult): AsyncGenerator<StatementItem | CopyItem> {
+  let lastEntry: EntryHeader | null = null
+  for await (const item of checkedItems(items, options.policy, options.signal)) {
+    const entry = item.entry
+    if (!options.filter(entry)) {
+      if (item.kind === 'copy') for await (const _ of item.data) { /* skip the block */ }
+      continue
+    }
+    if (entry && entry !== lastEntry) {
+      lastEntry = entry
+      result.entries++
+      options.onEntry?.(entry)
+    }
+    yield item
+  }
+}
+
 export async function* checkedItems(items: AsyncIterable<ScriptItem>, policy: StatementPolicy | undefined, signal?: AbortSignal): AsyncGenerator<StatementItem | CopyItem> {
   // a statement strict restore judges by the item after it (a role switch): passed on once that one passed
   let held: StatementItem | CopyItem | null = null
