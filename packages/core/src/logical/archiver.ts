@@ -42,6 +42,8 @@ export interface ArchiverOptions {
   /** Stops the archiver after storing what it holds. */
   signal?: AbortSignal
   onSegment?: (manifest: SegmentManifest) => void
+  /** After each transaction received and waiting for its segment, with how many wait. */
+  onPending?: (transactions: number) => void
 }
 
 /** The end LSN of the newest segment stored under `prefix`, or 0. */
@@ -116,15 +118,22 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
       return { warnings: [`sequences not sampled: ${error instanceof Error ? error.message : String(error)}`] }
     }
   }
-  const stop = () => { void stream.end() }
+  // an abort wakes the reading loop without ending the stream: what is pending is stored and confirmed first
+  let wake: () => void = () => {}
+  const aborted = new Promise<null>((resolve) => { wake = () => resolve(null) })
+  const stop = () => wake()
   signal?.addEventListener('abort', stop, { once: true })
+  if (signal?.aborted) stop()
+  const iterator = stream[Symbol.asyncIterator]()
   // an idle server sends keepalives only every wal_sender_timeout / 2: a segment due meanwhile asks for one
   const due = setInterval(() => {
     if (pending.length > 0 && Date.now() - openedAt >= segmentMs) stream.requestKeepalive()
   }, Math.min(1000, Math.max(100, segmentMs / 4)))
   try {
-    for await (const { lsn, message } of stream) {
-      if (signal?.aborted) break
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted])
+      if (next === null || next.done || signal?.aborted) break
+      const { lsn, message } = next.value
       switch (message.tag) {
         case 'relation': {
           // inside a transaction the archive already holds (a resend): what it refers to is archived as it was
@@ -155,6 +164,7 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
           if (pending.length === 0) openedAt = Date.now()
           pending.push({ xid: tx.xid, commitLsn: message.commitLsn, endLsn: message.endLsn, commitTime: message.commitTime, changes: tx.changes })
           pendingBytes += tx.bytes
+          options.onPending?.(pending.length)
           if (pendingBytes >= segmentBytes || Date.now() - openedAt >= segmentMs) await flush()
           break
         }

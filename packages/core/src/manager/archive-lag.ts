@@ -48,9 +48,11 @@ export async function readArchiveLag(ctx: ManagerContext): Promise<ArchiveLag | 
   if (!slot) return null
   const window = base ? await chainWindow(ctx.storage, base.storagePath) : null
   const lastArchivedAt = window?.until ?? null
+  // the insert position, not pg_current_wal_lsn() (the written one): with synchronous_commit = off a commit
+  // returns before its WAL is written, and the written position may trail the slot's debt by megabytes
   const row = await ctx.withDatabase(async (client) => {
     const result = await client.query<{ active: boolean; lag: string | null; wal_status: string | null; safe_wal_size: string | null }>(`
-      SELECT active, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag, wal_status, safe_wal_size::text
+      SELECT active, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), confirmed_flush_lsn)::text AS lag, wal_status, safe_wal_size::text
         FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`, [slot])
     return result.rows[0]
   })

@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createBackupManager, fsStorage, type BackupManager } from '../../src/index'
 import { runArchiver } from '../../src/logical/archiver'
 import { chainPrefixOf } from '../../src/logical/chain'
+import { parseLsn } from '../../src/logical/lsn'
+import { listSegments } from '../../src/logical/replay-archive'
 import { connectForReplication } from '../../src/logical/replication-slot'
 import type { StorageDriver } from '../../src/storage/driver'
 import { dropSlotIfAny, logicalServers, until } from './logical-servers'
@@ -43,6 +45,7 @@ describe.each(env.servers)('archive slot lag on PostgreSQL $major', ({ url, majo
     const lagAlerts = async (m: BackupManager) => (await m.checkAlerts()).filter((a) => a.kind === 'archive-lag')
     // 1 KiB of random hex per row: TOAST cannot compress it, so each row puts about that much into the WAL
     const write = async (rows: number) => runSql(db.url, `INSERT INTO events (payload) SELECT (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 32) i) FROM generate_series(1, ${rows}) g`)
+    const confirmedFlush = async () => (await runSql<{ lsn: string }>(db.url, `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = '${slot}'`))[0]?.lsn
     const start = async () => {
       const replication = await connectForReplication({ connectionString: db.url })
       const stop = new AbortController()
@@ -65,8 +68,13 @@ describe.each(env.servers)('archive slot lag on PostgreSQL $major', ({ url, majo
 
       // stopped while writes go on: the slot keeps their WAL
       await stop()
+      const confirmedAtStop = await confirmedFlush()
+      // the stop stored what was pending and confirmed it: the slot keeps no WAL the archive already holds
+      const stored = (await listSegments(storage, chainPrefixOf(base.storagePath))).at(-1)!.manifest.endLsn
+      expect(parseLsn(confirmedAtStop!)).toBeGreaterThanOrEqual(parseLsn(stored))
       await write(3000) // about 3 MB of WAL
       await until(async () => metric(await byBytes.metricsText(), 'pgkeep_archive_slot_active', slot) === 0)
+      expect(await confirmedFlush()).toBe(confirmedAtStop) // nobody reads the slot now
       const text = await byBytes.metricsText()
       expect(metric(text, 'pgkeep_archive_slot_lag_bytes', slot)).toBeGreaterThan(512 * 1024)
       expect(metric(text, 'pgkeep_archive_slot_exists', slot)).toBe(1)

@@ -334,6 +334,35 @@ describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, maj
     }
   }, 180_000)
 
+  it('stopped with transactions waiting for their segment, the archiver stores them and confirms them before it ends', async () => {
+    const db = await createDatabase(url, { prefix: 'archive_stop' })
+    await runSql(db.url, 'CREATE TABLE notes (id integer PRIMARY KEY, body text); CREATE PUBLICATION pgkeep_all FOR ALL TABLES;')
+    const slot = `pgkeep_stop_${major}_${process.pid}`
+    const storage = fsStorage({ dir: join(workDir, `stop-${major}`) })
+    const replication = await connectForReplication({ connectionString: db.url })
+    try {
+      await createSlotWithSnapshot(replication, slot)
+      const stop = new AbortController()
+      let waiting = 0
+      // a segment an hour long: nothing is stored until the stop
+      const run = runArchiver({ replication, slot, publications: ['pgkeep_all'], storage, prefix: 'changes/', segmentSeconds: 3600, signal: stop.signal, onPending: (n) => { waiting = n } })
+      for (let i = 1; i <= 3; i++) await runSql(db.url, `INSERT INTO notes VALUES (${i}, 'note ${i}')`)
+      for (let i = 0; i < 600 && waiting < 3; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(waiting).toBe(3)
+      expect(await listSegments(storage, 'changes/')).toEqual([])
+      stop.abort()
+      expect((await run).reason).toBe('stopped')
+      const [segment] = await listSegments(storage, 'changes/')
+      expect(segment!.manifest.transactions).toBe(3)
+      const [row] = await runSql<{ lsn: string }>(db.url, `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = '${slot}'`)
+      expect(parseLsn(row!.lsn)).toBeGreaterThanOrEqual(parseLsn(segment!.manifest.endLsn))
+    } finally {
+      await replication.end().catch(() => {})
+      await runSql(db.url, `SELECT pg_drop_replication_slot('${slot}') FROM pg_replication_slots WHERE slot_name = '${slot}'`).catch(() => {})
+      await db.drop()
+    }
+  }, 60_000)
+
   it('a server without wal_level = logical, or a role without REPLICATION, is refused with the fix named', async () => {
     const db = await createDatabase(url, { prefix: 'logical_role' })
     const role = `pgkeep_norepl_${process.pid}`
