@@ -203,6 +203,14 @@ describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, maj
       await tx(`UPDATE accounts SET memo = 'short now' WHERE id = 10`)
       await tx('TRUNCATE tags')
       await tx(`INSERT INTO tags VALUES (3, '[1, 2]')`)
+      // one transaction whose inserts the replay joins per table and columns (1,200 rows: several
+      // statements), with changes to rows it just inserted in between: the order of effects holds
+      await tx(`INSERT INTO ledger SELECT g, 1, 2, 0, 'bulk ' || g FROM generate_series(100001, 101200) g;
+                UPDATE ledger SET note = 'changed after its insert' WHERE id = 101150;
+                INSERT INTO tags VALUES (4, '{}');
+                INSERT INTO ledger VALUES (101201, 1, 2, 0, NULL);
+                DELETE FROM ledger WHERE id = 101160;
+                INSERT INTO ledger (id, from_id, to_id, amount) VALUES (101202, 3, 4, 0)`)
       expect(midState.at(-1)).toBe(`total ${accounts * 1000}`)
 
       const stream = streamChanges(replication, { slot, publications: ['pgkeep_all'] })
