@@ -210,7 +210,9 @@ describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, maj
                 INSERT INTO tags VALUES (4, '{}');
                 INSERT INTO ledger VALUES (101201, 1, 2, 0, NULL);
                 DELETE FROM ledger WHERE id = 101160;
-                INSERT INTO ledger (id, from_id, to_id, amount) VALUES (101202, 3, 4, 0)`)
+                INSERT INTO ledger (id, from_id, to_id, amount) VALUES (101202, 3, 4, 0);
+                INSERT INTO ledger VALUES (101203, 1, 2, 0, E'it''s a \\\\ backslash\\nand a newline');
+                UPDATE tags SET b = '{"q": "it''s \\"quoted\\""}' WHERE a = 4`)
       expect(midState.at(-1)).toBe(`total ${accounts * 1000}`)
 
       const stream = streamChanges(replication, { slot, publications: ['pgkeep_all'] })
