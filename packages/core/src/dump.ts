@@ -2,6 +2,7 @@
 // selection → catalog → order → emit → script, streaming table data into the writable as it goes.
 import { createHash, randomInt } from 'node:crypto'
 import type pg from 'pg'
+import { asideSession } from './catalog/aside-session'
 import { readCatalog } from './catalog/read-catalog'
 import { newDumpContext } from './catalog/new-context'
 import { readEmitContext } from './catalog/read-emit-context'
@@ -163,7 +164,7 @@ interface Parallelism {
 async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions, output: ScriptOutput, run: DumpRunOptions, parallelism: Parallelism): Promise<DumpSummary> {
   const flavour = options.styleVersion ?? session.version.major
   run.onProgress?.({ phase: 'catalog' })
-  const { entries, warnings } = await planScript(session, options, flavour)
+  const { entries, warnings } = await planScript(session, options, flavour, parallelism)
   const tables: DumpTableSummary[] = []
   const dataEntries = entries.filter((e) => e.data?.kind === 'copy')
   const totalEstimatedBytes = dataEntries.reduce((sum, e) => sum + (e.data?.kind === 'copy' ? e.data.estimatedBytes : 0), 0)
@@ -275,12 +276,17 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
  * the entries are made (plain text and numbers) it is garbage, so writing a schema of tens of thousands
  * of objects does not hold the graph and its text at once.
  */
-async function planScript(session: DumpSession, options: ResolvedDumpOptions, flavour: number): Promise<{ entries: TocEntry[]; warnings: string[] }> {
+async function planScript(session: DumpSession, options: ResolvedDumpOptions, flavour: number, parallelism: Parallelism): Promise<{ entries: TocEntry[]; warnings: string[] }> {
   const selection = await resolveSelection(session, options)
   const ctx = newDumpContext(session, options, selection)
   // Large objects are data: a schema-only dump has none, even when asked for them.
   const largeObjects = (options.largeObjects ?? selection.includeEverything) && ctx.dumpData
-  await readCatalog(ctx, { largeObjects, groupLargeObjects: flavour >= 17 })
+  const aside = parallelism.jobs > 1 && parallelism.connectOne ? asideSession(session, options.snapshot, parallelism.connectOne) : null
+  try {
+    await readCatalog(ctx, { largeObjects, groupLargeObjects: flavour >= 17, aside })
+  } finally {
+    await aside?.close()
+  }
 
   const unsupported = new Set<string>()
   const emit = await readEmitContext(ctx, flavour, (kind, name) => {

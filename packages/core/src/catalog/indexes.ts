@@ -1,19 +1,44 @@
 // Indexes of dumped tables, with the PRIMARY KEY / UNIQUE / EXCLUDE constraint each one backs, and
 // the INDEX ATTACH objects that hang partition indexes under partitioned ones (getIndexes,
 // flagInhIndexes).
-import type { ConstraintObject, IndexAttachObject, IndexObject } from '../model/objects'
+import type { ConstraintObject, IndexAttachObject, IndexObject, TableObject } from '../model/objects'
 import { addDependency } from '../model/registry'
-import { atLeast } from '../session/server-version'
+import type { Row } from '../session/dump-session'
+import { atLeast, type ServerVersion } from '../session/server-version'
 import { bool, catIdOf, int, intList } from '../session/pg-text'
 import { oidArray, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
+import type { AsideSession } from './aside-session'
 
-export async function readIndexes(ctx: DumpContext): Promise<void> {
-  const tables = ctx.tableList.filter((t) => t.hasIndex && t.interesting)
-  if (tables.length === 0) return
-  const v = ctx.session.version
-  const rows = await ctx.session.query(
-    `SELECT t.tableoid, t.oid, i.indrelid, t.relname AS indexname,
+/** Indexed tables at or above this count read their indexes on the aside session, when there is one. */
+export const INDEXES_ASIDE_FROM = 200
+
+/** The index query started early on the aside session, for the tables known to need it then. */
+export interface IndexPrefetch {
+  tableOids: number[]
+  rows: Promise<Row[] | null>
+}
+
+function indexedTables(ctx: DumpContext): TableObject[] {
+  return ctx.tableList.filter((t) => t.hasIndex && t.interesting)
+}
+
+/**
+ * Starts reading the indexes on the aside session once the tables are known and locked; the rows are
+ * handled later by readIndexes, at pg_dump's point in the order (dump ids follow creation order).
+ */
+export function prefetchIndexes(ctx: DumpContext, aside: AsideSession | null): IndexPrefetch | null {
+  const tables = indexedTables(ctx)
+  if (!aside || tables.length < INDEXES_ASIDE_FROM) return null
+  const tableOids = tables.map((t) => t.catId.oid)
+  const rows = aside.query(indexQuery(ctx.session.version), [oidArray(tableOids)], 'read indexes')
+  // Awaited by readIndexes; a failure must not surface as an unhandled rejection before then.
+  rows.catch(() => {})
+  return { tableOids, rows }
+}
+
+function indexQuery(v: ServerVersion): string {
+  return `SELECT t.tableoid, t.oid, i.indrelid, t.relname AS indexname,
             pg_catalog.pg_get_indexdef(i.indexrelid) AS indexdef, i.indkey, i.indisclustered,
             c.contype, c.conname, c.condeferrable, c.condeferred, c.tableoid AS contableoid, c.oid AS conoid,
             pg_catalog.pg_get_constraintdef(c.oid, false) AS condef,
@@ -33,9 +58,18 @@ export async function readIndexes(ctx: DumpContext): Promise<void> {
        LEFT JOIN pg_catalog.pg_constraint c ON (i.indrelid = c.conrelid AND i.indexrelid = c.conindid AND c.contype IN ('p','u','x'))
        LEFT JOIN pg_catalog.pg_inherits inh ON (inh.inhrelid = indexrelid)
       WHERE (i.indisvalid OR t2.relkind = 'p') AND i.indisready
-      ORDER BY i.indrelid, indexname`,
-    [oidArray(tables.map((t) => t.catId.oid))], 'read indexes',
-  )
+      ORDER BY i.indrelid, indexname`
+}
+
+export async function readIndexes(ctx: DumpContext, prefetch: IndexPrefetch | null = null): Promise<void> {
+  const tables = indexedTables(ctx)
+  if (tables.length === 0) return
+  const tableOids = tables.map((t) => t.catId.oid)
+  // Tables can become interesting after the prefetch started (an inheritance parent, an extension's
+  // configuration table): then the prefetched rows are not the whole answer, and the leader asks again.
+  const same = prefetch !== null && prefetch.tableOids.length === tableOids.length && prefetch.tableOids.every((oid, i) => oid === tableOids[i])
+  const prefetched = same ? await prefetch.rows : null
+  const rows = prefetched ?? (await ctx.session.query(indexQuery(ctx.session.version), [oidArray(tableOids)], 'read indexes'))
   const byOid = new Map<number, IndexObject>()
   for (const row of rows) {
     const table = ctx.tables.get(Number(row.indrelid))!

@@ -9,7 +9,8 @@ import { readDependencies } from './dependencies'
 import { readExtensions } from './extensions'
 import { readDefaultAcls, readForeignDataWrappers, readForeignServers } from './foreign'
 import { readAggregates, readFunctions } from './functions'
-import { readIndexes } from './indexes'
+import { prefetchIndexes, readIndexes } from './indexes'
+import type { AsideSession } from './aside-session'
 import { readInheritance, readPartitioningInfo } from './inheritance'
 import { readLargeObjects } from './large-objects'
 import {
@@ -34,6 +35,8 @@ export interface CatalogPlan {
   largeObjects: boolean
   /** pg_dump 17+ groups large objects and puts their metadata in the data section. */
   groupLargeObjects: boolean
+  /** A second session for the slowest query (the indexes), or null to read everything on the leader. */
+  aside?: AsideSession | null
 }
 
 export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<void> {
@@ -42,6 +45,8 @@ export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<
   await readNamespaces(ctx)
   await readTables(ctx)
   markOwnedSequences(ctx)
+  // The tables are locked: the aside session can deparse their indexes while the leader reads on.
+  const indexes = prefetchIndexes(ctx, plan.aside ?? null)
   await readFunctions(ctx)
   await readTypes(ctx)
   await readProcLanguages(ctx)
@@ -64,7 +69,7 @@ export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<
   flagInheritedColumns(ctx)
   flagColumnOrder(ctx)
   await readPartitioningInfo(ctx)
-  await readIndexes(ctx)
+  await readIndexes(ctx, indexes)
   await readExtendedStatistics(ctx)
   await readForeignKeys(ctx)
   await readTriggers(ctx)

@@ -11,6 +11,14 @@ export interface TypeNameLookup {
 /** strcmp on UTF-8 bytes, which is code-point order (UTF-16 `<` differs for astral characters). */
 export function compareBytes(a: string, b: string): number {
   if (a === b) return 0
+  // Below the surrogates UTF-16 order is code-point order: decide at the first differing unit.
+  const n = Math.min(a.length, b.length)
+  let k = 0
+  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++
+  if (k === n) return a.length < b.length ? -1 : 1
+  const ua = a.charCodeAt(k)
+  const ub = b.charCodeAt(k)
+  if (ua < 0xd800 && ub < 0xd800) return ua < ub ? -1 : 1
   let i = 0
   let j = 0
   while (i < a.length && j < b.length) {
@@ -23,7 +31,7 @@ export function compareBytes(a: string, b: string): number {
   return (a.length - i) - (b.length - j) > 0 ? 1 : i < a.length ? 1 : j < b.length ? -1 : 0
 }
 
-export function sortByTypeName(objects: DumpObject[], priority: Record<ObjectKind, number>, typeName: TypeNameLookup): DumpObject[] {
+export function sortByTypeName(objects: readonly DumpObject[], priority: Record<ObjectKind, number>, typeName: TypeNameLookup): DumpObject[] {
   const compareTypes = (a: number, b: number): number => {
     const ta = typeName(a)
     const tb = typeName(b)

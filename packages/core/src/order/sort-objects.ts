@@ -10,7 +10,7 @@ export function sortObjects(
   objects: readonly DumpObject[],
   options: { priority: Record<ObjectKind, number>; typeName: TypeNameLookup; maxDumpId: number; lookup: (id: number) => DumpObject | undefined; repair: RepairContext },
 ): DumpObject[] {
-  const sorted = sortByTypeName([...objects], options.priority, options.typeName)
+  const sorted = sortByTypeName(objects, options.priority, options.typeName)
   for (let round = 0; round < 10_000; round++) {
     const result = topoSort(sorted, options.maxDumpId)
     if (result.ok) return result.order

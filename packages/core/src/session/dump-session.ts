@@ -51,21 +51,25 @@ export async function openDumpSession(client: pg.Client, options: OpenSessionOpt
   const version = parseServerVersion(info!.num!, info!.text!)
   assertSupported(version)
 
-  await exec("SELECT pg_catalog.set_config('search_path', '', false)", 'set up the dump session')
-  await exec("SET client_encoding = 'UTF8'")
-  await exec('SET DATESTYLE = ISO')
-  await exec('SET INTERVALSTYLE = POSTGRES')
-  await exec('SET extra_float_digits TO 3')
-  await exec('SET synchronize_seqscans TO off')
-  await exec('SET statement_timeout = 0')
-  await exec('SET lock_timeout = 0')
-  await exec('SET idle_in_transaction_session_timeout = 0')
-  if (atLeast(version, 17)) await exec('SET transaction_timeout = 0')
-  await exec('SET row_security = off')
-  // CVE-2024-7348: do not let a concurrent swap of a table for a view run code as the dumping role.
-  await exec("SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name = 'restrict_nonsystem_relation_kind'")
-  await exec('BEGIN')
-  await exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY', 'start the snapshot transaction')
+  // One round trip for all the settings (a simple-protocol query may hold several statements): every
+  // session pays them before its first catalog query, the aside and worker sessions while the leader waits.
+  const settings = [
+    "SELECT pg_catalog.set_config('search_path', '', false)",
+    "SET client_encoding = 'UTF8'",
+    'SET DATESTYLE = ISO',
+    'SET INTERVALSTYLE = POSTGRES',
+    'SET extra_float_digits TO 3',
+    'SET synchronize_seqscans TO off',
+    'SET statement_timeout = 0',
+    'SET lock_timeout = 0',
+    'SET idle_in_transaction_session_timeout = 0',
+    ...(atLeast(version, 17) ? ['SET transaction_timeout = 0'] : []),
+    'SET row_security = off',
+    // CVE-2024-7348: do not let a concurrent swap of a table for a view run code as the dumping role.
+    "SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name = 'restrict_nonsystem_relation_kind'",
+  ]
+  await exec(settings.join(';\n'), 'set up the dump session')
+  await exec('BEGIN;\nSET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY', 'start the snapshot transaction')
   if (options.snapshot) {
     await exec(`SET TRANSACTION SNAPSHOT '${options.snapshot.replaceAll("'", "''")}'`, 'import the snapshot')
   }
