@@ -15,7 +15,10 @@ import { findFreePort } from '@pgkeep/testkit/free-port'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, generateAgeKeyPair, isPgkeepError, s3Storage, type BackupManager, type PgkeepError } from '../../src/index'
+import { archivedState } from '../../src/logical/archiver'
 import { chainPrefixOf } from '../../src/logical/chain'
+import { readSegment, writeSegment, type Relation } from '../../src/logical/change-segment'
+import { listSegments } from '../../src/logical/replay-archive'
 import { sealedSegments } from '../../src/logical/sealed-segments'
 import { parseManifest } from '../../src/manifest/manifest'
 import { planReplay } from '../../src/restore/point-in-time'
@@ -101,11 +104,47 @@ async function expectSealed(storage: StorageDriver, prefix: string, stanza: 'X25
   return data
 }
 
-describe(`sealed change segments on PostgreSQL ${server.major}`, () => {
+describe('sealedSegments() on fs storage', () => {
+  const notes: Relation = { tag: 'relation', oid: 16400, schema: 'public', name: 'notes', replicaIdentity: 'd', columns: [{ name: 'id', typeOid: 23, typeMod: -1, key: true }, { name: 'body', typeOid: 25, typeMod: -1, key: false }] }
+  const transaction = (xid: number, lsn: bigint) => ({ xid, commitLsn: lsn, endLsn: lsn + 0x30n, commitTime: 100_000_000n + BigInt(xid), changes: [{ tag: 'insert' as const, relation: notes.oid, row: [{ kind: 'text' as const, value: String(xid) }, { kind: 'text' as const, value: `${SECRET}-${xid}` }] }] })
+
+  it('an archiver without a key resumes from the relations in the manifests; a plain listing reads signed manifests; a restore with the key reads the rows back', async () => {
+    const storage = fsStorage({ dir: join(workDir, 'unit') })
+    const pair = await generateAgeKeyPair()
+    const signing = { key: randomBytes(32), keyId: 'ignored', verifiers: new Map<string, Buffer>(), require: true }
+    const { keyIdOf } = await import('../../src/manifest/signing-key')
+    signing.keyId = keyIdOf(signing.key)
+    signing.verifiers.set(signing.keyId, signing.key)
+    const archiver = sealedSegments(storage, { encryption: { recipients: [pair.recipient] }, signing, relationsFromManifests: true })
+    await writeSegment(archiver, 'chain/', 'slot', [notes], [transaction(1, 0x1000n)])
+    await writeSegment(archiver, 'chain/', 'slot', [notes], [transaction(2, 0x2000n)], { previousEndLsn: '0/1030' })
+    await expectSealed(storage, 'chain/', 'X25519')
+    // the archiver's view: no identity, yet it learns the relations (the data is never decrypted)
+    const state = await archivedState(archiver, 'chain/')
+    expect(state.upTo).toBe(0x2030n)
+    expect([...state.relations.values()]).toEqual([notes])
+    // a listing through the plain storage (history, retention) reads the signed manifests as they are
+    const listed = await listSegments(storage, 'chain/')
+    expect(listed.map((s) => s.manifest.transactions)).toEqual([1, 1])
+    expect(listed[0]!.manifest).toHaveProperty('signature.keyId', signing.keyId)
+    // a restore's view: the identity opens the data, checked against the manifest's sha256
+    const reader = sealedSegments(storage, { decryption: { passphrase: null, identities: [pair.identity] }, signing })
+    const [first] = await listSegments(reader, 'chain/')
+    const { relations, transactions } = await readSegment(reader, first!.key, first!.manifest)
+    expect(relations).toEqual([notes])
+    expect(transactions.map((t) => t.xid)).toEqual([1])
+    expect(transactions[0]!.changes).toEqual(transaction(1, 0x1000n).changes)
+    // without the identity, the data does not open
+    await expectError(readSegment(sealedSegments(storage, {}), first!.key, first!.manifest), 'DECRYPTION_FAILED', /no identity was given/)
+  })
+})
+
+// on every server the kit gives (PGKEEP_TEST_MAJORS) and the default major
+describe.each(logical.servers)('sealed change segments on PostgreSQL $major', (server) => {
   it('X25519 recipients and a required signature (fs): age files, signed manifests, until restores the moment; missing/wrong key, tampered or unsigned manifest and a modified segment are refused before the target is touched', async () => {
     const db = await createDatabase(server.url, { prefix: 'segseal_src' })
     await runSql(db.url, SCHEMA)
-    const storage = fsStorage({ dir: join(workDir, 'fs-recipients') })
+    const storage = fsStorage({ dir: join(workDir, `fs-recipients-${server.major}`) })
     const pair = await generateAgeKeyPair()
     const other = await generateAgeKeyPair()
     const signing = { key: randomBytes(32).toString('hex'), require: true }
@@ -176,7 +215,9 @@ describe(`sealed change segments on PostgreSQL ${server.major}`, () => {
       await db.drop()
     }
   }, 300_000)
+})
 
+describe(`sealed change segments on PostgreSQL ${server.major}`, () => {
   it('a passphrase, on the S3 endpoint: scrypt age files; until restores the moment; a wrong passphrase is refused', async () => {
     const db = await createDatabase(server.url, { prefix: 'segseal_s3' })
     await runSql(db.url, SCHEMA)
