@@ -28,7 +28,7 @@ export function archiveCommand(io: Io): Command {
     .option('--publication <name>', 'the publication to read (or PGKEEP_ARCHIVE_PUBLICATION; default pgkeep_archive, created for all tables)')
     .option('--segment-seconds <n>', 'close a segment once its first transaction is this many seconds old (or PGKEEP_ARCHIVE_SEGMENT_SECONDS; default 60)', integer(1, 86_400))
     .option('--segment-bytes <n>', 'or once it holds this many bytes of changes (or PGKEEP_ARCHIVE_SEGMENT_BYTES; default 16 MiB)', integer(1024, 1024 ** 3))
-    .option('--allow-plain-segments', 'archive even though the backups are encrypted: segments are stored unencrypted (or PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS=1)')
+    .option('--allow-plain-segments', 'no longer needed, without effect: segments are encrypted as the backups are (or PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS=1)')
     .option('--drop', 'run no archiver: drop the archive\'s replication slot (refused while an archiver runs); the stored chains stay restorable up to where they end')
     .option('--json', 'log one JSON object per line')
     .action(async (connection: string | undefined, flags: ArchiveFlags) => {

@@ -29,7 +29,7 @@ export const MANAGER_ENV = {
   PGKEEP_ARCHIVE_PUBLICATION: 'the publication the change archive reads (default pgkeep_archive, created for all tables)',
   PGKEEP_ARCHIVE_SEGMENT_SECONDS: 'close a change segment once its first transaction is this many seconds old (default 60)',
   PGKEEP_ARCHIVE_SEGMENT_BYTES: 'or once it holds this many bytes of changes (default 16777216)',
-  PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS: '1 lets a manager that encrypts its backups archive change segments unencrypted (default: refused)',
+  PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS: 'no longer needed, without effect (segments are encrypted as the backups are); 1, true, 0 or false still accepted',
   ...STORAGE_ENV,
   ...REPLICA_ENV,
   ...EMAIL_ENV,

@@ -25,9 +25,9 @@ export const ArchiveOptionsSchema = z.object({
    */
   retries: z.number().int().nonnegative().optional(),
   /**
-   * Segments are stored as gzip'd JSON, not encrypted: a manager with `encryption` refuses to archive
-   * (OPTIONS_INVALID) unless this says plain segments are acceptable (a private bucket, encryption at rest
-   * by the storage). The base backups stay encrypted either way. @default false
+   * No longer needed, and without effect (kept so that configurations that set it still load): segments
+   * are encrypted with the manager's `encryption` as its backups are (logical/sealed-segments.ts).
+   * @deprecated
    */
   allowPlainSegments: z.boolean().optional(),
   /** Who runs it, for the audit trail and the base backups' `createdBy`. @default 'pgkeep archive' */

@@ -11,6 +11,8 @@ import { runArchiver } from '../logical/archiver'
 import type { ArchiverExit } from '../logical/archiver-exit'
 import { chainPrefixOf, chainWindow } from '../logical/chain'
 import { formatLsn } from '../logical/lsn'
+import { sealedSegments } from '../logical/sealed-segments'
+import type { EncryptionSettings } from '../crypto/encryption-options'
 import type { BaseTable } from '../logical/relation-change'
 import { readTableDefinitions } from '../logical/table-definitions'
 import { connect } from '../connection/connect'
@@ -78,11 +80,12 @@ const BASE_ATTEMPTS = 3
 /** Starts the archiver. Invalid options throw OPTIONS_INVALID at once; every other failure rejects `done`. */
 export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): ArchiveHandle {
   const o = resolveArchiveOptions({ ...ctx.options.archive, ...input })
-  if (ctx.options.encryption && !o.allowPlainSegments) {
-    throw new PgkeepError('OPTIONS_INVALID', 'this manager encrypts its backups, but the change archive stores its segments (every row each transaction changed) unencrypted', {
-      hint: 'archive to a private bucket or folder and set archive.allowPlainSegments: true (PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS=1, pgkeep archive --allow-plain-segments); the base backups stay encrypted',
-    })
-  }
+  // Segments are sealed as the backups are: encrypted with `encryption`, manifests signed with `signing`.
+  const segmentStorage = sealedSegments(ctx.storage, {
+    encryption: ctx.options.encryption as EncryptionSettings | undefined,
+    signing: ctx.options.signing,
+    relationsFromManifests: true,
+  })
   const publication = o.publication ?? DEFAULT_PUBLICATION
   const actor = o.actor ?? 'pgkeep archive'
   const controller = new AbortController()
@@ -243,7 +246,7 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
             baseTables: chain.baseTables,
             slot: state.slot!,
             publications: [publication],
-            storage: ctx.storage,
+            storage: segmentStorage,
             prefix: chainPrefixOf(chain.manifest.storagePath),
             ...(o.segmentBytes !== undefined ? { segmentBytes: o.segmentBytes } : {}),
             ...(o.segmentSeconds !== undefined ? { segmentSeconds: o.segmentSeconds } : {}),
