@@ -13,7 +13,7 @@ import type pg from 'pg'
 import { PgkeepError } from '../errors'
 import type { StorageDriver } from '../storage/driver'
 import type { ArchiverExit } from './archiver-exit'
-import { streamChanges } from './change-stream'
+import { streamChanges, type Change } from './change-stream'
 import { readSegmentRelations, type Relation, type SegmentExtras, type SegmentManifest } from './change-segment'
 import { formatLsn, parseLsn, type Lsn } from './lsn'
 import { relationChange, type BaseTable } from './relation-change'
@@ -126,9 +126,16 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
     }
   }
   // an abort wakes the reading loop without ending the stream: what is pending is stored and confirmed first
-  let wake: () => void = () => {}
-  const aborted = new Promise<null>((resolve) => { wake = () => resolve(null) })
-  const stop = () => wake()
+  let stopped = false
+  let wake: (() => void) | null = null
+  const stop = () => { stopped = true; wake?.() }
+  // one promise per message, not a race against one long-lived promise: each race would leave a reaction
+  // on it holding that message until the archiver returns (a 300,000-row transaction kept ~350 MB of them)
+  const nextOrStop = () => new Promise<IteratorResult<Change> | null>((resolve, reject) => {
+    if (stopped) { resolve(null); return }
+    wake = () => resolve(null)
+    iterator.next().then(resolve, reject)
+  })
   signal?.addEventListener('abort', stop, { once: true })
   if (signal?.aborted) stop()
   const iterator = stream[Symbol.asyncIterator]()
@@ -138,7 +145,8 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
   }, Math.min(1000, Math.max(100, segmentMs / 4)))
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted])
+      const next = await nextOrStop()
+      wake = null
       if (next === null || next.done || signal?.aborted) break
       const { lsn, message } = next.value
       switch (message.tag) {

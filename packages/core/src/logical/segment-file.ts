@@ -113,7 +113,15 @@ export class SegmentFile {
 
   private async write(chunk: string | Buffer): Promise<void> {
     if (this.failure) throw this.failure
-    if (!this.gzip.write(chunk)) await Promise.race([once(this.gzip, 'drain'), once(this.out, 'close')])
+    if (!this.gzip.write(chunk)) {
+      // a file that failed closes instead of draining; the listener that did not fire is removed
+      const settled = new AbortController()
+      try {
+        await Promise.race([once(this.gzip, 'drain', { signal: settled.signal }), once(this.out, 'close', { signal: settled.signal })])
+      } finally {
+        settled.abort()
+      }
+    }
     if (this.failure) throw this.failure
   }
 }
