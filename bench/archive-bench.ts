@@ -4,7 +4,9 @@
 // to its segment being stored. Phase 2: the archiver stopped, writes as fast as the server takes them for
 // a few seconds, then the archiver restarted: how fast it drains that backlog (its throughput when not
 // waiting on writes). Phase 3: the whole archive replayed onto a copy of the database as it was at the
-// slot: the replay rate against the original write rate. About two minutes in all.
+// slot: the replay rate against the original write rate. Phase 4: one transaction that updates every row
+// of a 300,000-row table, archived by a fresh archiver process: its rate and that process's peak RSS (the
+// transaction spills to a temporary file, so memory does not follow its size). About four minutes in all.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -28,6 +30,8 @@ interface Segment { at: number; transactions: number; rows: number; lastCommitAt
 
 const ROWS_PER_TX = 3 // two balance updates and a ledger insert
 const ACCOUNTS = 1000
+/** Rows of phase 4's table, all updated by one transaction. */
+const LARGE_ROWS = 300_000
 
 export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string) => void): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'pgkeep-archive-bench-'))
@@ -50,7 +54,8 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
     const dir = join(workDir, 'archive')
     const segments: Segment[] = []
     const samples: Sample[] = []
-    const start = () => startArchiver(db.url, dir, segments, log)
+    const peaks: number[] = []
+    const start = () => startArchiver(db.url, dir, segments, peaks, log)
     const sampler = setInterval(() => {
       if (!archiver?.pid) return
       void slotLag(db.url).then((lagBytes) => samples.push({ at: Date.now(), rssKiB: rssKiB(archiver!.pid!), lagBytes }), () => {})
@@ -87,6 +92,21 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
     const replaySeconds = (Date.now() - replayStart) / 1000
     const same = await sameState(db.url, copy.url)
 
+    // phase 4: one large transaction, archived by a process of its own (its peak RSS is phase 4's)
+    log(`archive: phase 4, one transaction updating ${LARGE_ROWS} rows`)
+    await runSql(db.url, `CREATE TABLE wide (id integer PRIMARY KEY, a text, b text, c text, n numeric, at timestamptz)`)
+    await runSql(db.url, `INSERT INTO wide SELECT g, md5(g::text), md5((g * 7)::text), 'row ' || g, g * 1.5, now() FROM generate_series(1, ${LARGE_ROWS}) g`)
+    const rowsBefore = archived(segments).rows
+    await runSql(db.url, `UPDATE wide SET a = md5(a), b = b || '-' || id, c = upper(c), n = n + 1`)
+    const largeStart = Date.now()
+    archiver = await start()
+    // the insert and the update: each a transaction of LARGE_ROWS rows
+    await waitFor(() => archived(segments).rows - rowsBefore >= 2 * LARGE_ROWS, 900_000)
+    const largeSeconds = (Date.now() - largeStart) / 1000
+    await stopArchiver(archiver)
+    archiver = null
+    const largePeak = peaks.at(-1) ?? 0
+
     const total = steady.transactions + backlog.transactions
     const rss = samples.map((s) => s.rssKiB).filter((v) => v > 0)
     const lags = phase1Samples.map((s) => s.lagBytes)
@@ -99,6 +119,8 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
       ['phase 2: archiver throughput draining it', `${(backlog.transactions / drainSeconds).toFixed(0)} tx/s`, `${((backlog.transactions * ROWS_PER_TX) / drainSeconds).toFixed(0)} rows/s`],
       ['phase 3: replay', `${replayed.transactions} tx in ${replaySeconds.toFixed(1)} s`, `${(replayed.rows / replaySeconds).toFixed(0)} rows/s, ${replayed.transactions === total && same ? 'copy equals the source' : 'COPY DIFFERS'}`],
       ['archiver RSS (1 s samples, both runs)', `min ${mb(Math.min(...rss))} MB, median ${mb(median(rss))} MB, max ${mb(Math.max(...rss))} MB`, 'run through tsx (TypeScript loaded at start)'],
+      ['archiver peak RSS (getrusage, phases 1 and 2)', peaks.slice(0, 2).map((p) => `${(p / 1e6).toFixed(0)} MB`).join(', '), ''],
+      [`phase 4: two transactions of ${LARGE_ROWS} rows (insert, update)`, `archived in ${largeSeconds.toFixed(1)} s`, `${((2 * LARGE_ROWS) / largeSeconds).toFixed(0)} rows/s, archiver peak RSS ${(largePeak / 1e6).toFixed(0)} MB`],
     ]
     const flags = process.env.BENCH_NODE_FLAGS ? `, archiver run with node ${process.env.BENCH_NODE_FLAGS}` : ''
     process.stdout.write(`\n## Change archive, PostgreSQL ${major} embedded, node ${process.version}${flags} (loaded machine: figures are indicative)\n\n`)
@@ -115,7 +137,7 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
 
 // --- internal ---
 
-function startArchiver(url: string, dir: string, segments: Segment[], log: (line: string) => void): Promise<ChildProcess> {
+function startArchiver(url: string, dir: string, segments: Segment[], peaks: number[], log: (line: string) => void): Promise<ChildProcess> {
   const worker = join(import.meta.dirname, 'archive-worker.ts')
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', worker], {
@@ -126,9 +148,12 @@ function startArchiver(url: string, dir: string, segments: Segment[], log: (line
   child.stdout!.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8')
     for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
-      const line = JSON.parse(buffer.slice(0, end)) as Segment | { exit: string }
+      const line = JSON.parse(buffer.slice(0, end)) as Segment | { exit: string; peakRss: number }
       buffer = buffer.slice(end + 1)
-      if ('exit' in line) log(`archive: archiver returned (${line.exit})`)
+      if ('exit' in line) {
+        log(`archive: archiver returned (${line.exit}), peak RSS ${(line.peakRss / 1e6).toFixed(0)} MB`)
+        peaks.push(line.peakRss)
+      }
       else segments.push(line)
     }
   })
@@ -139,7 +164,7 @@ function startArchiver(url: string, dir: string, segments: Segment[], log: (line
 }
 
 async function stopArchiver(child: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
   child.kill('SIGTERM')
   await exited
 }

@@ -1,6 +1,6 @@
 // The archiver process of `pnpm bench --archive` (archive-bench.ts starts it, so its RSS is its own):
 // runs runArchiver on the slot given in the environment into a folder, prints one JSON line per stored
-// segment, and stops (storing what it holds) on SIGTERM.
+// segment, and stops (storing what it holds) on SIGTERM, printing its peak RSS (getrusage's maxRSS).
 import { connect } from '../packages/core/src/connection/connect'
 import { resolveConnection } from '../packages/core/src/connection/resolve-connection'
 import { runArchiver } from '../packages/core/src/logical/archiver'
@@ -20,6 +20,6 @@ const exit = await runArchiver({
     process.stdout.write(`${JSON.stringify({ at: Date.now(), transactions: m.transactions, rows, lastCommitAt: m.lastCommitAt, size: m.size })}\n`)
   },
 })
-process.stdout.write(`${JSON.stringify({ exit: exit.reason })}\n`)
+process.stdout.write(`${JSON.stringify({ exit: exit.reason, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`)
 await replication.end()
 await sql.end()

@@ -48,9 +48,9 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
                 pgkeep row's peak RSS is < 128 MB
   --archive     the change archiver on an embedded server with wal_level = logical: N transfers a second
                 (--rate, default 200) for --seconds (default 45) with the archiver in its own process, then
-                a 5 s backlog it drains, then the archive replayed onto a copy; prints rates, slot lag,
-                commit-to-storage delay and the archiver's RSS (about two minutes); exit 1 unless the copy
-                equals the source
+                a 5 s backlog it drains, then the archive replayed onto a copy, then one transaction of
+                300,000 rows archived by a fresh archiver; prints rates, slot lag, commit-to-storage delay
+                and the archiver's RSS (about four minutes); exit 1 unless the copy equals the source
   --restore     gunzip | psql and pgkeep restore -j${RESTORE_JOBS.join('/-j')} of one pgkeep .sql.gz, and pg_restore -j2 of a
                 pg_dump -Fd folder, each into a new database, timed in turn, with peak RSS
   --schema      schema-only dumps of 2,000 tables (12,000 relations) and of 10,000 tables + 10,000 views,

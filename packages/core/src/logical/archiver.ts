@@ -5,16 +5,22 @@
 // A table whose definition differs from the one the chain holds (relation-change.ts) ends the chain: what
 // came before the transaction that met it is stored and confirmed, and runArchiver() says why it returned
 // (archiver-exit.ts). With an SQL connection, each segment also records every sequence's value and what
-// the log does not hold (sample-sequences.ts).
+// the log does not hold (sample-sequences.ts). Memory stays bounded whatever a transaction's size: the
+// transaction being received spills past a budget to a temporary file (transaction-spill.ts), and the
+// segment being filled is a gzip'd temporary file (segment-file.ts) streamed to storage; the temporary
+// folder is removed on every exit path.
 import type pg from 'pg'
 import { PgkeepError } from '../errors'
 import type { StorageDriver } from '../storage/driver'
 import type { ArchiverExit } from './archiver-exit'
-import { streamChanges } from './change-stream'
-import { readSegmentRelations, writeSegment, type ArchivedTransaction, type Relation, type RowChange, type SegmentExtras, type SegmentManifest } from './change-segment'
+import { streamChanges, type Change } from './change-stream'
+import { readSegmentRelations, type Relation, type SegmentExtras, type SegmentManifest } from './change-segment'
 import { formatLsn, parseLsn, type Lsn } from './lsn'
 import { relationChange, type BaseTable } from './relation-change'
 import { outsideLogWarnings, readOutsideLog, sampleSequences, type OutsideLog } from './sample-sequences'
+import { SegmentFile } from './segment-file'
+import { TempFolder } from './temp-folder'
+import { TransactionSpill } from './transaction-spill'
 
 export interface ArchiverOptions {
   /** A replication connection (connectForReplication) to read the slot on. */
@@ -24,7 +30,7 @@ export interface ArchiverOptions {
   storage: StorageDriver
   /** Where the segments go, ending in `/`. */
   prefix: string
-  /** Close a segment once it holds this many bytes of changes (JSON). @default 16 MiB */
+  /** Close a segment once it holds this many bytes of change lines, counted before compression (JSON). @default 16 MiB */
   segmentBytes?: number
   /** …or once its first transaction is this old. @default 60 s */
   segmentSeconds?: number
@@ -83,18 +89,20 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
   const { upTo: stored, relations } = await archivedState(storage, prefix)
   const baseTables = options.baseTables
   const stream = streamChanges(options.replication, { slot, publications: options.publications })
-  let pending: ArchivedTransaction[] = []
-  let pendingBytes = 0
+  const temp = new TempFolder('archive')
+  const folder = () => temp.path()
+  // the segment being filled (committed transactions, not yet stored) and the transaction being received
+  let pending: SegmentFile | null = null
   let openedAt = 0
-  let current: { xid: number; finalLsn: Lsn; changes: RowChange[]; bytes: number } | null = null
+  let current: TransactionSpill | null = null
   let confirmed = stored
   let storedEnd = stored
   let outside: OutsideLog | undefined
   let changed: { relation: string; detail: string } | null = null
 
   const flush = async () => {
-    if (pending.length === 0) return
-    const manifest = await writeSegment(storage, prefix, slot, [...relations.values()], pending, {
+    if (!pending) return
+    const manifest = await pending.store(storage, prefix, slot, relations.values(), {
       ...(storedEnd > 0n ? { previousEndLsn: formatLsn(storedEnd) } : {}),
       ...(await extras()),
     })
@@ -102,8 +110,7 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
     stream.confirm(end)
     if (end > confirmed) confirmed = end
     if (end > storedEnd) storedEnd = end
-    pending = []
-    pendingBytes = 0
+    pending = null
     options.onSegment?.(manifest)
   }
   // read after the segment's last commit (it is decoded, so committed): every value is at least its value at any commit in the segment
@@ -119,25 +126,33 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
     }
   }
   // an abort wakes the reading loop without ending the stream: what is pending is stored and confirmed first
-  let wake: () => void = () => {}
-  const aborted = new Promise<null>((resolve) => { wake = () => resolve(null) })
-  const stop = () => wake()
+  let stopped = false
+  let wake: (() => void) | null = null
+  const stop = () => { stopped = true; wake?.() }
+  // one promise per message, not a race against one long-lived promise: each race would leave a reaction
+  // on it holding that message until the archiver returns (a 300,000-row transaction kept ~350 MB of them)
+  const nextOrStop = () => new Promise<IteratorResult<Change> | null>((resolve, reject) => {
+    if (stopped) { resolve(null); return }
+    wake = () => resolve(null)
+    iterator.next().then(resolve, reject)
+  })
   signal?.addEventListener('abort', stop, { once: true })
   if (signal?.aborted) stop()
   const iterator = stream[Symbol.asyncIterator]()
   // an idle server sends keepalives only every wal_sender_timeout / 2: a segment due meanwhile asks for one
   const due = setInterval(() => {
-    if (pending.length > 0 && Date.now() - openedAt >= segmentMs) stream.requestKeepalive()
+    if (pending && Date.now() - openedAt >= segmentMs) stream.requestKeepalive()
   }, Math.min(1000, Math.max(100, segmentMs / 4)))
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted])
+      const next = await nextOrStop()
+      wake = null
       if (next === null || next.done || signal?.aborted) break
       const { lsn, message } = next.value
       switch (message.tag) {
         case 'relation': {
           // inside a transaction the archive already holds (a resend): what it refers to is archived as it was
-          if (current && current.finalLsn < stored) {
+          if (current && current.begin.commitLsn < stored) {
             if (!relations.has(message.oid)) relations.set(message.oid, message)
             break
           }
@@ -150,30 +165,37 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
           break
         }
         case 'begin':
-          current = { xid: message.xid, finalLsn: message.finalLsn, changes: [], bytes: 0 }
+          await current?.discard()
+          current = new TransactionSpill({ xid: message.xid, commitLsn: message.finalLsn, commitTime: message.commitTime }, folder)
           break
         case 'insert': case 'update': case 'delete': case 'truncate':
           if (!current) throw new PgkeepError('INTERNAL', 'a change arrived outside a transaction')
-          current.changes.push(message)
-          current.bytes += 64 + ('row' in message ? message.row.reduce((n, v) => n + (v.kind === 'text' ? v.value.length : 1), 0) : 0)
+          await current.add(message)
           break
         case 'commit': {
           const tx = current
           current = null
-          if (!tx || message.endLsn <= stored) break // already in the archive: a resend
-          if (pending.length === 0) openedAt = Date.now()
-          pending.push({ xid: tx.xid, commitLsn: message.commitLsn, endLsn: message.endLsn, commitTime: message.commitTime, changes: tx.changes })
-          pendingBytes += tx.bytes
-          options.onPending?.(pending.length)
-          if (pendingBytes >= segmentBytes || Date.now() - openedAt >= segmentMs) await flush()
+          if (!tx) break
+          try {
+            if (message.endLsn <= stored) break // already in the archive: a resend
+            if (!pending) {
+              openedAt = Date.now()
+              pending = SegmentFile.in(await folder(), message.commitLsn)
+            }
+            await pending.add(tx, message)
+          } finally {
+            await tx.discard()
+          }
+          options.onPending?.(pending.transactions)
+          if (pending.rawBytes >= segmentBytes || Date.now() - openedAt >= segmentMs) await flush()
           break
         }
         case 'keepalive':
           // an idle server (or one asked for a keepalive): a segment that has waited long enough is stored now
-          if (pending.length > 0 && Date.now() - openedAt >= segmentMs) await flush()
+          if (pending && Date.now() - openedAt >= segmentMs) await flush()
           // between transactions with nothing unstored, every transaction committed before the server's
           // position has been received and stored: confirming it lets the slot free that WAL (idle lag 0)
-          if (pending.length === 0 && current === null && lsn > confirmed) {
+          if (!pending && current === null && lsn > confirmed) {
             stream.confirm(lsn)
             confirmed = lsn
           }
@@ -188,7 +210,14 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
   } finally {
     clearInterval(due)
     signal?.removeEventListener('abort', stop)
-    await stream.end()
+    try {
+      // what was not stored is dropped with its files: the slot sends it again
+      await current?.discard()
+      await pending?.discard()
+      await temp.remove()
+    } finally {
+      await stream.end()
+    }
   }
   const report = outside ? { outsideLog: outside } : {}
   return changed ? { reason: 'schema-change', archivedUpTo: storedEnd, ...changed, ...report } : { reason: 'stopped', archivedUpTo: storedEnd, ...report }

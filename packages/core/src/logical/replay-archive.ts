@@ -1,12 +1,19 @@
 // Replays a change archive onto a database restored from its base backup: the segments in WAL order,
 // each transaction in its own transaction, up to a target (a commit time, a WAL position, a transaction
 // id) or all. A failure rolls back the transaction it happened in: the database then holds every whole
-// transaction before it, and none after.
+// transaction before it, and none after. Each segment is downloaded into a temporary file and checked
+// against its manifest before any of it is applied, then streamed: memory does not grow with a
+// segment's or a transaction's size.
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type pg from 'pg'
 import { PgkeepError, isPgkeepError } from '../errors'
 import type { StorageDriver } from '../storage/driver'
 import { ChangeApplier } from './apply-changes'
 import { readSegment, type ArchivedTransaction, type SegmentManifest } from './change-segment'
+import { downloadSegment, segmentEvents } from './segment-reader'
+import type { SegmentEvent } from './segment-lines'
+import { TempFolder } from './temp-folder'
 import { dateToPgTime, pgTimeToDate, type Lsn } from './lsn'
 
 /**
@@ -76,17 +83,31 @@ export function pastTarget(until: ReplayTarget | undefined): (t: Pick<ArchivedTr
   return (t) => t.commitLsn > until.lsn
 }
 
-/** Reads a segment, checked against its manifest's sha256; a missing one is BACKUP_CORRUPT naming it. */
+/** Reads a whole segment (in memory), checked against its manifest's sha256; a missing one is BACKUP_CORRUPT naming it. */
 export async function readCheckedSegment(storage: StorageDriver, segment: ArchivedSegment): ReturnType<typeof readSegment> {
   try {
     return await readSegment(storage, segment.key, segment.manifest)
   } catch (error) {
-    if (isPgkeepError(error, 'BACKUP_CORRUPT')) throw error
-    if (isPgkeepError(error, 'STORAGE_NOT_FOUND')) {
-      throw new PgkeepError('BACKUP_CORRUPT', `change segment ${segment.key} is missing (its manifest is there): the archive cannot be replayed past ${segment.manifest.firstCommitLsn}`, { cause: error })
+    throw segmentReadError(segment, error)
+  }
+}
+
+/**
+ * A segment's events (segment-lines.ts), streamed: the segment is first downloaded into a file of
+ * `folder` and checked against its manifest's sha256 (BACKUP_CORRUPT before any event when it does not
+ * match; a missing one is BACKUP_CORRUPT naming it), then read from that file, which is removed at the end.
+ */
+export async function* checkedSegmentEvents(storage: StorageDriver, segment: ArchivedSegment, folder: TempFolder): AsyncGenerator<SegmentEvent, void, undefined> {
+  const path = join(await folder.path(), `${segment.manifest.firstCommitLsn.replace('/', '-')}.changes.gz`)
+  try {
+    try {
+      await downloadSegment(storage, segment.key, segment.manifest, path)
+    } catch (error) {
+      throw segmentReadError(segment, error)
     }
-    if (isPgkeepError(error)) throw error
-    throw new PgkeepError('BACKUP_CORRUPT', `change segment ${segment.key} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    yield* segmentEvents(path, segment.key, segment.manifest)
+  } finally {
+    await rm(path, { force: true })
   }
 }
 
@@ -98,26 +119,55 @@ export async function replayArchive(client: pg.ClientBase, storage: StorageDrive
   let lastCommitLsn: Lsn | null = null
   let lastCommitAt: Date | null = null
   let lastSegment: SegmentManifest | null = null
+  const temp = new TempFolder('replay')
   try {
     for (const segment of options.segments ?? await listSegments(storage, prefix)) {
-      const { relations, transactions } = await readCheckedSegment(storage, segment)
-      for (const relation of relations) await applier.apply(relation)
-      for (const t of transactions) {
-        if (beyond(t)) return summary()
-        if (options.signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled while replaying the change archive', { cause: options.signal.reason })
-        await applier.apply({ tag: 'begin', finalLsn: t.commitLsn, commitTime: t.commitTime, xid: t.xid })
-        for (const change of t.changes) await applier.apply(change)
-        await applier.apply({ tag: 'commit', flags: 0, commitLsn: t.commitLsn, endLsn: t.endLsn, commitTime: t.commitTime })
-        lastCommitLsn = t.commitLsn
-        lastCommitAt = pgTimeToDate(t.commitTime)
-        lastSegment = segment.manifest
-        options.onTransaction?.(summary())
-        if (t.xid === xid) return summary()
+      // each change is applied as it is read; a transaction is committed at its commit line
+      let open: { xid: number; commitLsn: Lsn; commitTime: bigint } | null = null
+      for await (const event of checkedSegmentEvents(storage, segment, temp)) {
+        switch (event.kind) {
+          case 'relations':
+            for (const relation of event.relations) await applier.apply(relation)
+            break
+          case 'begin':
+            if (beyond(event)) return summary()
+            if (options.signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled while replaying the change archive', { cause: options.signal.reason })
+            open = event
+            await applier.apply({ tag: 'begin', finalLsn: event.commitLsn, commitTime: event.commitTime, xid: event.xid })
+            break
+          case 'change':
+            await applier.apply(event.change)
+            break
+          case 'commit': {
+            const t = open!
+            open = null
+            await applier.apply({ tag: 'commit', flags: 0, commitLsn: t.commitLsn, endLsn: event.endLsn, commitTime: t.commitTime })
+            lastCommitLsn = t.commitLsn
+            lastCommitAt = pgTimeToDate(t.commitTime)
+            lastSegment = segment.manifest
+            options.onTransaction?.(summary())
+            if (t.xid === xid) return summary()
+            break
+          }
+        }
       }
     }
   } catch (error) {
     await applier.abandon()
     throw error
+  } finally {
+    await temp.remove()
   }
   return summary()
+}
+
+// --- internal ---
+
+function segmentReadError(segment: ArchivedSegment, error: unknown): unknown {
+  if (isPgkeepError(error, 'BACKUP_CORRUPT')) return error
+  if (isPgkeepError(error, 'STORAGE_NOT_FOUND')) {
+    return new PgkeepError('BACKUP_CORRUPT', `change segment ${segment.key} is missing (its manifest is there): the archive cannot be replayed past ${segment.manifest.firstCommitLsn}`, { cause: error })
+  }
+  if (isPgkeepError(error)) return error
+  return new PgkeepError('BACKUP_CORRUPT', `change segment ${segment.key} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
 }

@@ -16,7 +16,7 @@ export const ArchiveOptionsSchema = z.object({
   publication: z.string().min(1).refine((p) => Buffer.byteLength(p) <= 63 && !p.includes('\0'), 'must be at most 63 bytes (a PostgreSQL name)').optional(),
   /** Close a segment once its first transaction is this many seconds old. @default 60 */
   segmentSeconds: z.number().positive().max(86_400).optional(),
-  /** …or once it holds this many bytes of changes. @default 16 MiB */
+  /** …or once it holds this many bytes of change lines, counted before compression (JSON). @default 16 MiB */
   segmentBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).optional(),
   /**
    * Failures of the storage or the connection in a row after which the archiver gives up (`done` rejects).

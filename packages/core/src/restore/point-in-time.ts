@@ -10,8 +10,9 @@ import { quoteIdent } from '../emit/quote'
 import { PgkeepError } from '../errors'
 import { chainPrefixOf } from '../logical/chain'
 import { formatLsn, parseLsn } from '../logical/lsn'
-import { listSegments, pastTarget, readCheckedSegment, replayArchive, type ArchivedSegment, type ReplaySummary, type ReplayTarget } from '../logical/replay-archive'
+import { checkedSegmentEvents, listSegments, pastTarget, replayArchive, type ArchivedSegment, type ReplaySummary, type ReplayTarget } from '../logical/replay-archive'
 import type { SegmentManifest } from '../logical/change-segment'
+import { TempFolder } from '../logical/temp-folder'
 import type { BackupManifest } from '../manifest/manifest'
 import type { StorageDriver } from '../storage/driver'
 import { recoverableFrom } from './recoverable-window'
@@ -81,14 +82,21 @@ export async function planReplay(storage: StorageDriver, manifest: BackupManifes
   const needed = all.filter((s) => !startsPast(s.manifest, target))
   checkContinuity(needed)
   await refuseOrphans(storage, prefix, all, needed)
-  // Read and checked now (one segment in memory at a time); the replay reads them again and checks again.
+  // Read and checked now (streamed, through a temporary file); the replay reads them again and checks again.
   const xid = target && !(target instanceof Date) && 'xid' in target ? target.xid : null
   let found = false
   const segments: ArchivedSegment[] = []
-  for (const segment of needed) {
-    const { transactions } = await readCheckedSegment(storage, segment)
-    segments.push(segment)
-    if (xid !== null && transactions.some((t) => t.xid === xid)) { found = true; break }
+  const temp = new TempFolder('plan')
+  try {
+    for (const segment of needed) {
+      for await (const event of checkedSegmentEvents(storage, segment, temp)) {
+        if (event.kind === 'begin' && event.xid === xid) found = true
+      }
+      segments.push(segment)
+      if (found) break
+    }
+  } finally {
+    await temp.remove()
   }
   if (xid !== null && !found) throw new PgkeepError('OPTIONS_INVALID', `until transaction ${xid} is not in the change archive: ${window}`)
   return { storage, prefix, target, report, segments }
