@@ -30,6 +30,9 @@ function collector(delayMs = 0): Writable & { text(): string } {
 async function dumpText(options: DumpOptions, run: DumpRunOptions = {}, delayMs = 0): Promise<string> {
   const out = collector(delayMs)
   await dump({ connection: db.url, restrictKey: 'k', ...options }, out, run)
+  // dump() returns once its last write was accepted; a slow destination may still hold the last chunks
+  // in its buffer (up to its high-water mark), so read the text only once everything reached write().
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
   return out.text()
 }
 
