@@ -9,6 +9,7 @@ import { locateBackup } from './manager/replica-fallback'
 import { replicateAll, type ReplicateOptions, type ReplicateResult } from './manager/replicate'
 import { verifyStoredBackup } from './manager/verify-copy'
 import type { BackupRecord } from './backup/backup-record'
+import { memberScript, readableByMembers } from './backup/member-script'
 import { restoreSources } from './crypto/encrypted-source'
 import { decryptionKeys } from './crypto/encryption-options'
 import type { VerifyReport } from './backup/verify-backup'
@@ -245,7 +246,11 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
           source = checkedSource
           await readThrough(source)
         }
-        const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after)
+        // With jobs, a plain backup is read by members: each worker reads (ranged) and inflates its own tables.
+        const byMembers = resolved.jobs > 1 && readableByMembers(manifest) ? memberScript(from, manifest, counter, { checked: trusted, tables }) : null
+        const summary = byMembers
+          ? await restore(byMembers.leader, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after, byMembers.members)
+          : await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after)
         return { ...summary, ...(manifest.changes && !after ? { replay: null } : {}), bytesRead: counter.bytes, ...(ctx.replicas.length > 0 ? { copy } : {}) }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead, ...(s.replay ? { replayed: s.replay.transactions, until: s.replay.lastCommitAt } : {}) })),
 
