@@ -7,7 +7,7 @@ import { manifestKeyOf, pinKeyOf, verifyKeyOf } from './backup/backup-name'
 import { copiesKeyOf, forgetCopies } from './manager/copies-status'
 import { locateBackup } from './manager/replica-fallback'
 import { replicateAll, type ReplicateOptions, type ReplicateResult } from './manager/replicate'
-import { verifyStoredBackup } from './manager/verify-copy'
+import { resolveVerifyJobs, verifyStoredBackup, type VerifyCallOptions } from './manager/verify-copy'
 import type { BackupRecord } from './backup/backup-record'
 import { memberScript, readableByMembers } from './backup/member-script'
 import { restoreSources } from './crypto/encrypted-source'
@@ -99,9 +99,10 @@ export interface BackupManager {
   /**
    * Restores the backup into a scratch database on the manager's server (created, then dropped) and
    * compares each table's rows and content hash, and each sequence, with the manifest. The result is
-   * kept beside the backup and in the history table, and shows as `verified` in records.
+   * kept beside the backup and in the history table, and shows as `verified` in records. With `jobs`
+   * above 1 the scratch restore is a parallel one (as restore's `jobs`; a plain backup read by members).
    */
-  verify(id: string, options?: Actor): Promise<VerifyReport>
+  verify(id: string, options?: VerifyCallOptions & Actor): Promise<VerifyReport>
   /**
    * What changed from backup `a` to backup `b`: schema entries added, removed or changed (from each
    * dump's definitions), tables whose rows or content changed and sequence values (from the manifests;
@@ -255,7 +256,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead, ...(s.replay ? { replayed: s.replay.transactions, until: s.replay.lastCommitAt } : {}) })),
 
     verify: (id, o) =>
-      ctx.audited('verify', actorOf(o), id, () => verifyStoredBackup(ctx, id), (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}), ...(r.copy ? { copy: r.copy } : {}) })),
+      ctx.audited('verify', actorOf(o), id, () => verifyStoredBackup(ctx, id, resolveVerifyJobs(o)), (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}), ...(r.copy ? { copy: r.copy } : {}) })),
 
     replicate: (o = {}) =>
       ctx.audited('replicate', actorOf(o), null, () => replicateAll(ctx, { ...(o.check !== undefined ? { check: o.check } : {}) }), (r) => ({
