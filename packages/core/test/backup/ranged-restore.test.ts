@@ -1,0 +1,155 @@
+// backups.restore(id, { jobs }) of a plain backup reads it by members: the leader the definitions, each
+// worker its own table's member, by ranged reads (fs and S3, as the S3 endpoint's own request log shows
+// them). The restore equals the source, a selective one reads only the definitions and its tables, a
+// damaged table member fails with BACKUP_CORRUPT and leaves no database behind, and verify runs its
+// scratch restore the same way with jobs.
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, open } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { assertSameDatabase, createDatabase, runSql, startS3Server, type TestDatabase } from '@pgkeep/testkit'
+import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createBackupManager, fsStorage, s3Storage, type BackupManifest, type StorageDriver } from '../../src/index'
+import { failure } from '../failure'
+import { expectReadsOfMembers, readsOf } from '../helpers/ranged-reads'
+
+const server = inject('pgDefault')
+let source: TestDatabase
+
+beforeAll(async () => {
+  source = await createDatabase(server.url, { prefix: 'rr_src' })
+  await loadSampleDatabase(source.url, { scale: 0.4 })
+}, 180_000)
+afterAll(() => source?.drop())
+
+const urlOf = (name: string) => server.url.replace(/\/[^/?]*(\?|$)/, `/${name}$1`)
+
+async function databaseExists(name: string): Promise<boolean> {
+  const rows = await runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_database WHERE datname = '${name}'`)
+  return rows[0]!.n !== '0'
+}
+
+/** fsStorage, with every get() of the backup object noted (the range asked for, or null for the whole object). */
+function recordingFs(dir: string): { storage: StorageDriver; gets: ({ start: number; end?: number } | null)[] } {
+  const fs = fsStorage({ dir })
+  const gets: ({ start: number; end?: number } | null)[] = []
+  const storage: StorageDriver = {
+    ...fs,
+    get: (key, range) => {
+      if (key.endsWith('.sql.gz')) gets.push(range ?? null)
+      return fs.get(key, range)
+    },
+  }
+  return { storage, gets }
+}
+
+const tableMembers = (manifest: BackupManifest) => manifest.members.filter((m) => m.label?.startsWith('table:') && m.length > 0)
+
+describe('backups.restore with jobs reads a plain backup by members', () => {
+  it('from fs: equal to the source, each table member read by a ranged read of its own', async () => {
+    const { storage, gets } = recordingFs(await mkdtemp(join(tmpdir(), 'pgkeep-rr-')))
+    const backups = createBackupManager({ connection: source.url, storage })
+    const record = await backups.create()
+    const manifest = await backups.manifest(record.id)
+    const name = `rr_fs_${Date.now()}`
+    try {
+      gets.length = 0
+      const summary = await backups.restore(record.id, { target: server.url, createDatabase: name, jobs: 2 })
+      await assertSameDatabase(source.url, urlOf(name))
+      // every table's member by a read of exactly its bytes; nothing read whole
+      expect(gets).not.toContainEqual(null)
+      for (const m of tableMembers(manifest)) expect(gets).toContainEqual({ start: m.offset, end: m.offset + m.length - 1 })
+      expect(summary.bytesRead).toBe(record.size)
+      const rows = (list: { schema: string; name: string; rows: number }[]) => list.map((t) => `${t.schema}.${t.name}=${t.rows}`).sort()
+      expect(rows(summary.tables)).toEqual(rows(manifest.tables))
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  })
+
+  it('from S3: ranged GETs only, one per table member, and a selective restore reads only the definitions and its table', async () => {
+    const s3 = await startS3Server({ recordRequests: true })
+    try {
+      const bucket = `pgkeep-rr-${randomBytes(4).toString('hex')}`
+      const storage = s3Storage({ endPoint: s3.endPoint, port: s3.port, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, useSSL: false, bucket })
+      const backups = createBackupManager({ connection: source.url, storage })
+      const record = await backups.create()
+      const manifest = await backups.manifest(record.id)
+      const name = `rr_s3_${Date.now()}`
+      try {
+        const before = (await s3.requests()).length
+        const summary = await backups.restore(record.id, { target: server.url, createDatabase: name, jobs: 2 })
+        const reads = readsOf((await s3.requests()).slice(before), bucket, record.storagePath)
+        console.log(`parallel restore (jobs 2) from S3: ${reads.gets.length} ranged GETs, ${reads.bytesSent} bytes of a ${record.size}-byte backup with ${tableMembers(manifest).length} table members`)
+        expectReadsOfMembers(reads, manifest.members)
+        for (const m of tableMembers(manifest)) expect(reads.gets.map((g) => g.range)).toContainEqual({ start: m.offset, end: m.offset + m.length - 1 })
+        expect(summary.bytesRead).toBe(reads.bytesSent)
+        await assertSameDatabase(source.url, urlOf(name))
+      } finally {
+        await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      }
+
+      const payments = manifest.tables.find((t) => t.schema === 'public' && t.name === 'payments')!
+      const target = await createDatabase(server.url, { prefix: 'rr_one' })
+      try {
+        const before = (await s3.requests()).length
+        const summary = await backups.restore(record.id, { target: target.url, tables: ['public.payments'], jobs: 2 })
+        const reads = readsOf((await s3.requests()).slice(before), bucket, record.storagePath)
+        expectReadsOfMembers(reads, manifest.members.filter((m) => m.label === null || m.label === 'table:public.payments'))
+        expect(reads.gets.map((g) => g.range)).toContainEqual({ start: payments.member.offset, end: payments.member.offset + payments.member.length - 1 })
+        expect(summary.tables).toEqual([{ schema: 'public', name: 'payments', rows: payments.rows }])
+        const [count] = await runSql<{ n: string }>(target.url, 'SELECT count(*) AS n FROM public.payments')
+        expect(Number(count!.n)).toBe(payments.rows)
+      } finally {
+        await target.drop()
+      }
+    } finally {
+      await s3.stop()
+    }
+  })
+
+  it('a damaged table member fails with BACKUP_CORRUPT naming it, and the created database is dropped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-rr-'))
+    const backups = createBackupManager({ connection: source.url, storage: fsStorage({ dir }) })
+    const record = await backups.create()
+    const manifest = await backups.manifest(record.id)
+    // the largest table's member, damaged in its middle (as a bad disk sector would)
+    const victim = tableMembers(manifest).sort((a, b) => b.length - a.length)[0]!
+    const file = await open(join(dir, record.storagePath), 'r+')
+    try {
+      const at = victim.offset + Math.floor(victim.length / 2)
+      const byte = Buffer.alloc(4)
+      await file.read(byte, 0, 4, at)
+      for (let i = 0; i < 4; i++) byte[i] = byte[i]! ^ 0xff
+      await file.write(byte, 0, 4, at)
+    } finally {
+      await file.close()
+    }
+    const name = `rr_bad_${Date.now()}`
+    try {
+      const error = await failure(backups.restore(record.id, { target: server.url, createDatabase: name, jobs: 2 }), 'BACKUP_CORRUPT')
+      expect(error.message).toContain(victim.label!)
+      expect(error.message).toContain(`bytes ${victim.offset}-${victim.offset + victim.length - 1}`)
+      expect(await databaseExists(name)).toBe(false)
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  })
+
+  it('verify with jobs restores the scratch database by members and passes; jobs out of range is refused', async () => {
+    const { storage, gets } = recordingFs(await mkdtemp(join(tmpdir(), 'pgkeep-rr-')))
+    const backups = createBackupManager({ connection: source.url, storage })
+    const record = await backups.create()
+    const manifest = await backups.manifest(record.id)
+    gets.length = 0
+    const report = await backups.verify(record.id, { jobs: 2 })
+    expect(report.error).toBeUndefined()
+    expect(report.ok).toBe(true)
+    expect(report.tables.length).toBe(manifest.tables.length)
+    // the integrity check reads the object whole; the restore reads each table's member on its own
+    for (const m of tableMembers(manifest)) expect(gets).toContainEqual({ start: m.offset, end: m.offset + m.length - 1 })
+    const refused = await failure(backups.verify(record.id, { jobs: 0 }), 'OPTIONS_INVALID')
+    expect(refused.message).toContain('jobs')
+  })
+})
