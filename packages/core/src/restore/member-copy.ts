@@ -35,11 +35,14 @@ export async function copyMember(client: pg.Client, item: MemberItem, options: M
   })
   // an error of the read is the one to report: the split and the COPY only see their input stop
   const stopped = reading.then(() => null, (error: unknown) => error as Error)
+  // the split's input; without return(), so that what it left unread can still be read after it stopped
+  const inflatedChunks = (inflated as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+  const input: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => inflatedChunks.next() }) }
   let rows = 0
   let entry: EntryHeader = item.entry
   try {
     const policy = options.policy()
-    for await (const part of splitScript(inflated as AsyncIterable<Buffer>, { requireUnrestrict: false, ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}) })) {
+    for await (const part of splitScript(input, { requireUnrestrict: false, ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}) })) {
       if (part.kind === 'meta') throw corrupt(item, `it holds the backslash command \\${part.command} (line ${part.line})`)
       if (!sameTable(part.entry, item.entry)) throw corrupt(item, `it holds ${part.entry ? `${part.entry.type} ${part.entry.schema ?? '-'}.${part.entry.name}` : 'statements outside any entry'} (line ${part.line}), not that table's data`)
       entry = part.entry!
@@ -57,7 +60,13 @@ export async function copyMember(client: pg.Client, item: MemberItem, options: M
     }
     await reading
   } catch (error) {
-    // a failed read ends the split with its error or a cut-short script: the read's error is the one to report
+    // Damaged bytes can inflate to text the server refuses (or the split cannot read) before gzip's
+    // checksum at the member's end says they are damaged: the rest is read, and a read failure is the one to report.
+    if (mayBeDamage(error)) {
+      try {
+        for (let r = await inflatedChunks.next(); !r.done; r = await inflatedChunks.next()) { /* to the member's end */ }
+      } catch { /* the read's failure, in stopped */ }
+    }
     const readFailure = await Promise.race([stopped, new Promise<null>((resolve) => setImmediate(() => resolve(null)))])
     gunzip.destroy()
     inflated.destroy()
@@ -68,6 +77,13 @@ export async function copyMember(client: pg.Client, item: MemberItem, options: M
 }
 
 // --- internal ---
+
+/** A failure damaged data could cause: the split's, or the server refusing the data (SQLSTATE classes 22 and 23). */
+function mayBeDamage(error: unknown): boolean {
+  if (isPgkeepError(error, 'SCRIPT_INVALID')) return true
+  const sqlstate = isPgkeepError(error) ? (error.cause as { code?: unknown } | undefined)?.code : undefined
+  return typeof sqlstate === 'string' && /^2[23]/.test(sqlstate)
+}
 
 function sameTable(entry: EntryHeader | null, expected: EntryHeader): boolean {
   return entry !== null && entry.type === expected.type && entry.schema === expected.schema && entry.name === expected.name
