@@ -3,14 +3,17 @@
 // them). The restore equals the source, a selective one reads only the definitions and its tables, a
 // damaged table member fails with BACKUP_CORRUPT and leaves no database behind, and verify runs its
 // scratch restore the same way with jobs.
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, open } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, open, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { assertSameDatabase, createDatabase, runSql, startS3Server, type TestDatabase } from '@pgkeep/testkit'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { manifestKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, fsStorage, s3Storage, type BackupManifest, type StorageDriver } from '../../src/index'
+import { parseManifest, serializeManifest } from '../../src/manifest/manifest'
 import { failure } from '../failure'
 import { expectReadsOfMembers, readsOf } from '../helpers/ranged-reads'
 
@@ -140,6 +143,39 @@ describe('backups.restore with jobs reads a plain backup by members', () => {
       }
     })
   }
+
+  it('a member whose damaged text reaches the server before gzip\'s checksum fails is reported as damage (BACKUP_CORRUPT), not as the row the server refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-rr-'))
+    const record = await createBackupManager({ connection: source.url, storage: fsStorage({ dir }) }).create()
+    const manifestFile = join(dir, manifestKeyOf(record.storagePath))
+    const manifest = parseManifest(await readFile(manifestFile, 'utf8'), manifestFile)
+    const victim = tableMembers(manifest).sort((a, b) => b.uncompressed - a.uncompressed)[0]!
+    const object = await readFile(join(dir, record.storagePath))
+    const original = object.subarray(victim.offset, victim.offset + victim.length)
+    // the first row gets columns the table does not have (SQLSTATE 22P04); deflated anew, but with the
+    // original's CRC-32 and length trailer, so that only the member's end says it is damaged
+    const text = gunzipSync(original).toString('utf8').replace(/( FROM stdin;\n[^\n]*)/, `$1${'\tx'.repeat(40)}`)
+    const damaged = gzipSync(text)
+    original.copy(damaged, damaged.length - 8, original.length - 8)
+    const shift = damaged.length - victim.length
+    const rewritten = Buffer.concat([object.subarray(0, victim.offset), damaged, object.subarray(victim.offset + victim.length)])
+    await writeFile(join(dir, record.storagePath), rewritten)
+    const moved = (m: { offset: number; length: number }) => (m.offset > victim.offset ? { ...m, offset: m.offset + shift } : m.offset === victim.offset ? { ...m, length: damaged.length } : m)
+    await writeFile(manifestFile, serializeManifest({
+      ...manifest, size: rewritten.length, sha256: createHash('sha256').update(rewritten).digest('hex'),
+      members: manifest.members.map((m) => ({ ...moved(m), sha256: createHash('sha256').update(rewritten.subarray(moved(m).offset, moved(m).offset + moved(m).length)).digest('hex') })),
+      tables: manifest.tables.map((t) => ({ ...t, member: moved(t.member) })),
+    }))
+    const backups = createBackupManager({ connection: source.url, storage: fsStorage({ dir }) })
+    const name = `rr_late_${Date.now()}`
+    try {
+      const error = await failure(backups.restore(record.id, { target: server.url, createDatabase: name, jobs: 2 }), 'BACKUP_CORRUPT')
+      expect(error.message).toContain(victim.label!)
+      expect(await databaseExists(name)).toBe(false)
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  })
 
   it('verify with jobs restores the scratch database by members and passes; jobs out of range is refused', async () => {
     const { storage, gets } = recordingFs(await mkdtemp(join(tmpdir(), 'pgkeep-rr-')))
