@@ -160,7 +160,7 @@ describe('backups.restore with jobs reads a plain backup by members', () => {
     const shift = damaged.length - victim.length
     const rewritten = Buffer.concat([object.subarray(0, victim.offset), damaged, object.subarray(victim.offset + victim.length)])
     await writeFile(join(dir, record.storagePath), rewritten)
-    const moved = (m: { offset: number; length: number }) => (m.offset > victim.offset ? { ...m, offset: m.offset + shift } : m.offset === victim.offset ? { ...m, length: damaged.length } : m)
+    const moved = <M extends { offset: number; length: number }>(m: M): M => (m.offset > victim.offset ? { ...m, offset: m.offset + shift } : m.offset === victim.offset ? { ...m, length: damaged.length } : m)
     await writeFile(manifestFile, serializeManifest({
       ...manifest, size: rewritten.length, sha256: createHash('sha256').update(rewritten).digest('hex'),
       members: manifest.members.map((m) => ({ ...moved(m), sha256: createHash('sha256').update(rewritten.subarray(moved(m).offset, moved(m).offset + moved(m).length)).digest('hex') })),
