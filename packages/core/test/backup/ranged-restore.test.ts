@@ -18,6 +18,8 @@ import { failure } from '../failure'
 import { expectReadsOfMembers, readsOf } from '../helpers/ranged-reads'
 
 const server = inject('pgDefault')
+/** The other majors of the run (PGKEEP_TEST_MAJORS). */
+const servers = Object.values(inject('pgServers'))
 let source: TestDatabase
 
 beforeAll(async () => {
@@ -192,4 +194,26 @@ describe('backups.restore with jobs reads a plain backup by members', () => {
     const refused = await failure(backups.verify(record.id, { jobs: 0 }), 'OPTIONS_INVALID')
     expect(refused.message).toContain('jobs')
   })
+})
+
+describe('by members on each major of the run (PGKEEP_TEST_MAJORS)', () => {
+  if (servers.length === 0) it('PostgreSQL majors besides the default', (ctx) => ctx.skip(true, 'PGKEEP_TEST_MAJORS=none: no other major in this run'))
+  for (const other of servers) {
+    it(`PostgreSQL ${other.major}: a backup restored with jobs 2 by members equals its source`, async () => {
+      const from = await createDatabase(other.url, { prefix: 'rr_major' })
+      const name = `rr_m${other.major}_${Date.now()}`
+      const otherUrlOf = (db: string) => other.url.replace(/\/[^/?]*(\?|$)/, `/${db}$1`)
+      try {
+        await loadSampleDatabase(from.url, { scale: 0.2 })
+        const backups = createBackupManager({ connection: from.url, storage: fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-rr-')) }) })
+        const record = await backups.create()
+        const summary = await backups.restore(record.id, { target: other.url, createDatabase: name, jobs: 2 })
+        expect(summary.serverVersion.startsWith(`${other.major}.`)).toBe(true)
+        await assertSameDatabase(from.url, otherUrlOf(name))
+      } finally {
+        await runSql(other.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        await from.drop()
+      }
+    }, 180_000)
+  }
 })
