@@ -10,7 +10,7 @@ import { scaleForBytes } from '../packages/testkit/src/sample-db/generate'
 import { BACKUP_MAX_GROWTH, BACKUP_RSS_LIMIT, runBackupMemory } from './backup-memory'
 import { runArchiveBench } from './archive-bench'
 import { runJobsBench } from './jobs-bench'
-import { RESTORE_JOBS, runRestoreBench } from './restore-bench'
+import { MEMBER_JOBS, RESTORE_JOBS, runRestoreBench } from './restore-bench'
 import { runSchemaBench } from './schema-bench'
 import { measure, TIME, type Measurement } from './measure'
 import { markdown, mb, renderTable, summarise, type Summary } from './report'
@@ -51,7 +51,8 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
                 a 5 s backlog it drains, then the archive replayed onto a copy, then one transaction of
                 300,000 rows archived by a fresh archiver; prints rates, slot lag, commit-to-storage delay
                 and the archiver's RSS (about four minutes); exit 1 unless the copy equals the source
-  --restore     gunzip | psql and pgkeep restore -j${RESTORE_JOBS.join('/-j')} of one pgkeep .sql.gz, and pg_restore -j2 of a
+  --restore     gunzip | psql and pgkeep restore -j${RESTORE_JOBS.join('/-j')} of one pgkeep .sql.gz, pgkeep restore <id>
+                -j${MEMBER_JOBS.join('/-j')} of a stored backup in a folder (read by members), and pg_restore -j2 of a
                 pg_dump -Fd folder, each into a new database, timed in turn, with peak RSS
   --schema      schema-only dumps of 2,000 tables (12,000 relations) and of 10,000 tables + 10,000 views,
                 pgkeep (command and library in plain node) against pg_dump -s, on an embedded server with

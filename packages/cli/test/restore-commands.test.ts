@@ -1,6 +1,6 @@
 // `pgkeep restore` and `pgkeep verify` end to end through runCli: a dump file (plain, .gz, a path relative
 // to cwd) or stdin into a database, --create-database, --list, -t, the refusal of a non-empty target,
-// a stored backup by id, verify on a good and on a damaged backup, and --max-statement-size.
+// a stored backup by id, verify on a good and on a damaged backup (and with -j / PGKEEP_RESTORE_JOBS), and --max-statement-size.
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -246,6 +246,13 @@ describe('pgkeep restore <backup-id> and pgkeep verify <id>', () => {
     expect(ok.stderr).toBe('')
     expect(ok.code).toBe(0)
     expect(ok.stdout).toMatch(/^ok: 2 tables and 2 sequences match the manifest \(\d+ ms\)\n$/)
+    // the scratch restore with jobs (read by members), from -j and from PGKEEP_RESTORE_JOBS; a bad value is refused
+    const parallel = await run(['verify', record.id, server.url, '--dir', store, '-j', '2'])
+    expect(parallel.stderr).toBe('')
+    expect(parallel.stdout).toMatch(/^ok: 2 tables and 2 sequences match the manifest \(\d+ ms\)\n$/)
+    const refused = await run(['verify', record.id, server.url, '--dir', store], { env: { PGKEEP_RESTORE_JOBS: '0' } })
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16')
 
     // one byte flipped in the middle of the bills member
     const manifest = JSON.parse(await readFile(join(store, record.storagePath.replace(/\.sql\.gz$/, '.manifest.json')), 'utf8')) as {

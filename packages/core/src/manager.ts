@@ -7,8 +7,9 @@ import { manifestKeyOf, pinKeyOf, verifyKeyOf } from './backup/backup-name'
 import { copiesKeyOf, forgetCopies } from './manager/copies-status'
 import { locateBackup } from './manager/replica-fallback'
 import { replicateAll, type ReplicateOptions, type ReplicateResult } from './manager/replicate'
-import { verifyStoredBackup } from './manager/verify-copy'
+import { resolveVerifyJobs, verifyStoredBackup, type VerifyCallOptions } from './manager/verify-copy'
 import type { BackupRecord } from './backup/backup-record'
+import { memberScript, readableByMembers } from './backup/member-script'
 import { restoreSources } from './crypto/encrypted-source'
 import { decryptionKeys } from './crypto/encryption-options'
 import type { VerifyReport } from './backup/verify-backup'
@@ -98,9 +99,10 @@ export interface BackupManager {
   /**
    * Restores the backup into a scratch database on the manager's server (created, then dropped) and
    * compares each table's rows and content hash, and each sequence, with the manifest. The result is
-   * kept beside the backup and in the history table, and shows as `verified` in records.
+   * kept beside the backup and in the history table, and shows as `verified` in records. With `jobs`
+   * above 1 the scratch restore is a parallel one (as restore's `jobs`; a plain backup read by members).
    */
-  verify(id: string, options?: Actor): Promise<VerifyReport>
+  verify(id: string, options?: VerifyCallOptions & Actor): Promise<VerifyReport>
   /**
    * What changed from backup `a` to backup `b`: schema entries added, removed or changed (from each
    * dump's definitions), tables whose rows or content changed and sequence values (from the manifests;
@@ -245,12 +247,16 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
           source = checkedSource
           await readThrough(source)
         }
-        const summary = await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after)
+        // With jobs, a plain backup is read by members: each worker reads (ranged) and inflates its own tables.
+        const byMembers = resolved.jobs > 1 && readableByMembers(manifest) ? memberScript(from, manifest, counter, { checked: trusted, tables }) : null
+        const summary = byMembers
+          ? await restore(byMembers.leader, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after, byMembers.members)
+          : await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after)
         return { ...summary, ...(manifest.changes && !after ? { replay: null } : {}), bytesRead: counter.bytes, ...(ctx.replicas.length > 0 ? { copy } : {}) }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead, ...(s.replay ? { replayed: s.replay.transactions, until: s.replay.lastCommitAt } : {}) })),
 
     verify: (id, o) =>
-      ctx.audited('verify', actorOf(o), id, () => verifyStoredBackup(ctx, id), (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}), ...(r.copy ? { copy: r.copy } : {}) })),
+      ctx.audited('verify', actorOf(o), id, () => verifyStoredBackup(ctx, id, resolveVerifyJobs(o)), (r) => ({ ok: r.ok, ...(r.error ? { error: r.error.code } : {}), ...(r.copy ? { copy: r.copy } : {}) })),
 
     replicate: (o = {}) =>
       ctx.audited('replicate', actorOf(o), null, () => replicateAll(ctx, { ...(o.check !== undefined ? { check: o.check } : {}) }), (r) => ({

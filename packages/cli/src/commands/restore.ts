@@ -137,13 +137,15 @@ export function verifyCommand(io: Io): Command {
     .description('restore a stored backup into a scratch database on the same server, compare it with its manifest, and drop it')
     .argument('<id>', 'the backup id (uuid)')
     .argument('[connection]', 'the server to use (any database on it); PG* variables fill the gaps')
+    .option('-j, --jobs <n>', 'sessions of the scratch restore (or PGKEEP_RESTORE_JOBS; default 1), as restore -j', integer(1, 16))
     .option('--json', 'print the whole report as JSON')
     .option('-q, --quiet', 'no progress on stderr')
-    .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean; quiet?: boolean }) => {
+    .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean; quiet?: boolean; jobs?: number }) => {
+      const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_RESTORE_JOBS) ?? 1
       const backups = managerFor(io, flags, connection ? { connection } : {})
       const progress = progressFor(io.stderr, flags)
       progress.step('restoring into a scratch database and comparing with the manifest')
-      const report = await backups.verify(id)
+      const report = await backups.verify(id, { jobs })
       progress.end()
       if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else {

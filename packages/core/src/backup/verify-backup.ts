@@ -14,6 +14,7 @@ import type { RestoreSource } from '../restore/open-source'
 import { restore } from '../restore/restore'
 import type { StorageDriver } from '../storage/driver'
 import { checkIntegrity, type IntegrityReport } from './check-integrity'
+import type { MemberScript } from './member-script'
 import { closeScratch, openScratch, type Scratch } from './scratch-database'
 import { sweepScratch, type ScratchSweep } from './sweep-scratch'
 
@@ -46,6 +47,10 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Age (seconds, by the server's clock) from which another verify's scratch database or role counts as left behind. */
   scratchStaleSeconds: number
+  /** Sessions of the scratch restore (restore's `jobs`). @default 1 */
+  jobs?: number
+  /** With jobs: the backup read by members (each table's by the worker that loads it), instead of `source`. */
+  byMembers?: MemberScript
 }
 
 export async function verifyBackup(
@@ -91,7 +96,7 @@ export async function verifyBackup(
     try {
       report.ranAs = scratch.ranAs
       if (scratch.reason) report.notes.push(`restored as the connecting role: ${scratch.reason}`)
-      await restoreAndCompare(manifest, source, scratch, env, report)
+      await restoreAndCompare(manifest, source, scratch, env, report, options)
     } finally {
       await closeScratch(admin, scratch)
     }
@@ -106,11 +111,13 @@ export async function verifyBackup(
 }
 
 /** Restores into the scratch database and fills the report's tables and sequences (ok when all match). */
-async function restoreAndCompare(manifest: BackupManifest, source: RestoreSource, scratch: Scratch, env: NodeJS.ProcessEnv, report: VerifyReport): Promise<void> {
+async function restoreAndCompare(manifest: BackupManifest, source: RestoreSource, scratch: Scratch, env: NodeJS.ProcessEnv, report: VerifyReport, options: VerifyOptions): Promise<void> {
   const asScratchRole = scratch.ranAs === 'scratch-role'
   if (asScratchRole) report.notes.push('ownership and privileges were not checked: a scratch role restores without ALTER … OWNER TO, GRANT and REVOKE')
   try {
-    await restore(source, { target: scratch.target, env, ...(asScratchRole ? { noOwner: true, noPrivileges: true } : {}) })
+    const { byMembers, jobs = 1 } = options
+    const restoreOptions = { target: scratch.target, env, jobs, ...(asScratchRole ? { noOwner: true, noPrivileges: true } : {}) }
+    await (byMembers ? restore(byMembers.leader, restoreOptions, byMembers.leader, undefined, byMembers.members) : restore(source, restoreOptions))
   } catch (error) {
     // The object matched its sha256: an encrypted one that does not open is the key's fault, not the backup's.
     if (isPgkeepError(error, 'DECRYPTION_FAILED')) throw error

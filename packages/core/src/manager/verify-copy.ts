@@ -4,7 +4,12 @@
 // report is kept beside the backup in the primary (when it answers) and in the history table.
 import { Readable } from 'node:stream'
 import { verifyKeyOf } from '../backup/backup-name'
+import { z } from 'zod'
 import { checkedWhole } from '../backup/checked-source'
+import { memberScript, readableByMembers } from '../backup/member-script'
+import { parseOptions } from '../parse-options'
+import { JobsSchema } from '../restore/restore-options'
+import type { Actor } from './audit-log'
 import { verifyBackup, type VerifyReport } from '../backup/verify-backup'
 import { verifySource } from '../crypto/encrypted-source'
 import { decryptionKeys } from '../crypto/encryption-options'
@@ -14,13 +19,26 @@ import { locateBackup, locateInReplicas, type LocatedBackup } from './replica-fa
 import { announceSweep } from './scratch-sweep'
 import { trustBackup } from './trust'
 
-export async function verifyStoredBackup(ctx: ManagerContext, id: string): Promise<VerifyReport> {
+export interface VerifyCallOptions {
+  /**
+   * Sessions the scratch restore applies the backup in (1..16), as restore's `jobs`: above 1, a plain
+   * backup is read by members, each table's by the worker that loads it. @default 1
+   */
+  jobs?: number
+}
+
+/** The jobs of a verify call; OPTIONS_INVALID naming `jobs` when it is not a whole number from 1 to 16. */
+export function resolveVerifyJobs(options: (VerifyCallOptions & Actor) | undefined): number {
+  return parseOptions(z.object({ jobs: JobsSchema.optional() }), { jobs: options?.jobs }, 'verify').jobs ?? 1
+}
+
+export async function verifyStoredBackup(ctx: ManagerContext, id: string, jobs = 1): Promise<VerifyReport> {
   const located = await locateBackup(ctx, id, 'verify')
-  let report = await verifyCopy(ctx, located)
+  let report = await verifyCopy(ctx, located, jobs)
   if (located.copy === 'primary' && !report.integrity.ok && ctx.replicas.length > 0) {
     const problem = report.error ?? { code: 'BACKUP_CORRUPT', message: 'the stored object does not match its manifest' }
     const replica = await locateInReplicas(ctx, id, 'verify', problem)
-    if (replica) report = { ...(await verifyCopy(ctx, replica)), primaryProblem: problem }
+    if (replica) report = { ...(await verifyCopy(ctx, replica, jobs)), primaryProblem: problem }
   } else if (located.primaryProblem) {
     report = { ...report, primaryProblem: located.primaryProblem }
   }
@@ -37,12 +55,15 @@ export async function verifyStoredBackup(ctx: ManagerContext, id: string): Promi
 
 // --- internal ---
 
-async function verifyCopy(ctx: ManagerContext, { manifest, storage, copy }: LocatedBackup): Promise<VerifyReport> {
+async function verifyCopy(ctx: ManagerContext, { manifest, storage, copy }: LocatedBackup, jobs: number): Promise<VerifyReport> {
   const trusted = trustBackup(ctx, manifest, 'verify')
   // verify checks the stored object's (signed) size and sha256 before it restores anything.
   const source = await verifySource(storage, manifest, decryptionKeys(ctx.options))
+  const byMembers = jobs > 1 && readableByMembers(manifest) ? memberScript(storage, manifest, { bytes: 0 }, { checked: trusted }) : undefined
   const report = await verifyBackup(manifest, storage, trusted ? checkedWhole(source, manifest) : source, ctx.connection, ctx.env, {
     scratchStaleSeconds: ctx.options.scratchStaleSeconds,
+    jobs,
+    ...(byMembers ? { byMembers } : {}),
   })
   announceSweep(ctx, report.swept, 'verify')
   return ctx.replicas.length > 0 ? { ...report, copy } : report

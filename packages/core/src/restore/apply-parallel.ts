@@ -8,9 +8,11 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { adaptStatement, failed, selectedItems, type ApplyOptions, type ApplyResult } from './apply-script'
+import { adaptStatement, failed, memberCopyOptions, selectedItems, type ApplyOptions, type ApplyResult } from './apply-script'
 import { toUtf8 } from './copy-transcode'
 import { sectionOf } from './entry-kinds'
+import { copyMember } from './member-copy'
+import type { MemberItem } from './member-item'
 import { parallelClass, tableLocks, type ParallelClass } from './parallel-entries'
 import type { RestoreWorkers, Lease, Settings } from './restore-workers'
 import type { CopyItem, EntryHeader, ScriptItem } from './script-item'
@@ -21,7 +23,7 @@ export interface ParallelApplyOptions extends Omit<ApplyOptions, 'inTransaction'
 
 type Phase = 'pre' | 'data' | 'post'
 
-export async function applyParallel(leader: pg.Client, items: AsyncIterable<ScriptItem>, options: ParallelApplyOptions): Promise<ApplyResult> {
+export async function applyParallel(leader: pg.Client, items: AsyncIterable<ScriptItem | MemberItem>, options: ParallelApplyOptions): Promise<ApplyResult> {
   const { workers } = options
   const result: ApplyResult = { statements: 0, entries: 0, tables: [], skipped: [] }
   const loaded: { table: ApplyResult['tables'][number]; lease: Lease }[] = []
@@ -89,14 +91,19 @@ export async function applyParallel(leader: pg.Client, items: AsyncIterable<Scri
           result.tables.push(table)
           loaded.push({ table, lease })
         }
-        if (item.kind === 'copy') await lease.copy(item, settings)
+        if (item.kind === 'member') {
+          // the worker reads the member itself: the scan goes on to the next table at once
+          lease.task((client) => copyMember(client, item, memberCopyOptions(options, result.skipped)), item.line, settings)
+          endLease()
+        } else if (item.kind === 'copy') await lease.copy(item, settings)
         else await lease.run(sql!, item.line, settings)
         result.statements++
         continue
       }
       // sequence values, large objects: in the leader's data transaction, while the tables load
       if (phase === 'data' && entry && sectionOf(entry) === 'DATA') {
-        if (item.kind === 'copy') await copyOnLeader(leader, item, result)
+        if (item.kind === 'member') await memberOnLeader(leader, item, options, result)
+        else if (item.kind === 'copy') await copyOnLeader(leader, item, result)
         else await onLeader(sql!, item.line, entry)
         result.statements++
         continue
@@ -128,7 +135,8 @@ export async function applyParallel(leader: pg.Client, items: AsyncIterable<Scri
         await workers.drain()
         wave = null
       }
-      if (item.kind === 'copy') await copyOnLeader(leader, item, result)
+      if (item.kind === 'member') await memberOnLeader(leader, item, options, result)
+      else if (item.kind === 'copy') await copyOnLeader(leader, item, result)
       else await onLeader(sql!, item.line, entry)
       result.statements++
     }
@@ -153,6 +161,12 @@ async function copyOnLeader(leader: pg.Client, item: CopyItem, result: ApplyResu
     throw failed(error, item.line, item.entry)
   }
   if (item.entry?.type === 'TABLE DATA') result.tables.push({ schema: item.entry.schema ?? '', name: item.entry.name, rows: Number(copy.rowCount ?? 0) })
+}
+
+/** A member the leader reads itself (table data after post-data began). */
+async function memberOnLeader(leader: pg.Client, item: MemberItem, options: ParallelApplyOptions, result: ApplyResult): Promise<void> {
+  const rows = await copyMember(leader, item, memberCopyOptions(options, result.skipped))
+  result.tables.push({ schema: item.entry.schema ?? '', name: item.entry.name, rows })
 }
 
 /**

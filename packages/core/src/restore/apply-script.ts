@@ -8,8 +8,10 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
 import { toUtf8 } from './copy-transcode'
 import type { EntryFilter } from './select-entries'
+import { copyMember } from './member-copy'
+import type { MemberItem } from './member-item'
 import type { CopyItem, EntryHeader, MetaItem, ScriptItem, StatementItem } from './script-item'
-import type { StatementPolicy } from './statement-policy'
+import { ANY_STATEMENT, strictStatementPolicy, type StatementPolicy } from './statement-policy'
 
 export interface ApplyOptions {
   filter: EntryFilter
@@ -26,6 +28,9 @@ export interface ApplyOptions {
   onEntry?: (entry: EntryHeader) => void
   /** Checks every statement before it is sent (strict restore); refusals throw SCRIPT_REFUSED. */
   policy?: StatementPolicy
+  /** Member items (a pgkeep backup read by members): their own statements are checked strictly unless this is set. */
+  allowAnyStatement?: boolean
+  maxStatementBytes?: number
 }
 
 export interface ApplyResult {
@@ -44,10 +49,16 @@ const PRIVILEGES = /\b(GRANT|REVOKE(?: GRANT OPTION FOR)?) ([A-Z][A-Z, ]*?) ON /
 /** Session settings that only newer servers know: a dump of a newer server still restores into an older one. */
 const NEWER_SETTINGS: [RegExp, number][] = [[/^SET transaction_timeout\b/i, 17]]
 
-export async function applyScript(client: pg.Client, items: AsyncIterable<ScriptItem>, options: ApplyOptions): Promise<ApplyResult> {
+export async function applyScript(client: pg.Client, items: AsyncIterable<ScriptItem | MemberItem>, options: ApplyOptions): Promise<ApplyResult> {
   const result: ApplyResult = { statements: 0, entries: 0, tables: [], skipped: [] }
   for await (const item of selectedItems(items, options, result)) {
     const entry = item.entry
+    if (item.kind === 'member') {
+      const rows = await copyMember(client, item, memberCopyOptions(options, result.skipped))
+      result.statements++
+      result.tables.push({ schema: item.entry.schema ?? '', name: item.entry.name, rows })
+      continue
+    }
     if (item.kind === 'statement') {
       const sql = adaptStatement(item, options, result.skipped)
       if (sql === null) continue
@@ -79,7 +90,7 @@ export async function applyScript(client: pg.Client, items: AsyncIterable<Script
  * The checked items of the entries the filter keeps (a left-out COPY block is read through), counting
  * each new entry in `result.entries` and announcing it with onEntry.
  */
-export async function* selectedItems(items: AsyncIterable<ScriptItem>, options: Pick<ApplyOptions, 'filter' | 'policy' | 'signal' | 'onEntry'>, result: ApplyResult): AsyncGenerator<StatementItem | CopyItem> {
+export async function* selectedItems(items: AsyncIterable<ScriptItem | MemberItem>, options: Pick<ApplyOptions, 'filter' | 'policy' | 'signal' | 'onEntry'>, result: ApplyResult): AsyncGenerator<StatementItem | CopyItem | MemberItem> {
   let lastEntry: EntryHeader | null = null
   for await (const item of checkedItems(items, options.policy, options.signal)) {
     const entry = item.entry
@@ -96,16 +107,17 @@ export async function* selectedItems(items: AsyncIterable<ScriptItem>, options: 
   }
 }
 
-export async function* checkedItems(items: AsyncIterable<ScriptItem>, policy: StatementPolicy | undefined, signal?: AbortSignal): AsyncGenerator<StatementItem | CopyItem> {
+export async function* checkedItems(items: AsyncIterable<ScriptItem | MemberItem>, policy: StatementPolicy | undefined, signal?: AbortSignal): AsyncGenerator<StatementItem | CopyItem | MemberItem> {
   // a statement strict restore judges by the item after it (a role switch): passed on once that one passed
-  let held: StatementItem | CopyItem | null = null
+  let held: StatementItem | CopyItem | MemberItem | null = null
   for await (const item of items) {
     if (signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled', { cause: signal.reason })
     if (item.kind === 'meta') {
       refuseMeta(item)
       continue
     }
-    const verdict = policy ? policy.check(item) : 'ok'
+    // a member is judged here as the COPY block it stands for; its own statements where it is read
+    const verdict = policy ? policy.check(item.kind === 'member' ? memberAsCopy(item) : item) : 'ok'
     if (held) yield held
     held = null
     if (verdict === 'hold') held = item
@@ -113,6 +125,24 @@ export async function* checkedItems(items: AsyncIterable<ScriptItem>, policy: St
   }
   policy?.finish()
   if (held) yield held
+}
+
+/** The options copyMember() runs a member with, from the apply's. */
+export function memberCopyOptions(options: Pick<ApplyOptions, 'noOwner' | 'targetMajor' | 'allowAnyStatement' | 'maxStatementBytes'>, skipped: string[]) {
+  return {
+    noOwner: options.noOwner,
+    targetMajor: options.targetMajor,
+    ...(options.maxStatementBytes !== undefined ? { maxStatementBytes: options.maxStatementBytes } : {}),
+    policy: options.allowAnyStatement ? () => ANY_STATEMENT : strictStatementPolicy,
+    skipped,
+  }
+}
+
+/** The COPY block a member item stands for, as the leader's policy judges it (the member's own COPY is judged when read). */
+function memberAsCopy(item: MemberItem): CopyItem {
+  const name = (part: string) => `"${part.replaceAll('"', '""')}"`
+  const table = item.entry.schema === null ? name(item.entry.name) : `${name(item.entry.schema)}.${name(item.entry.name)}`
+  return { kind: 'copy', sql: `COPY ${table} FROM stdin;`, line: item.line, entry: item.entry, encoding: 'UTF8', data: (async function* () {})() }
 }
 
 /**

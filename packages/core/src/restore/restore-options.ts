@@ -17,6 +17,10 @@ const UntilSchema = z.union([
   z.object({ xid: z.number().int().min(3, 'must be a normal transaction id (3 or more)').max(0xffffffff, 'must fit in 32 bits') }).strict(),
 ], { message: 'must be a Date, an ISO time, { lsn: "16/B374D848" } or { xid: 1234 }' })
 
+/** Sessions a restore applies the script in (restore's and verify's `jobs`). */
+export const JobsSchema = z.number({ message: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16')
+  .min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16')
+
 export const RestoreOptionsSchema = z
   .object({
     /** The database to restore into (connection string or libpq keywords; PG* variables fill the gaps). With createDatabase: a database on the server to connect to first. */
@@ -38,8 +42,7 @@ export const RestoreOptionsSchema = z
      * restore created, or what it created in the target. See the README, "Parallel restore".
      * @default 1
      */
-    jobs: z.number({ message: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16')
-      .min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(1),
+    jobs: JobsSchema.default(1),
     noOwner: z.boolean().default(false),
     noPrivileges: z.boolean().default(false),
     schemaOnly: z.boolean().default(false),

@@ -218,6 +218,18 @@ export class Lease {
     this.pool.check()
   }
 
+  /**
+   * Queues work that reads its own input in the worker's session (a table's gzip member, by ranged
+   * reads): returns at once, so the caller can lease the next worker meanwhile. `task` resolves with
+   * the rows it put in.
+   */
+  task(task: (client: pg.Client) => Promise<number>, line: number, settings: Settings): void {
+    this.enqueue(async () => {
+      await this.worker.apply(settings)
+      this.rows += await task(this.worker.client)
+    }, line)
+  }
+
   /** No more items for this entry: the worker is free once the queued ones have run. */
   end(): Promise<void> {
     if (this.ended) return this.tail

@@ -8,6 +8,7 @@ import { PgkeepError } from '../errors'
 import { applyParallel } from './apply-parallel'
 import { applyScript, type ApplyResult } from './apply-script'
 import { dropCreated, takeInventory, type Inventory } from './created-objects'
+import { withMembers, type RangedMembers } from './member-item'
 import { abortedError, RestoreWorkers } from './restore-workers'
 import type { EntryHeader } from './script-item'
 import { checkScript } from './check-script'
@@ -59,9 +60,11 @@ export async function listScript(source: RestoreSource): Promise<ScriptEntry[]> 
 
 /**
  * Applies the script in `source` to the target. `planSource`, when given, is what the planning pass
- * reads instead of `source` (a selective restore plans from the definitions only).
+ * reads instead of `source` (a selective restore plans from the definitions only). `ranged` (a pgkeep
+ * backup read by members, backup/member-script.ts): the members `source`'s marker lines stand for,
+ * each read by the session that applies it.
  */
-export async function restore(source: RestoreSource, input: RestoreOptions = {}, planSource: RestoreSource = source, after?: AfterScript): Promise<RestoreSummary> {
+export async function restore(source: RestoreSource, input: RestoreOptions = {}, planSource: RestoreSource = source, after?: AfterScript, ranged?: RangedMembers): Promise<RestoreSummary> {
   const started = Date.now()
   const o = resolveRestoreOptions(input)
   if (o.until !== undefined && !after) {
@@ -137,13 +140,16 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       progress({ phase: 'cleaning', entries: 0 })
       dropped = await runDrops(client, cleanStatements(plan.entries.filter((e) => filter(e.header))), inTransaction, failedDrops)
     }
-    const items = splitScript(await openScript(source, counter), { maxStatementBytes: o.maxStatementBytes })
+    const split = splitScript(await openScript(source, counter), { maxStatementBytes: o.maxStatementBytes })
+    const items = ranged ? withMembers(split, ranged) : split
     let entries = 0
     const applyOptions = {
       filter,
       noOwner: o.noOwner,
       targetMajor: Math.floor(Number(num) / 10000),
       policy: o.allowAnyStatement ? ANY_STATEMENT : strictStatementPolicy(),
+      allowAnyStatement: o.allowAnyStatement,
+      maxStatementBytes: o.maxStatementBytes,
       ...(o.signal ? { signal: o.signal } : {}),
       onEntry: (entry: EntryHeader) => progress({ phase: 'applying', entry: `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}`, entries: ++entries }),
     }
