@@ -178,6 +178,8 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
           if (!tx) break
           try {
             if (message.endLsn <= stored) break // already in the archive: a resend
+            // 13 and 14 send transactions that changed no published row (DDL, ANALYZE): nothing to replay
+            if (tx.bytes === 0) break
             if (!pending) {
               openedAt = Date.now()
               pending = SegmentFile.in(await folder(), message.commitLsn)
