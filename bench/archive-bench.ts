@@ -9,7 +9,7 @@
 // transaction spills to a temporary file, so memory does not follow its size). About four minutes in all.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, runSql, withClient } from '../packages/testkit/src/database'
 import { isEmbeddedMajor } from '../packages/testkit/src/embedded-binaries'
@@ -123,7 +123,7 @@ export async function runArchiveBench(args: ArchiveBenchArgs, log: (line: string
       [`phase 4: two transactions of ${LARGE_ROWS} rows (insert, update)`, `archived in ${largeSeconds.toFixed(1)} s`, `${((2 * LARGE_ROWS) / largeSeconds).toFixed(0)} rows/s, archiver peak RSS ${(largePeak / 1e6).toFixed(0)} MB`],
     ]
     const flags = process.env.BENCH_NODE_FLAGS ? `, archiver run with node ${process.env.BENCH_NODE_FLAGS}` : ''
-    process.stdout.write(`\n## Change archive, PostgreSQL ${major} embedded, node ${process.version}${flags} (loaded machine: figures are indicative)\n\n`)
+    process.stdout.write(`\n## Change archive, PostgreSQL ${major} embedded, node ${process.version}${flags}, load average ${loadavg()[0]!.toFixed(1)} at the end\n\n`)
     process.stdout.write(`${markdown(['', 'measured', ''], rows, [false, false, false])}\n`)
     await copy.drop()
     await db.drop()

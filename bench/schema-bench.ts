@@ -5,7 +5,7 @@
 // large enough for pg_dump (max_locks_per_transaction = 256): the default one cannot hold 10,000 table
 // locks, and the bench must not change the configuration of the machine's server. Its data folder is kept,
 // so the databases are generated once.
-import { homedir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEmbeddedServer } from '../packages/testkit/src/embedded-server'
@@ -35,7 +35,9 @@ const DATABASES: SchemaDatabase[] = [
 export async function runSchemaBench(runs: number, workDir: string, log: (line: string) => void): Promise<number> {
   const major = Number(process.env.BENCH_PG_MAJOR ?? (await localPgDumpMajor()) ?? 15)
   if (!isEmbeddedMajor(major)) throw new Error(`unable to start an embedded server: BENCH_PG_MAJOR=${major} is not an embedded major (13-18)`)
-  const dataDir = process.env.BENCH_SCHEMA_DATA_DIR ?? join(homedir(), '.cache', 'pgkeep-bench', `pg${major}-schema`)
+  // as root the server runs as another user, who cannot reach root's home: the OS temp folder then
+  const cache = process.getuid?.() === 0 ? join(tmpdir(), 'pgkeep-bench-cache') : join(homedir(), '.cache', 'pgkeep-bench')
+  const dataDir = process.env.BENCH_SCHEMA_DATA_DIR ?? join(cache, `pg${major}-schema`)
   log(`starting embedded PostgreSQL ${major} (max_locks_per_transaction = 256) with data in ${dataDir}`)
   const server = await startEmbeddedServer({ major, dataDir, startTimeoutMs: 120_000, settings: { max_locks_per_transaction: 256 } })
   let failed = false
