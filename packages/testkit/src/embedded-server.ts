@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import { findEmbeddedBinaries, type EmbeddedBinaries, type EmbeddedMajor } from './embedded-binaries'
 import { guardServer } from './exit-guard'
@@ -56,7 +56,11 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
     mkdirSync(socketDir, { mode: 0o700 })
     chownToServerUser(socketDir, user)
     const dataDir = opts.dataDir ?? join(workDir, 'data')
-    if (opts.dataDir !== undefined && !existsSync(opts.dataDir)) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
+    if (opts.dataDir !== undefined && !existsSync(opts.dataDir)) {
+      // the folders above it must let the server's user through (a recursive mkdir would make them 0700 too)
+      mkdirSync(dirname(opts.dataDir), { recursive: true, mode: 0o755 })
+      mkdirSync(opts.dataDir, { mode: 0o700 })
+    }
     if (opts.dataDir !== undefined) chownToServerUser(opts.dataDir, user)
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initCluster({ binaries, dataDir, cwd: workDir, user, log })
 

@@ -60,6 +60,23 @@ describe('startEmbeddedServer', () => {
     }
   })
 
+  it('makes the folders above a data folder that does not exist yet, passable by the server\'s user', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'pgkeep-kit-'))
+    chmodSync(parent, 0o755)
+    const dataDir = join(parent, 'cache', 'bench', 'pg15')
+    try {
+      const server = await startEmbeddedServer({ major: 15, dataDir })
+      try {
+        expect(await runSql(server.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
+      } finally {
+        await server.stop()
+      }
+      expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true)
+    } finally {
+      rmSync(parent, { recursive: true, force: true })
+    }
+  })
+
   it('fails with the server log when its port is taken, leaving nothing behind', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
