@@ -19,7 +19,7 @@ import { formatLsn, parseLsn, type Lsn } from './lsn'
 import { relationChange, type BaseTable } from './relation-change'
 import { outsideLogWarnings, readOutsideLog, sampleSequences, type OutsideLog } from './sample-sequences'
 import { SegmentFile } from './segment-file'
-import { TempFolder } from './temp-folder'
+import { TempFolder } from '../storage/temp-folder'
 import { TransactionSpill } from './transaction-spill'
 
 export interface ArchiverOptions {

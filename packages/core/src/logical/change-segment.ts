@@ -14,7 +14,7 @@ import { SegmentFile } from './segment-file'
 import { decodeLine, type Relation, type RowChange } from './segment-lines'
 import type { SegmentExtras, SegmentManifest } from './segment-manifest'
 import { downloadSegment, segmentEvents } from './segment-reader'
-import { TempFolder } from './temp-folder'
+import { TempFolder } from '../storage/temp-folder'
 import { TransactionSpill } from './transaction-spill'
 
 export type { Relation, RowChange } from './segment-lines'

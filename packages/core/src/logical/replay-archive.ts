@@ -13,7 +13,7 @@ import { ChangeApplier } from './apply-changes'
 import { readSegment, type ArchivedTransaction, type SegmentManifest } from './change-segment'
 import { downloadSegment, segmentEvents } from './segment-reader'
 import type { SegmentEvent } from './segment-lines'
-import { TempFolder } from './temp-folder'
+import { TempFolder } from '../storage/temp-folder'
 import { dateToPgTime, pgTimeToDate, type Lsn } from './lsn'
 
 /**

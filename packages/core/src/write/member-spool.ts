@@ -4,9 +4,9 @@
 // script) reads, in order. Bytes are held in memory up to a budget shared by every spool of the dump,
 // then in a temporary file of the OS temp folder; `SpoolFiles.dispose()` removes those files on every
 // exit path. While the leader reads a spool, its producer is held back instead of spilling to disk.
-import { mkdtemp, open, rm, unlink, type FileHandle } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { open, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
+import { TempFolder } from '../storage/temp-folder'
 
 /**
  * Memory the spools of one dump hold at most, all together, before spilling to temporary files. 4 MiB:
@@ -26,22 +26,23 @@ export class SpoolFiles {
   /** Most bytes that were ever in temporary files at once (reported by tests and the bench). */
   peakDiskBytes = 0
   private diskBytes = 0
-  private dir: Promise<string> | null = null
+  private readonly dir: TempFolder
   private readonly open = new Map<FileHandle, string>()
   private count = 0
   private disposed = false
 
-  constructor(readonly budget = SPOOL_MEMORY_BUDGET, private readonly parent = tmpdir()) {}
+  constructor(readonly budget = SPOOL_MEMORY_BUDGET, parent?: string) {
+    this.dir = new TempFolder('spool', parent)
+  }
 
   /** The folder the files are in, once one was created (null before). */
   async folder(): Promise<string | null> {
-    return this.dir ? this.dir : null
+    return this.dir.created()
   }
 
   async createFile(): Promise<FileHandle> {
     if (this.disposed) throw new Error('the spool files were already removed')
-    this.dir ??= mkdtemp(join(this.parent, 'pgkeep-spool-'))
-    const dir = await this.dir
+    const dir = await this.dir.path()
     const path = join(dir, String(this.count++))
     const handle = await open(path, 'w+', 0o600)
     if (this.disposed) {
@@ -73,8 +74,7 @@ export class SpoolFiles {
     const handles = [...this.open.keys()]
     this.open.clear()
     await Promise.all(handles.map((h) => h.close().catch(() => {})))
-    const dir = this.dir ? await this.dir.catch(() => null) : null
-    if (dir) await rm(dir, { recursive: true, force: true })
+    await this.dir.remove()
   }
 }
 
