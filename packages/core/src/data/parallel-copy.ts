@@ -1,13 +1,13 @@
 // Table data copied by several worker sessions at once, largest table first. Each table's whole block
 // (its `-- Data for Name:` header, the COPY statement, the rows and the closing `\.`) goes into its own
-// spool, gzip-compressed as one member when the destination takes members (node's zlib streams
-// compress on the libuv thread pool, off the main thread), so compressing one table overlaps copying
-// another. The leader reads the blocks back in script order. The first failure anywhere stops every
+// spool, gzip-compressed when the destination takes members: in blocks compressed several at once on
+// the libuv thread pool (compress/block-gzip.ts), so one large table keeps every core compressing and
+// compressing one table overlaps copying another. The leader reads the blocks back in script order. The first failure anywhere stops every
 // worker and is what the dump rejects with.
 import { createHash } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
-import { createGzip } from 'node:zlib'
 import { to as copyTo } from 'pg-copy-streams'
+import { CompressionSlots, gzipBlocks } from '../compress/block-gzip'
 import { idleErrorOf } from '../connection/index'
 import { quoteQualified } from '../emit/quote'
 import type { DataSource, TocEntry } from '../emit/toc-entry'
@@ -60,6 +60,7 @@ export class ParallelCopy {
   private readonly queue: Job[]
   private failure: Error | null = null
   private readonly running: Promise<void>
+  private readonly slots = new CompressionSlots()
 
   constructor(private readonly options: ParallelCopyOptions) {
     for (const block of options.blocks) this.jobs.set(block.entry, { block, spool: new MemberSpool(options.files), result: null })
@@ -157,7 +158,10 @@ export class ParallelCopy {
       for await (const chunk of chunks) await spool.write(chunk)
     }
     if (this.options.compressionLevel === null) await pipeline(text, into)
-    else await pipeline(text, createGzip({ level: this.options.compressionLevel }), into)
+    else {
+      const level = this.options.compressionLevel
+      await pipeline(text, (chunks: AsyncIterable<Buffer>) => gzipBlocks(chunks, level, this.slots), into)
+    }
     job.result = { rows: stream.rowCount ?? 0, bytes, textBytes, ...(hash ? { sha256: hash.digest('hex') } : {}) }
     spool.end()
   }

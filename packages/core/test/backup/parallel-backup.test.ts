@@ -4,7 +4,7 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { gunzipSync, inflateRawSync } from 'node:zlib'
 import { assertSameDatabase, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -23,6 +23,19 @@ afterAll(() => source?.drop())
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true })
   return entries.filter((e) => e.isFile() && !join(e.parentPath, e.name).includes(`${join('backups', 'audit')}`)).map((e) => e.name)
+}
+
+/** How many gzip members lie back to back in `buf` (headers as zlib writes them: 10 bytes, no optional fields). */
+function gzipMemberCount(buf: Buffer): number {
+  let at = 0
+  let count = 0
+  while (at < buf.length) {
+    expect([buf[at], buf[at + 1]]).toEqual([0x1f, 0x8b])
+    const { engine } = inflateRawSync(buf.subarray(at + 10), { info: true }) as unknown as { engine: { bytesWritten: number } }
+    at += 10 + engine.bytesWritten + 8
+    count++
+  }
+  return count
 }
 
 async function pgkeepSessions(database: string): Promise<number> {
@@ -63,6 +76,11 @@ describe('backups with jobs', () => {
       expect(block.startsWith(`--\n-- Data for Name: ${table.name}; Type: TABLE DATA; Schema: ${table.schema};`)).toBe(true)
       expect(block.endsWith('\\.\n\n\n')).toBe(true)
     }
+    // A table of more than a compression block is several gzip members (compressed on several threads),
+    // and the table's range in the manifest still holds exactly its block.
+    const largest = manifest.members.filter((m) => m.label !== null).reduce((a, b) => (b.uncompressed > a.uncompressed ? b : a))
+    expect(largest.uncompressed).toBeGreaterThan(2 * 512 * 1024)
+    expect(gzipMemberCount(file.subarray(largest.offset, largest.offset + largest.length))).toBeGreaterThan(2)
 
     const whole = await createDatabase(server.url, { prefix: 'par_bk_whole' })
     const one = await createDatabase(server.url, { prefix: 'par_bk_one' })
