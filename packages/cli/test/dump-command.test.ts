@@ -3,7 +3,7 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { gunzipSync, inflateRawSync } from 'node:zlib'
 import { createDatabase, restoreWithPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { run } from './run'
@@ -45,6 +45,38 @@ describe('pgkeep dump', () => {
     expect(text).toContain('CREATE TABLE public.rooms')
     expect(text).not.toContain('CREATE TABLE public.tenants')
     expect(await readdir(dir)).toEqual(['backup.sql.gz'])
+  })
+
+  it('-j 2 with a .gz file: the same script as -j 1, its large table compressed as several gzip members', async () => {
+    const big = await createDatabase(server.url, { prefix: 'cli_gz' })
+    try {
+      await runSql(big.url, `
+        CREATE TABLE ledger (id integer PRIMARY KEY, note text);
+        INSERT INTO ledger SELECT g, md5(g::text) || ' ' || md5((g * 7)::text) FROM generate_series(1, 60000) g;
+        CREATE TABLE rooms (id integer PRIMARY KEY, name text);
+        INSERT INTO rooms SELECT g, 'room ' || g FROM generate_series(1, 500) g;`)
+      const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-gz-'))
+      const file = join(dir, 'big.sql.gz')
+      const serial = await run(['dump', big.url, '-j', '1', '--restrict-key', 'k'])
+      const parallel = await run(['dump', big.url, '-j', '2', '--restrict-key', 'k', '-f', file])
+      expect(serial.code).toBe(0)
+      expect(parallel.code, parallel.stderr).toBe(0)
+      const gz = await readFile(file)
+      expect(gunzipSync(gz).toString('utf8') === serial.stdout, 'the .gz file holds another script').toBe(true)
+      // ~4 MB of ledger rows in 512 KiB blocks: the file is many members back to back.
+      let at = 0
+      let members = 0
+      while (at < gz.length) {
+        expect([gz[at], gz[at + 1]]).toEqual([0x1f, 0x8b])
+        const { engine } = inflateRawSync(gz.subarray(at + 10), { info: true }) as unknown as { engine: { bytesWritten: number } }
+        at += 10 + engine.bytesWritten + 8
+        members++
+      }
+      expect(members).toBeGreaterThan(5)
+      expect(await readdir(dir)).toEqual(['big.sql.gz'])
+    } finally {
+      await big.drop()
+    }
   })
 
   it('fails with exit 1, names the pattern, and leaves no file when a table pattern matches nothing', async () => {

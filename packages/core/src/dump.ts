@@ -8,6 +8,7 @@ import { newDumpContext } from './catalog/new-context'
 import { readEmitContext } from './catalog/read-emit-context'
 import { connect, resolveConnection } from './connection/index'
 import { copyOut } from './data/copy-out'
+import type { CompressionSlots } from './compress/block-gzip'
 import { ParallelCopy, type CopyBlock } from './data/parallel-copy'
 import { writeLargeObjects } from './data/large-objects'
 import { emitObject } from './emit/emit-object'
@@ -147,6 +148,7 @@ function checkDestination(destination: unknown): void {
 /** A destination that takes whole gzip members compressed elsewhere (GzipMembers, a backup's stream). */
 interface MemberDestination {
   readonly level: number
+  readonly slots?: CompressionSlots
   writeMember(chunks: AsyncIterable<Buffer>, uncompressed: () => number): Promise<void>
 }
 
@@ -207,6 +209,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
         blocks,
         files,
         compressionLevel: parallelism.members?.level ?? null,
+        ...(parallelism.members?.slots ? { slots: parallelism.members.slots } : {}),
         checksums: run.tableChecksums ?? false,
         ...(run.onProgress ? { onChunk: (block: CopyBlock, chunk: Buffer) => reportData(block.source, block.index, (perTable[block.index]! += chunk.length), chunk.length) } : {}),
         onFail: () => void opened.close(),

@@ -43,6 +43,8 @@ export interface ParallelCopyOptions {
   files: SpoolFiles
   /** gzip level of each block's member, or null to spool the text as it is. */
   compressionLevel: number | null
+  /** The compressions at once allowed (the destination's, so that its own blocks and the tables' share them). */
+  slots?: CompressionSlots
   checksums: boolean
   onChunk?: (block: CopyBlock, chunk: Buffer) => void
   /** Called once, on the first failure: the place to end the worker connections. */
@@ -60,13 +62,17 @@ export class ParallelCopy {
   private readonly queue: Job[]
   private failure: Error | null = null
   private readonly running: Promise<void>
-  private readonly slots = new CompressionSlots()
+  private readonly slots: CompressionSlots
 
   constructor(private readonly options: ParallelCopyOptions) {
+    this.slots = options.slots ?? new CompressionSlots()
+    const ownSlots = options.slots === undefined
     for (const block of options.blocks) this.jobs.set(block.entry, { block, spool: new MemberSpool(options.files), result: null })
     // Largest first, so that the longest copy starts at once and the small ones fill the gaps.
     this.queue = [...this.jobs.values()].sort((a, b) => b.block.source.estimatedBytes - a.block.source.estimatedBytes || a.block.index - b.block.index)
-    this.running = Promise.all(options.sessions.map((session) => this.work(session))).then(() => {})
+    this.running = Promise.all(options.sessions.map((session) => this.work(session))).then(() => {
+      if (ownSlots) this.slots.close()
+    })
   }
 
   /** The block's bytes in order (gzip member or text), as they come; throws the dump's first failure. */

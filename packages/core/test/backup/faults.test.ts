@@ -252,8 +252,12 @@ describe('backup manager faults with S3 storage', () => {
         // manager removes nothing it did not store (the key might be another backup's)
         expect(requests).toEqual([])
       } else {
-        // two parts went up before the limit was passed; the upload was aborted, never completed
-        expect(requests.slice(0, 3)).toEqual(['POST uploads 200', 'PUT uploadId=ID&partNumber=1 200', 'PUT uploadId=ID&partNumber=2 200'])
+        // the first part went up, the limit was passed within the third part's bytes (while the second
+        // was uploading or after it: compression may outrun the upload, and then the second is cut off);
+        // the upload was aborted, never completed
+        expect(requests.slice(0, 2)).toEqual(['POST uploads 200', 'PUT uploadId=ID&partNumber=1 200'])
+        expect(requests[2]).toMatch(/^PUT uploadId=ID&partNumber=2 (200|-)$/)
+        expect(requests.filter((r) => r.includes('partNumber=3'))).toEqual([])
         expect(requests.filter((r) => r.startsWith('POST uploadId=ID'))).toEqual([])
         expect(requests).toContain('DELETE uploadId=ID 405')
       }

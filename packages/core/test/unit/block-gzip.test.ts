@@ -72,7 +72,7 @@ class CountingSlots extends CompressionSlots {
 describe('gzipBlocks', () => {
   it('writes one gzip member per block that gunzip (node and the gzip command) reads back to the input', async () => {
     const text = sampleText(1_000_000)
-    const out = await collect(gzipBlocks(chunked(text), 6, new CompressionSlots(2), BLOCK))
+    const out = await collect(gzipBlocks(chunked(text), 6, new CompressionSlots(2, BLOCK)))
     expect(gunzipSync(out).equals(text)).toBe(true)
     const members = memberCount(out)
     expect(members).toBeGreaterThanOrEqual(Math.floor(text.length / (BLOCK + 65_536)))
@@ -83,19 +83,19 @@ describe('gzipBlocks', () => {
   })
 
   it('an empty source is one valid empty member; a source smaller than a block is one member', async () => {
-    const empty = await collect(gzipBlocks(chunked(Buffer.alloc(0)), 6, new CompressionSlots(2), BLOCK))
+    const empty = await collect(gzipBlocks(chunked(Buffer.alloc(0)), 6, new CompressionSlots(2, BLOCK)))
     expect(memberCount(empty)).toBe(1)
     expect(gunzipSync(empty).length).toBe(0)
     const small = sampleText(5_000)
-    const one = await collect(gzipBlocks(chunked(small), 1, new CompressionSlots(2), BLOCK))
+    const one = await collect(gzipBlocks(chunked(small), 1, new CompressionSlots(2, BLOCK)))
     expect(memberCount(one)).toBe(1)
     expect(gunzipSync(one).equals(small)).toBe(true)
   })
 
   it('compresses blocks of several streams at once, never more than the shared slots', async () => {
-    const slots = new CountingSlots(3)
+    const slots = new CountingSlots(3, BLOCK)
     const texts = [sampleText(900_000), sampleText(700_000), sampleText(300_000)]
-    const outs = await Promise.all(texts.map((t) => collect(gzipBlocks(chunked(t), 6, slots, BLOCK))))
+    const outs = await Promise.all(texts.map((t) => collect(gzipBlocks(chunked(t), 6, slots))))
     outs.forEach((out, i) => expect(gunzipSync(out).equals(texts[i]!)).toBe(true))
     expect(slots.most).toBe(3)
     expect(slots.active).toBe(0)
@@ -104,8 +104,8 @@ describe('gzipBlocks', () => {
   it('reads ahead of a reader that stopped by a bounded number of blocks only', async () => {
     const text = sampleText(3_000_000)
     const counter = { read: 0 }
-    const slots = new CompressionSlots(2)
-    const blocks = gzipBlocks(chunked(text, counter), 6, slots, BLOCK)
+    const slots = new CompressionSlots(2, BLOCK)
+    const blocks = gzipBlocks(chunked(text, counter), 6, slots)
     const first = await blocks.next()
     expect(first.done).toBe(false)
     await new Promise((resolve) => setTimeout(resolve, 200))
@@ -116,13 +116,13 @@ describe('gzipBlocks', () => {
   })
 
   it('ends with the source failure and gives every slot back', async () => {
-    const slots = new CountingSlots(2)
+    const slots = new CountingSlots(2, BLOCK)
     const text = sampleText(600_000)
     async function* failing(): AsyncGenerator<Buffer> {
       yield* chunked(text)
       throw new Error('the COPY stream broke')
     }
-    await expect(collect(gzipBlocks(failing(), 6, slots, BLOCK))).rejects.toThrow('the COPY stream broke')
+    await expect(collect(gzipBlocks(failing(), 6, slots))).rejects.toThrow('the COPY stream broke')
     for (let waited = 0; slots.active > 0 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(slots.active).toBe(0)
     // Every slot is free again: size acquisitions resolve at once.
@@ -130,6 +130,6 @@ describe('gzipBlocks', () => {
   })
 
   it('fails with zlib\'s error for a level zlib refuses', async () => {
-    await expect(collect(gzipBlocks(chunked(sampleText(1000)), 42, new CompressionSlots(1), BLOCK))).rejects.toThrow(/level/)
+    await expect(collect(gzipBlocks(chunked(sampleText(1000)), 42, new CompressionSlots(1, BLOCK)))).rejects.toThrow(/level/)
   })
 })
