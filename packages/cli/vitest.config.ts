@@ -3,7 +3,13 @@ import { defineProject } from 'vitest/config'
 
 export default defineProject({
   // Tests run against the sources of the workspace packages, not their builds.
-  resolve: { alias: { '@pgkeep/core': fileURLToPath(new URL('../core/src/index.ts', import.meta.url)) } },
+  resolve: {
+    // exact matches: a plain '@pgkeep/core' key would also rewrite '@pgkeep/core/version' to index.ts/version
+    alias: [
+      { find: /^@pgkeep\/core$/, replacement: fileURLToPath(new URL('../core/src/index.ts', import.meta.url)) },
+      { find: /^@pgkeep\/core\/version$/, replacement: fileURLToPath(new URL('../core/src/version.ts', import.meta.url)) },
+    ],
+  },
   test: {
     name: 'cli',
     include: ['test/**/*.test.ts'],

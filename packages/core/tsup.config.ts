@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // version.ts alone as well: `pgkeep --version` prints it without loading the library.
+  entry: ['src/index.ts', 'src/version.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -1,6 +1,6 @@
 // The `pgkeep` command line: commander program with exit codes 0 (done), 1 (failed), 2 (usage).
 import { Command, CommanderError } from 'commander'
-import { PGKEEP_VERSION } from '@pgkeep/core'
+import { PGKEEP_VERSION } from '@pgkeep/core/version'
 import { backupCommand } from './commands/backup'
 import { cleanupCommand, downloadCommand, listCommand, replicateCommand } from './commands/backups'
 import { restoreCommand, verifyCommand } from './commands/restore'

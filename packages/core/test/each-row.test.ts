@@ -1,11 +1,11 @@
-// eachRow(): a catalog query whose rows are handled as they arrive. Rows come in the query's order with
+// eachRow() and eachArrayRow(): a catalog query whose rows are handled as they arrive (objects or arrays). Rows come in the query's order with
 // every value as the server's text; an error thrown by the handler skips the later rows and rejects once
 // the query ended, leaving the session usable; a failing query rejects with the session's coded error.
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { PgkeepError } from '../src/index'
 import { openDumpSession, type DumpSession } from '../src/session/dump-session'
-import { eachRow } from '../src/session/each-row'
+import { eachArrayRow, eachRow } from '../src/session/each-row'
 
 const server = inject('pgDefault')
 let client: pg.Client
@@ -17,6 +17,27 @@ beforeAll(async () => {
   session = await openDumpSession(client)
 })
 afterAll(() => client?.end())
+
+describe('eachArrayRow', () => {
+  it('hands over each row as its values in the select list\'s order, text or null', async () => {
+    const seen: (string | null)[][] = []
+    await eachArrayRow(session, 'SELECT g AS n, NULL::text AS nothing, (g % 2 = 0) AS even, g AS n FROM generate_series(1, 30000) g ORDER BY g', [], 'count', (row) => void seen.push(row))
+    expect(seen.length).toBe(30000)
+    expect(seen[0]).toEqual(['1', null, 'f', '1'])
+    expect(seen[29999]).toEqual(['30000', null, 't', '30000'])
+  })
+
+  it('rejects with the handler\'s first error and leaves the session usable', async () => {
+    let handled = 0
+    const error = await eachArrayRow(session, 'SELECT g FROM generate_series(1, 1000) g', [], 'count', ([g]) => {
+      handled++
+      if (g === '10') throw new PgkeepError('CATALOG_QUERY_FAILED', 'row 10 is bad')
+    }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'CATALOG_QUERY_FAILED', message: 'row 10 is bad' })
+    expect(handled).toBe(10)
+    expect(await session.query('SELECT 1 AS one')).toEqual([{ one: '1' }])
+  })
+})
 
 describe('eachRow', () => {
   it('hands over every row in order, values as the server printed them', async () => {

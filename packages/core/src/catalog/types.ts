@@ -1,13 +1,16 @@
 // Types (pg_type), including built-in ones so that dependencies and sort tie-breaks can name them.
 // Base and range types get a shell-type companion in case a loop with their I/O functions needs it.
 import { Component } from '../model/components'
-import type { ShellTypeObject, TypeObject } from '../model/objects'
+import type { ConstraintObject, ShellTypeObject, TypeObject } from '../model/objects'
 import { selectType } from '../select/dumpable'
 import { addDependency } from '../model/registry'
 import { eachRow } from '../session/each-row'
 import { bool, catIdOf, int } from '../session/pg-text'
 import { findNamespace, oidArray, roleName, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
+
+/** The CHECK list of every type that is not a domain (40,000 types on 20,000 relations): one frozen empty array. */
+const NO_CHECKS = Object.freeze([]) as unknown as ConstraintObject[]
 
 export async function readTypes(ctx: DumpContext): Promise<void> {
   const domains: TypeObject[] = []
@@ -32,7 +35,7 @@ export async function readTypes(ctx: DumpContext): Promise<void> {
       isMultirange: row.typtype === 'm',
       isDefined: bool(row.typisdefined),
       shellType: null,
-      domainChecks: [],
+      domainChecks: row.typtype === 'd' ? [] : NO_CHECKS,
     })
     selectType(ctx, type)
     if (row.typacl !== null) type.components |= Component.ACL

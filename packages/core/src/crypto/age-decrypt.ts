@@ -3,11 +3,11 @@
 // say which side is wrong: DECRYPTION_FAILED when no passphrase or identity given opens the header
 // (a wrong key), BACKUP_CORRUPT when the object itself does not authenticate (modified, truncated).
 import { Readable } from 'node:stream'
-import { Decrypter } from 'age-encryption'
 import { isPgkeepError, PgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
 import type { StorageDriver } from '../storage/driver'
 import type { DecryptionKeys } from './encryption-options'
+import { loadAge } from './load-age'
 import { ScryptIdentity } from './scrypt-stanza'
 import { fromWebStream, toWebStream } from './web-stream'
 
@@ -53,6 +53,7 @@ export class AgeDecryptor {
         hint: this.hint(),
       })
     }
+    const { Decrypter } = await loadAge()
     const decrypter = new Decrypter()
     if (passphrase !== null) decrypter.addIdentity(new ScryptIdentity(passphrase))
     for (const identity of identities) decrypter.addIdentity(identity)
@@ -69,6 +70,7 @@ export class AgeDecryptor {
     const fileKey = await this.fileKey()
     // The key is known: an identity that hands it over. decrypt() still checks the header's MAC with
     // it, so an object swapped since the header was read fails here.
+    const { Decrypter } = await loadAge()
     const decrypter = new Decrypter()
     decrypter.addIdentity({ unwrapFileKey: () => fileKey })
     const raw = (await this.storage.get(this.manifest.storagePath)) as AsyncIterable<Buffer>

@@ -4,9 +4,9 @@
 // two, never the backup. `age -d` decrypts the result without pgkeep. The passphrase's scrypt runs on
 // node:crypto (scrypt-stanza.ts).
 import { Readable } from 'node:stream'
-import { Encrypter } from 'age-encryption'
 import { PgkeepError } from '../errors'
 import type { EncryptionSettings } from './encryption-options'
+import { loadAge } from './load-age'
 import { ScryptRecipient } from './scrypt-stanza'
 import { fromWebStream, toWebStream } from './web-stream'
 
@@ -16,6 +16,7 @@ export function encryptStream(plain: AsyncIterable<Buffer>, settings: Encryption
 }
 
 async function* sealed(plain: AsyncIterable<Buffer>, settings: EncryptionSettings): AsyncGenerator<Buffer> {
+  const { Encrypter } = await loadAge()
   const encrypter = new Encrypter()
   try {
     if (settings.recipients) for (const recipient of settings.recipients) encrypter.addRecipient(recipient)

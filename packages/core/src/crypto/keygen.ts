@@ -1,6 +1,6 @@
 // A fresh X25519 key pair for recipient-encrypted backups, the same kind `age-keygen` makes: the
 // public key (age1…) goes into the app's `encryption.recipients`, the secret key stays off the server.
-import { generateX25519Identity, identityToRecipient } from 'age-encryption'
+import { loadAge } from './load-age'
 
 export interface AgeKeyPair {
   /** The secret key, `AGE-SECRET-KEY-1…`: decrypts; keep it where the backups are restored, not where they are made. */
@@ -10,6 +10,7 @@ export interface AgeKeyPair {
 }
 
 export async function generateAgeKeyPair(): Promise<AgeKeyPair> {
+  const { generateX25519Identity, identityToRecipient } = await loadAge()
   const identity = await generateX25519Identity()
   return { identity, recipient: await identityToRecipient(identity) }
 }

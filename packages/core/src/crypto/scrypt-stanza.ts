@@ -5,7 +5,8 @@
 // may not trigger for its whole run; OpenSSL's scrypt runs on the thread pool and frees it at once.
 // Same stanza, same bytes: the age command and typage read what this writes, and the other way round.
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
-import { Stanza, type Identity, type Recipient } from 'age-encryption'
+import type { Identity, Recipient, Stanza } from 'age-encryption'
+import { loadAge } from './load-age'
 
 const LABEL = 'age-encryption.org/v1/scrypt'
 /** 2^18, what the age command and typage use. */
@@ -20,6 +21,7 @@ export class ScryptRecipient implements Recipient {
   async wrapFileKey(fileKey: Uint8Array): Promise<Stanza[]> {
     const salt = randomBytes(16)
     const key = await derive(this.passphrase, salt, this.logN)
+    const { Stanza } = await loadAge()
     return [new Stanza(['scrypt', salt.toString('base64').replace(/=+$/, ''), String(this.logN)], seal(key, fileKey))]
   }
 }

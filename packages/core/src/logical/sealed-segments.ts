@@ -13,9 +13,9 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { constants, gunzipSync, gzipSync } from 'node:zlib'
-import { Decrypter } from 'age-encryption'
 import { encryptStream } from '../crypto/age-encrypt'
 import { manifestEncryption, type DecryptionKeys, type EncryptionSettings, type ManifestEncryption } from '../crypto/encryption-options'
+import { loadAge } from '../crypto/load-age'
 import { ScryptIdentity } from '../crypto/scrypt-stanza'
 import { fromWebStream, toWebStream } from '../crypto/web-stream'
 import { isPgkeepError, PgkeepError } from '../errors'
@@ -188,6 +188,7 @@ export function sealedSegments(storage: StorageDriver, seal: SegmentSeal): Stora
         hint: hint(scrypt),
       })
     }
+    const { Decrypter } = await loadAge()
     const decrypter = new Decrypter()
     if (keys.passphrase !== null) decrypter.addIdentity(new ScryptIdentity(keys.passphrase))
     for (const identity of keys.identities) decrypter.addIdentity(identity)
@@ -199,6 +200,7 @@ export function sealedSegments(storage: StorageDriver, seal: SegmentSeal): Stora
   }
 
   async function* decrypted(key: string, fileKey: Uint8Array): AsyncGenerator<Buffer> {
+    const { Decrypter } = await loadAge()
     const decrypter = new Decrypter()
     decrypter.addIdentity({ unwrapFileKey: () => fileKey })
     const raw = (await storage.get(key)) as AsyncIterable<Buffer>

@@ -13,18 +13,20 @@ export class ObjectRegistry {
   /** One copy of each ACL text: every relation of an owner has the same acldefault, most have the same ACL. */
   private readonly aclTexts = new Map<string, string>()
 
-  /** Creates an object with pg_dump's defaults: every component requested, only the definition present. */
+  /**
+   * Creates an object with pg_dump's defaults: every component requested, only the definition present.
+   * `fields` becomes the object (every caller passes a fresh literal): copying it with a spread cost
+   * 118 ms of 1.8 CPU-s on 20,000 relations, and its copy kept most fields in a separate property array.
+   */
   add<T extends DumpObject>(fields: NewObject<T>): T {
-    const object = {
-      dump: Component.ALL,
-      dumpContains: Component.ALL,
-      components: Component.DEFINITION,
-      ...fields,
-      dumpId: this.byId.length + 1,
-      deps: [],
-      extMember: false,
-      dependsOnExt: false,
-    } as unknown as T
+    const object = fields as unknown as T & { -readonly [K in keyof BaseObject]: BaseObject[K] }
+    object.dumpId = this.byId.length + 1
+    object.deps = []
+    object.extMember = false
+    object.dependsOnExt = false
+    if (object.dump === undefined) object.dump = Component.ALL
+    if (object.dumpContains === undefined) object.dumpContains = Component.ALL
+    if (object.components === undefined) object.components = Component.DEFINITION
     this.byId.push(object)
     const dacl = (object as { dacl?: DumpableAcl }).dacl
     if (dacl) {
@@ -46,6 +48,11 @@ export class ObjectRegistry {
 
   findByCatalogId(catId: CatalogId): DumpObject | undefined {
     return this.byCatalog.get(catId.tableoid)?.get(catId.oid)
+  }
+
+  /** findByCatalogId without a CatalogId object, for a loop over many rows. */
+  find(tableoid: number, oid: number): DumpObject | undefined {
+    return this.byCatalog.get(tableoid)?.get(oid)
   }
 
   all(): readonly DumpObject[] {
