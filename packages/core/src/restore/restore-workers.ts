@@ -177,12 +177,12 @@ export class Lease {
     readonly locks: readonly TableLock[],
   ) {}
 
-  /** Queues a statement; waits only when many are queued already. */
-  async run(sql: string, line: number, settings: Settings): Promise<void> {
+  /** Queues a statement (of `entry`, for messages: the lease's by default); waits only when many are queued already. */
+  async run(sql: string, line: number, settings: Settings, entry: EntryHeader = this.entry): Promise<void> {
     this.enqueue(async () => {
       await this.worker.apply(settings)
       await this.worker.client.query(sql)
-    }, line)
+    }, line, entry)
     if (this.queued >= MAX_QUEUED) await this.tail
     this.pool.check()
   }
@@ -238,14 +238,14 @@ export class Lease {
     return this.tail
   }
 
-  private enqueue(task: () => Promise<void>, line: number): void {
+  private enqueue(task: () => Promise<void>, line: number, entry: EntryHeader = this.entry): void {
     this.queued++
     this.tail = this.tail.then(async () => {
       if (this.pool.failed) return
       try {
         await task()
       } catch (error) {
-        this.pool.fail(this.pool.failed ?? failed(error, line, this.entry))
+        this.pool.fail(this.pool.failed ?? failed(error, line, entry))
       } finally {
         this.queued--
       }
