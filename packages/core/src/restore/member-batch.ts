@@ -19,6 +19,7 @@ export const MAX_BATCHED_BUILD_BYTES = 16 * 1024 * 1024
 export const MAX_SEQUENCE_SETS_HELD = 256
 
 const COMMENT_ON_INDEX = /^COMMENT ON INDEX /
+const CONCURRENTLY = /^CREATE (?:UNIQUE )?INDEX CONCURRENTLY /i
 
 export interface BatchedBuild {
   sql: string
@@ -66,6 +67,8 @@ export class MemberBatch {
    * was taken. False: it is not one, and the batch should be handed out before it runs.
    */
   addBuild(build: BatchedBuild, locks: readonly TableLock[] | null): boolean {
+    // CREATE INDEX CONCURRENTLY cannot run in a transaction (pg_dump never writes it)
+    if (CONCURRENTLY.test(build.sql)) return false
     let member = this.joined?.entry === build.entry ? this.joined.member : undefined
     if (!member && locks?.length === 1) member = this.byTable.get(locks[0]!.table)
     return member !== undefined && this.join(member, build)
