@@ -6,7 +6,7 @@
 // sha256 as it is read. Byte counts go to `counter`, as for the other sources.
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { createGunzip } from 'node:zlib'
+import { createScriptGunzip } from '../restore/script-gunzip'
 import { PgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
 import { memberMarker, type RangedMembers } from '../restore/member-item'
@@ -86,7 +86,7 @@ async function* inflate(raw: NodeJS.ReadableStream, members: readonly Member[]):
   const where = `${members.length === 1 ? 'member' : 'members'} at bytes ${members[0]!.offset}-${members.at(-1)!.offset + members.at(-1)!.length - 1}`
   const expected = members.reduce((n, m) => n + m.uncompressed, 0)
   let inflated = 0
-  const gunzip = createGunzip()
+  const gunzip = createScriptGunzip()
   raw.on('error', (error: Error) => gunzip.destroy(error))
   raw.pipe(gunzip)
   try {

@@ -1,9 +1,10 @@
 // Applies a script with worker sessions, as pg_restore -j does, reading it once from start to end:
 // pre-data in the leader's session; each table's data entry in a free worker (its COPY block streamed
 // there as the scan reaches it: the scan waits for the worker, so memory holds a chunk per worker, not
-// a block); then post-data with index and primary-key/unique builds at once, foreign keys at once after
-// them, and every other entry alone. Data goes in inside one open transaction per session, committed
-// only once the last table's data is in, so a failure before then leaves no rows.
+// a block; a backup's members are batched and handed out largest first, each with its table's builds,
+// see member-batch.ts); then post-data with index and primary-key/unique builds at once, foreign keys
+// at once after them, and every other entry alone. Data goes in inside one open transaction per
+// session, committed only once the last table's data is in, so a failure before then leaves no rows.
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
@@ -12,6 +13,7 @@ import { adaptStatement, failed, memberCopyOptions, selectedItems, type ApplyOpt
 import { toUtf8 } from './copy-transcode'
 import { sectionOf } from './entry-kinds'
 import { copyMember } from './member-copy'
+import { MemberBatch } from './member-batch'
 import type { MemberItem } from './member-item'
 import { parallelClass, tableLocks, type ParallelClass } from './parallel-entries'
 import type { RestoreWorkers, Lease, Settings } from './restore-workers'
@@ -46,7 +48,19 @@ export async function applyParallel(leader: pg.Client, items: AsyncIterable<Scri
       throw failed(error, line, entry)
     }
   }
+  const batch = new MemberBatch()
+  /** Hands the batched members out, largest first, each followed by its table's builds in the same worker. */
+  const handOut = async () => {
+    for (const member of batch.take()) {
+      const l = await workers.lease(member.item.entry)
+      loaded.push({ table: member.table, lease: l })
+      l.task((client) => copyMember(client, member.item, memberCopyOptions(options, result.skipped)), member.item.line, member.settings)
+      for (const build of member.builds) await l.run(build.sql, build.line, build.settings, build.entry)
+      void l.end()
+    }
+  }
   const finishData = async () => {
+    await handOut()
     endLease()
     await workers.drain()
     await workers.everywhere('COMMIT')
@@ -85,6 +99,15 @@ export async function applyParallel(leader: pg.Client, items: AsyncIterable<Scri
           inTransaction = true
           await workers.everywhere('BEGIN')
         }
+        if (item.kind === 'member' && !lease) {
+          // read by the worker that loads it, once the batch is handed out: the scan goes on at once
+          const table = { schema: entry!.schema ?? '', name: entry!.name, rows: 0 }
+          result.tables.push(table)
+          batch.add(item, settings, table)
+          result.statements++
+          continue
+        }
+        await handOut()
         if (!lease) {
           lease = await workers.lease(entry!)
           const table = { schema: entry!.schema ?? '', name: entry!.name, rows: 0 }
@@ -92,7 +115,6 @@ export async function applyParallel(leader: pg.Client, items: AsyncIterable<Scri
           loaded.push({ table, lease })
         }
         if (item.kind === 'member') {
-          // the worker reads the member itself: the scan goes on to the next table at once
           lease.task((client) => copyMember(client, item, memberCopyOptions(options, result.skipped)), item.line, settings)
           endLease()
         } else if (item.kind === 'copy') await lease.copy(item, settings)
@@ -102,11 +124,20 @@ export async function applyParallel(leader: pg.Client, items: AsyncIterable<Scri
       }
       // sequence values, large objects: in the leader's data transaction, while the tables load
       if (phase === 'data' && entry && sectionOf(entry) === 'DATA') {
+        // a few sequence values are quick: the batch waits for the builds after them; anything else goes after it
+        if (entry.type !== 'SEQUENCE SET' || !batch.waitsForSequenceSet()) await handOut()
         if (item.kind === 'member') await memberOnLeader(leader, item, options, result)
         else if (item.kind === 'copy') await copyOnLeader(leader, item, result)
         else await onLeader(sql!, item.line, entry)
         result.statements++
         continue
+      }
+      if (phase === 'data' && batch.size > 0 && item.kind === 'statement' && entry) {
+        const build = { sql: sql!, line: item.line, entry, settings }
+        if (kind === 'build' ? batch.addBuild(build, tableLocks(sql!)) : entry.type === 'COMMENT' && batch.addComment(build)) {
+          result.statements++
+          continue
+        }
       }
       if (phase === 'data') await finishData()
 

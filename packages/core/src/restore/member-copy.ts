@@ -5,7 +5,7 @@
 // inflate, or an inflated size other than the manifest's, is BACKUP_CORRUPT.
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
+import { createScriptGunzip } from './script-gunzip'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { isPgkeepError, PgkeepError } from '../errors'
@@ -29,7 +29,7 @@ export interface MemberCopyOptions {
 /** Loads the member's table data in `client` (inside the caller's transaction); resolves with the rows COPY put in. */
 export async function copyMember(client: pg.Client, item: MemberItem, options: MemberCopyOptions): Promise<number> {
   const inflated = new InflatedBytes()
-  const gunzip = createGunzip()
+  const gunzip = createScriptGunzip()
   const reading = pipeline(await item.open(), gunzip, inflated).catch((error: unknown) => {
     throw corrupt(item, error)
   })

@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs'
 import { access, constants, stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { createGunzip } from 'node:zlib'
+import { createScriptGunzip } from './script-gunzip'
 import { PgkeepError } from '../errors'
 
 /** The first line of every age file. */
@@ -103,7 +103,7 @@ async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }):
     yield* all
     return
   }
-  const gunzip = createGunzip()
+  const gunzip = createScriptGunzip()
   const input = Readable.from(all)
   input.on('error', (error) => gunzip.destroy(error))
   input.pipe(gunzip)

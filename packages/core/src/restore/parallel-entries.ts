@@ -45,6 +45,11 @@ export function locksConflict(a: readonly TableLock[], b: readonly TableLock[]):
   return a.some((x) => b.some((y) => x.table === y.table && (x.mode === 'exclusive' || y.mode === 'exclusive')))
 }
 
+/** A data entry's table, in the form tableLocks() names it. */
+export function tableKey(schema: string | null, name: string): string {
+  return schema === null ? name : `${schema}\u0000${name}`
+}
+
 // --- internal ---
 
 const CREATE_INDEX = new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?(?:IF NOT EXISTS )?(?:${RELATION_NAME} )?ON (?:ONLY )?(${RELATION_NAME})[\s(]`)

@@ -73,6 +73,40 @@ describe('backups.restore with jobs reads a plain backup by members', () => {
     }
   })
 
+  it('hands the members out largest first, and builds each table\'s keys and indexes in the transaction that loaded its data, with their comments', async () => {
+    const { storage, gets } = recordingFs(await mkdtemp(join(tmpdir(), 'pgkeep-rr-')))
+    const backups = createBackupManager({ connection: source.url, storage })
+    const record = await backups.create()
+    const manifest = await backups.manifest(record.id)
+    const name = `rr_order_${Date.now()}`
+    try {
+      gets.length = 0
+      await backups.restore(record.id, { target: server.url, createDatabase: name, jobs: 2 })
+      await assertSameDatabase(source.url, urlOf(name))
+      // the two workers start with the two largest tables, whatever their place in the backup
+      const members = tableMembers(manifest)
+      const read = gets.map((g) => members.find((m) => g?.start === m.offset)).filter((m) => m !== undefined)
+      const largest = [...members].sort((a, b) => b.uncompressed - a.uncompressed).slice(0, 2)
+      expect(members.slice(0, 2).map((m) => m.label)).not.toEqual(largest.map((m) => m.label))
+      expect(read.slice(0, 2).map((m) => m.label).sort()).toEqual(largest.map((m) => m.label).sort())
+      // an index made in the data's transaction has that transaction's xmin (pg_restore -j builds once the data is in)
+      const indexes = await runSql<{ index: string; table: string; index_xmin: string }>(urlOf(name), `
+        SELECT c.relname AS index, t.relname AS table, c.xmin::text AS index_xmin
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+        WHERE t.relnamespace = 'public'::regnamespace AND t.relkind = 'r'`)
+      let checked = 0
+      for (const index of indexes) {
+        const [row] = await runSql<{ xmin: string }>(urlOf(name), `SELECT xmin::text AS xmin FROM public."${index.table}" LIMIT 1`)
+        if (!row) continue
+        expect(`${index.index}: ${index.index_xmin}`).toBe(`${index.index}: ${row.xmin}`)
+        checked++
+      }
+      expect(checked).toBeGreaterThan(5)
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  })
+
   it('from S3: ranged GETs only, one per table member, and a selective restore reads only the definitions and its table', async () => {
     const s3 = await startS3Server({ recordRequests: true })
     try {
