@@ -56,7 +56,10 @@ export const ManifestSchema = z.object({
   })),
   /** Sequence values the backup sets (`value` as text: sequences are bigint). */
   sequences: z.array(z.object({ schema: z.string(), name: z.string(), value: z.string(), isCalled: z.boolean() })),
-  /** Every gzip member of the file in order; `label` names a table's member. */
+  /**
+   * The file's parts in order, each one or more gzip members back to back (a table's data is compressed
+   * in 256 KiB blocks, a member each; older versions wrote one member per part); `label` names a table's.
+   */
   members: z.array(member.extend({
     label: z.string().nullable(),
     uncompressed: z.number().int().nonnegative(),
