@@ -3,8 +3,9 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync, inflateRawSync } from 'node:zlib'
+import { gunzipSync } from 'node:zlib'
 import { createDatabase, restoreWithPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { gzipMemberCount } from '@pgkeep/testkit/gzip-members'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { run } from './run'
 
@@ -63,15 +64,8 @@ describe('pgkeep dump', () => {
       expect(parallel.code, parallel.stderr).toBe(0)
       const gz = await readFile(file)
       expect(gunzipSync(gz).toString('utf8') === serial.stdout, 'the .gz file holds another script').toBe(true)
-      // ~4 MB of ledger rows in 512 KiB blocks: the file is many members back to back.
-      let at = 0
-      let members = 0
-      while (at < gz.length) {
-        expect([gz[at], gz[at + 1]]).toEqual([0x1f, 0x8b])
-        const { engine } = inflateRawSync(gz.subarray(at + 10), { info: true }) as unknown as { engine: { bytesWritten: number } }
-        at += 10 + engine.bytesWritten + 8
-        members++
-      }
+      // ~4 MB of ledger rows in 256 KiB blocks: the file is many members back to back.
+      const members = gzipMemberCount(gz)
       expect(members).toBeGreaterThan(5)
       expect(await readdir(dir)).toEqual(['big.sql.gz'])
     } finally {

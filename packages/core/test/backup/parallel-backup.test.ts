@@ -4,8 +4,9 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync, inflateRawSync } from 'node:zlib'
+import { gunzipSync } from 'node:zlib'
 import { assertSameDatabase, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { gzipMemberCount } from '@pgkeep/testkit/gzip-members'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, fsStorage } from '../../src/index'
@@ -23,19 +24,6 @@ afterAll(() => source?.drop())
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true })
   return entries.filter((e) => e.isFile() && !join(e.parentPath, e.name).includes(`${join('backups', 'audit')}`)).map((e) => e.name)
-}
-
-/** How many gzip members lie back to back in `buf` (headers as zlib writes them: 10 bytes, no optional fields). */
-function gzipMemberCount(buf: Buffer): number {
-  let at = 0
-  let count = 0
-  while (at < buf.length) {
-    expect([buf[at], buf[at + 1]]).toEqual([0x1f, 0x8b])
-    const { engine } = inflateRawSync(buf.subarray(at + 10), { info: true }) as unknown as { engine: { bytesWritten: number } }
-    at += 10 + engine.bytesWritten + 8
-    count++
-  }
-  return count
 }
 
 async function pgkeepSessions(database: string): Promise<number> {

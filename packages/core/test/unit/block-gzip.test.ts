@@ -4,9 +4,11 @@
 // failure and give every slot back.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { gunzipSync, inflateRawSync } from 'node:zlib'
+import { gzipMemberCount } from '@pgkeep/testkit/gzip-members'
+import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { CompressionSlots, gzipBlocks } from '../../src/compress/block-gzip'
+import { CountingSlots } from './counting-slots'
 
 const BLOCK = 64 * 1024
 
@@ -40,41 +42,12 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(out)
 }
 
-/** Walks the gzip members of `buf` (headers as zlib writes them: 10 bytes, no optional fields). */
-function memberCount(buf: Buffer): number {
-  let at = 0
-  let count = 0
-  while (at < buf.length) {
-    expect([buf[at], buf[at + 1], buf[at + 2]], `a gzip member header at byte ${at}`).toEqual([0x1f, 0x8b, 8])
-    const { engine } = inflateRawSync(buf.subarray(at + 10), { info: true }) as unknown as { engine: { bytesWritten: number } }
-    at += 10 + engine.bytesWritten + 8
-    count++
-  }
-  expect(at).toBe(buf.length)
-  return count
-}
-
-/** Slots that record the most compressions ever running at once. */
-class CountingSlots extends CompressionSlots {
-  active = 0
-  most = 0
-  override async acquire(): Promise<void> {
-    await super.acquire()
-    this.active++
-    this.most = Math.max(this.most, this.active)
-  }
-  override release(): void {
-    this.active--
-    super.release()
-  }
-}
-
 describe('gzipBlocks', () => {
   it('writes one gzip member per block that gunzip (node and the gzip command) reads back to the input', async () => {
     const text = sampleText(1_000_000)
     const out = await collect(gzipBlocks(chunked(text), 6, new CompressionSlots(2, BLOCK)))
     expect(gunzipSync(out).equals(text)).toBe(true)
-    const members = memberCount(out)
+    const members = gzipMemberCount(out)
     expect(members).toBeGreaterThanOrEqual(Math.floor(text.length / (BLOCK + 65_536)))
     expect(members).toBeLessThanOrEqual(Math.ceil(text.length / BLOCK))
     const gunzip = spawnSync('gzip', ['-dc'], { input: out, maxBuffer: 16 * 1024 * 1024 })
@@ -84,11 +57,11 @@ describe('gzipBlocks', () => {
 
   it('an empty source is one valid empty member; a source smaller than a block is one member', async () => {
     const empty = await collect(gzipBlocks(chunked(Buffer.alloc(0)), 6, new CompressionSlots(2, BLOCK)))
-    expect(memberCount(empty)).toBe(1)
+    expect(gzipMemberCount(empty)).toBe(1)
     expect(gunzipSync(empty).length).toBe(0)
     const small = sampleText(5_000)
     const one = await collect(gzipBlocks(chunked(small), 1, new CompressionSlots(2, BLOCK)))
-    expect(memberCount(one)).toBe(1)
+    expect(gzipMemberCount(one)).toBe(1)
     expect(gunzipSync(one).equals(small)).toBe(true)
   })
 

@@ -2,38 +2,12 @@
 // exactly what was written between its cuts.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { gunzipSync, gzipSync, inflateRawSync } from 'node:zlib'
+import { gzipMemberCount } from '@pgkeep/testkit/gzip-members'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { CompressionSlots } from '../../src/compress/block-gzip'
 import { GzipMembers } from '../../src/compress/gzip-members'
-
-/** Slots that record the most compressions ever running at once. */
-class CountingSlots extends CompressionSlots {
-  active = 0
-  most = 0
-  override async acquire(): Promise<void> {
-    await super.acquire()
-    this.active++
-    this.most = Math.max(this.most, this.active)
-  }
-  override release(): void {
-    this.active--
-    super.release()
-  }
-}
-
-/** How many gzip members lie back to back in `buf` (zlib's 10-byte headers). */
-function gzipMemberCount(buf: Buffer): number {
-  let at = 0
-  let count = 0
-  while (at < buf.length) {
-    expect([buf[at], buf[at + 1]]).toEqual([0x1f, 0x8b])
-    const { engine } = inflateRawSync(buf.subarray(at + 10), { info: true }) as unknown as { engine: { bytesWritten: number } }
-    at += 10 + engine.bytesWritten + 8
-    count++
-  }
-  return count
-}
+import { CountingSlots } from './counting-slots'
 
 function rows(from: number, count: number): string {
   let text = ''
