@@ -67,11 +67,13 @@ export const DumpOptionsObject = z
     /** Which pg_dump's output style to write (13..18); default: the source server's major version. */
     styleVersion: z.number().int().min(13).max(18).optional(),
     /**
-     * Sessions that copy table data at once (1..16), largest table first, each table compressed on its
-     * own off the main thread when the destination is a backup's gzip stream. Above 1 the dump uses
+     * Sessions that copy table data at once (1..16), largest table first, each table compressed off the
+     * main thread when the destination is gzip members (a backup, GzipMembers). Above 1 the dump uses
      * `jobs + 1` connections (a leader holds the snapshot and the locks; the workers import its
      * snapshot). 1 copies every table in the leader's session, one after the other.
-     * @default the number of CPU cores, at most 4
+     * @default the number of CPU cores, at most 4, for gzip members; into plain text (any other
+     * stream) the data is copied serially unless `jobs` is given (workers only add work there), and
+     * the default only opens the catalog's second session
      */
     jobs: z.number({ message: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16')
       .min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(defaultJobs),

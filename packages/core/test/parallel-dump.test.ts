@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { dump, type DumpOptions, type DumpRunOptions } from '../src/index'
+import { dump, GzipMembers, type DumpOptions, type DumpRunOptions } from '../src/index'
+import { defaultJobs } from '../src/options'
 import { failure } from './failure'
 
 const server = inject('pgDefault')
@@ -115,6 +116,30 @@ describe('dump() with jobs', () => {
     expect(seen).toBe(true)
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(most).toBe(4)
+    expect(await pgkeepSessions()).toBe(0)
+  })
+
+  it('an unset jobs copies into plain text serially, and into gzip members with the default workers', async () => {
+    /** pgkeep's sessions on the database, counted once, when the first data arrives. */
+    const sessionsDuringData = async (destination: Parameters<typeof dump>[1], finish: () => Promise<unknown>) => {
+      let counted: Promise<number> | null = null
+      await dump({ connection: db.url, excludeTables: ['guarded'] }, destination, {
+        onProgress: (p) => {
+          if (p.phase !== 'data' || counted) return
+          counted = runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'pgkeep'`)
+            .then((rows) => Number(rows[0]!.n))
+        },
+      })
+      await finish()
+      expect(counted).not.toBeNull()
+      return counted!
+    }
+    const plain = collector(1)
+    expect(await sessionsDuringData(plain, () => new Promise((resolve) => plain.end(resolve)))).toBe(1)
+    const members = new GzipMembers(1)
+    members.output.resume()
+    const workers = defaultJobs() > 1 ? defaultJobs() + 1 : 1
+    expect(await sessionsDuringData(members, () => members.finish())).toBe(workers)
     expect(await pgkeepSessions()).toBe(0)
   })
 

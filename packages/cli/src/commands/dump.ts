@@ -59,7 +59,7 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
     .option('--no-restrict-key', 'omit \\restrict/\\unrestrict (for psql older than the August 2025 releases)')
     .option('--target-version <major>', 'major version of the server the dump will be restored into', integer(13, 18))
     .option('--style-version <major>', 'write the output style of this pg_dump major version (default: the server\'s)', integer(13, 18))
-    .option('-j, --jobs <n>', 'tables copied at once, each by its own session (jobs + 1 connections); default: the CPU cores, at most 4', integer(1, 16))
+    .option('-j, --jobs <n>', 'tables copied at once, each by its own session (jobs + 1 connections); default: the CPU cores, at most 4, for a .gz file, 1 for plain SQL', integer(1, 16))
     .option('-v, --verbose', 'report each step and a summary on stderr')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--json', 'with --file: print the summary (tables, rows, bytes, warnings) as JSON on stdout')
