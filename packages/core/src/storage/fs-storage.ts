@@ -17,6 +17,9 @@ import { validatePrefix } from './key'
 import { mapStreamErrors } from './read-stream'
 import { rangeNotSatisfiable, validateRange } from './range'
 
+/** Bytes per read of a stored object. */
+const READ_CHUNK = 256 * 1024
+
 export interface FsStorageOptions {
   /** The directory holding the objects; a relative path is resolved against the working directory now. Created (0700) on the first put. @default './backups' */
   dir?: string
@@ -99,7 +102,10 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
         const info = await handle.stat()
         if (!info.isFile()) throw notFound(key, root)
         if (range && range.start >= info.size) throw rangeNotSatisfiable(key, range.start, info.size)
-        const stream = handle.createReadStream(range ? { start: range.start, end: Math.min(range.end ?? Infinity, info.size - 1) } : {})
+        // 256 KiB reads: a restore inflates what it reads in 256 KiB pieces, and node's 64 KiB default cost a
+        // quarter of a second of the main thread per 180 MB read.
+        const window = { highWaterMark: READ_CHUNK }
+        const stream = handle.createReadStream(range ? { ...window, start: range.start, end: Math.min(range.end ?? Infinity, info.size - 1) } : window)
         return mapStreamErrors(stream, (error) => fsError(error, `unable to read ${where(key)}`))
       } catch (error) {
         await handle.close().catch(() => {})
