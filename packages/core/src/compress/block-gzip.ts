@@ -58,7 +58,8 @@ export class CompressionSlots {
 
   /**
    * One block as one gzip member at `level`, on a slot's engine; the compressed bytes as zlib gave them.
-   * A block filled in a buffer of borrow() goes back to the spares once deflated.
+   * `block` is a view of a buffer from borrow() (BlockFiller's blocks, emptyBlock()); the buffer goes back
+   * to the spares once deflated.
    */
   async compress(block: Buffer, level: number): Promise<Buffer[]> {
     await this.acquire()
@@ -74,7 +75,7 @@ export class CompressionSlots {
       engine.close()
       throw error
     } finally {
-      if (block.buffer.byteLength === this.blockBytes) this.giveBack(block)
+      this.giveBack(block)
       this.release()
     }
   }
@@ -85,6 +86,11 @@ export class CompressionSlots {
     for (const engines of this.engines.values()) for (const engine of engines) engine.close()
     this.engines.clear()
     this.spare.length = 0
+  }
+
+  /** An empty block (an output with no bytes is still one gzip member). */
+  emptyBlock(): Buffer {
+    return this.borrow().subarray(0, 0)
   }
 
   /** A buffer of blockBytes to fill, spare or new. */
@@ -192,6 +198,6 @@ export async function* gzipBlocks(source: AsyncIterable<Buffer>, level: number, 
     }
   }
   const last = filler.take()
-  if (last || inFlight.length === 0) start(last ?? Buffer.alloc(0))
+  if (last || inFlight.length === 0) start(last ?? slots.emptyBlock())
   while (inFlight.length > 0) yield* await inFlight.shift()!
 }

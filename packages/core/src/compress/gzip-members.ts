@@ -117,7 +117,7 @@ export class GzipMembers extends EventEmitter {
       this.finishing = true
       if (this.written === 0 && this.members.length === 0 && !this.queue.some((i) => i.kind !== 'block')) {
         // A file with nothing in it is still one (empty) gzip member.
-        this.sendBlock(Buffer.alloc(0))
+        this.sendBlock(this.slots.emptyBlock())
         this.push({ kind: 'end', label: this.label, uncompressed: 0 })
       } else {
         this.endMember()

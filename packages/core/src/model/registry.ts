@@ -47,7 +47,7 @@ export class ObjectRegistry {
   }
 
   findByCatalogId(catId: CatalogId): DumpObject | undefined {
-    return this.byCatalog.get(catId.tableoid)?.get(catId.oid)
+    return this.find(catId.tableoid, catId.oid)
   }
 
   /** findByCatalogId without a CatalogId object, for a loop over many rows. */

@@ -104,8 +104,8 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
         if (range && range.start >= info.size) throw rangeNotSatisfiable(key, range.start, info.size)
         // 256 KiB reads: a restore inflates what it reads in 256 KiB pieces, and node's 64 KiB default cost a
         // quarter of a second of the main thread per 180 MB read.
-        const window = { highWaterMark: READ_CHUNK }
-        const stream = handle.createReadStream(range ? { ...window, start: range.start, end: Math.min(range.end ?? Infinity, info.size - 1) } : window)
+        const reads = { highWaterMark: READ_CHUNK }
+        const stream = handle.createReadStream(range ? { ...reads, start: range.start, end: Math.min(range.end ?? Infinity, info.size - 1) } : reads)
         return mapStreamErrors(stream, (error) => fsError(error, `unable to read ${where(key)}`))
       } catch (error) {
         await handle.close().catch(() => {})
