@@ -3,13 +3,14 @@
 // worker runs them after bringing its session settings (search_path, role, …) to the leader's at the
 // time each was queued. The first failure anywhere stops them all: every worker's backend is
 // terminated, whatever it runs, and every later call throws that failure.
-import { once } from 'node:events'
-import { PassThrough } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
 import { failed } from './apply-script'
+import { SpoolFiles } from '../write/member-spool'
+import { CopySpill } from './copy-spill'
 import { toUtf8 } from './copy-transcode'
 import { locksConflict, type TableLock } from './parallel-entries'
 import type { CopyItem, EntryHeader } from './script-item'
@@ -34,6 +35,8 @@ export class RestoreWorkers {
   private readonly waiting: (() => void)[] = []
   private readonly busy = new Set<Lease>()
   private stopped!: () => void
+  /** Temporary files of COPY blocks the scan passed (copy-spill.ts), created on first use. */
+  private spools: SpoolFiles | null = null
   /** Settles when the restore fails (never rejects). */
   readonly whenFailed: Promise<void> = new Promise<void>((resolve) => (this.stopped = resolve))
 
@@ -129,10 +132,32 @@ export class RestoreWorkers {
     void this.terminate()
   }
 
-  /** Ends every worker connection; safe to call more than once. */
+  /** Ends every worker connection and removes the spool files; safe to call more than once. */
   async close(): Promise<void> {
     if (this.terminating) await this.terminating
     await Promise.all(this.workers.map((w) => w.client.end().catch(() => {})))
+    await this.spools?.dispose()
+  }
+
+  /** Bytes of COPY data that went through temporary files at once, at most (0: none did). */
+  get peakSpilledBytes(): number {
+    return this.spools?.peakDiskBytes ?? 0
+  }
+
+  /** @internal the spill policy of a COPY block (copy-spill.ts): a worker is free for the next block. */
+  mayPass(): boolean {
+    return this.idle.length > 0 && this.failure === null
+  }
+
+  /** @internal settles at the next release of a worker, or failure. */
+  changed(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  /** @internal the temporary files of the COPY blocks the scan passes. */
+  spoolFiles(): SpoolFiles {
+    this.spools ??= new SpoolFiles(0)
+    return this.spools
   }
 
   private terminating: Promise<void> | null = null
@@ -191,31 +216,28 @@ export class Lease {
   }
 
   /**
-   * Streams a COPY block to the worker, through a buffer of RUN_AHEAD_BYTES: resolves once the block's
-   * data has been read from the script and all but that much taken by the worker (which may still be
-   * finishing the COPY), so the caller can read on, to the next block, meanwhile.
+   * Streams a COPY block to the worker, at most RUN_AHEAD_BYTES ahead of it while the other workers are
+   * busy, through a temporary file once one is free (copy-spill.ts): resolves once the block's data has
+   * been read from the script, so the caller can read on, to the next block, while the worker loads it.
    */
   async copy(item: CopyItem, settings: Settings): Promise<void> {
-    const buffer = new PassThrough({ highWaterMark: RUN_AHEAD_BYTES })
-    // a write after the COPY failed: the failure is the pool's, reported by check()
-    buffer.on('error', () => {})
+    const spill = new CopySpill(this.pool.spoolFiles(), RUN_AHEAD_BYTES, this.pool)
     this.enqueue(async () => {
       await this.worker.apply(settings)
       const stream = this.worker.client.query(copyFrom(item.sql))
-      await pipeline(buffer, stream)
+      await pipeline(Readable.from(spill.read(), { objectMode: false }), stream)
       this.rows += Number(stream.rowCount ?? 0)
     }, item.line)
     try {
       for await (const chunk of toUtf8(item.data, item.encoding, item.line)) {
         this.pool.check()
-        // a failed COPY destroys the buffer: no drain then, but the pool's failure, which check() throws
-        if (!buffer.write(chunk)) await Promise.race([once(buffer, 'drain').catch(() => {}), this.pool.whenFailed])
+        await spill.write(chunk)
       }
-      buffer.end()
+      spill.end()
     } catch (error) {
-      // the script failed (damaged data): that is the failure, not the COPY the buffer's end cuts short
+      // the script failed (damaged data): that is the failure, not the COPY the spill's end cuts short
       this.pool.fail(this.pool.failed ?? failed(error, item.line, this.entry))
-      buffer.destroy()
+      spill.destroy(error as Error)
       throw error
     }
     this.pool.check()
