@@ -10,6 +10,7 @@
 // every exit path.
 import type { FileHandle } from 'node:fs/promises'
 import type { SpoolFiles } from '../write/member-spool'
+import { OneWayQueue } from '../write/one-way-queue'
 
 /** Size of each read from a file. */
 const FILE_CHUNK = 256 * 1024
@@ -37,23 +38,21 @@ interface FileSegment {
   sealed: boolean
 }
 
-export class CopySpill {
+export class CopySpill extends OneWayQueue {
   /** The block's bytes in order: runs held in memory, and at most one file being written (the last). */
   private readonly segments: (MemorySegment | FileSegment)[] = []
   private memoryBytes = 0
   private fileBytes = 0
   /** A file could not be created or written: the rest of the block waits in memory. */
   private noFile = false
-  private ended = false
-  private failure: Error | null = null
-  private wakeReader: (() => void) | null = null
-  private wakeWriter: (() => void) | null = null
 
   constructor(
     private readonly files: SpoolFiles,
     private readonly runAhead: number,
     private readonly policy: SpillPolicy,
-  ) {}
+  ) {
+    super()
+  }
 
   /** Bytes that went through a temporary file (0: the scan never passed this block). */
   get spilled(): number {
@@ -69,7 +68,7 @@ export class CopySpill {
         await this.startFile()
         continue
       }
-      await Promise.race([new Promise<void>((resolve) => (this.wakeWriter = resolve)), this.policy.changed()])
+      await Promise.race([this.writerWait(), this.policy.changed()])
       if (this.failure) throw this.failure
       this.policy.check()
     }
@@ -83,20 +82,10 @@ export class CopySpill {
     this.wake()
   }
 
-  /** No more bytes will come. */
-  end(): void {
-    this.ended = true
+  /** The file being written can take no more: the reader drops it once read. */
+  protected override onEnd(): void {
     const file = this.openFile()
     if (file) file.sealed = true
-    this.wake()
-  }
-
-  /** Stops both sides: the reader and the writer reject with `error`; the files go. */
-  destroy(error: Error): void {
-    if (this.failure) return
-    this.failure = error
-    this.release()
-    this.wake()
   }
 
   /** Every byte, in order, as it arrives; ends after end(), throws after destroy(). */
@@ -128,22 +117,13 @@ export class CopySpill {
           continue
         }
         if (this.ended) return
-        await new Promise<void>((resolve) => (this.wakeReader = resolve))
+        await this.readerWait()
       }
     } finally {
       this.release()
       // a reader that stopped early (its COPY failed) lets a waiting writer see the failure
       this.wake()
     }
-  }
-
-  private wake(): void {
-    const reader = this.wakeReader
-    const writer = this.wakeWriter
-    this.wakeReader = null
-    this.wakeWriter = null
-    reader?.()
-    writer?.()
   }
 
   /** The file being written, if the block is spilling. */
@@ -180,7 +160,7 @@ export class CopySpill {
   }
 
   /** Gives back the memory and the files, once the block was read or failed. */
-  private release(): void {
+  protected release(): void {
     for (const segment of this.segments.splice(0)) {
       if (segment.kind === 'file') void this.files.closeFile(segment.handle, segment.written)
     }

@@ -139,11 +139,6 @@ export class RestoreWorkers {
     await this.spools?.dispose()
   }
 
-  /** Bytes of COPY data that went through temporary files at once, at most (0: none did). */
-  get peakSpilledBytes(): number {
-    return this.spools?.peakDiskBytes ?? 0
-  }
-
   /** @internal the spill policy of a COPY block (copy-spill.ts): a worker is free for the next block. */
   mayPass(): boolean {
     return this.idle.length > 0 && this.failure === null

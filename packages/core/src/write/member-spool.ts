@@ -7,6 +7,7 @@
 import { open, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TempFolder } from '../storage/temp-folder'
+import { OneWayQueue } from './one-way-queue'
 
 /**
  * Memory the spools of one dump hold at most, all together, before spilling to temporary files. 4 MiB:
@@ -78,7 +79,7 @@ export class SpoolFiles {
   }
 }
 
-export class MemberSpool {
+export class MemberSpool extends OneWayQueue {
   /** Bytes appended in all. */
   written = 0
   private readonly chunks: Buffer[] = []
@@ -87,20 +88,18 @@ export class MemberSpool {
   private fileOpening: Promise<FileHandle> | null = null
   private fileWritten = 0
   private fileRead = 0
-  private ended = false
   private reading = false
-  private failure: Error | null = null
-  private wakeReader: (() => void) | null = null
-  private wakeWriter: (() => void) | null = null
 
-  constructor(private readonly files: SpoolFiles) {}
+  constructor(private readonly files: SpoolFiles) {
+    super()
+  }
 
   /** Appends a chunk; resolves when it is held (in memory or on disk) and the next may come. */
   async write(chunk: Buffer): Promise<void> {
     if (this.failure) throw this.failure
     if (chunk.length === 0) return
     while (this.reading && this.unread() >= READ_AHEAD) {
-      await new Promise<void>((resolve) => (this.wakeWriter = resolve))
+      await this.writerWait()
       if (this.failure) throw this.failure
     }
     this.written += chunk.length
@@ -120,20 +119,6 @@ export class MemberSpool {
       this.fileWritten += chunk.length
       this.files.addDisk(chunk.length)
     }
-    this.wake()
-  }
-
-  /** No more bytes will come. */
-  end(): void {
-    this.ended = true
-    this.wake()
-  }
-
-  /** Stops both sides: the reader and the writer reject with `error`. */
-  destroy(error: Error): void {
-    if (this.failure) return
-    this.failure = error
-    this.release()
     this.wake()
   }
 
@@ -163,7 +148,7 @@ export class MemberSpool {
           continue
         }
         if (this.ended) return
-        await new Promise<void>((resolve) => (this.wakeReader = resolve))
+        await this.readerWait()
       }
     } finally {
       this.release()
@@ -174,17 +159,8 @@ export class MemberSpool {
     return this.memoryBytes + (this.fileWritten - this.fileRead)
   }
 
-  private wake(): void {
-    const reader = this.wakeReader
-    const writer = this.wakeWriter
-    this.wakeReader = null
-    this.wakeWriter = null
-    reader?.()
-    writer?.()
-  }
-
   /** Gives back the memory and the file, once the spool was read or failed. */
-  private release(): void {
+  protected release(): void {
     this.files.used -= this.memoryBytes
     this.memoryBytes = 0
     this.chunks.length = 0
