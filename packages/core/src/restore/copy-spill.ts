@@ -64,6 +64,7 @@ export class CopySpill extends OneWayQueue {
     if (this.failure) throw this.failure
     if (chunk.length === 0) return
     while (!this.openFile() && this.memoryBytes >= this.runAhead) {
+      this.policy.check()
       if (!this.noFile && this.policy.mayPass()) {
         await this.startFile()
         continue

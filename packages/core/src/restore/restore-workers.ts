@@ -144,10 +144,16 @@ export class RestoreWorkers {
     return this.idle.length > 0 && this.failure === null
   }
 
-  /** @internal settles at the next release of a worker, or failure. */
+  /** @internal settles at the next release of a worker, or failure (one promise for every caller until then). */
   changed(): Promise<void> {
-    return new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.nextChange ??= new Promise<void>((resolve) => this.waiting.push(() => {
+      this.nextChange = null
+      resolve()
+    }))
+    return this.nextChange
   }
+
+  private nextChange: Promise<void> | null = null
 
   /** @internal the temporary files of the COPY blocks the scan passes. */
   spoolFiles(): SpoolFiles {
