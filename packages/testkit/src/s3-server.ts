@@ -4,6 +4,9 @@
 // answered 500). Two gaps are closed so that it behaves as S3 does: listings come in key order (UTF-8
 // bytes; s3rver walks its folders and lists `a/b/c` before `a/b`, `a/b` before `a-b`), and SigV4 signatures
 // are checked (s3rver only checks that the access key exists), so a wrong secret key is refused.
+// A third gap: s3rver answers a PUT before the object's file is written (its putObject resolves when the
+// request body was read, not when the file stream finished), so a HEAD right after a PUT could see a
+// short or empty object under load; here a PUT is answered once the file holds every byte, as on S3.
 // Left as they are (see README): abort multipart upload answers 405, list multipart uploads 501, a range of
 // an empty object gets a broken 206, `bytes=0-0` gets the whole object, no ACLs.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -197,6 +200,28 @@ const CHILD_SOURCE = String.raw`
 'use strict'
 const config = JSON.parse(process.argv[1])
 const S3rver = require(config.s3rver)
+// putObject that resolves once the file is complete (s3rver's resolves before its write stream finished)
+const FilesystemStore = require(require('node:path').join(require('node:path').dirname(config.s3rver), 'stores', 'filesystem.js'))
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const path = require('node:path')
+  const { Readable, Transform } = require('node:stream')
+  const { pipeline } = require('node:stream/promises')
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object')
+  await require('node:fs/promises').mkdir(path.dirname(objectPath), { recursive: true })
+  const md5 = require('node:crypto').createHash('md5')
+  let size = 0
+  const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content
+  await pipeline(content, new Transform({
+    transform(chunk, encoding, callback) {
+      md5.update(chunk)
+      size += chunk.length
+      callback(null, chunk)
+    },
+  }), require('node:fs').createWriteStream(objectPath))
+  const digest = md5.digest('hex')
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest)
+  return { size, md5: digest }
+}
 const server = new S3rver({ address: '127.0.0.1', port: config.port, silent: true, directory: config.directory, configureBuckets: [] })
 // s3rver checks only that the access key exists ("Signature version 4 calculation is unimplemented"):
 // check AWS SigV4 signatures (Authorization header and presigned query) against the one secret it knows

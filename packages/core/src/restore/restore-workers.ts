@@ -34,11 +34,8 @@ export class RestoreWorkers {
   private readonly idle: Worker[]
   private readonly waiting: (() => void)[] = []
   private readonly busy = new Set<Lease>()
-  private stopped!: () => void
   /** Temporary files of COPY blocks the scan passed (copy-spill.ts), created on first use. */
   private spools: SpoolFiles | null = null
-  /** Settles when the restore fails (never rejects). */
-  readonly whenFailed: Promise<void> = new Promise<void>((resolve) => (this.stopped = resolve))
 
   private constructor(
     private readonly workers: Worker[],
@@ -127,7 +124,6 @@ export class RestoreWorkers {
   fail(error: PgkeepError): void {
     if (this.failure) return
     this.failure = error
-    this.stopped()
     this.wake()
     void this.terminate()
   }
