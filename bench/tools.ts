@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { commandNodeFlags } from '../packages/testkit/src/command-node-flags'
 import { TIME, type DumpCommand } from './measure'
 
 export type ToolId = 'pgkeep' | 'pgkeep-gz' | 'pg_dump' | 'pg_dump-gz'
@@ -41,14 +42,15 @@ function pgkeep(id: ToolId, label: string, ext: Tool['ext'], baseline: ToolId): 
 /**
  * A pgkeep command line under GNU time: `args` is what follows `pgkeep` (bash text; it may use `$OUT` and
  * the variables of `env`). Run as the installed command runs: the bin's own shebang picks node and its
- * flags. With BENCH_NODE_FLAGS or the probe, node is named explicitly with the shebang's flag plus those.
+ * flags. With BENCH_NODE_FLAGS or the probe, node is named explicitly with the shebang's flags plus those
+ * (a later flag wins: BENCH_NODE_FLAGS=--heap-growing-percent=0 measures with V8's own heap growing).
  */
 export function pgkeepCommand(args: string, opts: { env?: Record<string, string>; probeOut?: string } = {}): DumpCommand {
   const { probeOut } = opts
   return {
     // $NODE_FLAGS is split into words on purpose: BENCH_NODE_FLAGS may hold several flags.
     script: process.env.BENCH_NODE_FLAGS || probeOut
-      ? `${TIME} -v -o "$T0" "$NODE" --max-semi-space-size=1 $NODE_FLAGS ${probeOut ? '--require "$PROBE" ' : ''}"$PGKEEP" ${args}`
+      ? `${TIME} -v -o "$T0" "$NODE" ${commandNodeFlags().join(' ')} $NODE_FLAGS ${probeOut ? '--require "$PROBE" ' : ''}"$PGKEEP" ${args}`
       : `${TIME} -v -o "$T0" "$PGKEEP" ${args}`,
     processes: ['pgkeep'],
     env: {

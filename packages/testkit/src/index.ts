@@ -19,5 +19,6 @@ export type { S3Endpoint, S3Request, S3Server, S3ServerOptions } from './s3-serv
 export { startSocketProxy } from './socket-proxy'
 export type { SocketProxy } from './socket-proxy'
 export { assertBuilt } from './assert-built'
+export { commandNodeFlags } from './command-node-flags'
 export { ADMIN_ROUTES, describeBackupRouteCases, type Caller, type RouteTarget } from './backup-route-cases'
 export { s3Env } from './s3-env'

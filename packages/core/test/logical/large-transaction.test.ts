@@ -1,19 +1,20 @@
 // One transaction of 60,000 rows (an UPDATE of every row of a table of seven columns, ~1.6 kB each:
 // ~100 MB of change lines) archived and replayed, each side in a node process of its own
-// (large-transaction-child.ts, run with tsx and the pgkeep command's --max-semi-space-size=1), whose peak
+// (large-transaction-child.ts, run with tsx and the pgkeep command's node flags), whose peak
 // RSS is checked: the archiver spills the transaction to a temporary file and streams its segment to
 // storage, the replay streams the segment from a checked temporary file, so neither holds the
 // transaction. The copy then equals the source, and no temporary folder of pgkeep's is left.
 //
-// The bound. Measured on this machine (loaded by other work), same workload and flags: the archiver
-// peaked at 132 MB and the replay at 97 MB (tsx and the TypeScript it compiles included); the code before
+// The bound. Measured on this machine (loaded by other work), same workload, the command's first flag
+// alone: the archiver peaked at 132 MB and the replay at 97 MB (tsx and the TypeScript it compiles
+// included; with both of its flags, idle machine: 112 and 98 MB); the code before
 // segment format 2 (the whole transaction and segment in memory, and a Promise.race per message that kept
 // every message alive) peaked at 697 MB archiving and 519 MB replaying. 200 MB fails that with room.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { compareDatabases, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { commandNodeFlags, compareDatabases, createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { listSegments } from '../../src/logical/replay-archive'
 import { fsStorage } from '../../src/storage/fs-storage'
@@ -23,8 +24,8 @@ const MB = 1e6
 const BOUND = 200 * MB
 const ROWS = 60_000
 const SLOT = 'pgkeep_large'
-/** As the pgkeep command runs (packages/cli/src/bin.ts): V8 collects every megabyte of young garbage. */
-const NODE_FLAGS = ['--max-semi-space-size=1']
+/** As the pgkeep command runs (the node flags of packages/cli/src/bin.ts's shebang). */
+const NODE_FLAGS = commandNodeFlags()
 const child = fileURLToPath(new URL('./large-transaction-child.ts', import.meta.url))
 const logical = await logicalServers('large-tx')
 const server = logical.servers.find((s) => s.major === inject('pgDefault').major) ?? logical.servers[0]!
