@@ -200,15 +200,17 @@ const CHILD_SOURCE = String.raw`
 'use strict'
 const config = JSON.parse(process.argv[1])
 const S3rver = require(config.s3rver)
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const path = require('node:path')
+const { Readable, Transform } = require('node:stream')
+const { pipeline } = require('node:stream/promises')
 // putObject that resolves once the file is complete (s3rver's resolves before its write stream finished)
-const FilesystemStore = require(require('node:path').join(require('node:path').dirname(config.s3rver), 'stores', 'filesystem.js'))
+const FilesystemStore = require(path.join(path.dirname(config.s3rver), 'stores', 'filesystem.js'))
 FilesystemStore.prototype.putObject = async function putObject(object) {
-  const path = require('node:path')
-  const { Readable, Transform } = require('node:stream')
-  const { pipeline } = require('node:stream/promises')
   const objectPath = this.getResourcePath(object.bucket, object.key, 'object')
-  await require('node:fs/promises').mkdir(path.dirname(objectPath), { recursive: true })
-  const md5 = require('node:crypto').createHash('md5')
+  await fs.promises.mkdir(path.dirname(objectPath), { recursive: true })
+  const md5 = crypto.createHash('md5')
   let size = 0
   const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content
   await pipeline(content, new Transform({
@@ -217,7 +219,7 @@ FilesystemStore.prototype.putObject = async function putObject(object) {
       size += chunk.length
       callback(null, chunk)
     },
-  }), require('node:fs').createWriteStream(objectPath))
+  }), fs.createWriteStream(objectPath))
   const digest = md5.digest('hex')
   await this.putMetadata(object.bucket, object.key, object.metadata, digest)
   return { size, md5: digest }
@@ -225,7 +227,6 @@ FilesystemStore.prototype.putObject = async function putObject(object) {
 const server = new S3rver({ address: '127.0.0.1', port: config.port, silent: true, directory: config.directory, configureBuckets: [] })
 // s3rver checks only that the access key exists ("Signature version 4 calculation is unimplemented"):
 // check AWS SigV4 signatures (Authorization header and presigned query) against the one secret it knows
-const crypto = require('node:crypto')
 const hmac = (key, text) => crypto.createHmac('sha256', key).update(text).digest()
 const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex')
 function expectedSignature(ctx, credential, signedHeaders, amzDate, payloadHash, dropQuery) {
