@@ -128,6 +128,18 @@ describe('dump options that must fail before writing anything', () => {
     expect(bytes).toBe(0)
   })
 
+  const otherDatabaseCases: Array<[string, Omit<DumpOptions, 'connection'>, string, string]> = [
+    ['-t', { tables: ['otherdb.app.items'] }, 'table', 'otherdb.app.items'],
+    ['-n', { schemas: ['otherdb.app'] }, 'schema', 'otherdb.app'],
+  ]
+  it.for(otherDatabaseCases)('%s naming another database: OPTIONS_INVALID naming the pattern and both databases', async ([, options, what, pattern]) => {
+    const { error, bytes } = await failure(options)
+    expect(isPgkeepError(error, 'OPTIONS_INVALID'), String(error)).toBe(true)
+    expect((error as Error).message).toBe(`cross-database references are not implemented: the ${what} pattern "${pattern}" names database "otherdb", and the dump reads database "${new URL(db.url).pathname.slice(1)}"`)
+    expect((error as { hint?: string }).hint).toBe('leave the database part out of the pattern, or connect to database "otherdb"')
+    expect(bytes).toBe(0)
+  })
+
   const invalidCases: Array<[string, Omit<DumpOptions, 'connection'>, string[], string[]]> = [
     ['schemaOnly with dataOnly (pg_dump -s -a)', { schemaOnly: true, dataOnly: true }, ['schemaOnly', 'dataOnly'], ['-s', '-a']],
     ['ifExists without clean (pg_dump --if-exists)', { ifExists: true }, ['ifExists', 'clean'], ['--if-exists']],

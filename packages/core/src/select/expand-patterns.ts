@@ -54,6 +54,8 @@ export async function expandTablePatterns(session: DumpSession, patterns: string
 function checkDatabase(session: DumpSession, pattern: string, what: 'table' | 'schema'): void {
   const db = databasePart(pattern, what)
   if (db !== null && db !== session.databaseName) {
-    throw new PgkeepError('OPTIONS_INVALID', `cross-database references are not implemented: ${pattern}`)
+    throw new PgkeepError('OPTIONS_INVALID', `cross-database references are not implemented: the ${what} pattern "${pattern}" names database "${db}", and the dump reads database "${session.databaseName}"`, {
+      hint: `leave the database part out of the pattern, or connect to database "${db}"`,
+    })
   }
 }
