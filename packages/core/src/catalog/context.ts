@@ -3,9 +3,10 @@
 import type { ResolvedDumpOptions } from '../options'
 import type { ObjectRegistry } from '../model/registry'
 import type {
-  ExtensionObject, FunctionObject, LargeObjectGroup, NamespaceObject, OperatorObject, SimpleOwnedObject, TableObject, TypeObject,
+  ExtensionObject, FunctionObject, LargeObjectGroup, NamespaceObject, OperatorObject, SimpleOwnedObject, TableObject,
 } from '../model/objects'
 import type { DumpSession } from '../session/dump-session'
+import type { TypeTable } from './type-table'
 import { PgkeepError } from '../errors'
 
 /** initdb's objects have OIDs up to here (FirstNormalObjectId - 1). */
@@ -33,7 +34,8 @@ export interface DumpContext {
   readonly tables: Map<number, TableObject>
   /** Tables ordered by OID, as pg_dump's tblinfo array. */
   readonly tableList: TableObject[]
-  readonly types: Map<number, TypeObject>
+  /** Types by OID; table row types and array types are made on first request. */
+  readonly types: TypeTable
   readonly functions: Map<number, FunctionObject>
   readonly operators: Map<number, OperatorObject>
   readonly collations: Map<number, SimpleOwnedObject>

@@ -2,9 +2,13 @@
 // dependency), with operator-class members folded into their family, as pg_dump's getDependencies.
 import { addDependency } from '../model/registry'
 import { eachArrayRow } from '../session/each-row'
+import type { DumpObject } from '../model/objects'
 import type { DumpContext } from './context'
+import { PG_TYPE } from './type-table'
 
 export async function readDependencies(ctx: DumpContext): Promise<void> {
+  /** Edges of types whose object is not made, four numbers each: type OID (-1 once linked), refclassid, refobjid, deptype. */
+  const waiting: number[] = []
   // ~100,000 rows on 20,000 relations: arrays, and lookups by the two numbers without a key object.
   await eachArrayRow(ctx.session, `SELECT classid, objid, refclassid, refobjid, deptype FROM pg_catalog.pg_depend
       WHERE deptype <> 'p' AND deptype <> 'e'
@@ -19,16 +23,35 @@ export async function readDependencies(ctx: DumpContext): Promise<void> {
       WHERE deptype NOT IN ('p', 'e', 'i') AND classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND objid = p.oid
         AND NOT (refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND amprocfamily = refobjid)
      ORDER BY 1, 2`, [], 'read dependencies', ([classid, objid, refclassid, refobjid, deptype]) => {
-    const object = ctx.registry.find(Number(classid), Number(objid))
-    if (!object) return
-    const referenced = ctx.registry.find(Number(refclassid), Number(refobjid))
-    if (!referenced) return
-    if (deptype === 'x') object.dependsOnExt = true
-    // A composite type's implicit dependency runs from type to its pg_class row; reverse it.
-    if (deptype === 'i' && object.kind === 'TABLE' && referenced.kind === 'TYPE') {
-      addDependency(referenced, object.dumpId)
-    } else {
-      addDependency(object, referenced.dumpId)
-    }
+    const objectOid = Number(objid)
+    const object = ctx.registry.findMade(Number(classid), objectOid)
+    if (object) return link(ctx, object, Number(refclassid), Number(refobjid), deptype!)
+    // A type not made yet: its edges count only if something depends on it (then it is made), below.
+    if (Number(classid) === PG_TYPE && ctx.types.isWaiting(objectOid)) waiting.push(objectOid, Number(refclassid), Number(refobjid), deptype!.charCodeAt(0))
   })
+  // Each round links the edges of the types made since the last (an edge may make the type it points to);
+  // a type's edges are linked together, in pg_depend's order, as when every type was made at once.
+  for (let linked = true; linked;) {
+    linked = false
+    for (let i = 0; i < waiting.length; i += 4) {
+      if (waiting[i] === -1) continue
+      const object = ctx.registry.findMade(PG_TYPE, waiting[i]!)
+      if (!object) continue
+      link(ctx, object, waiting[i + 1]!, waiting[i + 2]!, String.fromCharCode(waiting[i + 3]!))
+      waiting[i] = -1
+      linked = true
+    }
+  }
+}
+
+function link(ctx: DumpContext, object: DumpObject, refclassid: number, refobjid: number, deptype: string): void {
+  const referenced = ctx.registry.find(refclassid, refobjid)
+  if (!referenced) return
+  if (deptype === 'x') object.dependsOnExt = true
+  // A composite type's implicit dependency runs from type to its pg_class row; reverse it.
+  if (deptype === 'i' && object.kind === 'TABLE' && referenced.kind === 'TYPE') {
+    addDependency(referenced, object.dumpId)
+  } else {
+    addDependency(object, referenced.dumpId)
+  }
 }

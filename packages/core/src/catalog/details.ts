@@ -98,7 +98,7 @@ async function readAggregateDetails(ctx: DumpContext): Promise<void> {
 }
 
 async function readTypeDetails(ctx: DumpContext): Promise<void> {
-  const types = ([...ctx.types.values()] as TypeObject[]).filter((t) => t.kind === 'TYPE' && defined(t))
+  const types = [...ctx.types.madeTypes()].filter((t) => t.kind === 'TYPE' && defined(t))
   const oids = (typtype: string) => oidArray(types.filter((t) => t.typtype === typtype).map((t) => t.catId.oid))
   const v = ctx.session.version
   await readBaseTypeDetails(ctx, types)

@@ -67,8 +67,8 @@ export async function readCasts(ctx: DumpContext): Promise<void> {
     [], 'read casts',
   )
   for (const row of rows) {
-    const source = ctx.types.get(int(row.castsource))
-    const target = ctx.types.get(int(row.casttarget))
+    const source = ctx.types.nameOf(int(row.castsource))
+    const target = ctx.types.nameOf(int(row.casttarget))
     const cast = ctx.registry.add<CastObject>({
       kind: 'CAST',
       catId: catIdOf(row),
@@ -91,7 +91,7 @@ export async function readTransforms(ctx: DumpContext): Promise<void> {
     [], 'read transforms',
   )
   for (const row of rows) {
-    const type = ctx.types.get(int(row.trftype))
+    const type = ctx.types.nameOf(int(row.trftype))
     const transform = addOwned(ctx, 'TRANSFORM', row, {
       name: type ? `${type.name} ${row.lanname}` : '',
       info: { type: int(row.trftype), lang: int(row.trflang), lanname: row.lanname, fromSql: int(row.trffromsql), toSql: int(row.trftosql) },

@@ -3,12 +3,14 @@ import { ObjectRegistry } from '../model/registry'
 import type { ResolvedDumpOptions } from '../options'
 import type { DumpSession } from '../session/dump-session'
 import type { DumpContext, Selection } from './context'
+import { TypeTable } from './type-table'
 
 export function newDumpContext(session: DumpSession, options: ResolvedDumpOptions, selection: Selection): DumpContext {
+  const registry = new ObjectRegistry()
   return {
     session,
     options,
-    registry: new ObjectRegistry(),
+    registry,
     selection,
     dumpSchema: !options.dataOnly,
     dumpData: !options.schemaOnly,
@@ -16,7 +18,7 @@ export function newDumpContext(session: DumpSession, options: ResolvedDumpOption
     namespaces: new Map(),
     tables: new Map(),
     tableList: [],
-    types: new Map(),
+    types: new TypeTable(registry),
     functions: new Map(),
     operators: new Map(),
     collations: new Map(),

@@ -2,7 +2,8 @@
 // comments, labels, column ACLs and formatted type names. Emitters are pure: no queries.
 import type { ColumnAcl } from '../catalog/acls'
 import type { DescriptionIndex } from '../catalog/comments'
-import type { FunctionObject, OperatorObject, TableObject, TypeObject, SimpleOwnedObject } from '../model/objects'
+import type { TypeTable } from '../catalog/type-table'
+import type { FunctionObject, OperatorObject, TableObject, SimpleOwnedObject } from '../model/objects'
 
 export interface EmitContext {
   /** pg_dump major version whose output style is written (13..18). */
@@ -24,7 +25,8 @@ export interface EmitContext {
   /** format_type(oid, NULL) of a type, or undefined when unknown. */
   typeName(oid: number): string | undefined
   tables: Map<number, TableObject>
-  types: Map<number, TypeObject>
+  /** Types by OID (made on request), and the names a schema's types take. */
+  types: Pick<TypeTable, 'get' | 'namesIn'>
   functions: Map<number, FunctionObject>
   operators: Map<number, OperatorObject>
   collations: Map<number, SimpleOwnedObject>

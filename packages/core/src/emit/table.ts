@@ -275,7 +275,7 @@ function scaffoldName(ctx: EmitContext, table: TableObject): string {
     taken.add(t.name)
     for (const index of t.indexes) taken.add(index.name)
   }
-  for (const t of ctx.types.values()) if (t.namespace === table.namespace) taken.add(t.name)
+  for (const name of ctx.types.namesIn(table.namespace)) taken.add(name)
   for (let n = 0; ; n++) {
     const suffix = n === 0 ? '' : `_${n}`
     let base = `pgkeep_inherit_${table.name}`

@@ -12,10 +12,7 @@ export function orderObjects(ctx: DumpContext, largeObjectsInData: boolean): Dum
   addBoundaryDependencies(objects, pre, post, largeObjectsInData)
   return sortObjects(objects, {
     priority: priorities(largeObjectsInData),
-    typeName: (oid) => {
-      const type = ctx.types.get(oid)
-      return type ? { schema: type.namespace?.name ?? '', name: type.name } : undefined
-    },
+    typeName: (oid) => ctx.types.nameOf(oid),
     maxDumpId: ctx.registry.maxDumpId,
     lookup: (id) => ctx.registry.get(id),
     repair: {

@@ -3,6 +3,7 @@
 import { Component } from '../model/components'
 import { addDependency, catalogKey } from '../model/registry'
 import type { BaseObject, ExtensionObject, NamespaceObject, TableObject, TypeObject } from '../model/objects'
+import { PG_TYPE } from '../catalog/type-table'
 import { LAST_BUILTIN_OID, type DumpContext } from '../catalog/context'
 
 /** Marks an extension member; returns true when membership decided its fate. */
@@ -57,15 +58,30 @@ export function selectTable(ctx: DumpContext, table: TableObject): void {
 
 export function selectType(ctx: DumpContext, type: TypeObject): void {
   // Table row types and auto-generated arrays/multiranges are never dumped as such.
-  if (type.typrelid !== 0 && type.typrelkind !== 'c') {
-    type.kind = 'DUMMY_TYPE'
-    const table = ctx.tables.get(type.typrelid)
-    type.dump = table ? table.dump : Component.NONE
+  if ((type.typrelid !== 0 && type.typrelkind !== 'c') || type.isArray || type.isMultirange) type.kind = 'DUMMY_TYPE'
+  const dump = neverDumpedTypeDump(ctx, type.catId.oid, type)
+  if (dump !== null) {
+    type.dump = dump
     return
   }
-  if (type.isArray || type.isMultirange) type.kind = 'DUMMY_TYPE'
   if (checkExtensionMembership(ctx, type)) return
   type.dump = type.namespace!.dumpContains
+}
+
+/**
+ * The `dump` flags selectType gives a type that is never dumped as such (a table's row type, an array
+ * or multirange type), or null where selectType decides otherwise: any other type, and an extension
+ * member, whose membership also adds a dependency.
+ */
+export function neverDumpedTypeDump(
+  ctx: DumpContext,
+  oid: number,
+  type: { namespace: NamespaceObject | null; typrelid: number; typrelkind: string; isArray: boolean; typtype: string },
+): number | null {
+  if (type.typrelid !== 0 && type.typrelkind !== 'c') return ctx.tables.get(type.typrelid)?.dump ?? Component.NONE
+  if (!type.isArray && type.typtype !== 'm') return null
+  if (ctx.extensionMembers.has(catalogKey({ tableoid: PG_TYPE, oid }))) return null
+  return type.namespace!.dumpContains
 }
 
 export function selectExtension(ctx: DumpContext, ext: ExtensionObject): void {

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import type { EmitContext } from '../../src/emit/emit-context'
 import { emitFunction, splitGucList } from '../../src/emit/functions'
+import { TypeTable } from '../../src/catalog/type-table'
+import { ObjectRegistry } from '../../src/model/registry'
 import type { FunctionDetails, FunctionObject, NamespaceObject } from '../../src/model/objects'
 
 describe('splitGucList', () => {
@@ -56,7 +58,7 @@ function emitContext(over: Partial<EmitContext> = {}): EmitContext {
     columnAcls: new Map(),
     typeName: (oid) => TYPE_NAMES[oid],
     tables: new Map(),
-    types: new Map(),
+    types: new TypeTable(new ObjectRegistry()),
     functions: new Map(),
     operators: new Map(),
     collations: new Map(),
