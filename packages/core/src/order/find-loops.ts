@@ -3,38 +3,59 @@
 import type { DumpObject } from '../model/objects'
 
 export function findLoops(stuck: readonly DumpObject[], lookup: (dumpId: number) => DumpObject | undefined, maxDumpId: number): DumpObject[][] {
-  const processed = new Uint8Array(maxDumpId + 1)
-  const searchFailed = new Int32Array(maxDumpId + 1)
+  const search: Search = {
+    processed: new Uint8Array(maxDumpId + 1),
+    searchFailed: new Int32Array(maxDumpId + 1),
+    onPath: new Int32Array(maxDumpId + 1),
+    path: [],
+    next: [],
+    lookup,
+  }
   const loops: DumpObject[][] = []
-  for (const start of stuck) {
-    const loop = findLoop(start, start.dumpId, processed, searchFailed, lookup)
+  for (let s = 0; s < stuck.length; s++) {
+    const start = stuck[s]!
+    const loop = findLoop(start, search)
     if (loop) {
       loops.push(loop)
-      for (const member of loop) processed[member.dumpId] = 1
+      for (let m = 0; m < loop.length; m++) search.processed[loop[m]!.dumpId] = 1
     } else {
-      processed[start.dumpId] = 1
+      search.processed[start.dumpId] = 1
     }
   }
   return loops
 }
 
-function findLoop(start: DumpObject, startId: number, processed: Uint8Array, searchFailed: Int32Array, lookup: (id: number) => DumpObject | undefined): DumpObject[] | null {
+/**
+ * What one search of findLoops shares with the next: marks by dump id (`searchFailed` and `onPath` hold
+ * the id of the start object they were set for, so a later search does not see them) and the stacks.
+ */
+interface Search {
+  processed: Uint8Array
+  searchFailed: Int32Array
+  onPath: Int32Array
+  path: DumpObject[]
+  next: number[]
+  lookup: (id: number) => DumpObject | undefined
+}
+
+function findLoop(start: DumpObject, search: Search): DumpObject[] | null {
   // Iterative depth-first search; `path` is the chain from the start object.
-  const path: DumpObject[] = []
-  const onPath = new Set<number>()
-  const next: number[] = []
-  const enter = (obj: DumpObject): boolean => {
-    if (processed[obj.dumpId] || searchFailed[obj.dumpId] === startId || onPath.has(obj.dumpId)) return false
+  const { processed, searchFailed, onPath, path, next, lookup } = search
+  const startId = start.dumpId
+  path.length = 0
+  next.length = 0
+  const enter = (obj: DumpObject): void => {
+    const id = obj.dumpId
+    if (processed[id] || searchFailed[id] === startId || onPath[id] === startId) return
     path.push(obj)
-    onPath.add(obj.dumpId)
+    onPath[id] = startId
     next.push(0)
-    return true
   }
-  if (!enter(start)) return null
+  enter(start)
   while (path.length > 0) {
     const obj = path[path.length - 1]!
-    if (next[next.length - 1] === 0 && obj.deps.includes(startId)) return [...path]
     const i = next[next.length - 1]!
+    if (i === 0 && obj.deps.includes(startId)) return path.slice()
     if (i < obj.deps.length) {
       next[next.length - 1] = i + 1
       const child = lookup(obj.deps[i]!)
@@ -42,7 +63,7 @@ function findLoop(start: DumpObject, startId: number, processed: Uint8Array, sea
       continue
     }
     searchFailed[obj.dumpId] = startId
-    onPath.delete(obj.dumpId)
+    onPath[obj.dumpId] = 0
     path.pop()
     next.pop()
   }

@@ -75,4 +75,33 @@ describe('topoSort', () => {
   it('handles an empty list', () => {
     expect(topoSort([], 0)).toEqual({ ok: true, order: [] })
   })
+
+  it('follows the rule on random acyclic graphs, ids shuffled against the input order', () => {
+    // The rule itself, by search instead of a heap: from the end, the latest object in the input that
+    // no object still unplaced depends on.
+    const byRule = (objects: DumpObject[]): string[] => {
+      const left = [...objects]
+      const out: string[] = []
+      while (left.length > 0) {
+        const needed = new Set(left.flatMap((o) => o.deps))
+        const at = left.findLastIndex((o) => !needed.has(o.dumpId))
+        out.unshift(left[at]!.name)
+        left.splice(at, 1)
+      }
+      return out
+    }
+    let seed = 12345
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + Math.floor(random() * 60)
+      // rank[i]: position of object i in a hidden acyclic order; an object depends only on lower ranks
+      const rank = Array.from({ length: n }, (_, i) => i).sort(() => random() - 0.5)
+      const ids = Array.from({ length: n }, (_, i) => i + 1).sort(() => random() - 0.5)
+      const objects = Array.from({ length: n }, (_, i) => {
+        const deps = Array.from({ length: n }, (_, j) => j).filter((j) => rank[j]! < rank[i]! && random() < 0.15).map((j) => ids[j]!)
+        return fake(ids[i]!, { kind: 'TABLE', name: `o${i}`, deps })
+      })
+      expect(sorted(objects, n)).toEqual(byRule(objects))
+    }
+  })
 })
