@@ -28,6 +28,18 @@ export type Settings = ReadonlyMap<string, string>
 export const RUN_AHEAD_BYTES = 1024 * 1024
 /** Statements queued on one worker at most before the leader waits (INSERT-style data). */
 const MAX_QUEUED = 256
+/** How long a socket error waits for the server's reason for closing the session (see the constructor). */
+const SERVER_REASON_WAIT_MS = 200
+
+/** An error of the connection itself, which says only that it is gone, not why. */
+function isSocketError(error: Error & { code?: string }): boolean {
+  return error.code === 'EPIPE' || error.code === 'ECONNRESET' || error.message === 'Connection terminated unexpectedly'
+}
+
+function lostReason(error: Error & { code?: string }): string {
+  if (!isSocketError(error)) return error.message
+  return `the server closed the connection (${error.message}): its backend was terminated, the server stopped, or the network failed`
+}
 
 export class RestoreWorkers {
   private failure: PgkeepError | null = null
@@ -45,9 +57,13 @@ export class RestoreWorkers {
     this.idle = [...workers]
     // A session lost while idle (terminated, the network) says so here, before a later query on it can
     // only say that the client is not queryable. Errors after the pool failed (its own terminate) are ignored.
+    // A socket error (a write that found the connection closed) can come before the server's own reason
+    // for closing it, which the query in flight reports: that reason gets a moment to be the failure.
     for (const worker of workers) {
-      worker.client.on('error', (error: Error) => {
-        this.fail(new PgkeepError('RESTORE_FAILED', `a restore worker session was lost: ${error.message}`, { cause: error }))
+      worker.client.on('error', (error: Error & { code?: string }) => {
+        const lost = () => this.fail(new PgkeepError('RESTORE_FAILED', `a restore worker session was lost: ${lostReason(error)}`, { cause: error }))
+        if (isSocketError(error)) setTimeout(lost, SERVER_REASON_WAIT_MS)
+        else lost()
       })
     }
   }
