@@ -12,6 +12,7 @@ import { copyMember } from './member-copy'
 import type { MemberItem } from './member-item'
 import type { CopyItem, EntryHeader, MetaItem, ScriptItem, StatementItem } from './script-item'
 import { ANY_STATEMENT, strictStatementPolicy, type StatementPolicy } from './statement-policy'
+import { describeConnectionError, isSocketError } from './connection-lost'
 
 export interface ApplyOptions {
   filter: EntryFilter
@@ -183,16 +184,18 @@ export function refuseMeta(item: MetaItem): void {
 /** The error a failed statement or COPY becomes: RESTORE_FAILED (SERVER_LIMIT for out of shared memory), naming the entry and line. */
 export function failed(error: unknown, line: number, entry: EntryHeader | null): PgkeepError {
   if (error instanceof PgkeepError) return error
-  const e = error as { code?: string; message?: string }
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as { code?: string; message?: string }
   const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'
-  const sqlstate = e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ''
+  // a node system error's code (EPIPE, EPERM) is not a SQLSTATE, though it may look like one
+  const system = isSocketError(e) || 'errno' in e || 'syscall' in e
+  const sqlstate = !system && e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ''
   if (e.code === '53200') {
     return new PgkeepError('SERVER_LIMIT', `restoring ${where} failed at line ${line}: ${e.message ?? String(error)}${sqlstate}`, {
       cause: error,
       hint: 'a restore in one transaction holds a lock on every object it creates until it commits: raise max_locks_per_transaction on the target server, or restore with singleTransaction: false (pgkeep restore --no-single-transaction)',
     })
   }
-  return new PgkeepError('RESTORE_FAILED', `restoring ${where} failed at line ${line}: ${e.message ?? String(error)}${sqlstate}`, { cause: error })
+  return new PgkeepError('RESTORE_FAILED', `restoring ${where} failed at line ${line}: ${describeConnectionError(e)}${sqlstate}`, { cause: error })
 }
 
 /** The statement with MAINTAIN taken out of its privilege list; null when nothing else was in it. */

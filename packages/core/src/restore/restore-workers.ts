@@ -9,6 +9,7 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
 import { failed } from './apply-script'
+import { describeConnectionError, isSocketError } from './connection-lost'
 import { SpoolFiles } from '../write/member-spool'
 import { CopySpill } from './copy-spill'
 import { toUtf8 } from './copy-transcode'
@@ -31,16 +32,6 @@ const MAX_QUEUED = 256
 /** How long a socket error waits for the server's reason for closing the session (see the constructor). */
 const SERVER_REASON_WAIT_MS = 200
 
-/** An error of the connection itself, which says only that it is gone, not why. */
-function isSocketError(error: Error & { code?: string }): boolean {
-  return error.code === 'EPIPE' || error.code === 'ECONNRESET' || error.message === 'Connection terminated unexpectedly'
-}
-
-function lostReason(error: Error & { code?: string }): string {
-  if (!isSocketError(error)) return error.message
-  return `the server closed the connection (${error.message}): its backend was terminated, the server stopped, or the network failed`
-}
-
 export class RestoreWorkers {
   private failure: PgkeepError | null = null
   private readonly idle: Worker[]
@@ -61,7 +52,7 @@ export class RestoreWorkers {
     // for closing it, which the query in flight reports: that reason gets a moment to be the failure.
     for (const worker of workers) {
       worker.client.on('error', (error: Error & { code?: string }) => {
-        const lost = () => this.fail(new PgkeepError('RESTORE_FAILED', `a restore worker session was lost: ${lostReason(error)}`, { cause: error }))
+        const lost = () => this.fail(new PgkeepError('RESTORE_FAILED', `a restore worker session was lost: ${describeConnectionError(error)}`, { cause: error }))
         if (isSocketError(error)) setTimeout(lost, SERVER_REASON_WAIT_MS)
         else lost()
       })

@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { PgkeepError } from '../../src/errors'
+import { failed } from '../../src/restore/apply-script'
 import { RestoreWorkers } from '../../src/restore/restore-workers'
 
 const server = inject('pgDefault')
@@ -69,5 +70,16 @@ describe('a restore worker session lost', () => {
     const failure = await failureOf(pool)
     expect(failure.code).toBe('RESTORE_FAILED')
     expect(failure.message).toMatch(/^a restore worker session was lost: (terminating connection due to administrator command|the server closed the connection)/)
+  })
+
+  it('to a socket error in a statement or COPY it was running says the same in the statement\'s failure', () => {
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })
+    const error = failed(epipe, 120, { type: 'TABLE DATA', schema: 'public', name: 'payments' } as Parameters<typeof failed>[2])
+    expect(error.code).toBe('RESTORE_FAILED')
+    expect(error.message).toBe('restoring TABLE DATA public.payments failed at line 120: the server closed the connection (write EPIPE): its backend was terminated, the server stopped, or the network failed')
+    expect(error.cause).toBe(epipe)
+    // a server error keeps its own words and SQLSTATE
+    const server = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
+    expect(failed(server, 120, null).message).toBe('restoring the script preamble failed at line 120: terminating connection due to administrator command (SQLSTATE 57P01)')
   })
 })
