@@ -12,7 +12,7 @@ import { quoteIdent } from '../emit/quote'
 export const PG_TYPE = 1247
 
 /** The CHECK list of every type that is not a domain: one frozen empty array. */
-export const NO_CHECKS = Object.freeze([]) as unknown as ConstraintObject[]
+const NO_CHECKS = Object.freeze([]) as unknown as ConstraintObject[]
 
 /** What readTypes knows of a type's row, enough to make its object at any time. */
 export interface TypeRow {

@@ -12,7 +12,7 @@ import { copyMember } from './member-copy'
 import type { MemberItem } from './member-item'
 import type { CopyItem, EntryHeader, MetaItem, ScriptItem, StatementItem } from './script-item'
 import { ANY_STATEMENT, strictStatementPolicy, type StatementPolicy } from './statement-policy'
-import { describeConnectionError, isSocketError } from './connection-lost'
+import { describeConnectionError } from './connection-lost'
 
 export interface ApplyOptions {
   filter: EntryFilter
@@ -187,7 +187,7 @@ export function failed(error: unknown, line: number, entry: EntryHeader | null):
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as { code?: string; message?: string }
   const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'
   // a node system error's code (EPIPE, EPERM) is not a SQLSTATE, though it may look like one
-  const system = isSocketError(e) || 'errno' in e || 'syscall' in e
+  const system = 'errno' in e || 'syscall' in e
   const sqlstate = !system && e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ''
   if (e.code === '53200') {
     return new PgkeepError('SERVER_LIMIT', `restoring ${where} failed at line ${line}: ${e.message ?? String(error)}${sqlstate}`, {

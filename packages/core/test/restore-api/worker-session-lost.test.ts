@@ -73,7 +73,7 @@ describe('a restore worker session lost', () => {
   })
 
   it('to a socket error in a statement or COPY it was running says the same in the statement\'s failure', () => {
-    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' })
     const error = failed(epipe, 120, { type: 'TABLE DATA', schema: 'public', name: 'payments' } as Parameters<typeof failed>[2])
     expect(error.code).toBe('RESTORE_FAILED')
     expect(error.message).toBe('restoring TABLE DATA public.payments failed at line 120: the server closed the connection (write EPIPE): its backend was terminated, the server stopped, or the network failed')
