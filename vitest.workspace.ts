@@ -7,7 +7,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts'],
+    // core-memory runs last and alone (packages/core/vitest.memory.config.ts)
+    projects: ['packages/*/vitest.config.ts', 'packages/core/vitest.memory.config.ts'],
     globalSetup: ['packages/testkit/src/global-setup.ts'],
     reporters: ['default', './packages/testkit/src/skip-reporter.ts'],
   },
