@@ -41,6 +41,10 @@ describe('pgkeep backup, list, download', () => {
     const target = join(dir, 'copy.sql.gz')
     expect((await run(['download', record.id, '--dir', dir, '-o', target])).code).toBe(0)
     expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(record.sha256)
+    // again over the file that is there: replaced whole, and no temporary file left beside it
+    expect((await run(['download', record.id, '--dir', dir, '-o', target])).code).toBe(0)
+    expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(record.sha256)
+    expect((await readdir(dir)).sort()).toEqual(['backups', 'copy.sql.gz'])
   })
 
   it('copies each backup into the PGKEEP_REPLICA_<n>_DIR folders, list shows the copies, replicate makes a missing one again', async () => {

@@ -1,10 +1,10 @@
 // `pgkeep list` and `pgkeep download`: the backup history in a folder or S3, and one backup's file.
-import { createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { integer } from '../collect'
+import { openFileDestination } from '../file-destination'
 
 export function listCommand(io: Io): Command {
   return storageOptions(new Command('list'))
@@ -72,12 +72,13 @@ export function downloadCommand(io: Io): Command {
         await pipeline(stream, io.stdout as NodeJS.WritableStream, { end: false })
         return
       }
-      const partial = `${flags.output}.partial`
+      // the backup's bytes as stored (already gzip): on disk before the rename, under the name only when whole
+      const destination = openFileDestination(flags.output, { gzip: false })
       try {
-        await pipeline(stream, createWriteStream(partial, { mode: 0o600 }))
-        await rename(partial, flags.output)
+        await pipeline(stream, destination.stream as Writable, { end: false })
+        await destination.commit()
       } catch (error) {
-        await rm(partial, { force: true })
+        await destination.discard()
         throw error
       }
     })

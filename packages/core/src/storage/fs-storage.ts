@@ -1,7 +1,8 @@
 // fsStorage(): backups as files under one directory, the embedded default. A put writes
 // `<key>.<random>.partial` (mode 0600) next to its final place, fsyncs it and renames it into place, so a
-// key shows either nothing or the whole object; on any failure the temporary file is removed. What a
-// killed process left is listed by listIncomplete() (skipping this driver's puts in progress).
+// key shows either nothing or the whole object (a large put's data goes to disk while it is written:
+// sync-behind.ts); on any failure the temporary file is removed. What a killed process left is listed by
+// listIncomplete() (skipping this driver's puts in progress).
 import { randomBytes } from 'node:crypto'
 import { open, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -16,6 +17,7 @@ import { removeTempFile, walkTempFiles } from './fs-temp-files'
 import { validatePrefix } from './key'
 import { mapStreamErrors } from './read-stream'
 import { rangeNotSatisfiable, validateRange } from './range'
+import { SyncBehind } from './sync-behind'
 
 /** Bytes per read of a stored object. */
 const READ_CHUNK = 256 * 1024
@@ -50,6 +52,8 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
       let parent = await ensureParent(root, key)
       let tempPath = join(parent, name + suffix)
       let handle: FileHandle | undefined
+      // the disk writes behind the put, so that the fsync before the rename has little left to write
+      const behind = new SyncBehind(() => handle?.fd)
       running.add(name + suffix)
       try {
         // a remove() of the folder's last key may prune the folder just created: create it again
@@ -66,7 +70,9 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
         for await (const chunk of readBody(key, body, signal)) {
           await writeAll(handle, chunk)
           size += chunk.length
+          behind.wrote(chunk.length)
         }
+        await behind.settle()
         await handle.sync()
         const { mtime } = await handle.stat()
         await handle.close()
@@ -76,6 +82,7 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
         await syncFolder(parent)
         return { key, size, modifiedAt: mtime }
       } catch (error) {
+        await behind.settle().catch(() => {})
         await handle?.close().catch(() => {})
         await unlink(tempPath).catch(() => {})
         // Leave no empty folders behind either (the same pruning remove() does).

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fsStorage } from '../../src/index'
+import { fsStorage, SYNC_BEHIND_BYTES } from '../../src/index'
 import { describeStorageConformance } from './conformance'
-import { bytes, chunked, collect, failure, MiB, readAll, sha256 } from './helpers'
+import { bytes, chunked, collect, failingAfter, failure, MiB, readAll, sha256 } from './helpers'
 
 const temps: string[] = []
 async function tempDir(): Promise<string> {
@@ -92,6 +92,23 @@ describe('fsStorage', () => {
     await put
     expect(await filesUnder(dir)).toEqual(['nightly/backup.sql.gz'])
     expect(sha256(await readFile(join(dir, 'nightly', 'backup.sql.gz')))).toBe(sha256(data))
+  })
+
+  it(`a put of more than two sync-behind steps (${2 * SYNC_BEHIND_BYTES / MiB + 6} MiB) arrives byte for byte, and only under its key`, async () => {
+    const dir = await tempDir()
+    const data = bytes(2 * SYNC_BEHIND_BYTES + 6 * MiB, 7)
+    const stored = await fsStorage({ dir }).put('big/backup.sql.gz', chunked(data, 256 * 1024))
+    expect(stored.size).toBe(data.length)
+    expect(await filesUnder(dir)).toEqual(['big/backup.sql.gz'])
+    expect(sha256(await readFile(join(dir, 'big', 'backup.sql.gz')))).toBe(sha256(data))
+  })
+
+  it('a body that fails after a sync-behind step (a background sync under way) rejects with its error and leaves nothing', async () => {
+    const dir = await tempDir()
+    const data = bytes(SYNC_BEHIND_BYTES + 4 * MiB, 8)
+    const put = fsStorage({ dir }).put('big/broken.sql.gz', failingAfter(data, new Error('the dump broke off'), 256 * 1024))
+    await expect(put).rejects.toMatchObject({ message: expect.stringContaining('the dump broke off') })
+    expect(await filesUnder(dir)).toEqual([])
   })
 
   it('refuses keys that climb out of the directory, and writes nothing outside', async () => {
