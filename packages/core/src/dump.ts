@@ -104,7 +104,8 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   const target = canConnect ? resolveConnection(resolved.connectionString ?? resolved.connection, run.env ?? process.env) : null
   const connectOne = target ? () => connect(target, { applicationName: resolved.applicationName }) : null
   const client = run.client ?? (await connectOne!())
-  const output = new ScriptOutput(destination as DumpDestination)
+  // gzip members copy every write into blocks of their own: the rows go to them as they came
+  const output = new ScriptOutput(destination as DumpDestination, memberDestination(destination) === null)
   const abort = () => {
     // Cancelling the running query is the fastest way out of a long COPY or lock wait.
     client.end().catch(() => {})
@@ -252,7 +253,8 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
                 await members.writeMember(copier.read(entry), () => copier.result(entry).textBytes)
                 output.bytes += copier.result(entry).textBytes
               } else {
-                for await (const chunk of copier.read(entry)) await output.write(chunk)
+                for await (const chunk of copier.read(entry)) await output.writeData(chunk)
+                await output.flushData()
               }
               const result = copier.result(entry)
               const source = entry.data as CopyBlock['source']

@@ -1,6 +1,6 @@
 // Streams one table's rows with COPY … TO STDOUT on the dump session (inside its snapshot) into the
-// script. Chunks are written as the server sent them (64 kB wire chunks, not rows) and the next one
-// is only read after the previous one was accepted, so memory stays flat whatever the table size.
+// script. The server's chunks are gathered into pieces of up to 256 KiB (ScriptOutput.writeData), and
+// reading waits while the destination is full, so memory stays flat whatever the table size.
 import { to as copyTo } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
 import { quoteQualified } from '../emit/quote'
@@ -39,8 +39,9 @@ export async function copyOut(
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length
       onChunk?.(chunk)
-      await output.write(chunk)
+      await output.writeData(chunk)
     }
+    await output.flushData()
   } catch (error) {
     throw copyFailure(error, quoteQualified(source.schema, source.table))
   } finally {

@@ -1,0 +1,120 @@
+// ScriptOutput's gathering of table rows: the destination gets pieces of up to DATA_PIECE_BYTES, in the
+// order written, byte for byte; a piece it was given never changes afterwards; a write of script text
+// sends the gathered rows first; a destination of gzip members gets the rows as they came.
+import { Writable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { DATA_PIECE_BYTES, ScriptOutput } from '../../src/write/output'
+
+/** A destination that keeps every buffer it was given (as a file stream does until written). */
+function keeping(highWaterMark = 16 * 1024) {
+  const received: Buffer[] = []
+  const copies: Buffer[] = []
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, done) {
+      received.push(chunk)
+      copies.push(Buffer.from(chunk))
+      setImmediate(done)
+    },
+  })
+  return { stream, received, copies }
+}
+
+/** `count` row chunks of `size` bytes, each filled with its own byte value. */
+function rowChunks(count: number, size: number): Buffer[] {
+  return Array.from({ length: count }, (_, i) => Buffer.alloc(size, 1 + (i % 250)))
+}
+
+describe('ScriptOutput.writeData', () => {
+  it('gathers 8 kB chunks into pieces of DATA_PIECE_BYTES, the rest at flushData, byte for byte', async () => {
+    const { stream, received } = keeping()
+    const output = new ScriptOutput(stream)
+    const chunks = rowChunks(100, 8192)
+    for (const chunk of chunks) await output.writeData(chunk)
+    await output.flushData()
+    const whole = Buffer.concat(chunks)
+    expect(received.map((b) => b.length)).toEqual([DATA_PIECE_BYTES, DATA_PIECE_BYTES, DATA_PIECE_BYTES, whole.length - 3 * DATA_PIECE_BYTES])
+    expect(Buffer.concat(received).equals(whole)).toBe(true)
+    expect(output.bytes).toBe(whole.length)
+  })
+
+  it('a piece the destination was given never changes after more rows are written (small tables included)', async () => {
+    const { stream, received, copies } = keeping()
+    const output = new ScriptOutput(stream)
+    const written: Buffer[] = []
+    // small tables (a flush each), then a large one, then small ones again
+    for (let table = 0; table < 30; table++) {
+      const size = table % 10 === 5 ? 40 * 8192 : 1000 + table
+      for (const chunk of rowChunks(Math.ceil(size / 8192), Math.min(size, 8192)).map((c) => c.fill(table + 1))) {
+        written.push(Buffer.from(chunk))
+        await output.writeData(chunk)
+      }
+      await output.flushData()
+      const text = `\\.\n\n-- table ${table}\n`
+      written.push(Buffer.from(text))
+      await output.write(text)
+    }
+    await new Promise((resolve) => stream.end(resolve))
+    // as the destination took each piece, and as it holds them at the end
+    expect(Buffer.concat(copies).equals(Buffer.concat(written))).toBe(true)
+    expect(Buffer.concat(received).equals(Buffer.concat(written))).toBe(true)
+  })
+
+  it('a write of script text sends the gathered rows before it', async () => {
+    const { stream, received } = keeping()
+    const output = new ScriptOutput(stream)
+    await output.write('COPY public.rooms (id, name) FROM stdin;\n')
+    await output.writeData(Buffer.from('1\tMawar\n'))
+    await output.writeData(Buffer.from('2\tMelati\n'))
+    await output.write('\\.\n\n')
+    await new Promise((resolve) => stream.end(resolve))
+    expect(received.map((b) => b.toString())).toEqual(['COPY public.rooms (id, name) FROM stdin;\n', '1\tMawar\n2\tMelati\n', '\\.\n\n'])
+  })
+
+  it('a chunk of DATA_PIECE_BYTES or more goes out as it is, after the rows gathered before it', async () => {
+    const { stream, received } = keeping()
+    const output = new ScriptOutput(stream)
+    const small = Buffer.alloc(100, 1)
+    const large = Buffer.alloc(DATA_PIECE_BYTES + 1, 2)
+    await output.writeData(small)
+    await output.writeData(large)
+    await output.flushData()
+    expect(received).toHaveLength(2)
+    expect(received[0]!.equals(small)).toBe(true)
+    expect(received[1]).toBe(large)
+  })
+
+  it('without gathering (a destination of gzip members), every chunk goes out as it came', async () => {
+    const { stream, received } = keeping()
+    const output = new ScriptOutput(stream, false)
+    const chunks = rowChunks(10, 8192)
+    for (const chunk of chunks) await output.writeData(chunk)
+    await output.flushData()
+    expect(received).toHaveLength(10)
+    received.forEach((buffer, i) => expect(buffer).toBe(chunks[i]))
+  })
+
+  it('waits for the destination to drain when a piece fills it, so at most one piece waits beyond its buffer', async () => {
+    const { stream } = keeping(16 * 1024)
+    let most = 0
+    const write = stream.write.bind(stream)
+    stream.write = ((chunk: Buffer, ...rest: never[]) => {
+      const ok = write(chunk, ...rest)
+      most = Math.max(most, stream.writableLength)
+      return ok
+    }) as typeof stream.write
+    const output = new ScriptOutput(stream)
+    for (const chunk of rowChunks(200, 8192)) await output.writeData(chunk)
+    await output.flushData()
+    // each piece is written into an empty buffer, and the next waits for it to drain
+    expect(most).toBe(DATA_PIECE_BYTES)
+  })
+
+  it("a destination's error fails the next writeData with OUTPUT_FAILED, naming it", async () => {
+    const stream = new Writable({ write: (_chunk, _encoding, done) => done(new Error('disk full')) })
+    stream.on('error', () => {})
+    const output = new ScriptOutput(stream)
+    await output.writeData(Buffer.alloc(DATA_PIECE_BYTES - 1, 1)).catch(() => {})
+    await expect(output.writeData(Buffer.alloc(10, 1))).rejects.toMatchObject({ code: 'OUTPUT_FAILED', message: expect.stringContaining('disk full') })
+  })
+})
