@@ -3,7 +3,7 @@
 // DEPENDS ON EXTENSION marks.
 import { readColumnAcls } from './acls'
 import { readComments, readSecurityLabels } from './comments'
-import type { DumpContext } from './context'
+import { oidArray, type DumpContext } from './context'
 import { readDefinitionDetails } from './details'
 import { readUserMappings } from './foreign'
 import type { EmitAllContext } from '../emit/emit-object'
@@ -53,16 +53,22 @@ export async function readEmitContext(ctx: DumpContext, flavour: number, unsuppo
 }
 
 /**
- * format_type(oid, NULL) for every type, as pg_dump's getFormattedTypeName prints them, but for the
- * deferred row and array types not made (40,000 names on 20,000 relations): their names are formed on
- * request from the type table.
+ * format_type(oid, NULL) of every type made, as pg_dump's getFormattedTypeName prints them. The deferred
+ * row and array types not made (40,000 on 20,000 relations) are neither formatted by the server nor sent:
+ * their names are formed on request from the type table. Every pg_type row of the snapshot was read
+ * (types.ts), so the made types and the waiting ones are all of them.
  */
 async function readTypeNames(ctx: DumpContext): Promise<Map<number, string>> {
   const names = new Map<number, string>()
-  await eachRow(ctx.session, 'SELECT oid, pg_catalog.format_type(oid, NULL) AS name FROM pg_catalog.pg_type', [], 'read type names', (r) => {
-    const oid = Number(r.oid)
-    if (!ctx.types.isWaiting(oid)) names.set(oid, r.name!)
-  })
+  const made: number[] = []
+  for (const type of ctx.types.madeTypes()) made.push(type.catId.oid)
+  await eachRow(
+    ctx.session,
+    'SELECT t.oid, pg_catalog.format_type(t.oid, NULL) AS name FROM unnest($1::pg_catalog.oid[]) AS t(oid)',
+    [oidArray(made)],
+    'read type names',
+    (r) => names.set(Number(r.oid), r.name!),
+  )
   return names
 }
 
