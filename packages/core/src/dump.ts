@@ -104,8 +104,9 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   const target = canConnect ? resolveConnection(resolved.connectionString ?? resolved.connection, run.env ?? process.env) : null
   const connectOne = target ? () => connect(target, { applicationName: resolved.applicationName }) : null
   const client = run.client ?? (await connectOne!())
+  const members = memberDestination(destination)
   // gzip members copy every write into blocks of their own: the rows go to them as they came
-  const output = new ScriptOutput(destination as DumpDestination, memberDestination(destination) === null)
+  const output = new ScriptOutput(destination as DumpDestination, members === null)
   const abort = () => {
     // Cancelling the running query is the fastest way out of a long COPY or lock wait.
     client.end().catch(() => {})
@@ -116,7 +117,6 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
       ...(resolved.lockWaitTimeout !== undefined ? { lockWaitTimeout: resolved.lockWaitTimeout } : {}),
       ...(resolved.snapshot !== undefined ? { snapshot: resolved.snapshot } : {}),
     })
-    const members = memberDestination(destination)
     const jobs = connectOne ? resolved.jobs : 1
     const summary = await dumpInSession(session, resolved, output, run, {
       jobs,
