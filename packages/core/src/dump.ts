@@ -254,7 +254,6 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
                 output.bytes += copier.result(entry).textBytes
               } else {
                 for await (const chunk of copier.read(entry)) await output.writeData(chunk)
-                await output.flushData()
               }
               const result = copier.result(entry)
               const source = entry.data as CopyBlock['source']

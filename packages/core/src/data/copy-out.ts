@@ -41,7 +41,6 @@ export async function copyOut(
       onChunk?.(chunk)
       await output.writeData(chunk)
     }
-    await output.flushData()
   } catch (error) {
     throw copyFailure(error, quoteQualified(source.schema, source.table))
   } finally {

@@ -59,6 +59,7 @@ export async function writeScript(entries: TocEntry[], output: ScriptOutput, opt
     }
   }
   await output.write(trailer(options))
+  await output.flush()
 }
 
 /**
