@@ -1,6 +1,6 @@
-// `pgkeep --version` answers without loading the library: the built command, run in a process where
-// resolving `@pgkeep/core` itself fails (its `version` subpath still resolves), prints the version;
-// any other command needs the library and then fails with the resolver's error.
+// `pgkeep --version` answers without loading the library: the built command (one bundle, the library
+// in the chunk of its program), run in a process where resolving that chunk fails, prints the version;
+// any other command needs the program and then fails with the resolver's error.
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -10,9 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 
-/** A module-resolution hook that refuses `@pgkeep/core` (and no other subpath of it). */
+/** A module-resolution hook that refuses the program's chunk (and with it @pgkeep/core, pg and zod). */
 const hooks = `export async function resolve(specifier, context, next) {
-  if (specifier === '@pgkeep/core') throw new Error('@pgkeep/core is blocked in this test')
+  if (/^\\.\\/program-\\w+\\.js$/.test(specifier)) throw new Error('the program is blocked in this test')
   return next(specifier, context)
 }`
 const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})`
@@ -29,6 +29,6 @@ describe('pgkeep --version', () => {
     for (const flag of ['--version', '-V']) expect(await blocked([flag])).toEqual({ code: 0, stdout: `${PGKEEP_VERSION}\n`, stderr: '' })
     const help = await blocked(['--help'])
     expect(help.code).not.toBe(0)
-    expect(help.stderr).toContain('@pgkeep/core is blocked in this test')
+    expect(help.stderr).toContain('the program is blocked in this test')
   })
 })
