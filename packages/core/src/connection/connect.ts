@@ -25,6 +25,17 @@ interface Failure {
 
 const idleErrors = new WeakMap<pg.Client, Error>()
 
+/** node-postgres's error when the server answers an SSLRequest with 'N'. */
+const NO_SSL_MESSAGE = 'The server does not support SSL connections'
+
+/**
+ * Targets (by index) whose server answered sslmode=prefer's SSL request with "no", per resolved
+ * connection. libpq goes on without SSL on the same socket; node-postgres closes it, so the first
+ * session pays a second connection. The sessions opened after it (a dump's workers and aside session,
+ * a restore's jobs) start without SSL there, as libpq's would end up.
+ */
+const refusedSsl = new WeakMap<ResolvedConnection, Set<number>>()
+
 /**
  * The first error a client connected by connect() emitted outside a query (the server ended the
  * session, the network dropped), or undefined. Such errors are caught so they cannot crash the
@@ -40,7 +51,9 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
     resolved.targetSessionAttrs === 'prefer-standby' ? ['standby', 'any'] : [resolved.targetSessionAttrs]
   for (const wanted of wantedPasses) {
     for (const [index, target] of resolved.targets.entries()) {
-      for (const ssl of resolved.sslAttempts(index)) {
+      const attempts = resolved.sslAttempts(index)
+      const known = resolved.sslmode === 'prefer' && refusedSsl.get(resolved)?.has(index) === true
+      for (const ssl of known ? attempts.filter((a) => !a) : attempts) {
         const client = new pg.Client(resolved.toClientConfig(index, ssl, opts.applicationName))
         client.on('error', (error: Error) => {
           if (!idleErrors.has(client)) idleErrors.set(client, error)
@@ -50,6 +63,9 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
         } catch (error) {
           failures.push({ target, error, ssl })
           client.end().catch(() => {})
+          if (ssl && resolved.sslmode === 'prefer' && (error as Error | undefined)?.message === NO_SSL_MESSAGE) {
+            refusedSsl.set(resolved, (refusedSsl.get(resolved) ?? new Set()).add(index))
+          }
           // Unreachable is unreachable with or without SSL; anything later may differ (as libpq).
           if (isTransportFailure(error)) break
           continue
@@ -80,7 +96,7 @@ function connectFailed(resolved: ResolvedConnection, failures: readonly Failure[
   const reasons = [...byTarget.entries()].map(([target, list]) => {
     // Under sslmode=prefer a server without SSL is expected, not a failure: libpq says nothing of it.
     const relevant = resolved.sslmode === 'prefer' && list.length > 1
-      ? list.filter((f) => !(f.ssl && (f.error as Error | undefined)?.message === 'The server does not support SSL connections'))
+      ? list.filter((f) => !(f.ssl && (f.error as Error | undefined)?.message === NO_SSL_MESSAGE))
       : list
     const texts = (relevant.length > 0 ? relevant : list).map((f) => ({ ...describeFailure(f.error, target, resolved), ssl: f.ssl }))
     hint = texts.findLast((t) => t.hint !== undefined)?.hint ?? hint

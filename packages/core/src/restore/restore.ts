@@ -3,7 +3,7 @@
 // transaction by default, and on failure leaves the target as it was (rolled back, or the database it
 // created dropped).
 import type pg from 'pg'
-import { connect, resolveConnection, withDatabaseName, type ConnectionParams } from '../connection/index'
+import { connect, resolveConnection, withDatabaseName, type ConnectionParams, type ResolvedConnection } from '../connection/index'
 import { PgkeepError } from '../errors'
 import { applyParallel } from './apply-parallel'
 import { applyScript, type ApplyResult } from './apply-script'
@@ -109,7 +109,10 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   const stop = () => workers?.fail(abortedError(o.signal!))
   o.signal?.addEventListener('abort', stop)
   const failedDrops: FailedDrop[] = []
-  const connectOne = () => connect(resolveConnection(created ? withDatabaseName(target, created.name) : target, env), { applicationName: 'pgkeep' })
+  // resolved once, on first use: every session connects the same way (and skips an SSL attempt refused before)
+  let resolvedTarget: ResolvedConnection | null = null
+  const connectOne = () =>
+    connect((resolvedTarget ??= resolveConnection(created ? withDatabaseName(target, created.name) : target, env)), { applicationName: 'pgkeep' })
   try {
     client = await connectOne()
     const info = await client.query<{ num: string; version: string; db: string }>(

@@ -208,6 +208,19 @@ describe('connect: password authentication (fake server)', () => {
     expect(server.sessions[0]!.params).toMatchObject({ user: 'u', database: 'd', application_name: 'pgkeep-test' })
   })
 
+  it('after a server refused SSL, later sessions of the same resolved connection skip the SSL attempt', async () => {
+    const server = await fake()
+    const resolved = resolveConnection(`postgresql://u:${encodeURIComponent(SECRET)}@127.0.0.1:${server.port}/d`, envWith())
+    clients.push(await connect(resolved))
+    expect(server.connections).toBe(2)
+    clients.push(await connect(resolved), await connect(resolved))
+    expect(server.connections).toBe(4)
+    // a connection resolved anew asks again, as libpq does
+    clients.push(await connect(resolveConnection(`postgresql://u:${encodeURIComponent(SECRET)}@127.0.0.1:${server.port}/d`, envWith())))
+    expect(server.connections).toBe(6)
+    expect(server.sessions.map((s) => [s.sslRequested, s.password])).toEqual(Array(4).fill([false, SECRET]))
+  })
+
   it('sends the password found in the password file', async () => {
     const server = await fake()
     const dir = mkdtempSync(join(tmpdir(), 'pgkeep-pgpass-'))

@@ -6,13 +6,17 @@ export interface FakeServer {
   readonly port: number
   /** Startup parameters and the password (or undefined) of every session, in order. */
   readonly sessions: { params: Record<string, string>; password?: string; sslRequested: boolean }[]
+  /** Connections accepted, refused SSL requests included. */
+  readonly connections: number
   close(): Promise<void>
 }
 
 export async function startFakeServer(password: string): Promise<FakeServer> {
   const sessions: FakeServer['sessions'] = []
   const sockets = new Set<Socket>()
+  let connections = 0
   const server: Server = createServer((socket) => {
+    connections++
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     serve(socket, password, sessions)
@@ -22,6 +26,9 @@ export async function startFakeServer(password: string): Promise<FakeServer> {
   return {
     port,
     sessions,
+    get connections() {
+      return connections
+    },
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve())
