@@ -206,6 +206,14 @@ describe('the public packages as a user installs them (pnpm pack, npm install of
     expect(run.stdout + run.stderr).not.toMatch(/error TS5\d\d\d/)
   })
 
+  it('the installed pgkeep command (one bundle with its chunks) dumps the throwaway database', async () => {
+    const run = await npx(['pgkeep', 'dump', db.url, '--restrict-key', 'packaging'])
+    expect(stderrOf(run)).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('CREATE TABLE public.rooms')
+    expect(run.stdout).toMatch(/COPY public\.rooms \([^)]*\) FROM stdin;\n(?:[^\n]*\n){42}\\\.\n/)
+  })
+
   it('npx <command> --version prints the version of the package that ships the command (npx pgkeep --version)', async () => {
     const commands = packed.flatMap((p) => Object.keys(typeof p.manifest.bin === 'string' ? { [p.manifest.name.split('/').pop()!]: '' } : p.manifest.bin ?? {}).map((bin) => ({ bin, version: p.manifest.version })))
     expect(commands.map((c) => c.bin)).toContain('pgkeep')
