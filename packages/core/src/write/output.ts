@@ -102,6 +102,9 @@ export class ScriptOutput {
   }
 
   private async send(buffer: Buffer): Promise<void> {
+    // a destination that failed or closed while nothing was being written emits nothing more
+    if (this.failure) throw outputError(this.failure)
+    if ((this.stream as { destroyed?: boolean }).destroyed === true) throw outputError(new Error('the destination closed before the dump finished'))
     const ok = this.stream.write(buffer)
     if (!ok) await this.drained()
   }

@@ -153,4 +153,16 @@ describe('ScriptOutput', () => {
     await output.writeData(Buffer.alloc(DATA_PIECE_BYTES - 1, 1)).catch(() => {})
     await expect(output.writeData(Buffer.alloc(10, 1))).rejects.toMatchObject({ code: 'OUTPUT_FAILED', message: expect.stringContaining('disk full') })
   })
+
+  it('a destination destroyed without an error (a client gone) fails the next write with OUTPUT_FAILED instead of waiting forever', async () => {
+    const { stream } = keeping(1024)
+    const output = new ScriptOutput(stream)
+    await output.write('COPY public.rooms (id, name) FROM stdin;\n')
+    await output.writeData(Buffer.from('1\tMawar\n'))
+    stream.destroy()
+    await new Promise((resolve) => stream.once('close', resolve))
+    const flushed = output.flush().then(() => 'resolved', (error: unknown) => error)
+    const outcome = await Promise.race([flushed, new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000))])
+    expect(outcome).toMatchObject({ code: 'OUTPUT_FAILED', message: expect.stringContaining('closed before the dump finished') })
+  })
 })
