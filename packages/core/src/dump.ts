@@ -253,7 +253,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
                 await members.writeMember(copier.read(entry), () => copier.result(entry).textBytes)
                 output.bytes += copier.result(entry).textBytes
               } else {
-                for await (const chunk of copier.read(entry)) await output.writeData(chunk)
+                for await (const chunk of copier.read(entry)) await output.write(chunk)
               }
               const result = copier.result(entry)
               const source = entry.data as CopyBlock['source']

@@ -1,5 +1,5 @@
 // Streams one table's rows with COPY … TO STDOUT on the dump session (inside its snapshot) into the
-// script. The server's chunks are gathered into pieces of up to 256 KiB (ScriptOutput.writeData), and
+// script. The server's chunks are gathered into pieces of up to 256 KiB (ScriptOutput.write), and
 // reading waits while the destination is full, so memory stays flat whatever the table size.
 import { to as copyTo } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
@@ -39,7 +39,7 @@ export async function copyOut(
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length
       onChunk?.(chunk)
-      await output.writeData(chunk)
+      await output.write(chunk)
     }
   } catch (error) {
     throw copyFailure(error, quoteQualified(source.schema, source.table))

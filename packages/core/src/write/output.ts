@@ -47,7 +47,7 @@ export class ScriptOutput {
     if (this.failure) throw outputError(this.failure)
     if (typeof chunk === 'string') {
       if (!this.gather) {
-        await this.writeData(Buffer.from(chunk, 'utf8'))
+        await this.writeBytes(Buffer.from(chunk, 'utf8'))
         return
       }
       // at most 3 bytes a UTF-16 unit: a short text is encoded straight into the piece
@@ -62,11 +62,10 @@ export class ScriptOutput {
       }
       chunk = Buffer.from(chunk, 'utf8')
     }
-    await this.writeData(chunk)
+    await this.writeBytes(chunk)
   }
 
-  /** A piece of a table's rows (or any bytes): as write(). */
-  async writeData(chunk: Buffer): Promise<void> {
+  private async writeBytes(chunk: Buffer): Promise<void> {
     if (this.failure) throw outputError(this.failure)
     if (chunk.length === 0) return
     if (!this.gather || chunk.length >= DATA_PIECE_BYTES) {

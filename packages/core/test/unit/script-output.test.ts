@@ -30,7 +30,7 @@ describe('ScriptOutput', () => {
     const { stream, received } = keeping()
     const output = new ScriptOutput(stream)
     const chunks = rowChunks(100, 8192)
-    for (const chunk of chunks) await output.writeData(chunk)
+    for (const chunk of chunks) await output.write(chunk)
     await output.flush()
     const whole = Buffer.concat(chunks)
     expect(received.map((b) => b.length)).toEqual([DATA_PIECE_BYTES, DATA_PIECE_BYTES, DATA_PIECE_BYTES, whole.length - 3 * DATA_PIECE_BYTES])
@@ -47,7 +47,7 @@ describe('ScriptOutput', () => {
       const size = table % 10 === 5 ? 40 * 8192 : 1000 + table
       for (const chunk of rowChunks(Math.ceil(size / 8192), Math.min(size, 8192)).map((c) => c.fill(table + 1))) {
         written.push(Buffer.from(chunk))
-        await output.writeData(chunk)
+        await output.write(chunk)
       }
       if (table % 2 === 0) await output.flush()
       const text = `\\.\n\n-- table ${table}\n`
@@ -65,8 +65,8 @@ describe('ScriptOutput', () => {
     const { stream, received } = keeping()
     const output = new ScriptOutput(stream)
     await output.write('COPY public.rooms (id, name) FROM stdin;\n')
-    await output.writeData(Buffer.from('1\tMawar\n'))
-    await output.writeData(Buffer.from('2\tMelati\n'))
+    await output.write(Buffer.from('1\tMawar\n'))
+    await output.write(Buffer.from('2\tMelati\n'))
     await output.write('\\.\n\n')
     await new Promise((resolve) => setImmediate(resolve))
     expect(received).toHaveLength(0)
@@ -110,8 +110,8 @@ describe('ScriptOutput', () => {
     const output = new ScriptOutput(stream)
     const small = Buffer.alloc(100, 1)
     const large = Buffer.alloc(DATA_PIECE_BYTES + 1, 2)
-    await output.writeData(small)
-    await output.writeData(large)
+    await output.write(small)
+    await output.write(large)
     await output.flush()
     expect(received).toHaveLength(2)
     expect(received[0]!.equals(small)).toBe(true)
@@ -122,7 +122,7 @@ describe('ScriptOutput', () => {
     const { stream, received } = keeping()
     const output = new ScriptOutput(stream, false)
     const chunks = rowChunks(10, 8192)
-    for (const chunk of chunks) await output.writeData(chunk)
+    for (const chunk of chunks) await output.write(chunk)
     await output.write('\\.\n\n')
     await output.flush()
     expect(received).toHaveLength(11)
@@ -140,25 +140,25 @@ describe('ScriptOutput', () => {
       return ok
     }) as typeof stream.write
     const output = new ScriptOutput(stream)
-    for (const chunk of rowChunks(200, 8192)) await output.writeData(chunk)
+    for (const chunk of rowChunks(200, 8192)) await output.write(chunk)
     await output.flush()
     // each piece is written into an empty buffer, and the next waits for it to drain
     expect(most).toBe(DATA_PIECE_BYTES)
   })
 
-  it("a destination's error fails the next writeData with OUTPUT_FAILED, naming it", async () => {
+  it("a destination's error fails the next write with OUTPUT_FAILED, naming it", async () => {
     const stream = new Writable({ write: (_chunk, _encoding, done) => done(new Error('disk full')) })
     stream.on('error', () => {})
     const output = new ScriptOutput(stream)
-    await output.writeData(Buffer.alloc(DATA_PIECE_BYTES - 1, 1)).catch(() => {})
-    await expect(output.writeData(Buffer.alloc(10, 1))).rejects.toMatchObject({ code: 'OUTPUT_FAILED', message: expect.stringContaining('disk full') })
+    await output.write(Buffer.alloc(DATA_PIECE_BYTES - 1, 1)).catch(() => {})
+    await expect(output.write(Buffer.alloc(10, 1))).rejects.toMatchObject({ code: 'OUTPUT_FAILED', message: expect.stringContaining('disk full') })
   })
 
   it('a destination destroyed without an error (a client gone) fails the next write with OUTPUT_FAILED instead of waiting forever', async () => {
     const { stream } = keeping(1024)
     const output = new ScriptOutput(stream)
     await output.write('COPY public.rooms (id, name) FROM stdin;\n')
-    await output.writeData(Buffer.from('1\tMawar\n'))
+    await output.write(Buffer.from('1\tMawar\n'))
     stream.destroy()
     await new Promise((resolve) => stream.once('close', resolve))
     const flushed = output.flush().then(() => 'resolved', (error: unknown) => error)
