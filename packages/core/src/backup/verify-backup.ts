@@ -5,8 +5,8 @@
 // scratch databases and roles that killed verifies left are swept first (sweep-scratch.ts).
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
-import { to as copyTo } from 'pg-copy-streams'
 import { connect, resolveConnection, type ConnectionParams } from '../connection/index'
+import { copyToStream } from '../data/copy-to-stream'
 import { quoteQualified } from '../emit/quote'
 import { isPgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
@@ -155,7 +155,7 @@ function failed(report: VerifyReport, error: unknown, started: number): VerifyRe
 
 async function copyHash(client: pg.Client, schema: string, name: string): Promise<{ rows: number; sha256: string }> {
   const hash = createHash('sha256')
-  const stream = client.query(copyTo(`COPY ${quoteQualified(schema, name)} TO STDOUT`))
+  const stream = copyToStream(client, `COPY ${quoteQualified(schema, name)} TO STDOUT`)
   for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk)
   return { rows: Number(stream.rowCount ?? 0), sha256: hash.digest('hex') }
 }

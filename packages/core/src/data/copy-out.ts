@@ -1,12 +1,12 @@
 // Streams one table's rows with COPY … TO STDOUT on the dump session (inside its snapshot) into the
 // script. The server's chunks are gathered into pieces of up to 256 KiB (ScriptOutput.write), and
 // reading waits while the destination is full, so memory stays flat whatever the table size.
-import { to as copyTo } from 'pg-copy-streams'
 import { PgkeepError } from '../errors'
 import { quoteQualified } from '../emit/quote'
 import type { DataSource } from '../emit/toc-entry'
 import type { DumpSession } from '../session/dump-session'
 import type { ScriptOutput } from '../write/output'
+import { copyToStream } from './copy-to-stream'
 
 export interface CopyResult {
   rows: number
@@ -31,7 +31,7 @@ export async function copyOut(
   onChunk?: (chunk: Buffer) => void,
   signal?: AbortSignal,
 ): Promise<CopyResult> {
-  const stream = session.client.query(copyTo(copyQuery(source)))
+  const stream = copyToStream(session.client, copyQuery(source))
   let bytes = 0
   const abort = () => stream.destroy(new PgkeepError('ABORTED', 'the dump was cancelled'))
   signal?.addEventListener('abort', abort, { once: true })

@@ -6,7 +6,6 @@
 // worker and is what the dump rejects with.
 import { createHash } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
-import { to as copyTo } from 'pg-copy-streams'
 import { CompressionSlots, gzipBlocks } from '../compress/block-gzip'
 import { idleErrorOf } from '../connection/index'
 import { quoteQualified } from '../emit/quote'
@@ -15,6 +14,7 @@ import { PgkeepError } from '../errors'
 import type { DumpSession } from '../session/dump-session'
 import { MemberSpool, type SpoolFiles } from '../write/member-spool'
 import { copyFailure, copyQuery } from './copy-out'
+import { copyToStream } from './copy-to-stream'
 
 type CopySource = Extract<DataSource, { kind: 'copy' }>
 
@@ -136,7 +136,7 @@ export class ParallelCopy {
     const { source } = block
     const qual = quoteQualified(source.schema, source.table)
     if (!source.foreign) await lockNoWait(session, qual)
-    const stream = session.client.query(copyTo(copyQuery(source)))
+    const stream = copyToStream(session.client, copyQuery(source))
     const hash = this.options.checksums ? createHash('sha256') : null
     const onChunk = this.options.onChunk
     let bytes = 0

@@ -118,6 +118,8 @@ export class MemberSpool extends OneWayQueue {
       }
       this.fileWritten += chunk.length
       this.files.addDisk(chunk.length)
+      // The dump may have failed while the file was written: stop the producer here, not at its next chunk.
+      if (this.failure) throw this.failure
     }
     this.wake()
   }
