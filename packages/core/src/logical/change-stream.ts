@@ -4,6 +4,7 @@
 // means a resend, never a loss.
 import type pg from 'pg'
 import { copyBoth } from './copy-both'
+import { keepQueryStreamError } from '../data/copy-to-stream'
 import { quoteIdent } from '../emit/quote'
 import { dateToPgTime, formatLsn, type Lsn } from './lsn'
 import { decodePgoutput, type PgoutputMessage } from './pgoutput'
@@ -43,7 +44,8 @@ export function streamChanges(client: pg.Client, options: ChangeStreamOptions): 
   if (options.messages) args.push(`messages 'true'`)
   const sql = `START_REPLICATION SLOT ${quoteIdent(options.slot)} LOGICAL ${formatLsn(options.startLsn ?? 0n)} (${args.join(', ')})`
   // one chunk per CopyData message: aligned, and in object mode so that reads never join two
-  const duplex = client.query(copyBoth(sql, { alignOnCopyDataFrame: true, readableObjectMode: true }))
+  // read only when the caller iterates: a connection that ends before must not be an uncaught 'error'
+  const duplex = keepQueryStreamError(client.query(copyBoth(sql, { alignOnCopyDataFrame: true, readableObjectMode: true })))
   let received = 0n
   let flushed = options.startLsn ?? 0n
   let ended: Promise<void> | null = null

@@ -272,6 +272,45 @@ describe.each(servers)('logical change stream on PostgreSQL $major', ({ url, maj
     }
   }, 180_000)
 
+  it('a stream whose connection ends before it is read: no uncaught error, and the first read fails with the reason', async () => {
+    const db = await createDatabase(url, { prefix: 'logical_end' })
+    await runSql(db.url, 'CREATE TABLE t (id integer PRIMARY KEY); CREATE PUBLICATION pgkeep_all FOR ALL TABLES;')
+    const slot = `pgkeep_test_end_${major}_${process.pid}`
+    const replication = await connectForReplication({ connectionString: db.url })
+    const uncaught: unknown[] = []
+    const collectUncaught = (error: unknown) => uncaught.push(error)
+    process.on('uncaughtException', collectUncaught)
+    try {
+      await createSlotWithSnapshot(replication, slot)
+      await runSql(db.url, 'INSERT INTO t VALUES (1)')
+      const stream = streamChanges(replication, { slot, publications: ['pgkeep_all'] })
+      // wait until the server streams, then end the connection while nobody reads the stream
+      let active = false
+      for (let waited = 0; !active && waited < 5000; waited += 50) {
+        const rows = await runSql<{ n: string }>(db.url, `SELECT count(*) AS n FROM pg_replication_slots WHERE slot_name = '${slot}' AND active_pid IS NOT NULL`)
+        active = rows[0]!.n === '1'
+        if (!active) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(active).toBe(true)
+      await replication.end()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(uncaught).toEqual([])
+      const read = (async () => {
+        for await (const _change of stream) { /* what arrived before the end may come first */ }
+      })()
+      const outcome = await Promise.race([
+        read.then(() => 'ended without an error', (error: Error & { code?: string }) => `${error.code}: ${error.message}`),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000)),
+      ])
+      expect(outcome).toMatch(/^CONNECT_FAILED: unable to stream the replication slot .*: Connection terminated$/)
+    } finally {
+      process.off('uncaughtException', collectUncaught)
+      await replication.end().catch(() => {})
+      await runSql(db.url, `SELECT pg_drop_replication_slot('${slot}') FROM pg_replication_slots WHERE slot_name = '${slot}'`).catch(() => {})
+      await db.drop()
+    }
+  }, 60_000)
+
   it('the archiver stores whole transactions in segments; after a crash between storing and confirming it resends nothing twice, and the archive replays to the source', async () => {
     const db = await createDatabase(url, { prefix: 'archive_src' })
     const copy = await createDatabase(url, { prefix: 'archive_copy' })
