@@ -79,4 +79,17 @@ describe('MemberSpool', () => {
     await files.dispose()
     expect(await readdir(where)).toEqual([])
   })
+
+  it('a write on its way to the file when destroy() comes rejects with the error, and dispose() still removes the file', async () => {
+    const where = await parent()
+    const files = new SpoolFiles(0, where)
+    const spool = new MemberSpool(files)
+    const failure = new Error('another worker failed')
+    // past the budget: the write opens the spool's file and writes to it, both on the thread pool
+    const writing = spool.write(randomBytes(10_000))
+    spool.destroy(failure)
+    await expect(writing).rejects.toBe(failure)
+    await files.dispose()
+    expect(await readdir(where)).toEqual([])
+  })
 })
