@@ -20,6 +20,11 @@ export default defineConfig([
     noExternal: [/.*/],
     // pg's optional native binding, never installed with pgkeep; pg loads it only on request
     external: ['pg-native'],
+    // Without comments and indentation the program's chunk is 1.56 MB instead of 2.05 MB, and ASCII (a few
+    // comments held other characters, which made V8 keep the whole source as two bytes a character):
+    // `pgkeep --help` peaks at 58.4 MB instead of 63.4 MB, a schema-only dump of 20,000 relations at
+    // 121.6 MiB instead of 123.6 (five alternating runs). Names stay, and bin.js.map maps positions back.
+    minifyWhitespace: true,
     // pg is CommonJS and requires node's own modules: an ES module has no `require` of its own
     banner: { js: "import { createRequire as pgkeepCreateRequire } from 'node:module'\nconst require = pgkeepCreateRequire(import.meta.url)" },
   },
