@@ -66,7 +66,6 @@ export class ScriptOutput {
   }
 
   private async writeBytes(chunk: Buffer): Promise<void> {
-    if (this.failure) throw outputError(this.failure)
     if (chunk.length === 0) return
     if (!this.gather || chunk.length >= DATA_PIECE_BYTES) {
       await this.flush()
@@ -103,7 +102,7 @@ export class ScriptOutput {
   private async send(buffer: Buffer): Promise<void> {
     // a destination that failed or closed while nothing was being written emits nothing more
     if (this.failure) throw outputError(this.failure)
-    if ((this.stream as { destroyed?: boolean }).destroyed === true) throw outputError(new Error('the destination closed before the dump finished'))
+    if ((this.stream as { destroyed?: boolean }).destroyed === true) throw outputError(closedEarly())
     const ok = this.stream.write(buffer)
     if (!ok) await this.drained()
   }
@@ -120,7 +119,7 @@ export class ScriptOutput {
       }
       const onDrain = () => done()
       const onFail = (error: Error) => done(error)
-      const onClose = () => done(this.failure ?? new Error('the destination closed before the dump finished'))
+      const onClose = () => done(this.failure ?? closedEarly())
       stream.on('drain', onDrain)
       stream.on('error', onFail)
       stream.on('close', onClose)
@@ -134,4 +133,9 @@ export class ScriptOutput {
 
 function outputError(cause: Error): PgkeepError {
   return cause instanceof PgkeepError ? cause : new PgkeepError('OUTPUT_FAILED', `unable to write the dump: ${cause.message}`, { cause })
+}
+
+/** Why a write fails when the destination closed without an error (an HTTP client that went away). */
+function closedEarly(): Error {
+  return new Error('the destination closed before the dump finished')
 }
