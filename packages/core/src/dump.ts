@@ -3,6 +3,7 @@
 import { createHash, randomInt } from 'node:crypto'
 import type pg from 'pg'
 import { asideSession } from './catalog/aside-session'
+import { readViewDefinitions, readViewDefinitionsAside } from './catalog/view-definitions'
 import { readCatalog } from './catalog/read-catalog'
 import { newDumpContext } from './catalog/new-context'
 import { readEmitContext } from './catalog/read-emit-context'
@@ -11,9 +12,10 @@ import { copyOut } from './data/copy-out'
 import type { CompressionSlots } from './compress/block-gzip'
 import { ParallelCopy, type CopyBlock } from './data/parallel-copy'
 import { writeLargeObjects } from './data/large-objects'
-import { emitObject } from './emit/emit-object'
+import { emitObject, type EmitAllContext } from './emit/emit-object'
 import type { TocEntry } from './emit/toc-entry'
 import { PgkeepError } from './errors'
+import type { DumpObject } from './model/objects'
 import { orderObjects } from './order/order-objects'
 import { resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'
 import { resolveSelection } from './select/resolve-selection'
@@ -296,20 +298,25 @@ async function planScript(session: DumpSession, options: ResolvedDumpOptions, fl
   // Large objects are data: a schema-only dump has none, even when asked for them.
   const largeObjects = (options.largeObjects ?? selection.includeEverything) && ctx.dumpData
   const aside = parallelism.jobs > 1 && parallelism.connectOne ? asideSession(session, options.snapshot, parallelism.connectOne) : null
+  const unsupported = new Set<string>()
+  let emit: EmitAllContext
+  let ordered: DumpObject[]
   try {
     await readCatalog(ctx, { largeObjects, groupLargeObjects: flavour >= 17, aside })
+    // the aside session deparses the views while the leader reads the rest and the graph is sorted
+    const viewsAside = readViewDefinitionsAside(ctx, aside)
+    emit = await readEmitContext(ctx, flavour, (kind, name) => {
+      const key = `${kind} ${name}`
+      if (unsupported.has(key)) return
+      unsupported.add(key)
+      ctx.warnings.push(`${kind} ${name} is not written to the dump: pgkeep cannot dump ${kind}s yet`)
+    }, viewsAside !== null)
+    ordered = orderObjects(ctx, flavour >= 17)
+    // not read there after all (the aside session could not be opened): on the leader, now it is free
+    if (viewsAside !== null && !(await viewsAside)) await readViewDefinitions(ctx)
   } finally {
     await aside?.close()
   }
-
-  const unsupported = new Set<string>()
-  const emit = await readEmitContext(ctx, flavour, (kind, name) => {
-    const key = `${kind} ${name}`
-    if (unsupported.has(key)) return
-    unsupported.add(key)
-    ctx.warnings.push(`${kind} ${name} is not written to the dump: pgkeep cannot dump ${kind}s yet`)
-  })
-  const ordered = orderObjects(ctx, flavour >= 17)
   const entries: TocEntry[] = []
   for (const object of ordered) entries.push(...emitObject(emit, object))
   return { entries, warnings: ctx.warnings }

@@ -1,13 +1,15 @@
 // The catalog is read set-based: the number of queries the dump session sends does not grow with the
 // number of tables (counted on the leader's own connection, a real pg.Client that records what it is
 // asked). With jobs above 1 and enough indexed tables, the slowest read (every index deparsed) runs on
-// a second session in the same snapshot while the leader reads on, and the script stays the same.
+// a second session in the same snapshot while the leader reads on, and the script stays the same; so do
+// the view definitions, on a session the indexes opened or, with enough views, one of their own.
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import pg from 'pg'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { dump } from '../src/index'
 import { INDEXES_ASIDE_FROM } from '../src/catalog/indexes'
+import { VIEWS_ASIDE_FROM } from '../src/catalog/view-definitions'
 
 const server = inject('pgDefault')
 let db: TestDatabase
@@ -31,13 +33,13 @@ async function addTables(from: number, to: number): Promise<void> {
     END LOOP; END $$`)
 }
 
-async function dumpCounted(jobs: number): Promise<{ text: string; queries: string[] }> {
-  const client = new CountingClient({ connectionString: db.url })
+async function dumpCounted(jobs: number, url = db.url): Promise<{ text: string; queries: string[] }> {
+  const client = new CountingClient({ connectionString: url })
   await client.connect()
   const chunks: Buffer[] = []
   const out = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk); done() } })
   try {
-    await dump({ connection: db.url, schemaOnly: true, restrictKey: 'k', jobs }, out, { client })
+    await dump({ connection: url, schemaOnly: true, restrictKey: 'k', jobs }, out, { client })
   } finally {
     await client.end()
   }
@@ -45,6 +47,15 @@ async function dumpCounted(jobs: number): Promise<{ text: string; queries: strin
 }
 
 const indexQueries = (queries: string[]) => queries.filter((q) => q.includes('pg_get_indexdef'))
+const viewQueries = (queries: string[]) => queries.filter((q) => q.includes('pg_get_viewdef'))
+const snapshotExports = (queries: string[]) => queries.filter((q) => q.includes('pg_export_snapshot'))
+
+/** Views v<from>..v<to> over table `over`, each selecting something of its own. */
+async function addViews(url: string, from: number, to: number, over: string): Promise<void> {
+  await runSql(url, `DO $$ BEGIN FOR i IN ${from}..${to} LOOP
+      EXECUTE format('CREATE VIEW v%s AS SELECT id, label || %L AS label FROM ${over} WHERE id > %s', i, i, i);
+    END LOOP; END $$`)
+}
 
 beforeAll(async () => {
   db = await createDatabase(server.url, { prefix: 'roundtrips' })
@@ -75,5 +86,39 @@ describe('catalog round trips', () => {
     expect(aside.queries.filter((q) => q.includes('pg_export_snapshot'))).toHaveLength(1)
     expect(aside.text).toBe(serial.text)
     expect(aside.text.match(/^CREATE INDEX /gm)).toHaveLength(300)
+  }, 120_000)
+
+  it('read the view definitions on the session the indexes opened, for the same script', async () => {
+    await addViews(db.url, 1, 150, 't1')
+    const serial = await dumpCounted(1)
+    const aside = await dumpCounted(2)
+    // the server's lock table share (max_locks_per_transaction, 64 by default) splits them into batches
+    expect(viewQueries(serial.queries).length).toBeGreaterThanOrEqual(1)
+    expect(viewQueries(aside.queries)).toHaveLength(0)
+    expect(snapshotExports(aside.queries)).toHaveLength(1)
+    expect(aside.text).toBe(serial.text)
+    expect(aside.text.match(/^CREATE VIEW public\.v\d+ AS$/gm)).toHaveLength(150)
+    // the server's own deparse (15 qualifies the columns, 16 and later do not)
+    expect(aside.text).toMatch(/^CREATE VIEW public\.v150 AS\n SELECT (t1\.)?id,\n {4}\((t1\.)?label \|\| '150'::text\) AS label\n {3}FROM public\.t1\n {2}WHERE \((t1\.)?id > 150\);$/m)
+  }, 120_000)
+
+  it('open a session of their own for enough views, and read a few on the leader', async () => {
+    const views = await createDatabase(server.url, { prefix: 'roundtrips_views' })
+    try {
+      await runSql(views.url, 'CREATE TABLE t1 (id integer, label text)')
+      await addViews(views.url, 1, VIEWS_ASIDE_FROM - 1, 't1')
+      const few = await dumpCounted(2, views.url)
+      expect(viewQueries(few.queries).length).toBeGreaterThanOrEqual(1)
+      expect(snapshotExports(few.queries)).toHaveLength(0)
+      await addViews(views.url, VIEWS_ASIDE_FROM, VIEWS_ASIDE_FROM + 20, 't1')
+      const serial = await dumpCounted(1, views.url)
+      const aside = await dumpCounted(2, views.url)
+      expect(viewQueries(aside.queries)).toHaveLength(0)
+      expect(snapshotExports(aside.queries)).toHaveLength(1)
+      expect(aside.text).toBe(serial.text)
+      expect(aside.text.match(/^CREATE VIEW /gm)).toHaveLength(VIEWS_ASIDE_FROM + 20)
+    } finally {
+      await views.drop()
+    }
   }, 120_000)
 })

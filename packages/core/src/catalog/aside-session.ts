@@ -5,7 +5,8 @@
 // the leader's ACCESS SHARE locks, held to the end of the dump, keep the tables it deparses in place.
 // Opened only when the dump may open connections (`jobs` above 1, a connection it can repeat) and there
 // are enough indexed tables for the overlap to pay for a connection. When it cannot be opened, the query
-// runs on the leader as before; the dump does not fail for it.
+// runs on the leader as before; the dump does not fail for it. The view definitions go there as well once
+// the catalog is read (view-definitions.ts), while the leader reads the other details and sorts the graph.
 import type pg from 'pg'
 import type { DumpSession, Row } from '../session/dump-session'
 import { openWorkerSessions, type WorkerSessions } from '../session/worker-sessions'
@@ -16,6 +17,10 @@ export interface AsideSession {
    * when no session could be opened (run it on the leader then). A failed query rejects as on the leader.
    */
   query(sql: string, params: unknown[], what: string): Promise<Row[] | null>
+  /** The aside session itself, opening it on first use, or null when none could be opened. */
+  session(): Promise<DumpSession | null>
+  /** Whether the session was asked for already (open, opening, or failed to open). */
+  readonly requested: boolean
   /** Ends the aside connection, if one was opened; safe to call more than once. */
   close(): Promise<void>
 }
@@ -39,6 +44,13 @@ export function asideSession(leader: DumpSession, snapshot: string | undefined, 
       const workers = await open()
       if (!workers) return null
       return workers.sessions[0]!.query(sql, params, what)
+    },
+    async session() {
+      const workers = await open()
+      return workers?.sessions[0] ?? null
+    },
+    get requested() {
+      return opening !== null
     },
     async close() {
       if (!opening) return

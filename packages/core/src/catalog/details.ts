@@ -6,18 +6,20 @@ import type { DumpObject, FunctionObject, QualifiedName, TableObject, TypeObject
 import { atLeast } from '../session/server-version'
 import { bool, int, strings } from '../session/pg-text'
 import { readBaseTypeDetails } from './base-type-details'
-import { transientLockBatch, withTransientLocks } from '../session/transient-locks'
 import { oidArray, type DumpContext } from './context'
 import { readOpclassDetails } from './opclass-details'
+import { readViewDefinitions } from './view-definitions'
 
 /** Objects with anything to write: even an ACL-only entry needs the signature or name details. */
 const defined = (o: DumpObject) => (o.dump & o.components) !== Component.NONE
 
-export async function readDefinitionDetails(ctx: DumpContext): Promise<void> {
+/** `viewsAside`: the view definitions are read on the aside session (view-definitions.ts), not here. */
+export async function readDefinitionDetails(ctx: DumpContext, viewsAside: boolean): Promise<void> {
   if (!ctx.dumpSchema) return
   await readFunctionDetails(ctx)
   await readAggregateDetails(ctx)
   await readTypeDetails(ctx)
+  if (!viewsAside) await readViewDefinitions(ctx)
   await readRelationDetails(ctx)
   await readOperatorDetails(ctx)
   await readSmallDetails(ctx)
@@ -181,20 +183,7 @@ function collationName(ctx: DumpContext, oid: string | null): QualifiedName | nu
 async function readRelationDetails(ctx: DumpContext): Promise<void> {
   const tables = ctx.tableList.filter((t) => defined(t))
   const of = (pred: (t: TableObject) => boolean) => tables.filter(pred)
-  const views = of((t) => t.relkind === 'v' || t.relkind === 'm')
   const rules = ctx.registry.ofKind('RULE').filter((r) => r.dump & Component.DEFINITION)
-  // Views need their definition; a view may also be needed for a separately dumped ON SELECT rule.
-  const viewOids = new Set([...views.map((v) => v.catId.oid), ...rules.filter((r) => r.evType === '1' && r.isInstead).map((r) => r.table.catId.oid)])
-  // pg_get_viewdef locks each view: read them in batches whose locks are let go after each batch
-  const allViews = [...viewOids]
-  const batch = allViews.length > 0 ? await transientLockBatch(ctx.session) : 0
-  for (let i = 0; i < allViews.length; i += batch) {
-    const rows = await withTransientLocks(ctx.session, () => ctx.session.query(
-      'SELECT oid, pg_catalog.pg_get_viewdef(oid) AS viewdef FROM unnest($1::pg_catalog.oid[]) AS oid',
-      [oidArray(allViews.slice(i, i + batch))], 'read view definitions',
-    ))
-    for (const row of rows) ctx.tables.get(Number(row.oid))!.viewDef = row.viewdef!.replace(/;$/, '')
-  }
   const partitioned = of((t) => t.relkind === 'p')
   if (partitioned.length > 0) {
     const rows = await ctx.session.query(

@@ -12,12 +12,13 @@ import { eachRow } from '../session/each-row'
 /** Catalog OIDs are fixed across versions (genbki). */
 const CATALOG_OIDS: Record<string, number> = { pg_proc: 1255, pg_class: 1259, pg_trigger: 2620 }
 
-export async function readEmitContext(ctx: DumpContext, flavour: number, unsupported: EmitAllContext['unsupported']): Promise<EmitAllContext> {
+/** `viewsAside`: the view definitions are being read on the aside session (view-definitions.ts). */
+export async function readEmitContext(ctx: DumpContext, flavour: number, unsupported: EmitAllContext['unsupported'], viewsAside = false): Promise<EmitAllContext> {
   const comments = ctx.options.noComments ? new Map() : await readComments(ctx)
   const securityLabels = ctx.options.noSecurityLabels ? new Map() : await readSecurityLabels(ctx)
   const columnAcls = await readColumnAcls(ctx)
   await readUserMappings(ctx)
-  await readDefinitionDetails(ctx)
+  await readDefinitionDetails(ctx, viewsAside)
   const typeNames = await readTypeNames(ctx)
   const typeName = (oid: number): string | undefined => typeNames.get(oid) ?? ctx.types.formatDeferred(oid, typeName)
   const extensionDeps = await readExtensionDependencies(ctx)
