@@ -117,6 +117,22 @@ describe('catalog round trips', () => {
       expect(snapshotExports(aside.queries)).toHaveLength(1)
       expect(aside.text).toBe(serial.text)
       expect(aside.text.match(/^CREATE VIEW /gm)).toHaveLength(VIEWS_ASIDE_FROM + 20)
+
+      // a role allowed one connection: the second session cannot be opened, and the leader reads the views
+      const role = `pgkeep_one_conn_${process.pid}`
+      await runSql(views.url, `CREATE ROLE ${role} LOGIN CONNECTION LIMIT 1; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`)
+      try {
+        const url = new URL(views.url)
+        url.username = role
+        url.password = ''
+        const alone = await dumpCounted(2, url.toString())
+        expect(snapshotExports(alone.queries)).toHaveLength(1)
+        expect(viewQueries(alone.queries).length).toBeGreaterThanOrEqual(1)
+        expect(alone.text).toBe((await dumpCounted(1, url.toString())).text)
+        expect(alone.text.match(/^CREATE VIEW /gm)).toHaveLength(VIEWS_ASIDE_FROM + 20)
+      } finally {
+        await runSql(views.url, `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}; DROP ROLE ${role}`)
+      }
     } finally {
       await views.drop()
     }
