@@ -54,7 +54,7 @@ const usage = `usage: pnpm bench [--scale N | --size 500MB] [--runs N] [--no-war
   --restore     gunzip | psql and pgkeep restore -j${RESTORE_JOBS.join('/-j')} of one pgkeep .sql.gz, pgkeep restore <id>
                 -j${MEMBER_JOBS.join('/-j')} of a stored backup in a folder (read by members), and pg_restore -j2 of a
                 pg_dump -Fd folder, each into a new database, timed in turn, with peak RSS
-  --schema      schema-only dumps of 2,000 tables (12,000 relations) and of 10,000 tables + 10,000 views,
+  --schema      schema-only dumps of an app schema (972 relations), of 2,000 tables (12,000 relations) and of 10,000 tables + 10,000 views,
                 pgkeep (command and library in plain node) against pg_dump -s, on an embedded server with
                 max_locks_per_transaction = 256; exit 1 unless pgkeep's peak RSS for 20,000 relations is < 128 MB
   --probe       also sample process.memoryUsage() inside pgkeep (heap, external, arrayBuffers)
