@@ -1,5 +1,6 @@
 // What a parallel restore into an existing database undoes when it fails: the objects it created. The
-// database's user objects (OIDs from 16384 up, not members of an extension) are listed before the
+// database's user objects (OIDs from 16384 up, and every large object: lo_create takes any free OID,
+// 4243 as well; none that is an extension's member) are listed before the
 // restore begins; on failure, every such object not in that list is dropped (CASCADE), schemas and
 // extensions last but one, large objects unlinked. What the restore changed on objects that existed
 // before (a comment, an owner, a grant on schema public) is not undone; rows are, because each session
@@ -102,7 +103,7 @@ const OBJECTS = `
     UNION ALL SELECT 'pg_am', oid, '' FROM pg_catalog.pg_am
     UNION ALL SELECT 'pg_largeobject', oid, '' FROM pg_catalog.pg_largeobject_metadata
   ) o
-  WHERE o.oid >= 16384
+  WHERE (o.oid >= 16384 OR o.catalog = 'pg_largeobject')
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                      WHERE d.classid = o.catalog::regclass AND d.objid = o.oid AND d.objsubid = 0 AND d.deptype IN ('e', 'x', 'i'))`
 
