@@ -4,7 +4,7 @@ import { Component } from '../model/components'
 import { catalogKey } from '../model/registry'
 import type { TableObject } from '../model/objects'
 import { int } from '../session/pg-text'
-import type { DumpContext } from './context'
+import { LAST_BUILTIN_OID, type DumpContext } from './context'
 
 export interface Described {
   subid: number
@@ -14,9 +14,17 @@ export interface Described {
 
 export type DescriptionIndex = Map<string, Described[]>
 
+/**
+ * initdb's objects (OIDs up to LAST_BUILTIN_OID) are written for their privileges at most, never their
+ * comments: their ~5,000 comments (every built-in function's, type's, operator's) are left on the server.
+ * Kept below it: schemas (public's comment is written when it was changed) and large objects, whose OIDs
+ * the user may choose (`lo_create(100)`).
+ */
+const USER_OBJECTS = `objoid > ${LAST_BUILTIN_OID} OR classoid IN ('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_largeobject'::pg_catalog.regclass)`
+
 export async function readComments(ctx: DumpContext): Promise<DescriptionIndex> {
   const rows = await ctx.session.query(
-    'SELECT description, classoid, objoid, objsubid FROM pg_catalog.pg_description ORDER BY classoid, objoid, objsubid',
+    `SELECT description, classoid, objoid, objsubid FROM pg_catalog.pg_description WHERE ${USER_OBJECTS} ORDER BY classoid, objoid, objsubid`,
     [], 'read comments',
   )
   return index(ctx, rows.map((r) => ({ classoid: r.classoid!, objoid: r.objoid!, subid: int(r.objsubid), text: r.description! })), Component.COMMENT)
@@ -24,7 +32,7 @@ export async function readComments(ctx: DumpContext): Promise<DescriptionIndex> 
 
 export async function readSecurityLabels(ctx: DumpContext): Promise<DescriptionIndex> {
   const rows = await ctx.session.query(
-    'SELECT label, provider, classoid, objoid, objsubid FROM pg_catalog.pg_seclabel ORDER BY classoid, objoid, objsubid',
+    `SELECT label, provider, classoid, objoid, objsubid FROM pg_catalog.pg_seclabel WHERE ${USER_OBJECTS} ORDER BY classoid, objoid, objsubid`,
     [], 'read security labels',
   )
   return index(ctx, rows.map((r) => ({ classoid: r.classoid!, objoid: r.objoid!, subid: int(r.objsubid), text: r.label!, provider: r.provider! })), Component.SECLABEL)
