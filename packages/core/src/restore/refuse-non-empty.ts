@@ -3,7 +3,7 @@
 import type pg from 'pg'
 import { PgkeepError } from '../errors'
 
-/** Refuses a target that already holds user objects (tables, functions, types, schemas, extensions). */
+/** Refuses a target that already holds user objects (tables, functions, types, schemas, extensions, large objects). */
 export async function refuseNonEmpty(client: pg.Client, db: string): Promise<void> {
   const { rows } = await client.query<{ n: string; example: string | null }>(`
     WITH objects AS (
@@ -16,7 +16,15 @@ export async function refuseNonEmpty(client: pg.Client, db: string): Promise<voi
       UNION ALL
       SELECT format('schema %I', nspname) FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname !~ '^pg_'
       UNION ALL
+      -- types of their own: not a table's row type nor an array type, which come with their table or type
+      SELECT format('type %I.%I', n.nspname, t.typname) FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'
+         AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
+      UNION ALL
       SELECT format('extension %I', extname) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'
+      UNION ALL
+      SELECT format('large object %s', oid) FROM pg_catalog.pg_largeobject_metadata
     )
     SELECT count(*) AS n, min(what) AS example FROM objects`)
   const n = Number(rows[0]!.n)

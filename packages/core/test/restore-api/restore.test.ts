@@ -99,6 +99,39 @@ describe('restore() of whole dumps', () => {
   })
 })
 
+describe('restore() refuses a target that holds objects', () => {
+  // A table, a function or a schema were refused before; a type or a large object alone were not.
+  it.each([
+    ['an enum type', 'CREATE TYPE public.mood AS ENUM (\'calm\')', 'type public.mood'],
+    ['a domain', 'CREATE DOMAIN public.rupiah AS numeric(14, 2)', 'type public.rupiah'],
+    ['a composite type', 'CREATE TYPE public.pair AS (a integer, b integer)', 'type public.pair'],
+    ['a large object with a small OID', 'SELECT lo_create(4242)', 'large object 4242'],
+  ])('%s alone', async (_, sql, example) => {
+    const target = await createDatabase(server.url, { prefix: 'rs_nonempty' })
+    try {
+      await runSql(target.url, sql)
+      const error = await failure(restore(Buffer.from('CREATE TABLE public.t (a integer);\n'), { target: target.url }))
+      expect(error.code).toBe('TARGET_NOT_EMPTY')
+      expect(error.message).toContain(`already holds 1 object (for example ${example})`)
+      expect(await runSql(target.url, "SELECT 1 FROM pg_class WHERE relname = 't'")).toHaveLength(0)
+    } finally {
+      await target.drop()
+    }
+  })
+
+  it('takes a database whose only types come with its tables as empty of types', async () => {
+    const target = await createDatabase(server.url, { prefix: 'rs_rowtypes' })
+    try {
+      // a table's row type and array type, and the array type of a type, are not objects of their own
+      await runSql(target.url, 'CREATE TABLE public.t (a integer)')
+      const error = await failure(restore(Buffer.from('CREATE TABLE public.u (a integer);\n'), { target: target.url }))
+      expect(error.message).toContain('already holds 1 object (for example table public.t)')
+    } finally {
+      await target.drop()
+    }
+  })
+})
+
 describe('restore() failures leave the target as it was', () => {
   it('rolls back a failing script and names the entry, SQLSTATE and line', async () => {
     const copy = await createDatabase(server.url, { prefix: 'rs_fail' })
