@@ -13,9 +13,10 @@ import { oidArray, type DumpContext } from './context'
 export const VIEWS_ASIDE_FROM = 100
 
 /**
- * Starts reading the view definitions on the aside session: resolves true once they are read, false
- * when they were not started there (no aside session, too few views for one, or it could not be opened),
- * and then the leader reads them with the other details. A failed read rejects as on the leader.
+ * Starts reading the view definitions on the aside session. Null when they are not for it (no aside
+ * session, no views, or too few to open one): the leader reads them with the other details. Otherwise
+ * resolves true once they are read, or false when the session could not be opened, and the caller reads
+ * them on the leader once it is free. A failed read rejects as on the leader.
  */
 export function readViewDefinitionsAside(ctx: DumpContext, aside: AsideSession | null): Promise<boolean> | null {
   if (!ctx.dumpSchema || !aside) return null
