@@ -100,21 +100,52 @@ describe('restore() of whole dumps', () => {
 })
 
 describe('restore() refuses a target that holds objects', () => {
-  // A table, a function or a schema were refused before; a type or a large object alone were not.
+  // A table, a function or a schema were refused before; a type, a large object or the kinds below alone were not.
   it.each([
     ['an enum type', 'CREATE TYPE public.mood AS ENUM (\'calm\')', 'type public.mood'],
     ['a domain', 'CREATE DOMAIN public.rupiah AS numeric(14, 2)', 'type public.rupiah'],
     ['a composite type', 'CREATE TYPE public.pair AS (a integer, b integer)', 'type public.pair'],
     ['a large object with a small OID', 'SELECT lo_create(4242)', 'large object 4242'],
+    // nor were the other objects a dump creates outside tables, functions and types
+    ['a collation', 'CREATE COLLATION public.c_copy (locale = \'C\')', 'collation public.c_copy'],
+    ['a conversion', 'CREATE CONVERSION public.to_latin1 FOR \'UTF8\' TO \'LATIN1\' FROM pg_catalog.utf8_to_iso8859_1', 'conversion public.to_latin1'],
+    ['an operator', 'CREATE OPERATOR public.=== (FUNCTION = pg_catalog.int4eq, LEFTARG = integer, RIGHTARG = integer)', 'operator public."==="'],
+    ['an operator family', 'CREATE OPERATOR FAMILY public.fam USING btree', 'operator family public.fam'],
+    ['a text search configuration', 'CREATE TEXT SEARCH CONFIGURATION public.indo (COPY = pg_catalog.simple)', 'text search configuration public.indo'],
+    ['a text search dictionary', 'CREATE TEXT SEARCH DICTIONARY public.kata (TEMPLATE = pg_catalog.simple)', 'text search dictionary public.kata'],
+    ['a foreign-data wrapper', 'CREATE FOREIGN DATA WRAPPER kosong', 'foreign-data wrapper kosong'],
+    ['a publication', 'CREATE PUBLICATION semua', 'publication semua'],
+    ['a cast', 'CREATE CAST (xid AS integer) WITHOUT FUNCTION', 'cast (xid AS integer)'],
+    ['default privileges', 'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC', 'default privileges FOR ROLE $user'],
   ])('%s alone', async (_, sql, example) => {
     const target = await createDatabase(server.url, { prefix: 'rs_nonempty' })
     try {
       await runSql(target.url, sql)
+      const [{ user }] = (await runSql(target.url, 'SELECT current_user AS user')) as [{ user: string }]
+      example = example.replace('$user', user)
       const error = await failure(restore(Buffer.from('CREATE TABLE public.t (a integer);\n'), { target: target.url }))
       expect(error.code).toBe('TARGET_NOT_EMPTY')
       expect(error.message).toContain(`already holds 1 object (for example ${example})`)
       expect(await runSql(target.url, "SELECT 1 FROM pg_class WHERE relname = 't'")).toHaveLength(0)
     } finally {
+      await target.drop()
+    }
+  })
+
+  it.each([
+    // an event trigger needs a function of its own, which counts too
+    ['an event trigger', 'CREATE FUNCTION public.log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$; CREATE EVENT TRIGGER catat ON ddl_command_start EXECUTE FUNCTION public.log_ddl()', 2, 'event trigger catat', ''],
+    // a subscription made without connecting; the database can only be dropped once it is gone
+    ['a subscription', "CREATE SUBSCRIPTION langganan CONNECTION 'dbname=nowhere' PUBLICATION semua WITH (connect = false, slot_name = NONE)", 1, 'subscription langganan', 'DROP SUBSCRIPTION langganan'],
+  ])('%s', async (_, sql, n, example, cleanup) => {
+    const target = await createDatabase(server.url, { prefix: 'rs_nonempty' })
+    try {
+      await runSql(target.url, sql)
+      const error = await failure(restore(Buffer.from('CREATE TABLE public.t (a integer);\n'), { target: target.url }))
+      expect(error.code).toBe('TARGET_NOT_EMPTY')
+      expect(error.message).toContain(`already holds ${n} object${n === 1 ? '' : 's'} (for example ${example})`)
+    } finally {
+      if (cleanup) await runSql(target.url, cleanup)
       await target.drop()
     }
   })
