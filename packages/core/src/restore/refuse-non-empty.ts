@@ -60,7 +60,8 @@ export async function refuseNonEmpty(client: pg.Client, db: string): Promise<voi
       UNION ALL
       SELECT format('subscription %I', subname) FROM pg_catalog.pg_subscription WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
     )
-    SELECT count(*) AS n, min(what) AS example FROM objects`)
+    -- the example: a relation when there is one (the most telling), else the first by name
+    SELECT count(*) AS n, (pg_catalog.array_agg(what ORDER BY what !~ '^(table|view|sequence) ', what))[1] AS example FROM objects`)
   const n = Number(rows[0]!.n)
   if (n > 0) {
     throw new PgkeepError('TARGET_NOT_EMPTY', `database ${db} already holds ${n} object${n === 1 ? '' : 's'} (for example ${rows[0]!.example}); refusing to restore over them`, {

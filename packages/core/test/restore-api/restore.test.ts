@@ -150,6 +150,18 @@ describe('restore() refuses a target that holds objects', () => {
     }
   })
 
+  it('names a table as the example when the target holds one among other objects', async () => {
+    const target = await createDatabase(server.url, { prefix: 'rs_example' })
+    try {
+      // by name alone the access method, the cast or the collation would come first
+      await runSql(target.url, "CREATE TABLE public.zz (a integer); CREATE COLLATION public.c_copy (locale = 'C'); CREATE CAST (xid AS integer) WITHOUT FUNCTION")
+      const error = await failure(restore(Buffer.from('CREATE TABLE public.u (a integer);\n'), { target: target.url }))
+      expect(error.message).toContain('already holds 3 objects (for example table public.zz)')
+    } finally {
+      await target.drop()
+    }
+  })
+
   it('takes a database whose only types come with its tables as empty of types', async () => {
     const target = await createDatabase(server.url, { prefix: 'rs_rowtypes' })
     try {
