@@ -6,6 +6,7 @@ import { listScript, restore, type RestoreOptions, type RestoreSummary } from '@
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { byteSize, collect, integer } from '../collect'
+import { allowHeapGrowth } from '../heap-growth'
 import { progressFor } from '../reporting'
 import { untilValue, type UntilValue } from '../until-option'
 import { UsageError } from './dump'
@@ -62,6 +63,7 @@ export function restoreCommand(io: Io): Command {
     .option('-q, --quiet', 'no progress on stderr')
     .option('--json', 'print the summary (or with --list, the entries) as JSON')
     .action(async (source: string, target: string | undefined, flags: RestoreFlags) => {
+      allowHeapGrowth()
       const progress = progressFor(io.stderr, flags)
       let total = 0
       const conn = target ?? flags.dbname
@@ -141,6 +143,7 @@ export function verifyCommand(io: Io): Command {
     .option('--json', 'print the whole report as JSON')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean; quiet?: boolean; jobs?: number }) => {
+      allowHeapGrowth()
       const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_RESTORE_JOBS) ?? 1
       const backups = managerFor(io, flags, connection ? { connection } : {})
       const progress = progressFor(io.stderr, flags)
