@@ -4,8 +4,8 @@
 // passing through reach again and again: a restore of the 525 MB sample made 33–77 mark-compacts that
 // each found almost nothing (10.8 → 10.6 MB), and V8's threads spent up to a CPU second on them, on a
 // machine the restore's server processes keep busy. A restore lets the old generation grow 300 %
-// instead: 1–6 mark-compacts and 0.6–1.2 CPU s less, for 2–5 MB more peak RSS (400 %: 2 mark-compacts,
-// but 10 MB more with -j4; 200 %: still 23); bench/README.md, 2026-12-06.
+// instead: 1–6 mark-compacts and 0.6–1.2 CPU s less, for 1–7 MB more peak RSS (400 %: 1–2 mark-compacts,
+// but 9–14 MB more with -j4; 200 %: still 23); bench/README.md, 2026-12-06.
 import { setFlagsFromString } from 'node:v8'
 
 export const RESTORE_HEAP_GROWING_PERCENT = 300
