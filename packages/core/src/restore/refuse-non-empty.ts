@@ -53,7 +53,7 @@ export async function refuseNonEmpty(client: pg.Client, db: string): Promise<voi
         UNION ALL SELECT 'language', oid, quote_ident(lanname) FROM pg_catalog.pg_language
         UNION ALL SELECT 'access method', oid, quote_ident(amname) FROM pg_catalog.pg_am
         UNION ALL SELECT 'cast', oid, format('(%s AS %s)', castsource::pg_catalog.regtype, casttarget::pg_catalog.regtype) FROM pg_catalog.pg_cast
-        UNION ALL SELECT 'transform', oid, format('FOR %s LANGUAGE %s', trftype::pg_catalog.regtype, trflang) FROM pg_catalog.pg_transform
+        UNION ALL SELECT 'transform', oid, format('FOR %s LANGUAGE %s', trftype::pg_catalog.regtype, (SELECT quote_ident(lanname) FROM pg_catalog.pg_language WHERE oid = trflang)) FROM pg_catalog.pg_transform
         UNION ALL SELECT 'default privileges', oid, format('FOR ROLE %s', defaclrole::pg_catalog.regrole) FROM pg_catalog.pg_default_acl
       ) AS o (kind, oid, name)
        WHERE o.oid >= 16384
@@ -61,7 +61,7 @@ export async function refuseNonEmpty(client: pg.Client, db: string): Promise<voi
       SELECT format('subscription %I', subname) FROM pg_catalog.pg_subscription WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
     )
     -- the example: a relation when there is one (the most telling), else the first by name
-    SELECT count(*) AS n, (pg_catalog.array_agg(what ORDER BY what !~ '^(table|view|sequence) ', what))[1] AS example FROM objects`)
+    SELECT count(*) AS n, coalesce(min(what) FILTER (WHERE what ~ '^(table|view|sequence) '), min(what)) AS example FROM objects`)
   const n = Number(rows[0]!.n)
   if (n > 0) {
     throw new PgkeepError('TARGET_NOT_EMPTY', `database ${db} already holds ${n} object${n === 1 ? '' : 's'} (for example ${rows[0]!.example}); refusing to restore over them`, {

@@ -116,6 +116,9 @@ describe('restore() refuses a target that holds objects', () => {
     ['a foreign-data wrapper', 'CREATE FOREIGN DATA WRAPPER kosong', 'foreign-data wrapper kosong'],
     ['a publication', 'CREATE PUBLICATION semua', 'publication semua'],
     ['a cast', 'CREATE CAST (xid AS integer) WITHOUT FUNCTION', 'cast (xid AS integer)'],
+    ['a transform', 'CREATE TRANSFORM FOR integer LANGUAGE plpgsql (FROM SQL WITH FUNCTION pg_catalog.prsd_lextype(internal), TO SQL WITH FUNCTION pg_catalog.int4recv(internal))', 'transform FOR integer LANGUAGE plpgsql'],
+    ['a language', 'CREATE LANGUAGE bahasa HANDLER pg_catalog.plpgsql_call_handler', 'language bahasa'],
+    ['an access method', 'CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER pg_catalog.heap_tableam_handler', 'access method heap2'],
     ['default privileges', 'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC', 'default privileges FOR ROLE $user'],
   ])('%s alone', async (_, sql, example) => {
     const target = await createDatabase(server.url, { prefix: 'rs_nonempty' })
