@@ -1,6 +1,6 @@
 // COPY query streams that always report their failure to whoever reads them.
 //
-// pg-copy-streams reports a connection that ends under a running COPY by emitting 'error' on the
+// pg-copy-streams (whose CopyBothStream the logical replication reads) reports a connection that ends under a running COPY by emitting 'error' on the
 // stream itself (handleError in its CopyToStream and CopyBothStream) instead of destroying it. Emitted
 // while nobody listens (the stream was made but not read yet, as when a parallel dump fails while a
 // worker is still writing its table's header), that 'error' is an uncaught exception that takes the
@@ -9,9 +9,9 @@
 // once with that error.
 import type { Duplex, Readable } from 'node:stream'
 import type pg from 'pg'
-import { to as copyTo } from 'pg-copy-streams'
+import { CopyOutQuery } from './copy-out-query'
 
-export type CopyToStream = ReturnType<typeof copyTo>
+export type CopyToStream = CopyOutQuery
 
 /** `stream`, made to keep an 'error' emitted on it for its reader (see above). */
 export function keepQueryStreamError<T extends Readable | Duplex>(stream: T): T {
@@ -21,5 +21,7 @@ export function keepQueryStreamError<T extends Readable | Duplex>(stream: T): T 
 
 /** `COPY … TO STDOUT` on `client` as a readable stream of the rows' text. */
 export function copyToStream(client: pg.Client, sql: string): CopyToStream {
-  return keepQueryStreamError(client.query(copyTo(sql)))
+  const query = keepQueryStreamError(new CopyOutQuery(sql))
+  client.query(query)
+  return query
 }
