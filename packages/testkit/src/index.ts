@@ -5,6 +5,7 @@ export { EMBEDDED_MAJORS, findEmbeddedBinaries, isEmbeddedMajor } from './embedd
 export type { EmbeddedBinaries, EmbeddedMajor } from './embedded-binaries'
 export { startEmbeddedServer } from './embedded-server'
 export type { EmbeddedServer, EmbeddedServerOptions } from './embedded-server'
+export { chownToServerUser, serverUser } from './server-user'
 export { DEFAULT_TEST_MAJORS, testMajors } from './test-majors'
 export { createDatabase, dropDatabase, quoteIdent, runSql, serverMajor, withClient, withDatabase } from './database'
 export type { CreateDatabaseOptions, TestDatabase } from './database'
