@@ -8,6 +8,7 @@ export default defineProject({
     alias: [
       { find: /^@pgkeep\/core$/, replacement: fileURLToPath(new URL('../core/src/index.ts', import.meta.url)) },
       { find: /^@pgkeep\/core\/version$/, replacement: fileURLToPath(new URL('../core/src/version.ts', import.meta.url)) },
+      { find: /^@pgkeep\/core\/engine$/, replacement: fileURLToPath(new URL('../core/src/engine.ts', import.meta.url)) },
     ],
   },
   test: {

@@ -3,8 +3,9 @@
 // environment or key files, never from the command line, where other users could read them in the process list.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { createBackupManager, managerOptionsFromEnv, type BackupManager, type BackupManagerOptions } from '@pgkeep/core'
+import type { BackupManager, BackupManagerOptions } from '@pgkeep/core'
 import { collect } from './collect'
+import { library } from './library'
 
 export interface Io {
   stdin: NodeJS.ReadableStream
@@ -37,7 +38,8 @@ export function storageOptions(command: Command, o: { identity?: boolean; when?:
 
 export const STORAGE_HELP = 'the folder of the backups (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)'
 
-export function managerFor(io: Io, flags: StorageFlags, more: Partial<BackupManagerOptions> = {}): BackupManager {
+export async function managerFor(io: Io, flags: StorageFlags, more: Partial<BackupManagerOptions> = {}): Promise<BackupManager> {
+  const { createBackupManager, managerOptionsFromEnv } = await library()
   const env = flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: resolve(io.cwd, flags.dir) } : io.env
   const { connectionString, ...fromEnv } = managerOptionsFromEnv(env, { cwd: io.cwd, ...(flags.recipient ? { recipients: flags.recipient } : {}), ...(flags.identity ? { identityFiles: flags.identity } : {}) })
   return createBackupManager({

@@ -10,7 +10,7 @@ import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { GzipMembers, SyncBehind } from '@pgkeep/core'
+import { GzipMembers, SyncBehind } from '@pgkeep/core/engine'
 
 export interface FileDestination {
   /** Where the dump writes. */

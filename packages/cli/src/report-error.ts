@@ -1,6 +1,6 @@
 // How the command line shows a failure: `pgkeep: error: <message> [CODE]` plus the hint, and never
 // a password (the core keeps them out of messages; this scrubs known secrets once more).
-import { isPgkeepError, scrubSecrets } from '@pgkeep/core'
+import { isPgkeepError, scrubSecrets } from '@pgkeep/core/engine'
 
 export function formatError(error: unknown, secrets: readonly (string | undefined)[] = []): string {
   const scrub = (text: string) => scrubSecrets(text, secrets)

@@ -41,7 +41,7 @@ export function backupCommand(io: Io): Command {
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (connection: string | undefined, flags: BackupFlags) => {
       const conn = connection ?? flags.dbname
-      const backups = managerFor(io, flags, {
+      const backups = await managerFor(io, flags, {
         ...(conn ? { connection: conn } : {}),
         namePrefix: flags.namePrefix,
         compressionLevel: flags.compress,

@@ -12,7 +12,7 @@ export function listCommand(io: Io): Command {
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
-      const backups = managerFor(io, flags)
+      const backups = await managerFor(io, flags)
       // A manifest that is not valid is skipped by the listing, and said here (once per key).
       backups.on('alert', (alert) => {
         if (alert.kind === 'manifest-invalid') io.stderr.write(`pgkeep: warning: ${alert.message}\n`)
@@ -47,7 +47,7 @@ export function replicateCommand(io: Io): Command {
     .option('--check', 'also read every copy in place and compare its sha256 with the manifest (damaged copies are made again)')
     .option('--json', 'print the result as JSON')
     .action(async (flags: StorageFlags & { check?: boolean; json?: boolean }) => {
-      const backups = managerFor(io, flags)
+      const backups = await managerFor(io, flags)
       const result = await backups.replicate({ check: flags.check ?? false })
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
@@ -67,7 +67,7 @@ export function downloadCommand(io: Io): Command {
     .argument('<id>', 'the backup id (uuid)')
     .option('-o, --output <file>', 'write here instead of stdout (appears only when complete)')
     .action(async (id: string, flags: StorageFlags & { output?: string }) => {
-      const stream = await managerFor(io, flags).download(id)
+      const stream = await (await managerFor(io, flags)).download(id)
       if (!flags.output) {
         await pipeline(stream, io.stdout as NodeJS.WritableStream, { end: false })
         return
@@ -95,7 +95,7 @@ export function cleanupCommand(io: Io): Command {
     .option('--json', 'print the result as JSON')
     .action(async (connection: string | undefined, flags: StorageFlags & { days?: number; keepLast?: number; orphanAge: number; dryRun?: boolean; json?: boolean }) => {
       const retention = { maxAgeDays: flags.days ?? 30, ...(flags.keepLast !== undefined ? { keepLast: flags.keepLast } : {}) }
-      const backups = managerFor(io, flags, { retention, ...(connection ? { connection } : {}) })
+      const backups = await managerFor(io, flags, { retention, ...(connection ? { connection } : {}) })
       const result = await backups.cleanup({ dryRun: flags.dryRun ?? false, orphanAgeMinutes: flags.orphanAge })
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)

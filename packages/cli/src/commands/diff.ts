@@ -2,9 +2,10 @@
 // definition members without reading rows) or dump files (read whole), as text or --json.
 import { resolve } from 'node:path'
 import { Command } from 'commander'
-import { diffBackups, fileSide, formatDiff, type BackupDiff, type DiffSide } from '@pgkeep/core'
+import type { BackupDiff, DiffSide } from '@pgkeep/core'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { ExitStatus } from '../exit-status'
+import { library } from '../library'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -17,6 +18,7 @@ export function diffCommand(io: Io): Command {
     .option('--exit-code', 'exit with 3 when the two differ (as `git diff --exit-code` does)')
     .action(async (a: string, b: string, flags: StorageFlags & { json?: boolean; exitCode?: boolean }) => {
       const diff = await compare(io, flags, a, b)
+      const { formatDiff } = await library()
       io.stdout.write(flags.json ? `${JSON.stringify(diff, null, 2)}\n` : formatDiff(diff))
       if (flags.exitCode && !diff.identical) throw new ExitStatus(DIFFERENT)
     })
@@ -28,11 +30,12 @@ export const DIFFERENT = 3
 // --- internal ---
 
 async function compare(io: Io, flags: StorageFlags, a: string, b: string): Promise<BackupDiff> {
-  if (UUID.test(a) && UUID.test(b)) return managerFor(io, flags).compare(a, b)
+  if (UUID.test(a) && UUID.test(b)) return (await managerFor(io, flags)).compare(a, b)
+  const { diffBackups, fileSide } = await library()
   const side = async (arg: string): Promise<DiffSide> => {
     if (!UUID.test(arg)) return fileSide(resolve(io.cwd, arg), arg)
     // an id beside a file: its dump is read whole, as the file's is
-    return fileSide(await managerFor(io, flags).download(arg), arg)
+    return fileSide(await (await managerFor(io, flags)).download(arg), arg)
   }
   const [x, y] = await Promise.all([side(a), side(b)])
   return diffBackups(x, y)

@@ -1,5 +1,5 @@
 // `pgkeep dump`: pg_dump's plain format, to stdout or to a file (gzip when it ends in .gz).
-import { dump, type DumpOptions, type DumpProgress } from '@pgkeep/core'
+import { dump, type DumpOptions, type DumpProgress } from '@pgkeep/core/engine'
 import { Command, Option } from 'commander'
 import { integer } from '../collect'
 import { openFileDestination } from '../file-destination'

@@ -3,14 +3,16 @@
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Command } from 'commander'
-import { ageKeyFile, generateAgeKeyPair, PgkeepError } from '@pgkeep/core'
+import { PgkeepError } from '@pgkeep/core/engine'
 import type { Io } from '../backup-manager'
+import { library } from '../library'
 
 export function keygenCommand(io: Io): Command {
   return new Command('keygen')
     .description('make an age key pair: the secret key goes to a file, the public key (age1…) to stdout')
     .requiredOption('-o, --output <file>', 'where the secret key goes (created with mode 0600; never overwritten)')
     .action(async (flags: { output: string }) => {
+      const { ageKeyFile, generateAgeKeyPair } = await library()
       const pair = await generateAgeKeyPair()
       const file = resolve(io.cwd, flags.output)
       try {

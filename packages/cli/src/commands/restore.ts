@@ -2,11 +2,12 @@
 // database without psql, list a dump's entries, and test a stored backup by restoring it aside.
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { listScript, restore, type RestoreOptions, type RestoreSummary } from '@pgkeep/core'
+import type { RestoreOptions, RestoreSummary } from '@pgkeep/core'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { byteSize, collect, integer } from '../collect'
 import { allowHeapGrowth } from '../heap-growth'
+import { library } from '../library'
 import { progressFor } from '../reporting'
 import { untilValue, type UntilValue } from '../until-option'
 import { UsageError } from './dump'
@@ -111,7 +112,7 @@ export function restoreCommand(io: Io): Command {
         throw new UsageError(`--until and --no-replay apply to a stored base backup of the change archive (a backup id), not to ${source === '-' ? 'stdin' : 'a file'}`)
       }
       if (UUID.test(source) && !flags.list) {
-        const backups = managerFor(io, flags, conn ? { connection: conn } : {})
+        const backups = await managerFor(io, flags, conn ? { connection: conn } : {})
         total = (await backups.get(source)).size
         report(await backups.restore(source, options), true)
         return
@@ -119,6 +120,7 @@ export function restoreCommand(io: Io): Command {
       // a relative path starts at the cwd the command was given (CliIo.cwd), as --dir does
       const input = source === '-' ? io.stdin : resolve(io.cwd, source)
       if (flags.list) {
+        const { listScript } = await library()
         const entries = await listScript(input)
         if (flags.json) {
           io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
@@ -130,6 +132,7 @@ export function restoreCommand(io: Io): Command {
         return
       }
       if (typeof input === 'string') total = await fileSize(input)
+      const { restore } = await library()
       report(await restore(input, { ...options, env: io.env }), false)
     })
 }
@@ -145,7 +148,7 @@ export function verifyCommand(io: Io): Command {
     .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean; quiet?: boolean; jobs?: number }) => {
       allowHeapGrowth()
       const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_RESTORE_JOBS) ?? 1
-      const backups = managerFor(io, flags, connection ? { connection } : {})
+      const backups = await managerFor(io, flags, connection ? { connection } : {})
       const progress = progressFor(io.stderr, flags)
       progress.step('restoring into a scratch database and comparing with the manifest')
       const report = await backups.verify(id, { jobs })

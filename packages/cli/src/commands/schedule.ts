@@ -1,7 +1,6 @@
 // `pgkeep schedule`: the manager's schedule in the foreground, for a container or a systemd service.
 // Logs every run (a line each, or a JSON object per line). SIGTERM (systemctl stop, docker stop) lets a
 // running backup finish and exits 0; SIGINT (Ctrl-C) aborts it, nothing half written is kept, exit 130.
-import { DEFAULT_BACKUP_CRON, DEFAULT_CLEANUP_CRON } from '@pgkeep/core'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { integer } from '../collect'
@@ -10,8 +9,8 @@ import { INTERRUPTED, interruptOf } from '../interrupt'
 
 interface ScheduleFlags extends StorageFlags {
   dbname?: string
-  backup: string
-  cleanup: string
+  backup?: string
+  cleanup?: string
   timezone?: string
   days: number
   keepLast?: number
@@ -24,8 +23,10 @@ export function scheduleCommand(io: Io): Command {
     .description('run scheduled backups and cleanups in the foreground until SIGTERM (finish the running backup, exit 0) or SIGINT (abort it, exit 130)')
     .argument('[connection]', 'the database (connection URL or "key=value …"); PG* variables and PGKEEP_DATABASE_URL fill the gaps')
     .option('-d, --dbname <connection>', 'same as the connection argument')
-    .option('--backup <cron>', 'when to back up (cron pattern, in --timezone), or "off"', DEFAULT_BACKUP_CRON)
-    .option('--cleanup <cron>', 'when to apply retention, or "off"', DEFAULT_CLEANUP_CRON)
+    // without the flags backups.schedule() takes core's DEFAULT_BACKUP_CRON and DEFAULT_CLEANUP_CRON (the
+    // command does not load core's schedule before a command runs); engine-start-up.test.ts holds this text to them
+    .option('--backup <cron>', 'when to back up (cron pattern, in --timezone), or "off" (default: "0 2 * * *", every day at 02:00)')
+    .option('--cleanup <cron>', 'when to apply retention, or "off" (default: "0 3 * * 0", Sundays at 03:00)')
     .option('--timezone <zone>', 'IANA time zone of the patterns (default: the machine\'s)')
     .option('--days <n>', 'retention: keep backups younger than this many days (the newest always stays)', integer(0, 100_000), 30)
     .option('--keep-last <n>', 'retention: also keep the newest n backups', integer(1, 1_000_000))
@@ -34,7 +35,7 @@ export function scheduleCommand(io: Io): Command {
     .action(async (connection: string | undefined, flags: ScheduleFlags) => {
       if (!io.signal) throw new Error('pgkeep schedule needs the signals of a process to stop')
       const conn = connection ?? flags.dbname
-      const backups = managerFor(io, flags, {
+      const backups = await managerFor(io, flags, {
         ...(conn ? { connection: conn } : {}),
         namePrefix: flags.namePrefix,
         rateLimit: false,
@@ -59,8 +60,8 @@ export function scheduleCommand(io: Io): Command {
       backups.on('alert', (e) => log('alert', { kind: e.kind, message: e.message }, `alert ${e.kind}: ${e.message}`))
 
       const handle = backups.schedule({
-        backup: flags.backup === 'off' ? false : flags.backup,
-        cleanup: flags.cleanup === 'off' ? false : flags.cleanup,
+        ...(flags.backup === undefined ? {} : { backup: flags.backup === 'off' ? false : flags.backup }),
+        ...(flags.cleanup === undefined ? {} : { cleanup: flags.cleanup === 'off' ? false : flags.cleanup }),
         ...(flags.timezone ? { timezone: flags.timezone } : {}),
         actor: 'pgkeep schedule',
       })
