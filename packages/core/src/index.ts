@@ -1,14 +1,5 @@
-// Public API of @pgkeep/core.
-export { dump, randomRestrictKey, type DumpEntry, type DumpProgress, type DumpRunOptions, type DumpSummary, type DumpTableSummary } from './dump'
-export type { DumpDestination } from './write/output'
-export { DumpOptionsSchema, resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'
-export { ERROR_CODES, ERROR_STATUS, PgkeepError, httpStatusOf, isPgkeepError, isRefusal, type ErrorCode } from './errors'
-export {
-  connect, redactConnectionString, resolveConnection, scrubSecrets,
-  type ConnectionParams, type ResolvedConnection,
-} from './connection/index'
-export { MIN_SUPPORTED_MAJOR, MAX_SUPPORTED_MAJOR } from './session/server-version'
-export { PGKEEP_VERSION } from './version'
+// Public API of @pgkeep/core: the dump engine (./engine, also `@pgkeep/core/engine` on its own) and the rest.
+export * from './engine'
 export { createBackupManager, type BackupDownload, type BackupHandle, type BackupManager, type DownloadOptions, type RunningBackup } from './manager'
 export type { BackupManagerOptions, CreateBackupOptions, ManagerDumpOptions } from './manager-options'
 export type { DecryptionOptions, EncryptionOptions } from './crypto/encryption-options'
@@ -17,9 +8,7 @@ export type { BackupRecord } from './backup/backup-record'
 export type { BackupProgress } from './backup/create-backup'
 export type { BackupManifest } from './manifest/manifest'
 export type { SigningOptions } from './manifest/signing-options'
-export { GzipMembers, type GzipMember } from './compress/gzip-members'
 export { fsStorage, type FsStorageOptions } from './storage/fs-storage'
-export { SyncBehind, SYNC_BEHIND_BYTES } from './storage/sync-behind'
 export { memoryStorage } from './storage/memory-storage'
 export { s3Storage, type S3StorageOptions } from './storage/s3-storage'
 export type { ByteRange, IncompleteWrite, LifecycleRule, LifecycleRuleResult, PutOptions, StorageDriver, StoredObject } from './storage/driver'
