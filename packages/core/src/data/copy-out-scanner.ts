@@ -26,8 +26,6 @@ export interface ScanResult {
    * ErrorResponse). From there on the bytes are the client's to parse.
    */
   end: number
-  /** The COPY's messages ended with CopyDone (not with an ErrorResponse or another message). */
-  done: boolean
 }
 
 export class CopyOutScanner {
@@ -52,16 +50,16 @@ export class CopyOutScanner {
         }
         read += n
         this.unread -= n
-        if (this.unread === 0 && this.code === COPY_DONE) return { rows, end: read, done: true }
+        if (this.unread === 0 && this.code === COPY_DONE) return { rows, end: read }
         continue
       }
       if (this.headerBytes === 0) {
         const code = chunk[read]!
-        if (!isCopyMessage(code)) return { rows, end: read, done: false }
+        if (!isCopyMessage(code)) return { rows, end: read }
         if (read + HEADER_BYTES <= length) {
           this.start(code, chunk.readUInt32BE(read + 1))
           read += HEADER_BYTES
-          if (code === COPY_DONE && this.unread === 0) return { rows, end: read, done: true }
+          if (code === COPY_DONE && this.unread === 0) return { rows, end: read }
           continue
         }
       }
@@ -70,9 +68,9 @@ export class CopyOutScanner {
       if (this.headerBytes < HEADER_BYTES) break
       this.headerBytes = 0
       this.start(this.header[0]!, this.header.readUInt32BE(1))
-      if (this.code === COPY_DONE && this.unread === 0) return { rows, end: read, done: true }
+      if (this.code === COPY_DONE && this.unread === 0) return { rows, end: read }
     }
-    return { rows, end: -1, done: false }
+    return { rows, end: -1 }
   }
 
   private start(code: number, length: number): void {

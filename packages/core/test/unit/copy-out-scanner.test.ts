@@ -20,18 +20,18 @@ const readyForQuery = message('Z', 'T')
 const errorResponse = message('E', 'SERROR\0C22012\0Mdivision by zero\0\0')
 
 /** Feeds `stream` to a scanner in chunks cut at `cuts`; returns the rows' text and where the COPY ended. */
-function scanInChunks(stream: Buffer, cuts: number[]): { text: string; rest: Buffer | null; done: boolean } {
+function scanInChunks(stream: Buffer, cuts: number[]): { text: string; rest: Buffer | null } {
   const scanner = new CopyOutScanner()
   const rows: Buffer[] = []
   const bounds = [0, ...cuts, stream.length]
   for (let i = 0; i < bounds.length - 1; i++) {
     // a copy: the scanner moves bytes inside the chunk it is given, as it does in a socket's chunk
     const chunk = Buffer.from(stream.subarray(bounds[i], bounds[i + 1]))
-    const { rows: n, end, done } = scanner.scan(chunk)
+    const { rows: n, end } = scanner.scan(chunk)
     rows.push(Buffer.from(chunk.subarray(0, n)))
-    if (end !== -1) return { text: Buffer.concat(rows).toString('utf8'), rest: Buffer.concat([chunk.subarray(end), stream.subarray(bounds[i + 1])]), done }
+    if (end !== -1) return { text: Buffer.concat(rows).toString('utf8'), rest: Buffer.concat([chunk.subarray(end), stream.subarray(bounds[i + 1])]) }
   }
-  return { text: Buffer.concat(rows).toString('utf8'), rest: null, done: false }
+  return { text: Buffer.concat(rows).toString('utf8'), rest: null }
 }
 
 describe('CopyOutScanner', () => {
@@ -50,16 +50,15 @@ describe('CopyOutScanner', () => {
   const after = Buffer.concat([commandComplete, readyForQuery])
 
   it('one chunk: the rows without their headers, notices and statuses skipped, the rest from CommandComplete on', () => {
-    const { text, rest, done } = scanInChunks(stream, [])
+    const { text, rest } = scanInChunks(stream, [])
     expect(text).toBe(rowTexts.join(''))
     expect(rest).toEqual(after)
-    expect(done).toBe(true)
   })
 
   it('cut in two at every byte: the same rows and the same rest', () => {
     for (let cut = 1; cut < stream.length; cut++) {
-      const { text, rest, done } = scanInChunks(stream, [cut])
-      expect({ cut, text, rest: rest?.toString('latin1'), done }).toEqual({ cut, text: rowTexts.join(''), rest: after.toString('latin1'), done: true })
+      const { text, rest } = scanInChunks(stream, [cut])
+      expect({ cut, text, rest: rest?.toString('latin1') }).toEqual({ cut, text: rowTexts.join(''), rest: after.toString('latin1') })
     }
   })
 
@@ -90,23 +89,22 @@ describe('CopyOutScanner', () => {
   it('an ErrorResponse during the COPY ends the scan at its first byte, with the rows before it', () => {
     const failing = Buffer.concat([copyOutResponse, message('d', rowTexts[0]!), errorResponse, readyForQuery])
     for (let cut = 1; cut < failing.length; cut++) {
-      const { text, rest, done } = scanInChunks(failing, [cut])
-      expect({ cut, text, rest: rest?.toString('latin1'), done }).toEqual({ cut, text: rowTexts[0], rest: Buffer.concat([errorResponse, readyForQuery]).toString('latin1'), done: false })
+      const { text, rest } = scanInChunks(failing, [cut])
+      expect({ cut, text, rest: rest?.toString('latin1') }).toEqual({ cut, text: rowTexts[0], rest: Buffer.concat([errorResponse, readyForQuery]).toString('latin1') })
     }
   })
 
   it('CopyDone at the very end of a chunk: the rest is empty', () => {
     const ending = Buffer.concat([copyOutResponse, message('d', rowTexts[0]!), copyDone])
-    const { text, rest, done } = scanInChunks(ending, [])
+    const { text, rest } = scanInChunks(ending, [])
     expect(text).toBe(rowTexts[0])
     expect(rest).toEqual(Buffer.alloc(0))
-    expect(done).toBe(true)
   })
 
   it('a chunk of rows only: no end yet', () => {
     const scanner = new CopyOutScanner()
     const chunk = Buffer.concat([copyOutResponse, message('d', rowTexts[0]!)])
-    expect(scanner.scan(chunk)).toEqual({ rows: rowTexts[0]!.length, end: -1, done: false })
+    expect(scanner.scan(chunk)).toEqual({ rows: rowTexts[0]!.length, end: -1 })
   })
 
   it('a message length under 4 is refused with the message type', () => {
