@@ -4,8 +4,8 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chownToServerUser, isEmbeddedMajor, serverUser, startEmbeddedServer, type EmbeddedServer } from '@pgkeep/testkit'
-import pg from 'pg'
+import { chownToServerUser, isEmbeddedMajor, serverUser, startEmbeddedServer, withClient, type EmbeddedServer } from '@pgkeep/testkit'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { copyToStream } from '../src/data/copy-to-stream'
 
@@ -34,16 +34,13 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true })
 })
 
-async function withTlsClient(run: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client({ connectionString: server.url, ssl: { rejectUnauthorized: false } })
-  await client.connect()
-  try {
+/** Runs `fn` on a session that is encrypted (checked), the server's self-signed certificate accepted. */
+async function withTlsClient(fn: (client: pg.Client) => Promise<void>): Promise<void> {
+  await withClient(`${server.url}?sslmode=no-verify`, async (client) => {
     const { rows } = await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')
     expect(rows).toEqual([{ ssl: true }])
-    await run(client)
-  } finally {
-    await client.end()
-  }
+    await fn(client)
+  })
 }
 
 describe('copyToStream() over TLS', () => {

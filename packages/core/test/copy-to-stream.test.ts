@@ -3,6 +3,7 @@
 // a parallel dump failing while a worker was still writing its table's header took the process down);
 // messages the server sends during a COPY, an error in the middle of one, and rows longer than a socket
 // read must leave the rows exact and the session usable for the next query.
+import { withClient } from '@pgkeep/testkit'
 import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
 import { copyToStream } from '../src/data/copy-to-stream'
@@ -64,18 +65,8 @@ describe('copyToStream()', () => {
     return { text: Buffer.concat(chunks).toString('utf8'), rowCount: stream.rowCount }
   }
 
-  async function withClient(run: (client: pg.Client) => Promise<void>): Promise<void> {
-    const client = new pg.Client({ connectionString: server.url })
-    await client.connect()
-    try {
-      await run(client)
-    } finally {
-      await client.end()
-    }
-  }
-
   it('notices sent during the COPY: skipped, the rows exact, the session usable after', async () => {
-    await withClient(async (client) => {
+    await withClient(server.url, async (client) => {
       await client.query(`CREATE FUNCTION pg_temp.noisy(n int) RETURNS int LANGUAGE plpgsql AS $$
         BEGIN
           IF n % 1000 = 0 THEN RAISE NOTICE 'row % of the COPY', n; END IF;
@@ -97,7 +88,7 @@ describe('copyToStream()', () => {
   })
 
   it('an error in the middle of the COPY fails the stream with the server\'s error, and the session goes on', async () => {
-    await withClient(async (client) => {
+    await withClient(server.url, async (client) => {
       const stream = copyToStream(client, 'COPY (SELECT g, 1 / (g - 150000) FROM generate_series(1, 200000) g) TO STDOUT')
       let bytes = 0
       const outcome = await (async () => {
@@ -111,7 +102,7 @@ describe('copyToStream()', () => {
   })
 
   it('rows longer than a socket read, then a second COPY on the same session', async () => {
-    await withClient(async (client) => {
+    await withClient(server.url, async (client) => {
       const first = await copyAll(client, "COPY (SELECT g, repeat(chr(64 + g), 300000) FROM generate_series(1, 12) g) TO STDOUT")
       const lines = first.text.split('\n')
       expect(lines.length).toBe(13)
@@ -123,7 +114,7 @@ describe('copyToStream()', () => {
   })
 
   it('a COPY of no rows: an empty stream and a row count of 0', async () => {
-    await withClient(async (client) => {
+    await withClient(server.url, async (client) => {
       expect(await copyAll(client, 'COPY (SELECT 1 WHERE false) TO STDOUT')).toEqual({ text: '', rowCount: 0 })
     })
   })
