@@ -44,7 +44,10 @@ describe('pgkeep backup, list, download', () => {
     // again over the file that is there: replaced whole, and no temporary file left beside it
     expect((await run(['download', record.id, '--dir', dir, '-o', target])).code).toBe(0)
     expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(record.sha256)
-    expect((await readdir(dir)).sort()).toEqual(['backups', 'copy.sql.gz'])
+    // a relative -o starts at the command's working folder
+    expect((await run(['download', record.id, '--dir', dir, '-o', 'again.sql.gz'], { cwd: dir })).code).toBe(0)
+    expect(createHash('sha256').update(await readFile(join(dir, 'again.sql.gz'))).digest('hex')).toBe(record.sha256)
+    expect((await readdir(dir)).sort()).toEqual(['again.sql.gz', 'backups', 'copy.sql.gz'])
   })
 
   it('copies each backup into the PGKEEP_REPLICA_<n>_DIR folders, list shows the copies, replicate makes a missing one again', async () => {
@@ -100,6 +103,14 @@ describe('pgkeep backup, list, download', () => {
     expect(missing.stderr).toContain('[BACKUP_NOT_FOUND]')
     const malformed = await run(['download', 'latest', '--dir', dir])
     expect(malformed.stderr).toContain('is not a uuid')
+    // with -o: an unknown backup leaves no file (nor a temporary one), and a folder is refused before the lookup
+    const before = (await readdir(dir)).sort()
+    const missingToFile = await run(['download', '00000000-0000-4000-8000-000000000000', '--dir', dir, '-o', 'copy.sql.gz'], { cwd: dir })
+    expect(missingToFile.stderr).toContain('[BACKUP_NOT_FOUND]')
+    const toFolder = await run(['download', '00000000-0000-4000-8000-000000000000', '--dir', dir, '-o', dir])
+    expect(toFolder.code).toBe(1)
+    expect(toFolder.stderr).toContain(`pgkeep: error: ${dir} is a folder: name the file to write`)
+    expect((await readdir(dir)).sort()).toEqual(before)
   })
 
   it('cleanup: --dry-run names what would go, then deletes it; the newest backup always stays', async () => {

@@ -1,5 +1,7 @@
 // `pgkeep dump` end to end through runCli: output to stdout and to files, exit codes, and errors that
 // name the problem without leaking passwords or leaving partial files behind.
+import { execFileSync } from 'node:child_process'
+import { createReadStream, lstatSync } from 'node:fs'
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,6 +82,35 @@ describe('pgkeep dump', () => {
     expect(result.stderr).toContain('no matching tables were found for pattern "no_such_table"')
     expect(result.stderr).toContain('[PATTERN_NO_MATCH]')
     expect(await readdir(dir)).toEqual([])
+  })
+
+  it('-f naming a folder, or a file in a folder that is not there, fails at once, before connecting, naming the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-'))
+    // a server that refuses connections: a check made after connecting would report that instead
+    const refused = 'postgresql://postgres@127.0.0.1:1/none'
+    const folder = await run(['dump', refused, '-f', dir])
+    expect(folder.code).toBe(1)
+    expect(folder.stderr).toBe(`pgkeep: error: ${dir} is a folder: name the file to write, for example ${dir}/kos.sql.gz [OPTIONS_INVALID]\n`)
+    const missing = await run(['dump', refused, '-f', 'gone/kos.sql'], { cwd: dir })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toBe(`pgkeep: error: cannot write gone/kos.sql: the folder ${join(dir, 'gone')} does not exist [OUTPUT_FAILED]\n`)
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('-f a named pipe writes the dump into the pipe and leaves it a pipe', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-'))
+    const fifo = join(dir, 'dump.sql.gz')
+    execFileSync('mkfifo', [fifo])
+    const read = (async () => {
+      const chunks: Buffer[] = []
+      for await (const chunk of createReadStream(fifo)) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks)
+    })()
+    const result = await run(['dump', db.url, '-f', fifo, '-t', 'rooms'])
+    expect(result.code).toBe(0)
+    expect(gunzipSync(await read).toString('utf8')).toContain('COPY public.rooms (id, name) FROM stdin;\n1\tMawar\n2\tMelati\n\\.\n')
+    expect(lstatSync(fifo).isFIFO()).toBe(true)
+    expect(await readdir(dir)).toEqual(['dump.sql.gz'])
   })
 
   it('-j copies tables in worker sessions and writes the same dump; -j outside 1..16 is refused with exit 2', async () => {

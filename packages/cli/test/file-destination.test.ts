@@ -1,13 +1,16 @@
 // The file a dump is written to: a temporary file beside it until everything is on disk, then renamed into
 // place; nothing under the final name or beside it after a discard. Large enough to cross the core's
 // sync-behind step, so the background syncs run while the file is written and before it is closed.
+// What is not a regular file (a device, a named pipe, a process's open file) is written as it is and
+// stays what it was; a link is followed; a folder, or a folder that is not there, is refused at once.
 import { createHash } from 'node:crypto'
-import { existsSync, fdatasync, fstatSync, statSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { closeSync, createReadStream, existsSync, fdatasync, fstatSync, lstatSync, openSync, readlinkSync, statSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { SyncBehind, SYNC_BEHIND_BYTES } from '@pgkeep/core'
+import { isPgkeepError, SyncBehind, SYNC_BEHIND_BYTES } from '@pgkeep/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openFileDestination } from '../src/file-destination'
 
@@ -45,7 +48,7 @@ describe('openFileDestination', () => {
     const dir = await tempDir()
     const path = join(dir, 'kos.sql')
     const data = rows(2 * SYNC_BEHIND_BYTES + 5 * MiB)
-    const destination = openFileDestination(path)
+    const destination = await openFileDestination(path)
     await writeAll(destination.stream as NodeJS.WritableStream, data)
     expect(existsSync(path)).toBe(false)
     await destination.commit()
@@ -68,7 +71,7 @@ describe('openFileDestination', () => {
         done(error)
       })
     }
-    const destination = openFileDestination(path, { syncBehind: (fd) => new SyncBehind(fd, MiB, sync) })
+    const destination = await openFileDestination(path, { syncBehind: (fd) => new SyncBehind(fd, MiB, sync) })
     await writeAll(destination.stream as NodeJS.WritableStream, data)
     await destination.commit()
     expect(running).toBe(0)
@@ -85,7 +88,7 @@ describe('openFileDestination', () => {
     const dir = await tempDir()
     const path = join(dir, 'kos.sql.gz')
     const data = rows(SYNC_BEHIND_BYTES + 3 * MiB)
-    const destination = openFileDestination(path)
+    const destination = await openFileDestination(path)
     // GzipMembers: write() and 'drain', as a writable
     await writeAll(destination.stream as unknown as NodeJS.WritableStream, data)
     await destination.commit()
@@ -97,10 +100,119 @@ describe('openFileDestination', () => {
     const dir = await tempDir()
     const path = join(dir, 'kos.sql')
     const data = rows(SYNC_BEHIND_BYTES + 8 * MiB)
-    const destination = openFileDestination(path)
+    const destination = await openFileDestination(path)
     await writeAll(destination.stream as NodeJS.WritableStream, data, SYNC_BEHIND_BYTES + 4 * MiB)
     expect((await readdir(dir)).filter((f) => f.endsWith('.partial'))).toHaveLength(1)
     await destination.discard()
     expect(await readdir(dir)).toEqual([])
+  })
+
+  it('a named pipe is written as it is: its reader gets every byte (gzip members too) and it stays a pipe', async () => {
+    const dir = await tempDir()
+    const fifo = join(dir, 'to-gzip')
+    execFileSync('mkfifo', [fifo])
+    const data = rows(3 * MiB)
+    for (const gzip of [false, true]) {
+      // the open waits for the reader, as pg_dump's does
+      const read = (async () => {
+        const chunks: Buffer[] = []
+        for await (const chunk of createReadStream(fifo)) chunks.push(chunk as Buffer)
+        return Buffer.concat(chunks)
+      })()
+      const destination = await openFileDestination(fifo, { gzip })
+      await writeAll(destination.stream as NodeJS.WritableStream, data)
+      await destination.commit()
+      const got = await read
+      expect(sha(gzip ? gunzipSync(got) : got)).toBe(sha(data))
+      expect(lstatSync(fifo).isFIFO()).toBe(true)
+      expect(await readdir(dir)).toEqual(['to-gzip'])
+    }
+  })
+
+  it('a character device (/dev/null, or a node of it made for the test as root) stays a device', async () => {
+    const dir = await tempDir()
+    // As root a rename over /dev/null succeeds and replaces the device: the root case writes a node of
+    // its own, so that a regression breaks the test's folder and not the machine.
+    let device = '/dev/null'
+    if (process.getuid?.() === 0) {
+      device = join(dir, 'null')
+      execFileSync('mknod', ['-m', '666', device, 'c', '1', '3'])
+    }
+    const destination = await openFileDestination(device)
+    await writeAll(destination.stream as NodeJS.WritableStream, rows(2 * MiB))
+    await destination.commit()
+    const after = lstatSync(device)
+    expect(after.isCharacterDevice()).toBe(true)
+    expect(after.rdev).toBe(statSync('/dev/null').rdev)
+    expect((await readdir(dir)).filter((f) => f !== 'null')).toEqual([])
+  })
+
+  it("a process's open file (/dev/fd/N) is written through that descriptor: same file, no rename", async () => {
+    const dir = await tempDir()
+    const path = join(dir, 'redirected.sql')
+    const fd = openSync(path, 'w')
+    try {
+      const inode = fstatSync(fd).ino
+      const data = rows(MiB)
+      const destination = await openFileDestination(`/dev/fd/${fd}`)
+      await writeAll(destination.stream as NodeJS.WritableStream, data)
+      await destination.commit()
+      expect(statSync(path).ino).toBe(inode)
+      expect(sha(await readFile(path))).toBe(sha(data))
+      expect(await readdir(dir)).toEqual(['redirected.sql'])
+    } finally {
+      closeSync(fd)
+    }
+  })
+
+  it('a link is followed: the file it points to is replaced and the link stays; a link to nothing yet creates its target', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'old.sql'), 'the previous dump\n')
+    await symlink('old.sql', join(dir, 'latest.sql'))
+    const data = rows(MiB)
+    let destination = await openFileDestination(join(dir, 'latest.sql'))
+    await writeAll(destination.stream as NodeJS.WritableStream, data)
+    await destination.commit()
+    expect(readlinkSync(join(dir, 'latest.sql'))).toBe('old.sql')
+    expect(sha(await readFile(join(dir, 'old.sql')))).toBe(sha(data))
+
+    await symlink('new.sql', join(dir, 'next.sql'))
+    destination = await openFileDestination(join(dir, 'next.sql'))
+    await writeAll(destination.stream as NodeJS.WritableStream, data)
+    await destination.commit()
+    expect(readlinkSync(join(dir, 'next.sql'))).toBe('new.sql')
+    expect(sha(await readFile(join(dir, 'new.sql')))).toBe(sha(data))
+    expect((await readdir(dir)).sort()).toEqual(['latest.sql', 'new.sql', 'next.sql', 'old.sql'])
+  })
+
+  it('a relative path starts at the given folder', async () => {
+    const dir = await tempDir()
+    const destination = await openFileDestination('kos.sql', { cwd: dir })
+    await writeAll(destination.stream as NodeJS.WritableStream, rows(1000))
+    await destination.commit()
+    expect(await readdir(dir)).toEqual(['kos.sql'])
+  })
+
+  it('refuses a folder, a folder that is not there, a file as a folder and an empty name, naming the path and creating nothing', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'plain'), 'x')
+    const refusal = async (path: string) => {
+      const error = await openFileDestination(path).then(() => null, (e: unknown) => e)
+      if (!isPgkeepError(error)) throw new Error(`${path}: expected a PgkeepError, got ${String(error)}`)
+      return { code: error.code, message: error.message, cause: (error.cause as NodeJS.ErrnoException | undefined)?.code }
+    }
+    expect(await refusal(dir)).toEqual({ code: 'OPTIONS_INVALID', message: `${dir} is a folder: name the file to write, for example ${dir}/kos.sql.gz`, cause: undefined })
+    expect(await refusal(join(dir, 'missing', 'kos.sql'))).toEqual({
+      code: 'OUTPUT_FAILED',
+      message: `cannot write ${join(dir, 'missing', 'kos.sql')}: the folder ${join(dir, 'missing')} does not exist`,
+      cause: 'ENOENT',
+    })
+    expect(await refusal(join(dir, 'plain', 'kos.sql'))).toEqual({
+      code: 'OUTPUT_FAILED',
+      message: `cannot write ${join(dir, 'plain', 'kos.sql')}: a part of the path is not a folder`,
+      cause: 'ENOTDIR',
+    })
+    expect(await refusal('')).toEqual({ code: 'OPTIONS_INVALID', message: 'the output file name is empty', cause: undefined })
+    expect((await readdir(dir)).sort()).toEqual(['plain'])
   })
 })

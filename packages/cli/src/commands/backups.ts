@@ -67,14 +67,16 @@ export function downloadCommand(io: Io): Command {
     .argument('<id>', 'the backup id (uuid)')
     .option('-o, --output <file>', 'write here instead of stdout (appears only when complete)')
     .action(async (id: string, flags: StorageFlags & { output?: string }) => {
-      const stream = await (await managerFor(io, flags)).download(id)
       if (!flags.output) {
+        const stream = await (await managerFor(io, flags)).download(id)
         await pipeline(stream, io.stdout as NodeJS.WritableStream, { end: false })
         return
       }
-      // the backup's bytes as stored (already gzip): on disk before the rename, under the name only when whole
-      const destination = openFileDestination(flags.output, { gzip: false })
+      // the backup's bytes as stored (already gzip): on disk before the rename, under the name only when
+      // whole; the path is checked before the backup is looked for
+      const destination = await openFileDestination(flags.output, { gzip: false, cwd: io.cwd })
       try {
+        const stream = await (await managerFor(io, flags)).download(id)
         await pipeline(stream, destination.stream as Writable, { end: false })
         await destination.commit()
       } catch (error) {

@@ -107,7 +107,7 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
         }
         report?.(p)
       }
-      const destination = flags.file ? openFileDestination(flags.file) : null
+      const destination = flags.file ? await openFileDestination(flags.file, { cwd: io.cwd }) : null
       try {
         const summary = await dump(options, destination?.stream ?? io.stdout, { env: io.env, onProgress, ...(io.signal ? { signal: io.signal } : {}) })
         await destination?.commit()
