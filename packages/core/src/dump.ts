@@ -15,6 +15,7 @@ import { writeLargeObjects } from './data/large-objects'
 import { emitObject, type EmitAllContext } from './emit/emit-object'
 import type { TocEntry } from './emit/toc-entry'
 import { PgkeepError } from './errors'
+import { gcPacer } from './memory/gc-pacer'
 import type { DumpObject } from './model/objects'
 import { orderObjects } from './order/order-objects'
 import { resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'
@@ -89,6 +90,13 @@ export interface DumpRunOptions {
   onEntry?: (entry: DumpEntry, phase: 'start' | 'end') => void | Promise<void>
   /** Compute a sha256 of each table's COPY data for the summary. @default false */
   tableChecksums?: boolean
+  /**
+   * A minor garbage collection after every MiB of table data, so that the buffers the rows passed
+   * through are freed at once: flat memory in a process with node's default heap settings (see
+   * memory/gc-pacer.ts; it sets `--expose-gc` at run time where the process lacks it). `false` leaves
+   * the collections to V8. @default true
+   */
+  gcPacing?: boolean
 }
 
 /**
@@ -198,6 +206,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
     noOwner: options.noOwner,
     noTablespaces: options.noTablespaces,
   }
+  const pacer = gcPacer(run.gcPacing ?? true)
   const reportData = (source: { schema: string; table: string; estimatedBytes: number }, tableIndex: number, bytes: number, chunk: number) => {
     totalBytes += chunk
     run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalBytes, totalEstimatedBytes })
@@ -224,7 +233,10 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
         compressionLevel: parallelism.members?.level ?? null,
         ...(parallelism.members?.slots ? { slots: parallelism.members.slots } : {}),
         checksums: run.tableChecksums ?? false,
-        ...(run.onProgress ? { onChunk: (block: CopyBlock, chunk: Buffer) => reportData(block.source, block.index, (perTable[block.index]! += chunk.length), chunk.length) } : {}),
+        onChunk: (block: CopyBlock, chunk: Buffer) => {
+          pacer.passed(chunk.length)
+          if (run.onProgress) reportData(block.source, block.index, (perTable[block.index]! += chunk.length), chunk.length)
+        },
         onFail: () => void opened.close(),
       })
     }
@@ -242,7 +254,11 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
         let bytes = 0
         const report = run.onProgress ? (chunk: Buffer) => reportData(source, tableIndex, (bytes += chunk.length), chunk.length) : undefined
         const hash = run.tableChecksums ? createHash('sha256') : null
-        const onChunk = hash || report ? (chunk: Buffer) => { hash?.update(chunk); report?.(chunk) } : undefined
+        const onChunk = (chunk: Buffer) => {
+          hash?.update(chunk)
+          report?.(chunk)
+          pacer.passed(chunk.length)
+        }
         const result = await copyOut(session, source, out, onChunk, run.signal)
         tables.push({ schema: source.schema, name: source.table, rows: result.rows, bytes: result.bytes, ...(hash ? { sha256: hash.digest('hex') } : {}) })
       },

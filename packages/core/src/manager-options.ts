@@ -51,6 +51,12 @@ export const ManagerOptionsSchema = z
     compressionLevel: z.number().int().min(1).max(9).default(6),
     /** Largest stored (compressed) size; a bigger backup fails with SIZE_LIMIT_EXCEEDED. */
     maxSizeBytes: z.number().int().positive().optional(),
+    /**
+     * A minor garbage collection after every MiB of table data a backup copies, which keeps a backup's
+     * memory flat in a server run with node's default heap settings; `false` leaves the collections to
+     * V8 (dump()'s run option of the same name; it sets `--expose-gc` at run time where node lacks it). @default true
+     */
+    gcPacing: z.boolean().default(true),
     /** Dump options applied to every backup (tables, excludeTableData, …; not the connection); create() may add to them. */
     dump: ManagerDumpSchema.optional(),
     /** Mirror the history into this PostgreSQL table (created if missing) of the backed-up database. */

@@ -4,7 +4,6 @@ import type { BackupProgress } from '@pgkeep/core'
 import { Command, InvalidArgumentError } from 'commander'
 import { collect, integer } from '../collect'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
-import { createGcPacer } from '../gc-pacer'
 import { progressFor } from '../reporting'
 import { selectionOptions, type SelectionFlags } from '../selection-options'
 
@@ -50,7 +49,6 @@ export function backupCommand(io: Io): Command {
         // The app's limit on manual backups guards a button; an operator's command is not limited.
         rateLimit: false,
       })
-      const pace = createGcPacer()
       const progress = progressFor(io.stderr, flags)
       let lastTable = ''
       progress.step('reading the catalog')
@@ -66,7 +64,6 @@ export function backupCommand(io: Io): Command {
         onProgress: (p: BackupProgress) => {
           if (p.phase === 'finishing') progress.step('writing the manifest')
           if (p.phase !== 'data' || !p.table) return
-          pace(p.table, p.bytesDone)
           progress.update({ done: p.bytesDone, total: p.bytesTotal, item: p.table })
           if (flags.verbose && p.table !== lastTable) {
             lastTable = p.table

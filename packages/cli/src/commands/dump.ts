@@ -3,7 +3,6 @@ import { dump, type DumpOptions, type DumpProgress } from '@pgkeep/core/engine'
 import { Command, Option } from 'commander'
 import { integer } from '../collect'
 import { openFileDestination } from '../file-destination'
-import { createGcPacer } from '../gc-pacer'
 import { progressFor } from '../reporting'
 import { selectionOptions, type SelectionFlags } from '../selection-options'
 
@@ -34,7 +33,7 @@ interface DumpFlags extends SelectionFlags {
   json?: boolean
 }
 
-export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; signal?: AbortSignal }): Command {
+export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; signal?: AbortSignal; cwd?: string }): Command {
   return selectionOptions(new Command('dump'))
     .description('write a plain-SQL dump of one database (pg_dump -Fp compatible)')
     .option('-f, --file <path>', 'write to this file instead of stdout (gzip-compressed when it ends in .gz)')
@@ -97,12 +96,10 @@ export function dumpCommand(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.
       }
       const report = flags.verbose ? progressReporter(io.stderr) : undefined
       if (flags.json && !flags.file) throw usage('--json needs --file: without it, stdout is the dump')
-      const pace = createGcPacer()
       const progress = progressFor(io.stderr, flags)
       const onProgress = (p: DumpProgress) => {
         if (p.phase === 'catalog') progress.step('reading the catalog')
         if (p.phase === 'data') {
-          pace(`${p.schema}.${p.table}`, p.bytes)
           progress.update({ done: p.totalBytes, total: p.totalEstimatedBytes, item: `${p.schema}.${p.table}` })
         }
         report?.(p)

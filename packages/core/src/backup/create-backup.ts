@@ -52,6 +52,8 @@ export interface BackupJob {
   onProgress?: (progress: BackupProgress) => void
   signal?: AbortSignal
   env?: NodeJS.ProcessEnv
+  /** dump()'s run option: a minor collection every MiB of table data. @default true */
+  gcPacing?: boolean
   now?: () => Date
   /** Encrypt the gzip stream into an age file (`….sql.gz.age`). */
   encryption?: EncryptionSettings
@@ -104,6 +106,7 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
       tableChecksums: true,
       onProgress: onDumpProgress,
       ...(job.env ? { env: job.env } : {}),
+      ...(job.gcPacing !== undefined ? { gcPacing: job.gcPacing } : {}),
       // A member per table's rows and one per block of large objects, so that a selective restore can
       // read the definitions (the unlabelled members) and just the tables it wants.
       onEntry: async (entry, phase) => {

@@ -108,6 +108,7 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
         ...(ctx.options.encryption ? { encryption: ctx.options.encryption as EncryptionSettings } : {}),
         ...(ctx.options.signing ? { signing: ctx.options.signing } : {}),
         maxSizeBytes: ctx.options.maxSizeBytes ?? null,
+        gcPacing: ctx.options.gcPacing,
         dumpOptions,
         type: c.type,
         createdBy: actor,
