@@ -2,10 +2,12 @@
 // buffers and leave as compressed blocks: both are garbage at once, but V8 frees dead buffers only in a
 // young-generation collection, which with node's defaults comes when its 16 MB semi-space fills or once
 // 32 MB of new buffers accrued (V8's external-memory rule). A dump allocates little else, so tens of
-// megabytes of dead buffers pile up between collections. Collecting every MiB keeps them to about one:
-// a backup of the 525 MB sample in a plain node process (a web server's: no flags) peaked at 114–126 MB
-// with jobs 1, 2 and 4, against 127–149 MB without (bench/README.md, 2026-12-06). Each collection finds
-// a young generation of a few hundred kilobytes alive and takes well under a millisecond.
+// megabytes of dead buffers pile up between collections. Collecting every MiB keeps the young ones to
+// about a MiB (those promoted while they waited on the thread pool or in the spool stay until a full
+// collection): a backup of the 525 MB sample in a plain node process (a web server's: no flags) peaked
+// at 115–136 MB with jobs 1, 2 and 4, against 123–151 MB without; the tests' 190 MB database at 114–122
+// MB (bench/README.md, 2026-12-06). Each collection finds little alive: a median pause of 0.75 ms over
+// the 491 of one such backup.
 //
 // node exposes `gc` only with --expose-gc. Without it, pgkeep sets that flag at run time and takes the
 // function from a context of its own (node:vm): the host's global object is not touched, but contexts
