@@ -41,23 +41,29 @@ function minorCollector(): Gc | null {
   return exposed
 }
 
-/** Counts a dump's bytes and collects the young generation each time `every` more went by. */
+/**
+ * Counts a dump's bytes and collects the young generation each time `every` more went by. The collector
+ * is looked for at the first collection, so that a dump with less table data than that (a schema-only
+ * one) sets no flag.
+ */
 export class GcPacer {
   private pending = 0
+  private gc: Gc | null | undefined
 
-  constructor(private readonly gc: Gc | null, private readonly every = GC_PACING_BYTES) {}
+  constructor(private readonly collector: () => Gc | null, private readonly every = GC_PACING_BYTES) {}
 
   passed(bytes: number): void {
     if (this.gc === null) return
     this.pending += bytes
     if (this.pending >= this.every) {
       this.pending %= this.every
-      this.gc({ type: 'minor' })
+      this.gc ??= this.collector()
+      this.gc?.({ type: 'minor' })
     }
   }
 }
 
 /** The pacer of one dump: collecting when `enabled`, else one that does nothing. */
 export function gcPacer(enabled: boolean): GcPacer {
-  return new GcPacer(enabled ? minorCollector() : null)
+  return new GcPacer(enabled ? minorCollector : () => null)
 }
