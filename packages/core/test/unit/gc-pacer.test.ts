@@ -56,7 +56,7 @@ describe('GcPacer', () => {
     const hadGc = 'gc' in globalThis
     let minor = 0
     const observer = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++
+      for (const entry of list.getEntries()) if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++
     })
     observer.observe({ entryTypes: ['gc'] })
     const pacer = gcPacer(true)
