@@ -12,7 +12,7 @@ import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Transform, type Writable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises'
-import { GzipMembers, PgkeepError, SyncBehind } from '@pgkeep/core/engine'
+import { GzipMembers, SyncBehind } from '@pgkeep/core/engine'
 import { cannotWrite, inspectOutputTarget } from './output-target'
 
 export interface FileDestination {
@@ -39,11 +39,8 @@ export async function openFileDestination(path: string, options: FileDestination
   if (target.kind === 'stream') return openStream(target.path, path, compress)
   const temp = join(dirname(target.path), `.${basename(target.path)}.${randomBytes(6).toString('hex')}.partial`)
   const fd = await openFd(temp, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-    const failure = cannotWrite(path, error)
-    if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') {
-      throw new PgkeepError('OUTPUT_FAILED', failure.message, { cause: error, hint: `pgkeep writes a temporary file in ${dirname(target.path)} and renames it into place: that folder must be writable` })
-    }
-    throw failure
+    const denied = error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS'
+    throw cannotWrite(path, error, denied ? { hint: `pgkeep writes a temporary file in ${dirname(target.path)} and renames it into place: that folder must be writable` } : {})
   })
   const file = createWriteStream('', { fd, flush: true })
   const behind = syncBehind(() => (file as unknown as { fd: number | null }).fd)

@@ -28,10 +28,7 @@ export function inspectOutputTarget(named: string, cwd = process.cwd()): OutputT
     // Nothing there, or a link to nothing: the file will be created in the link's folder or the path's.
     const real = resolveLink(path)
     const folder = statOrError(dirname(real))
-    if (folder instanceof Error) {
-      const detail = folder.code === 'ENOENT' ? `the folder ${dirname(real)} does not exist` : describe(folder)
-      throw new PgkeepError('OUTPUT_FAILED', `cannot write ${named}: ${detail}`, { cause: folder })
-    }
+    if (folder instanceof Error) throw cannotWrite(named, folder, { folder: dirname(real) })
     if (!folder.isDirectory()) throw new PgkeepError('OUTPUT_FAILED', `cannot write ${named}: ${dirname(real)} is not a folder`)
     return { kind: 'file', path: real }
   }
@@ -63,7 +60,8 @@ function describe(error: NodeJS.ErrnoException): string {
   return error.message
 }
 
-export function cannotWrite(path: string, error: NodeJS.ErrnoException): PgkeepError {
-  const detail = error.code === 'ENOENT' ? `the folder ${dirname(path)} does not exist` : describe(error)
-  return new PgkeepError('OUTPUT_FAILED', `cannot write ${path}: ${detail}`, { cause: error })
+/** OUTPUT_FAILED for `named`, saying why in words; `folder` is the one an ENOENT means (default: named's). */
+export function cannotWrite(named: string, error: NodeJS.ErrnoException, more: { folder?: string; hint?: string } = {}): PgkeepError {
+  const detail = error.code === 'ENOENT' ? `the folder ${more.folder ?? dirname(named)} does not exist` : describe(error)
+  return new PgkeepError('OUTPUT_FAILED', `cannot write ${named}: ${detail}`, { cause: error, ...(more.hint ? { hint: more.hint } : {}) })
 }
