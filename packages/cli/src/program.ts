@@ -12,6 +12,7 @@ import { INTERRUPTED, interruptOf } from './interrupt'
 import { scheduleCommand } from './commands/schedule'
 import { archiveCommand } from './commands/archive'
 import { formatError, formatErrorJson } from './report-error'
+import { outputReaderGone, READER_GONE, watchReader } from './closed-reader'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -48,10 +49,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.addCommand(diffCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(scheduleCommand(withCwd).copyInheritedSettings(program))
   program.addCommand(archiveCommand(withCwd).copyInheritedSettings(program))
+  // `pgkeep dump | head`: once head has closed the pipe, the command ends quietly with 141, as pg_dump would
+  const reader = watchReader(io.stdout)
   try {
     await program.parseAsync(argv, { from: 'user' })
-    return 0
+    return reader.gone ? READER_GONE : 0
   } catch (error) {
+    if (reader.gone || outputReaderGone(error)) return READER_GONE
     if (error instanceof ExitStatus) return error.code
     if (error instanceof CommanderError) {
       // Help and version requests exit 0; commander has already printed usage errors.
@@ -69,6 +73,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const secrets = secretsOf(argv, io.env)
     io.stderr.write(argv.includes('--json') ? formatErrorJson(error, secrets) : formatError(error, secrets))
     return 1
+  } finally {
+    reader.dispose()
   }
 }
 

@@ -74,6 +74,17 @@ describe('the pgkeep process', () => {
     }
   })
 
+  it('pgkeep dump | head: once the reader closes the pipe, exit 141 with nothing on stderr (as pg_dump dies of SIGPIPE)', async () => {
+    // a real shell pipe (node's own child stdio is a socket, which /dev/stdout cannot be opened on)
+    for (const flags of ['', '-j 2 -f /dev/stdout']) {
+      const script = `"$NODE" "$BIN" dump "$URL" ${flags} 2>"$ERR" | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"; cat "$ERR"`
+      const dir = await mkdtemp(join(tmpdir(), 'pgkeep-pipe-'))
+      const result = await run('bash', ['-c', script], { NODE: process.execPath, BIN: bin, URL: small.url, ERR: join(dir, 'stderr') })
+      // the dump is megabytes: head has long gone when it writes the rest
+      expect({ flags, stdout: result.stdout }).toEqual({ flags, stdout: '141\n' })
+    }
+  })
+
   it('SIGINT during a backup: exit 130, said on stderr, and nothing but the audit trail in storage', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-int-'))
     const child = start(process.execPath, [bin, 'backup', big.url, '--dir', dir])

@@ -5,10 +5,14 @@ import { createReadStream, lstatSync } from 'node:fs'
 import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough, Writable } from 'node:stream'
 import { gunzipSync } from 'node:zlib'
+import { PgkeepError } from '@pgkeep/core/engine'
 import { createDatabase, restoreWithPsql, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { gzipMemberCount } from '@pgkeep/testkit/gzip-members'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { outputReaderGone } from '../src/closed-reader'
+import { runCli } from '../src/index'
 import { run } from './run'
 
 const server = inject('pgDefault')
@@ -111,6 +115,53 @@ describe('pgkeep dump', () => {
     expect(gunzipSync(await read).toString('utf8')).toContain('COPY public.rooms (id, name) FROM stdin;\n1\tMawar\n2\tMelati\n\\.\n')
     expect(lstatSync(fifo).isFIFO()).toBe(true)
     expect(await readdir(dir)).toEqual(['dump.sql.gz'])
+  })
+
+  it('a reader that closes its end early (stdout, or a named pipe given to -f) ends the dump with 141 and nothing on stderr', async () => {
+    // node's stdout to a closed pipe: the write fails with EPIPE and the stream emits it
+    let writes = 0
+    const stdout = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes++
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }))
+      },
+    })
+    const stderr = new PassThrough()
+    const err: Buffer[] = []
+    stderr.on('data', (c: Buffer) => err.push(c))
+    const code = await runCli(['dump', db.url], { stdout, stderr, env: {} })
+    expect({ code, stderr: Buffer.concat(err).toString('utf8') }).toEqual({ code: 141, stderr: '' })
+    expect(writes).toBeGreaterThan(0)
+
+    // megabytes of rows, far more than the pipe holds once its reader has gone
+    const big = await createDatabase(server.url, { prefix: 'cli_pipe' })
+    try {
+      await runSql(big.url, `CREATE TABLE ledger AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS note FROM generate_series(1, 50000) g;`)
+      const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-'))
+      const fifo = join(dir, 'dump.sql')
+      execFileSync('mkfifo', [fifo])
+      // the reader takes the first chunk and closes
+      const read = (async () => {
+        for await (const chunk of createReadStream(fifo)) return chunk as Buffer
+        return Buffer.alloc(0)
+      })()
+      const result = await run(['dump', big.url, '-f', fifo])
+      expect((await read).toString('utf8')).toMatch(/^--\n-- PostgreSQL database dump\n/)
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 141, stderr: '' })
+      expect(await readdir(dir)).toEqual(['dump.sql'])
+    } finally {
+      await big.drop()
+    }
+  })
+
+  it('an output failure that is not a closed reader is still reported (exit 1)', () => {
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })
+    expect(outputReaderGone(new PgkeepError('OUTPUT_FAILED', 'unable to write the dump: write EPIPE', { cause: epipe }))).toBe(true)
+    expect(outputReaderGone(new PgkeepError('OUTPUT_FAILED', 'x', { cause: new PgkeepError('OUTPUT_FAILED', 'y', { cause: epipe }) }))).toBe(true)
+    expect(outputReaderGone(new PgkeepError('OUTPUT_FAILED', 'unable to write the dump: ENOSPC', { cause: Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }) }))).toBe(false)
+    // the server's connection breaking is not the reader going away
+    expect(outputReaderGone(new PgkeepError('COPY_FAILED', 'connection lost', { cause: epipe }))).toBe(false)
+    expect(outputReaderGone(epipe)).toBe(false)
   })
 
   it('-j copies tables in worker sessions and writes the same dump; -j outside 1..16 is refused with exit 2', async () => {

@@ -1,0 +1,43 @@
+// A reader that went away: `pgkeep dump | head` closes the pipe once head has its lines. pg_dump (and
+// cat, ls, …) die of SIGPIPE there, silently, and the shell reports 141 (128 + 13). node ignores
+// SIGPIPE, so the next write to stdout fails with EPIPE instead, and without a listener for it the
+// process would end with a stack trace. The command stops as pg_dump does: nothing on stderr, status 141.
+// Only the output's own failure counts: stdout's, or an OUTPUT_FAILED caused by EPIPE (`-f /dev/stdout`
+// or a named pipe, written directly); an EPIPE on the server's connection is an ordinary error.
+import { isPgkeepError } from '@pgkeep/core/engine'
+
+/** The status a shell gives a command killed by SIGPIPE. */
+export const READER_GONE = 141
+
+export interface ReaderWatch {
+  /** Whether a write to the stream failed because its reader closed it. */
+  readonly gone: boolean
+  dispose(): void
+}
+
+export function watchReader(stdout: NodeJS.WritableStream): ReaderWatch {
+  let gone = false
+  const onError = (error: unknown) => {
+    const code = (error as { code?: unknown } | null)?.code
+    // after the first EPIPE the stream is destroyed: later writes fail with ERR_STREAM_DESTROYED
+    if (code === 'EPIPE' || (gone && code === 'ERR_STREAM_DESTROYED')) gone = true
+  }
+  stdout.on('error', onError)
+  return {
+    get gone() {
+      return gone
+    },
+    dispose() {
+      stdout.removeListener('error', onError)
+    },
+  }
+}
+
+/** Whether `error` is the dump's output failing because its reader closed it (a pipe or FIFO written directly). */
+export function outputReaderGone(error: unknown): boolean {
+  if (!isPgkeepError(error) || error.code !== 'OUTPUT_FAILED') return false
+  for (let cause: unknown = error.cause, depth = 0; cause && depth < 8; cause = (cause as { cause?: unknown }).cause, depth++) {
+    if ((cause as { code?: unknown }).code === 'EPIPE') return true
+  }
+  return false
+}
