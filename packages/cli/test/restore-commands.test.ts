@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { assertSameDatabase, createDatabase, runSql, withDatabase, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { run } from './run'
@@ -92,6 +92,21 @@ describe('pgkeep restore <file|-> <target>', () => {
     } finally {
       await existing.drop()
     }
+  })
+
+  it('an empty script (an empty file, /dev/null, empty stdin) is refused with exit 1, and -C creates nothing', async () => {
+    const empty = join(dir, 'empty.sql')
+    await writeFile(empty, '')
+    const name = `cli_rs_empty_${Date.now()}`
+    const file = await run(['restore', empty, server.url, '-C', name])
+    expect({ code: file.code, stdout: file.stdout }).toEqual({ code: 1, stdout: '' })
+    expect(file.stderr).toBe(`pgkeep: error: the restore source file ${JSON.stringify(empty)} is empty (0 bytes): there is nothing to restore [OPTIONS_INVALID]\npgkeep: hint: a dump always starts with its header: check that the file is the one meant and that its download or copy finished\n`)
+    for (const args of [['/dev/null'], ['-']]) {
+      const result = await run(['restore', ...args, server.url, '-C', name], { stdin: Readable.from([]) })
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 1, stdout: '' })
+      expect(result.stderr).toMatch(/^pgkeep: error: the script is empty \(0 bytes\): there is nothing to restore \[SCRIPT_INVALID\]\n/)
+    }
+    expect(await databaseExists(name)).toBe(false)
   })
 
   it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_RESTORE_JOBS is read, PGKEEP_JOBS (the backup variable) is not; bad values are usage errors', async () => {

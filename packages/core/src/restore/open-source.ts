@@ -7,6 +7,9 @@ import { Readable } from 'node:stream'
 import { createScriptGunzip } from './script-gunzip'
 import { PgkeepError } from '../errors'
 
+/** What an empty script's refusal suggests. */
+const EMPTY_HINT = 'a dump always starts with its header: check that the file is the one meant and that its download or copy finished'
+
 /** The first line of every age file. */
 const AGE_MAGIC = Buffer.from('age-encryption.org/', 'latin1')
 
@@ -36,6 +39,10 @@ export async function checkSource(source: unknown, what = 'restore source'): Pro
       throw new PgkeepError('OPTIONS_INVALID', `the ${what} file ${JSON.stringify(source)} ${reason}`, { cause: error })
     }
     if (info.isDirectory()) throw new PgkeepError('OPTIONS_INVALID', `the ${what} ${JSON.stringify(source)} is a directory, not a file`)
+    // a regular file's size is known before anything is done; a pipe or device is found empty when read
+    if (info.isFile() && info.size === 0) {
+      throw new PgkeepError('OPTIONS_INVALID', `the ${what} file ${JSON.stringify(source)} is empty (0 bytes): there is nothing to restore`, { hint: EMPTY_HINT })
+    }
     return
   }
   if (Buffer.isBuffer(source) || typeof source === 'function') return
@@ -99,8 +106,15 @@ async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }):
       yield next.value
     }
   })()
+  // No pg_dump or pgkeep script is empty (each starts with its header): an empty one is a cut download or
+  // the wrong file, refused rather than restored as nothing into a database made for it.
+  let text = 0
   if (!isGzip) {
-    yield* all
+    for await (const chunk of all) {
+      text += chunk.length
+      yield chunk
+    }
+    if (text === 0) throw emptyScript('is empty (0 bytes)')
     return
   }
   const gunzip = createScriptGunzip()
@@ -108,7 +122,11 @@ async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }):
   input.on('error', (error) => gunzip.destroy(error))
   input.pipe(gunzip)
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      text += chunk.length
+      yield chunk
+    }
+    if (text === 0) throw emptyScript('is a gzip file of 0 bytes of text')
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
@@ -118,4 +136,8 @@ async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }):
   } finally {
     input.destroy()
   }
+}
+
+function emptyScript(what: string): PgkeepError {
+  return new PgkeepError('SCRIPT_INVALID', `the script ${what}: there is nothing to restore`, { hint: EMPTY_HINT })
 }

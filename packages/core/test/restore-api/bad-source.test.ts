@@ -1,9 +1,10 @@
 // Bad sources of restore() and bad destinations of dump() are refused first, with OPTIONS_INVALID naming
 // what is wrong: before any connection is made and before createDatabase creates anything.
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
+import { gzipSync } from 'node:zlib'
 import { runSql } from '@pgkeep/testkit'
 import { describe, expect, inject, it } from 'vitest'
 import { dump, restore, type PgkeepError } from '../../src/index'
@@ -22,12 +23,14 @@ async function optionsInvalid(run: () => Promise<unknown>, mentions: RegExp): Pr
 
 describe('restore() refuses a bad source before touching the target', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'pgkeep-bad-source-'))
+  await writeFile(join(dir, 'empty.sql'), '')
   /** What is passed, what the message says, whether the fs error is kept as `cause`. */
   const sources: [string, unknown, RegExp, boolean][] = [
     ['a missing file', join(dir, 'no-such.sql.gz'), /does not exist/, true],
     // found by stat() without an error, so there is no cause to keep
     ['a directory', dir, /is a directory/, false],
     ['an empty path', '', /empty/, false],
+    ['an empty file', join(dir, 'empty.sql'), /file ".*empty\.sql" is empty \(0 bytes\): there is nothing to restore/, false],
     ['null', null, /source must be/, false],
     ['a number', 42, /source must be/, false],
     ['a plain object', { read: 1 }, /source must be/, false],
@@ -44,6 +47,28 @@ describe('restore() refuses a bad source before touching the target', async () =
   it('checks the source before connecting', async () => {
     await optionsInvalid(() => restore(join(dir, 'missing.sql'), { target: UNREACHABLE }), /does not exist/)
     await optionsInvalid(() => restore(null as never, { target: UNREACHABLE }), /source must be/)
+  })
+})
+
+describe('restore() refuses an empty script found empty only when read, and drops the database it made for it', () => {
+  // no pg_dump or pgkeep script is empty: an empty one is a cut download or the wrong file
+  const sources: [string, () => unknown, RegExp][] = [
+    ['an empty Buffer', () => Buffer.alloc(0), /the script is empty \(0 bytes\)/],
+    ['an empty stream', () => Readable.from([]), /the script is empty \(0 bytes\)/],
+    ['an opener of an empty stream', () => () => Readable.from([Buffer.alloc(0)]), /the script is empty \(0 bytes\)/],
+    ['a gzip file of no text', () => gzipSync(Buffer.alloc(0)), /the script is a gzip file of 0 bytes of text/],
+    // a character device: stat() cannot tell its length
+    ['/dev/null', () => '/dev/null', /the script is empty \(0 bytes\)/],
+  ]
+
+  it.each(sources)('%s', async (_what, source) => {
+    const name = `pgkeep_empty_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+    for (const jobs of [1, 2]) {
+      const error = await failure(() => restore(source() as never, { target: server.url, createDatabase: name, jobs }), 'SCRIPT_INVALID')
+      expect(error.message).toMatch(sources.find(([w]) => w === _what)![2])
+      expect(error.hint).toMatch(/starts with its header/)
+      expect(await runSql(server.url, `SELECT datname FROM pg_database WHERE datname = '${name}'`)).toEqual([])
+    }
   })
 })
 
