@@ -7,7 +7,7 @@
 // A device, a named pipe or a process's open file (`-f /dev/null`, `-f /dev/stdout`) is written as it is
 // (output-target.ts says why); the path is checked, and the file opened, before the dump connects.
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, open } from 'node:fs'
+import { closeSync, createWriteStream, fchmod, fchown, open } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Transform, type Writable } from 'node:stream'
@@ -42,6 +42,13 @@ export async function openFileDestination(path: string, options: FileDestination
     const denied = error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS'
     throw cannotWrite(path, error, denied ? { hint: `pgkeep writes a temporary file in ${dirname(target.path)} and renames it into place: that folder must be writable` } : {})
   })
+  if (target.keep) {
+    await keepAttributes(fd, target.keep).catch(async (error: NodeJS.ErrnoException) => {
+      closeSync(fd)
+      await rm(temp, { force: true })
+      throw cannotWrite(path, error)
+    })
+  }
   const file = createWriteStream('', { fd, flush: true })
   const behind = syncBehind(() => (file as unknown as { fd: number | null }).fd)
   // Counts what goes to the file; its end waits for the background sync, before the file's own fsync and close.
@@ -109,6 +116,17 @@ async function openStream(path: string, named: string, compress: boolean): Promi
 }
 
 /** fs.open as a promise of the plain descriptor, which the write stream then owns and closes. */
+/**
+ * The replaced file's permission bits, and as root its owner, on the file that replaces it (a dump over
+ * a 0640 file owned by the backup group stays readable by that group). Not root, the owner is whoever
+ * writes, as with any new file.
+ */
+async function keepAttributes(fd: number, keep: { mode: number; uid: number; gid: number }): Promise<void> {
+  const call = (fn: (done: (error: NodeJS.ErrnoException | null) => void) => void) => new Promise<void>((resolve, reject) => fn((error) => (error ? reject(error) : resolve())))
+  if (process.getuid?.() === 0) await call((done) => fchown(fd, keep.uid, keep.gid, done))
+  await call((done) => fchmod(fd, keep.mode, done))
+}
+
 function openFd(path: string, flags: string, mode: number): Promise<number> {
   return new Promise((resolve, reject) => open(path, flags, mode, (error, fd) => (error ? reject(error) : resolve(fd))))
 }

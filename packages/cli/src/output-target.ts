@@ -2,7 +2,8 @@
 // written beside itself and renamed into place; but a rename over `/dev/null`, a named pipe or
 // `/dev/stdout` would replace the device or the pipe with a regular file (as root it succeeds), so those
 // are written directly, as pg_dump writes them. A symbolic link is followed: the file it points to is
-// replaced and the link stays. A folder, or a folder that does not exist, is refused at once, before the
+// replaced and the link stays; an existing file's permissions (and, as root, its owner) carry over to the
+// file that replaces it, as pg_dump's truncation in place keeps them. A folder, or a folder that does not exist, is refused at once, before the
 // dump connects, naming the path.
 import { readlinkSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -11,8 +12,11 @@ import { PgkeepError } from '@pgkeep/core/engine'
 const OPEN_FILE = /^\/(dev\/(stdout|stderr|fd\/\d+)|proc\/(self|\d+)\/fd\/\d+)$/
 
 export type OutputTarget =
-  /** A regular file, or no file yet: write a temporary file beside `path`, rename it onto `path`. */
-  | { kind: 'file'; path: string }
+  /**
+   * A regular file, or no file yet: write a temporary file beside `path`, rename it onto `path`. `keep`:
+   * the existing file's permission bits and owner, which the new file takes over (a new one is 0600).
+   */
+  | { kind: 'file'; path: string; keep?: { mode: number; uid: number; gid: number } }
   /** A character device, a named pipe or a socket: open and write it as it is, nothing to rename. */
   | { kind: 'stream'; path: string }
 
@@ -33,7 +37,7 @@ export function inspectOutputTarget(named: string, cwd = process.cwd()): OutputT
     return { kind: 'file', path: real }
   }
   if (found.isDirectory()) throw new PgkeepError('OPTIONS_INVALID', `${named} is a folder: name the file to write, for example ${named.replace(/\/+$/, '')}/kos.sql.gz`)
-  if (found.isFile()) return { kind: 'file', path: realpathSync(path) }
+  if (found.isFile()) return { kind: 'file', path: realpathSync(path), keep: { mode: found.mode & 0o7777, uid: found.uid, gid: found.gid } }
   return { kind: 'stream', path }
 }
 

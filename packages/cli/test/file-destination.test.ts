@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { closeSync, createReadStream, existsSync, fdatasync, fstatSync, lstatSync, openSync, readlinkSync, statSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -183,6 +183,33 @@ describe('openFileDestination', () => {
     expect(readlinkSync(join(dir, 'next.sql'))).toBe('new.sql')
     expect(sha(await readFile(join(dir, 'new.sql')))).toBe(sha(data))
     expect((await readdir(dir)).sort()).toEqual(['latest.sql', 'new.sql', 'next.sql', 'old.sql'])
+  })
+
+  it("a file written over keeps the old file's permissions (and, as root, its owner); a new one is 0600", async () => {
+    const dir = await tempDir()
+    const path = join(dir, 'kos.sql.gz')
+    await writeFile(path, 'the previous dump\n')
+    await chmod(path, 0o640)
+    const root = process.getuid?.() === 0
+    // as root: a file of another owner and group, which the new file must keep
+    if (root) await chown(path, 12345, 23456)
+    const data = rows(MiB)
+    const destination = await openFileDestination(path)
+    await writeAll(destination.stream as NodeJS.WritableStream, data)
+    await destination.commit()
+    const after = await stat(path)
+    expect(after.mode & 0o7777).toBe(0o640)
+    if (root) expect([after.uid, after.gid]).toEqual([12345, 23456])
+    else expect(after.uid).toBe(process.getuid?.())
+    expect(sha(gunzipSync(await readFile(path)))).toBe(sha(data))
+    expect(await readdir(dir)).toEqual(['kos.sql.gz'])
+    // a discarded write leaves the old file as it was, permissions and all
+    const discarded = await openFileDestination(path)
+    await writeAll(discarded.stream as NodeJS.WritableStream, rows(1000))
+    await discarded.discard()
+    expect((await stat(path)).mode & 0o7777).toBe(0o640)
+    expect(sha(gunzipSync(await readFile(path)))).toBe(sha(data))
+    expect(await readdir(dir)).toEqual(['kos.sql.gz'])
   })
 
   it('a relative path starts at the given folder', async () => {
