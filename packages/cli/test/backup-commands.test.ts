@@ -160,6 +160,20 @@ describe('pgkeep backup, list, download', () => {
     expect(JSON.parse(argument.stdout)).toMatchObject({ database: db.name })
   })
 
+  it('--dir naming a file is refused before the database is touched, with the path in the message', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-dir-'))
+    const file = join(dir, 'passwd')
+    await writeFile(file, 'root:x:0:0\n')
+    // nothing listens on port 1: an error after connecting would be CONNECT_FAILED
+    const result = await run(['backup', 'postgresql://postgres@127.0.0.1:1/kost?connect_timeout=2', '--dir', file])
+    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `pgkeep: error: fsStorage: ${file} is a file, not a folder: name the folder backups go to [STORAGE_INVALID]\n`,
+    })
+    expect(await readFile(file, 'utf8')).toBe('root:x:0:0\n')
+  })
+
   it('refuses half-configured S3 settings with a clear error', async () => {
     const result = await run(['backup', db.url], { env: { PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_SECRET_KEY: 'very-secret-key' } })
     expect(result.code).toBe(1)

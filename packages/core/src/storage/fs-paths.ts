@@ -29,7 +29,12 @@ export function keyPath(root: string, key: string): string {
 export async function ensureParent(root: string, key: string): Promise<string> {
   const action = `unable to create the folder of ${JSON.stringify(key)} in ${root}`
   try {
-    await mkdir(root, { recursive: true, mode: 0o700 })
+    await mkdir(root, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      const code = errorCode(error)
+      // the storage's own folder became a file (or a file took a place on its path) since it was made
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw new PgkeepError('STORAGE_INVALID', `${action}: ${root} is not a folder (${code})`, { cause: error })
+      throw error
+    })
     const rootReal = await realpath(root)
     const segments = key.split('/').slice(0, -1)
     try {

@@ -4,6 +4,7 @@
 // sync-behind.ts); on any failure the temporary file is removed. What a killed process left is listed by
 // listIncomplete() (skipping this driver's puts in progress).
 import { randomBytes } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { open, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { PgkeepError } from '../errors'
@@ -28,6 +29,20 @@ export interface FsStorageOptions {
 }
 
 /**
+ * A folder that is a file, or inside one, is a configuration mistake: refused when the storage is made
+ * (`--dir /etc/passwd`), not after a backup has read the catalog. A folder not there yet is created on
+ * the first put; one that cannot be read is reported when it is used.
+ */
+function refuseFileAsRoot(root: string): void {
+  try {
+    if (!statSync(root).isDirectory()) throw new PgkeepError('STORAGE_INVALID', `fsStorage: ${root} is a file, not a folder: name the folder backups go to`)
+  } catch (error) {
+    if (errorCode(error) === 'ENOTDIR') throw new PgkeepError('STORAGE_INVALID', `fsStorage: ${root} cannot be a folder: a part of its path is a file`, { cause: error })
+    if (error instanceof PgkeepError) throw error
+  }
+}
+
+/**
  * @example
  * const storage = fsStorage({ dir: './backups' })
  * await storage.put('2026/kostman-backup.sql.gz', dumpStream)
@@ -36,6 +51,7 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
   const { dir = './backups' } = options
   if (typeof dir !== 'string' || dir.trim() === '') throw new PgkeepError('STORAGE_INVALID', 'fsStorage: `dir` must be a non-empty path')
   const root = resolve(dir)
+  refuseFileAsRoot(root)
   const where = (key: string) => `${JSON.stringify(key)} in ${root}`
   /** File names of the temporary files of puts in progress (unique: 64 random bits each). */
   const running = new Set<string>()

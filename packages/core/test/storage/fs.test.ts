@@ -39,6 +39,21 @@ describeStorageConformance('fs', {
 })
 
 describe('fsStorage', () => {
+  it('refuses a folder that is a file, or inside one, when it is made; one that becomes a file later, on the put', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'passwd')
+    await writeFile(file, 'root:x:0:0\n')
+    expect(() => fsStorage({ dir: file })).toThrow(expect.objectContaining({ code: 'STORAGE_INVALID', message: `fsStorage: ${file} is a file, not a folder: name the folder backups go to` }))
+    expect(() => fsStorage({ dir: join(file, 'backups') })).toThrow(expect.objectContaining({ code: 'STORAGE_INVALID', message: `fsStorage: ${join(file, 'backups')} cannot be a folder: a part of its path is a file`, cause: expect.objectContaining({ code: 'ENOTDIR' }) }))
+    // not there yet, or there: fine
+    fsStorage({ dir: join(dir, 'later') })
+    const storage = fsStorage({ dir: join(dir, 'later') })
+    await writeFile(join(dir, 'later'), 'in the way\n')
+    const error = await failure(() => storage.put('2026/a.sql.gz', chunked(Buffer.from('data'))), 'STORAGE_INVALID')
+    expect(error.message).toBe(`unable to create the folder of "2026/a.sql.gz" in ${join(dir, 'later')}: ${join(dir, 'later')} is not a folder (EEXIST)`)
+    expect(await readFile(join(dir, 'later'), 'utf8')).toBe('in the way\n')
+  })
+
   it('creates its directory (0700) on the first put, and files 0600', async () => {
     const dir = join(await tempDir(), 'not', 'yet')
     const storage = fsStorage({ dir })
