@@ -1,7 +1,7 @@
 // `pnpm bench --jobs`: pgkeep with jobs 1, 2 and 4 against pg_dump, each command timed in turn:
 // `pgkeep dump` vs `pg_dump` (plain), `pgkeep backup --dir` vs `pg_dump | gzip -6` and `pg_dump -Fd -j2`,
 // and the same backup through the library in a plain node process (no CLI flags, as a web server runs it),
-// with peak RSS (GNU time) and the ratios to the references.
+// and once more with NODE_OPTIONS=--max-semi-space-size=1, with peak RSS (GNU time) and the ratios to the references.
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -66,6 +66,21 @@ export function jobsRows(url: string, workDir: string): Row[] {
         script: `${TIME} -v -o "$T0" "$NODE" "$SCRIPT" "$URL" "$BACKUP_DIR" ${jobs}`,
         processes: ['node'],
         env: { NODE: process.execPath, SCRIPT: LIBRARY_BACKUP, URL: url, BACKUP_DIR: backupDir },
+      },
+    })
+  }
+  // The one node setting of the command's that a web server can take from its environment (node refuses
+  // --heap-growing-percent in NODE_OPTIONS): a 1 MB young generation.
+  for (const jobs of JOBS) {
+    rows.push({
+      label: `library backup, NODE_OPTIONS=--max-semi-space-size=1, jobs ${jobs}`,
+      pgkeep: true,
+      baselines: ['pg_dump | gzip -6', 'pg_dump -Fd -j2'],
+      size: recordSize,
+      command: {
+        script: `${TIME} -v -o "$T0" "$NODE" "$SCRIPT" "$URL" "$BACKUP_DIR" ${jobs}`,
+        processes: ['node'],
+        env: { NODE: process.execPath, SCRIPT: LIBRARY_BACKUP, URL: url, BACKUP_DIR: backupDir, NODE_OPTIONS: '--max-semi-space-size=1' },
       },
     })
   }
