@@ -56,33 +56,24 @@ export function jobsRows(url: string, workDir: string): Row[] {
       command: pgkeepCommand(`backup "$URL" --dir "$BACKUP_DIR" -j ${jobs} -q --json > "$OUT"`, { env: { URL: url, BACKUP_DIR: backupDir } }),
     })
   }
-  for (const jobs of JOBS) {
-    rows.push({
-      label: `library backup, plain node, jobs ${jobs}`,
-      pgkeep: true,
-      baselines: ['pg_dump | gzip -6', 'pg_dump -Fd -j2'],
-      size: recordSize,
-      command: {
-        script: `${TIME} -v -o "$T0" "$NODE" "$SCRIPT" "$URL" "$BACKUP_DIR" ${jobs}`,
-        processes: ['node'],
-        env: { NODE: process.execPath, SCRIPT: LIBRARY_BACKUP, URL: url, BACKUP_DIR: backupDir },
-      },
-    })
-  }
-  // The one node setting of the command's that a web server can take from its environment (node refuses
-  // --heap-growing-percent in NODE_OPTIONS): a 1 MB young generation.
-  for (const jobs of JOBS) {
-    rows.push({
-      label: `library backup, NODE_OPTIONS=--max-semi-space-size=1, jobs ${jobs}`,
-      pgkeep: true,
-      baselines: ['pg_dump | gzip -6', 'pg_dump -Fd -j2'],
-      size: recordSize,
-      command: {
-        script: `${TIME} -v -o "$T0" "$NODE" "$SCRIPT" "$URL" "$BACKUP_DIR" ${jobs}`,
-        processes: ['node'],
-        env: { NODE: process.execPath, SCRIPT: LIBRARY_BACKUP, URL: url, BACKUP_DIR: backupDir, NODE_OPTIONS: '--max-semi-space-size=1' },
-      },
-    })
+  // A plain node process, as a web server runs the library; and the same with the one of the command's node
+  // settings that a server can take from its environment (node refuses --heap-growing-percent in
+  // NODE_OPTIONS): a 1 MB young generation.
+  const libraryRuns: [string, Record<string, string>][] = [['plain node', {}], ['NODE_OPTIONS=--max-semi-space-size=1', { NODE_OPTIONS: '--max-semi-space-size=1' }]]
+  for (const [how, env] of libraryRuns) {
+    for (const jobs of JOBS) {
+      rows.push({
+        label: `library backup, ${how}, jobs ${jobs}`,
+        pgkeep: true,
+        baselines: ['pg_dump | gzip -6', 'pg_dump -Fd -j2'],
+        size: recordSize,
+        command: {
+          script: `${TIME} -v -o "$T0" "$NODE" "$SCRIPT" "$URL" "$BACKUP_DIR" ${jobs}`,
+          processes: ['node'],
+          env: { NODE: process.execPath, SCRIPT: LIBRARY_BACKUP, URL: url, BACKUP_DIR: backupDir, ...env },
+        },
+      })
+    }
   }
   return rows
 }
