@@ -12,6 +12,7 @@ import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Transform, type Writable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises'
+import { promisify } from 'node:util'
 import { GzipMembers, SyncBehind } from '@pgkeep/core/engine'
 import { cannotWrite, inspectOutputTarget } from './output-target'
 
@@ -115,18 +116,17 @@ async function openStream(path: string, named: string, compress: boolean): Promi
   }
 }
 
-/** fs.open as a promise of the plain descriptor, which the write stream then owns and closes. */
 /**
  * The replaced file's permission bits, and as root its owner, on the file that replaces it (a dump over
  * a 0640 file owned by the backup group stays readable by that group). Not root, the owner is whoever
  * writes, as with any new file.
  */
 async function keepAttributes(fd: number, keep: { mode: number; uid: number; gid: number }): Promise<void> {
-  const call = (fn: (done: (error: NodeJS.ErrnoException | null) => void) => void) => new Promise<void>((resolve, reject) => fn((error) => (error ? reject(error) : resolve())))
-  if (process.getuid?.() === 0) await call((done) => fchown(fd, keep.uid, keep.gid, done))
-  await call((done) => fchmod(fd, keep.mode, done))
+  if (process.getuid?.() === 0) await promisify(fchown)(fd, keep.uid, keep.gid)
+  await promisify(fchmod)(fd, keep.mode)
 }
 
+/** fs.open as a promise of the plain descriptor, which the write stream then owns and closes. */
 function openFd(path: string, flags: string, mode: number): Promise<number> {
   return new Promise((resolve, reject) => open(path, flags, mode, (error, fd) => (error ? reject(error) : resolve(fd))))
 }

@@ -3,8 +3,8 @@
 // `/dev/stdout` would replace the device or the pipe with a regular file (as root it succeeds), so those
 // are written directly, as pg_dump writes them. A symbolic link is followed: the file it points to is
 // replaced and the link stays; an existing file's permissions (and, as root, its owner) carry over to the
-// file that replaces it, as pg_dump's truncation in place keeps them. A folder, or a folder that does not exist, is refused at once, before the
-// dump connects, naming the path.
+// file that replaces it, as pg_dump's truncation in place keeps them. A folder, or a folder that does not
+// exist, is refused at once, before the dump connects, naming the path.
 import { readlinkSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { PgkeepError } from '@pgkeep/core/engine'
