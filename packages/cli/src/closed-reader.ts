@@ -17,10 +17,9 @@ export interface ReaderWatch {
 
 export function watchReader(stdout: NodeJS.WritableStream): ReaderWatch {
   let gone = false
+  // the listener also keeps a later write's error (ERR_STREAM_DESTROYED) from ending the process
   const onError = (error: unknown) => {
-    const code = (error as { code?: unknown } | null)?.code
-    // after the first EPIPE the stream is destroyed: later writes fail with ERR_STREAM_DESTROYED
-    if (code === 'EPIPE' || (gone && code === 'ERR_STREAM_DESTROYED')) gone = true
+    if ((error as { code?: unknown } | null)?.code === 'EPIPE') gone = true
   }
   stdout.on('error', onError)
   return {

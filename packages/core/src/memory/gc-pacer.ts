@@ -5,7 +5,7 @@
 // megabytes of dead buffers pile up between collections. Collecting every MiB keeps the young ones to
 // about a MiB (those promoted while they waited on the thread pool or in the spool stay until a full
 // collection): a backup of the 525 MB sample in a plain node process (a web server's: no flags) peaked
-// at 115–136 MB with jobs 1, 2 and 4, against 123–151 MB without; the tests' 190 MB database at 114–122
+// at 115–142 MB with jobs 1, 2 and 4, against 123–151 MB without; the tests' 190 MB database at 114–137
 // MB (bench/README.md, 2026-12-06). Each collection finds little alive: a median pause of 0.75 ms over
 // the 491 of one such backup.
 //

@@ -34,12 +34,14 @@ export interface FsStorageOptions {
  * the first put; one that cannot be read is reported when it is used.
  */
 function refuseFileAsRoot(root: string): void {
+  let info
   try {
-    if (!statSync(root).isDirectory()) throw new PgkeepError('STORAGE_INVALID', `fsStorage: ${root} is a file, not a folder: name the folder backups go to`)
+    info = statSync(root)
   } catch (error) {
     if (errorCode(error) === 'ENOTDIR') throw new PgkeepError('STORAGE_INVALID', `fsStorage: ${root} cannot be a folder: a part of its path is a file`, { cause: error })
-    if (error instanceof PgkeepError) throw error
+    return
   }
+  if (!info.isDirectory()) throw new PgkeepError('STORAGE_INVALID', `fsStorage: ${root} is a file, not a folder: name the folder backups go to`)
 }
 
 /**
