@@ -3,6 +3,7 @@
 // never completed: s3rver's request log is the witness); SIGKILL cannot be
 // caught and leaves the dump's `.partial` file, which the next `pgkeep cleanup` sweeps past the orphan age.
 import { randomBytes } from 'node:crypto'
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -106,4 +107,48 @@ describe('signals during pgkeep backup', () => {
     expect(done.stdout).toContain(`deleted unfinished ${partial} (left by a killed process)\n`)
     expect((await files(dir)).filter((f) => !f.startsWith('backups/audit/'))).toEqual([])
   })
+})
+
+// Something on the port accepts the connection and never answers (a wrong port, a stalled proxy):
+// without connect_timeout, which is unset by default as libpq's, only the signal can end the wait. One
+// SIGTERM, as `timeout` and `systemctl stop` send, or one Ctrl-C must do it.
+describe('signals while pgkeep is still connecting', () => {
+  let silent: Server
+  let port = 0
+  const accepted: Socket[] = []
+  const closed = new Set<Socket>()
+  beforeAll(async () => {
+    silent = createServer((socket) => {
+      accepted.push(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => closed.add(socket))
+      socket.resume()
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    port = (silent.address() as AddressInfo).port
+  })
+  afterAll(async () => {
+    for (const socket of accepted) socket.destroy()
+    await new Promise((resolve) => silent?.close(resolve))
+  })
+
+  const cases: { args: (url: string, dir: string) => string[]; signal: 'SIGTERM' | 'SIGINT' }[] = [
+    { args: (url) => ['dump', url, '-s'], signal: 'SIGTERM' },
+    { args: (url, dir) => ['backup', url, '--dir', dir], signal: 'SIGTERM' },
+    { args: (url) => ['restore', '-', url, '-C', 'pgkeep_never_made'], signal: 'SIGINT' },
+  ]
+  for (const { args, signal } of cases) {
+    it(`one ${signal} ends pgkeep ${args('URL', 'DIR').join(' ')}: exit 130, the connection closed`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pgkeep-connecting-'))
+      const before = accepted.length
+      const child = start(process.execPath, [bin, ...args(`postgresql://postgres@127.0.0.1:${port}/postgres`, dir)])
+      await until(() => accepted.length > before)
+      child.process.kill(signal)
+      const result = await child.done
+      expect(result.code).toBe(130)
+      expect(result.stderr).toBe(`pgkeep: interrupted by ${signal}; nothing half written was kept\n`)
+      await until(() => accepted.slice(before).every((socket) => closed.has(socket)))
+      expect((await files(dir)).filter((f) => !f.startsWith('backups/audit/'))).toEqual([])
+    })
+  }
 })

@@ -15,6 +15,12 @@ export interface ConnectOptions {
    * application_name (pg_dump does the same with "pg_dump").
    */
   applicationName?: string
+  /**
+   * Cancels the attempt: a server that accepted the connection but does not answer (a wrong port, a
+   * stalled proxy) or a host that drops the packets would otherwise hold it until connect_timeout, which
+   * is unset by default, as libpq's. The socket is closed and connect() rejects with ABORTED.
+   */
+  signal?: AbortSignal
 }
 
 interface Failure {
@@ -54,13 +60,19 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
       const attempts = resolved.sslAttempts(index)
       const known = resolved.sslmode === 'prefer' && refusedSsl.get(resolved)?.has(index) === true
       for (const ssl of known ? attempts.filter((a) => !a) : attempts) {
+        // between attempts too: the next host or SSL setting is not tried once the caller gave up
+        if (opts.signal?.aborted) throw cancelledConnect(resolved, opts.signal)
         const client = new pg.Client(resolved.toClientConfig(index, ssl, opts.applicationName))
         client.on('error', (error: Error) => {
           if (!idleErrors.has(client)) idleErrors.set(client, error)
         })
         try {
-          await client.connect()
+          await connectAbortably(client, opts.signal)
         } catch (error) {
+          if (opts.signal?.aborted) {
+            client.end().catch(() => {})
+            throw cancelledConnect(resolved, opts.signal)
+          }
           failures.push({ target, error, ssl })
           client.end().catch(() => {})
           if (ssl && resolved.sslmode === 'prefer' && (error as Error | undefined)?.message === NO_SSL_MESSAGE) {
@@ -73,7 +85,12 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
         let mismatch: string | undefined
         try {
           mismatch = await sessionMismatch(client, wanted)
+          if (opts.signal?.aborted) throw opts.signal.reason
         } catch (error) {
+          if (opts.signal?.aborted) {
+            client.end().catch(() => {})
+            throw cancelledConnect(resolved, opts.signal)
+          }
           failures.push({ target, error, ssl })
           client.end().catch(() => {})
           break
@@ -86,6 +103,36 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
     }
   }
   throw connectFailed(resolved, failures)
+}
+
+/**
+ * client.connect(), given up when `signal` aborts: the socket is destroyed, as node-postgres's own
+ * connect timeout does (its end() would send Terminate and wait for a server that may never close).
+ */
+async function connectAbortably(client: pg.Client, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) {
+    await client.connect()
+    return
+  }
+  const giveUp = () => {
+    const connection = (client as unknown as { connection?: { _ending?: boolean; stream?: { destroy(error?: Error): void } } }).connection
+    if (connection?.stream) {
+      connection._ending = true
+      connection.stream.destroy(new Error('connection attempt cancelled'))
+    } else {
+      client.end().catch(() => {})
+    }
+  }
+  signal.addEventListener('abort', giveUp, { once: true })
+  try {
+    await client.connect()
+  } finally {
+    signal.removeEventListener('abort', giveUp)
+  }
+}
+
+function cancelledConnect(resolved: ResolvedConnection, signal: AbortSignal): PgkeepError {
+  return new PgkeepError('ABORTED', scrubSecrets(`the connection to ${resolved.describe()} was cancelled`, resolved.secrets()), { cause: signal.reason })
 }
 
 function connectFailed(resolved: ResolvedConnection, failures: readonly Failure[]): PgkeepError {

@@ -33,7 +33,8 @@ export interface ManagerContext {
   audit: AuditLog
   now(): Date
   /** Runs `fn` with a client on the manager's database. */
-  withDatabase<T>(fn: (client: pg.Client) => Promise<T>): Promise<T>
+  /** Runs `fn` on a connection of its own; `signal` gives up the connection attempt (ABORTED). */
+  withDatabase<T>(fn: (client: pg.Client) => Promise<T>, signal?: AbortSignal): Promise<T>
   /** Runs `fn` on the history table when one is configured (creating it first when migrate is on). */
   withHistory<T>(fn: (client: pg.Client, table: HistoryTableName) => Promise<T>): Promise<T | undefined>
   /** The manifest of a backup id (OPTIONS_INVALID for a non-uuid, BACKUP_NOT_FOUND). */
@@ -64,8 +65,8 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
   const connection: DumpOptions['connection'] = o.connectionString ?? o.connection
   const env = o.env ?? process.env
 
-  const withDatabase = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = await connect(resolveConnection(connection, env), { applicationName: 'pgkeep' })
+  const withDatabase = async <T>(fn: (client: pg.Client) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    const client = await connect(resolveConnection(connection, env), { applicationName: 'pgkeep', ...(signal ? { signal } : {}) })
     try {
       return await fn(client)
     } finally {

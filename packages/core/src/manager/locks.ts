@@ -23,8 +23,8 @@ export type LockResult<T> = { acquired: true; value: T } | { acquired: false }
  * Runs `fn` while holding the lock, in-process and in the database. `shared` waits for it; `exclusive`
  * only tries, and resolves with `{ acquired: false }` at once when another holder has it.
  */
-export async function withLock<T>(ctx: ManagerContext, name: LockName, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<LockResult<T>> {
-  const local = await withLocalLock(ctx, name, mode, () => withDatabaseLock(ctx, name, mode, fn))
+export async function withLock<T>(ctx: ManagerContext, name: LockName, mode: 'shared' | 'exclusive', fn: () => Promise<T>, signal?: AbortSignal): Promise<LockResult<T>> {
+  const local = await withLocalLock(ctx, name, mode, () => withDatabaseLock(ctx, name, mode, fn, signal))
   return local.acquired ? local.value : local
 }
 
@@ -79,7 +79,7 @@ function localLock(ctx: ManagerContext, name: LockName): LocalLock {
   return lock
 }
 
-async function withDatabaseLock<T>(ctx: ManagerContext, name: LockName, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<LockResult<T>> {
+async function withDatabaseLock<T>(ctx: ManagerContext, name: LockName, mode: 'shared' | 'exclusive', fn: () => Promise<T>, signal?: AbortSignal): Promise<LockResult<T>> {
   return ctx.withDatabase(async (client: pg.Client) => {
     const key = keyText(ctx, name)
     if (mode === 'shared') {
@@ -94,5 +94,5 @@ async function withDatabaseLock<T>(ctx: ManagerContext, name: LockName, mode: 's
       const unlock = mode === 'shared' ? 'pg_advisory_unlock_shared' : 'pg_advisory_unlock'
       await client.query(`SELECT pg_catalog.${unlock}(pg_catalog.hashtextextended($1, 0))`, [key]).catch(() => {})
     }
-  })
+  }, signal)
 }

@@ -121,7 +121,7 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
         },
         signal,
         ...(archiveBase ? { changes: archiveBase.changes } : {}),
-      }))
+      }), signal)
       if (!locked.acquired) throw new PgkeepError('INTERNAL', 'the backup lock was not granted')
       const manifest = locked.value
       ctx.index.remember(manifest)
@@ -132,7 +132,9 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
       runningOf(ctx).delete(id)
       ctx.events.emit('backup:success', { record })
       return record
-    } catch (error) {
+    } catch (caught) {
+      // A cancel seen while the lock's session was still connecting is said as any cancelled backup is.
+      const error = signal.aborted && isPgkeepError(caught, 'ABORTED') ? cancelled(signal) : caught
       runningOf(ctx).delete(id)
       ctx.events.emit('backup:failure', {
         id, type: c.type, actor, createdBy: actor, at: ctx.now(),

@@ -10,8 +10,8 @@ import { markText, parseMark } from './database-mark'
 import { refuseNonEmpty } from './refuse-non-empty'
 
 /** Creates `name` on the target's server, or reuses the empty database an unfinished restore -C left under that name. */
-export async function createDatabase(target: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv): Promise<'created' | 'reused'> {
-  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep' })
+export async function createDatabase(target: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<'created' | 'reused'> {
+  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep', ...(signal ? { signal } : {}) })
   try {
     try {
       await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)

@@ -99,7 +99,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   let created: { name: string; maintenance: string | ConnectionParams | undefined } | null = null
   if (o.createDatabase) {
     // A new database, or the empty one a killed restore -C left under this name (marked as pgkeep's).
-    await createDatabase(target, o.createDatabase, env)
+    await createDatabase(target, o.createDatabase, env, o.signal)
     created = { name: o.createDatabase, maintenance: target }
   }
   let client: pg.Client | null = null
@@ -111,10 +111,11 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   const failedDrops: FailedDrop[] = []
   // resolved once, on first use: every session connects the same way (and skips an SSL attempt refused before)
   let resolvedTarget: ResolvedConnection | null = null
-  const connectOne = () =>
-    connect((resolvedTarget ??= resolveConnection(created ? withDatabaseName(target, created.name) : target, env)), { applicationName: 'pgkeep' })
+  // Only the first session gives up on the caller's signal: the sessions that undo a failed restore must still connect.
+  const connectOne = (signal?: AbortSignal) =>
+    connect((resolvedTarget ??= resolveConnection(created ? withDatabaseName(target, created.name) : target, env)), { applicationName: 'pgkeep', ...(signal ? { signal } : {}) })
   try {
-    client = await connectOne()
+    client = await connectOne(o.signal)
     const info = await client.query<{ num: string; version: string; db: string }>(
       "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_database() AS db",
     )
@@ -131,7 +132,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     if (o.jobs > 1) {
       // What a failure drops again, when the database is not one this restore created.
       if (!created) inventory = await takeInventory(client)
-      workers = await RestoreWorkers.open(o.jobs, connectOne)
+      workers = await RestoreWorkers.open(o.jobs, () => connectOne())
       if (o.signal?.aborted) stop()
     }
     if (o.singleTransaction) {

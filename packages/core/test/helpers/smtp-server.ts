@@ -88,15 +88,25 @@ export interface SilentServer {
   port: number
   /** Connections accepted so far. */
   connections: number
+  /** Accepted connections whose client has closed them since. */
+  closed: number
+  /** Resolves once `count` connections were accepted. */
+  accepted(count?: number): Promise<void>
   close(): Promise<void>
 }
 
-/** A TCP server that accepts every connection and never answers (no SMTP greeting). */
+/** A TCP server that accepts every connection and never answers (no SMTP greeting, no PostgreSQL handshake). */
 export async function startSilentServer(): Promise<SilentServer> {
   const sockets: Socket[] = []
+  let closed = 0
+  const waiting: { count: number; resolve: () => void }[] = []
   const server: Server = createServer((socket) => {
     sockets.push(socket)
     socket.on('error', () => {})
+    socket.on('close', () => closed++)
+    // read (and drop) what the client sends, so that its end of the connection is seen and closes this one
+    socket.resume()
+    for (const w of waiting.filter((w) => sockets.length >= w.count)) w.resolve()
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -106,6 +116,10 @@ export async function startSilentServer(): Promise<SilentServer> {
     get connections() {
       return sockets.length
     },
+    get closed() {
+      return closed
+    },
+    accepted: (count = 1) => (sockets.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve }))),
     close: async () => {
       for (const socket of sockets) socket.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
