@@ -96,7 +96,7 @@ describe('what connects on the caller\'s behalf gives up with the caller\'s sign
     const backups = createBackupManager({ connection: url, storage, rateLimit: false })
     const { signal } = abortOnceAccepted()
     const failures: string[] = []
-    backups.on('backup:failure', (event) => failures.push(event.code))
+    backups.on('backup:failure', (event) => { failures.push(event.code) })
     const error = await rejection(backups.create({ signal }))
     expect(error.code).toBe('ABORTED')
     // cancelled while its lock's session was connecting: said as any cancelled backup is
