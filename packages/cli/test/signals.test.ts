@@ -3,13 +3,13 @@
 // never completed: s3rver's request log is the witness); SIGKILL cannot be
 // caught and leaves the dump's `.partial` file, which the next `pgkeep cleanup` sweeps past the orphan age.
 import { randomBytes } from 'node:crypto'
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { assertBuilt, createDatabase, runSql, s3Env, startS3Server, type S3Request, type S3Server, type TestDatabase } from '@pgkeep/testkit'
 import { s3Storage } from '@pgkeep/core'
+import { startSilentServer, type SilentServer } from '@pgkeep/testkit/silent-server'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { files, run, start, until, writingDump } from './process'
 
@@ -113,23 +113,12 @@ describe('signals during pgkeep backup', () => {
 // without connect_timeout, which is unset by default as libpq's, only the signal can end the wait. One
 // SIGTERM, as `timeout` and `systemctl stop` send, or one Ctrl-C must do it.
 describe('signals while pgkeep is still connecting', () => {
-  let silent: Server
-  let port = 0
-  const accepted: Socket[] = []
-  const closed = new Set<Socket>()
+  let silent: SilentServer
   beforeAll(async () => {
-    silent = createServer((socket) => {
-      accepted.push(socket)
-      socket.on('error', () => {})
-      socket.on('close', () => closed.add(socket))
-      socket.resume()
-    })
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-    port = (silent.address() as AddressInfo).port
+    silent = await startSilentServer()
   })
   afterAll(async () => {
-    for (const socket of accepted) socket.destroy()
-    await new Promise((resolve) => silent?.close(resolve))
+    await silent?.close()
   })
 
   const cases: { args: (url: string, dir: string) => string[]; signal: 'SIGTERM' | 'SIGINT' }[] = [
@@ -140,14 +129,14 @@ describe('signals while pgkeep is still connecting', () => {
   for (const { args, signal } of cases) {
     it(`one ${signal} ends pgkeep ${args('URL', 'DIR').join(' ')}: exit 130, the connection closed`, async () => {
       const dir = await mkdtemp(join(tmpdir(), 'pgkeep-connecting-'))
-      const before = accepted.length
-      const child = start(process.execPath, [bin, ...args(`postgresql://postgres@127.0.0.1:${port}/postgres`, dir)])
-      await until(() => accepted.length > before)
+      const before = silent.connections
+      const child = start(process.execPath, [bin, ...args(`postgresql://postgres@127.0.0.1:${silent.port}/postgres`, dir)])
+      await silent.accepted(before + 1)
       child.process.kill(signal)
       const result = await child.done
       expect(result.code).toBe(130)
       expect(result.stderr).toBe(`pgkeep: interrupted by ${signal}; nothing half written was kept\n`)
-      await until(() => accepted.slice(before).every((socket) => closed.has(socket)))
+      await until(() => silent.closed === silent.connections)
       expect((await files(dir)).filter((f) => !f.startsWith('backups/audit/'))).toEqual([])
     })
   }

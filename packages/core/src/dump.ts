@@ -112,7 +112,7 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   // Workers connect the way the leader did; a caller's client alone does not say how, so it dumps serially.
   const canConnect = ownClient || resolved.connectionString !== undefined || resolved.connection !== undefined
   const target = canConnect ? resolveConnection(resolved.connectionString ?? resolved.connection, run.env ?? process.env) : null
-  const connectOne = target ? () => connect(target, { applicationName: resolved.applicationName, ...(run.signal ? { signal: run.signal } : {}) }) : null
+  const connectOne = target ? () => connect(target, { applicationName: resolved.applicationName, signal: run.signal }) : null
   const client = run.client ?? (await connectOne!())
   const members = memberDestination(destination)
   // gzip members copy every write into blocks of their own: the rows go to them as they came

@@ -55,6 +55,11 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
   const failures: Failure[] = []
   const wantedPasses: TargetSessionAttrs[] =
     resolved.targetSessionAttrs === 'prefer-standby' ? ['standby', 'any'] : [resolved.targetSessionAttrs]
+  // A client whose attempt the caller gave up: closed, and the error said instead of a connection failure.
+  const cancelled = (client: pg.Client): PgkeepError => {
+    client.end().catch(() => {})
+    return cancelledConnect(resolved, opts.signal!)
+  }
   for (const wanted of wantedPasses) {
     for (const [index, target] of resolved.targets.entries()) {
       const attempts = resolved.sslAttempts(index)
@@ -69,10 +74,7 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
         try {
           await connectAbortably(client, opts.signal)
         } catch (error) {
-          if (opts.signal?.aborted) {
-            client.end().catch(() => {})
-            throw cancelledConnect(resolved, opts.signal)
-          }
+          if (opts.signal?.aborted) throw cancelled(client)
           failures.push({ target, error, ssl })
           client.end().catch(() => {})
           if (ssl && resolved.sslmode === 'prefer' && (error as Error | undefined)?.message === NO_SSL_MESSAGE) {
@@ -85,16 +87,14 @@ export async function connect(resolved: ResolvedConnection, opts: ConnectOptions
         let mismatch: string | undefined
         try {
           mismatch = await sessionMismatch(client, wanted)
-          if (opts.signal?.aborted) throw opts.signal.reason
         } catch (error) {
-          if (opts.signal?.aborted) {
-            client.end().catch(() => {})
-            throw cancelledConnect(resolved, opts.signal)
-          }
+          if (opts.signal?.aborted) throw cancelled(client)
           failures.push({ target, error, ssl })
           client.end().catch(() => {})
           break
         }
+        // No client goes back to a caller that gave up while the session was being checked.
+        if (opts.signal?.aborted) throw cancelled(client)
         if (mismatch === undefined) return client
         failures.push({ target, error: new SessionMismatchError(mismatch), ssl })
         await client.end().catch(() => {})

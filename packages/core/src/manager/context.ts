@@ -66,7 +66,7 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
   const env = o.env ?? process.env
 
   const withDatabase = async <T>(fn: (client: pg.Client) => Promise<T>, signal?: AbortSignal): Promise<T> => {
-    const client = await connect(resolveConnection(connection, env), { applicationName: 'pgkeep', ...(signal ? { signal } : {}) })
+    const client = await connect(resolveConnection(connection, env), { applicationName: 'pgkeep', signal })
     try {
       return await fn(client)
     } finally {

@@ -11,7 +11,7 @@ import { refuseNonEmpty } from './refuse-non-empty'
 
 /** Creates `name` on the target's server, or reuses the empty database an unfinished restore -C left under that name. */
 export async function createDatabase(target: string | ConnectionParams | undefined, name: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<'created' | 'reused'> {
-  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep', ...(signal ? { signal } : {}) })
+  const client = await connect(resolveConnection(target, env), { applicationName: 'pgkeep', signal })
   try {
     try {
       await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)

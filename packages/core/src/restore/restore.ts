@@ -113,7 +113,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
   let resolvedTarget: ResolvedConnection | null = null
   // Only the first session gives up on the caller's signal: the sessions that undo a failed restore must still connect.
   const connectOne = (signal?: AbortSignal) =>
-    connect((resolvedTarget ??= resolveConnection(created ? withDatabaseName(target, created.name) : target, env)), { applicationName: 'pgkeep', ...(signal ? { signal } : {}) })
+    connect((resolvedTarget ??= resolveConnection(created ? withDatabaseName(target, created.name) : target, env)), { applicationName: 'pgkeep', signal })
   try {
     client = await connectOne(o.signal)
     const info = await client.query<{ num: string; version: string; db: string }>(

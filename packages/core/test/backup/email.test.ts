@@ -10,7 +10,8 @@ import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, fsStorage, isPgkeepError, PGKEEP_VERSION, type BackupManagerOptions, type EmailNotificationsOption, type ManagerEvents } from '../../src/index'
-import { startSilentServer, startSmtpServer, type ReceivedMail, type SmtpTestServer } from '../helpers/smtp-server'
+import { startSilentServer } from '@pgkeep/testkit/silent-server'
+import { startSmtpServer, type ReceivedMail, type SmtpTestServer } from '../helpers/smtp-server'
 
 const server = inject('pgDefault')
 const LIMITED_ROLE = 'pgkeep_test_limited'

@@ -5,11 +5,11 @@
 // connects on the caller's behalf.
 import { getEventListeners } from 'node:events'
 import { Writable } from 'node:stream'
+import { startSilentServer, type SilentServer } from '@pgkeep/testkit/silent-server'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { isPgkeepError, type PgkeepError } from '../../src/errors'
 import { connect, resolveConnection } from '../../src/connection/index'
 import { createBackupManager, dump, memoryStorage, restore } from '../../src/index'
-import { startSilentServer, type SilentServer } from '../helpers/smtp-server'
 
 const server = inject('pgDefault')
 const PASSWORD = 'abort-canary-Pw-41c7'

@@ -1,8 +1,7 @@
 // Real SMTP servers on 127.0.0.1 for the e-mail tests: the `smtp-server` package receiving mail (each
 // message kept raw and parsed by `mailparser`), optionally with a user and password, or refusing every
-// message with a 5xx; and a TCP server that accepts connections and never says a word.
+// message with a 5xx. (A server that never says a word is @pgkeep/testkit/silent-server.)
 import { once } from 'node:events'
-import { createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
@@ -81,48 +80,5 @@ export async function startSmtpServer(options: SmtpTestServerOptions = {}): Prom
       return state.attempts
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
-
-export interface SilentServer {
-  port: number
-  /** Connections accepted so far. */
-  connections: number
-  /** Accepted connections whose client has closed them since. */
-  closed: number
-  /** Resolves once `count` connections were accepted. */
-  accepted(count?: number): Promise<void>
-  close(): Promise<void>
-}
-
-/** A TCP server that accepts every connection and never answers (no SMTP greeting, no PostgreSQL handshake). */
-export async function startSilentServer(): Promise<SilentServer> {
-  const sockets: Socket[] = []
-  let closed = 0
-  const waiting: { count: number; resolve: () => void }[] = []
-  const server: Server = createServer((socket) => {
-    sockets.push(socket)
-    socket.on('error', () => {})
-    socket.on('close', () => closed++)
-    // read (and drop) what the client sends, so that its end of the connection is seen and closes this one
-    socket.resume()
-    for (const w of waiting.filter((w) => sockets.length >= w.count)) w.resolve()
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  return {
-    port,
-    get connections() {
-      return sockets.length
-    },
-    get closed() {
-      return closed
-    },
-    accepted: (count = 1) => (sockets.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve }))),
-    close: async () => {
-      for (const socket of sockets) socket.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
   }
 }
