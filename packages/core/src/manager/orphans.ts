@@ -6,14 +6,18 @@
 // The change archive's segment folders (`<backup name>.changes/`) count too: every object in a folder
 // whose base's manifest is gone, and a segment's data whose manifest never came (an archiver killed
 // between the two).
-import { manifestKeyOf } from '../backup/backup-name'
 import type { ManagerContext } from './context'
 
 /** How old a manifest-less object must be before cleanup() takes it for an orphan, unless cleanup() is given `orphanAgeMinutes`. */
 export const ORPHAN_GRACE_MS = 60 * 60 * 1000
 
-/** The keys of a backup's own objects other than its manifest, under `<keyPrefix><year>/`. */
+/** The keys of a backup's own objects other than its manifest, under `<keyPrefix><year>/`: its dump, verify report and pin. */
 const BACKUP_OBJECT = /^\d{4}\/[^/]+\.(?:sql\.gz(?:\.age)?|verify\.json|pin\.json)$/
+
+/** The manifest a backup's object belongs to: the dump's, the verify report's and the pin's are the same. */
+function ownerManifestKey(key: string): string {
+  return `${key.replace(/\.(?:sql\.gz(?:\.age)?|verify\.json|pin\.json)$/, '')}.manifest.json`
+}
 
 /** An object in a chain's segment folder: group 1 is the base's name under `<year>/`. */
 const CHAIN_OBJECT = /^(\d{4}\/[^/]+)\.changes\/[^/]+$/
@@ -26,7 +30,7 @@ export async function findOrphans(ctx: ManagerContext, graceMs = ORPHAN_GRACE_MS
   for await (const object of ctx.storage.list(prefix)) {
     keys.add(object.key)
     const rest = object.key.slice(prefix.length)
-    if (BACKUP_OBJECT.test(rest)) candidates.push({ key: object.key, at: object.modifiedAt.getTime(), owner: manifestKeyOf(object.key) })
+    if (BACKUP_OBJECT.test(rest)) candidates.push({ key: object.key, at: object.modifiedAt.getTime(), owner: ownerManifestKey(object.key) })
     const chain = CHAIN_OBJECT.exec(rest)
     if (chain) {
       const base = `${prefix}${chain[1]}.manifest.json`

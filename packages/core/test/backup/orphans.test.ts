@@ -1,6 +1,6 @@
 // cleanup() sweeps what an interrupted backup or removal left without its manifest, once it is older than
 // an hour, in a real folder: a dump whose manifest never came, a verify report and a pin of a removed
-// backup. Backups with manifests, the audit trail and foreign files stay.
+// backup. Backups with manifests, their own verify reports and pins, the audit trail and foreign files stay.
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,6 +29,10 @@ describe('cleanup() and orphans', () => {
     const clock = { offset: 0 }
     const backups = createBackupManager({ connection: source.url, storage: fsStorage({ dir }), now: () => new Date(Date.now() + clock.offset) })
     const kept = await backups.create()
+    // the kept backup's own verify report and pin are not orphans, however old
+    expect((await backups.verify(kept.id)).ok).toBe(true)
+    await backups.pin(kept.id)
+    const keptOwn = ['verify.json', 'pin.json'].map((ext) => kept.storagePath.replace(/\.sql\.gz$/, `.${ext}`))
     const lost = await backups.create()
     // lost's manifest never made it (the process was killed after the dump was stored)
     await rm(join(dir, lost.storagePath.replace(/\.sql\.gz$/, '.manifest.json')))
@@ -56,7 +60,9 @@ describe('cleanup() and orphans', () => {
     expect(done.deleted).toEqual([])
     const after = await files(dir)
     for (const key of orphanKeys) expect(after).not.toContain(key)
-    expect(after).toEqual(expect.arrayContaining([kept.storagePath, kept.storagePath.replace(/\.sql\.gz$/, '.manifest.json'), 'backups/README.txt']))
+    expect(after).toEqual(expect.arrayContaining([kept.storagePath, kept.storagePath.replace(/\.sql\.gz$/, '.manifest.json'), ...keptOwn, 'backups/README.txt']))
+    const [record] = await backups.list()
+    expect(record).toMatchObject({ id: kept.id, pinned: true, verified: { ok: true } })
     expect(after.filter((f) => f.startsWith('backups/audit/')).length).toBeGreaterThan(0)
     const [event] = await backups.auditLog({ action: 'cleanup', limit: 1 })
     expect(event?.detail).toMatchObject({ orphans: expect.arrayContaining(orphanKeys) })
