@@ -268,6 +268,15 @@ describe('pgkeep restore <backup-id> and pgkeep verify <id>', () => {
     const refused = await run(['verify', record.id, server.url, '--dir', store], { env: { PGKEEP_RESTORE_JOBS: '0' } })
     expect(refused.code).not.toBe(0)
     expect(refused.stderr).toContain('PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16')
+    // a verify that cannot reach its server says so with the code and records no verdict
+    const down = new URL(server.url)
+    down.port = '1'
+    const unreachable = await run(['verify', record.id, down.toString(), '--dir', store])
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.stdout).toBe('')
+    expect(unreachable.stderr).toMatch(/^pgkeep: error: unable to connect to .*127\.0\.0\.1:1\/.* \[CONNECT_FAILED\]\n/)
+    const listed = JSON.parse((await run(['list', '--dir', store, '--json'])).stdout) as { id: string; verified: { ok: boolean } | null }[]
+    expect(listed.find((r) => r.id === record.id)?.verified).toMatchObject({ ok: true })
 
     // one byte flipped in the middle of the bills member
     const manifest = JSON.parse(await readFile(join(store, record.storagePath.replace(/\.sql\.gz$/, '.manifest.json')), 'utf8')) as {
@@ -281,7 +290,7 @@ describe('pgkeep restore <backup-id> and pgkeep verify <id>', () => {
     const bad = await run(['verify', record.id, server.url, '--dir', store])
     expect(bad.code).toBe(1)
     expect(bad.stdout).toMatch(/^FAILED: .*table:public\.bills/)
-    expect(bad.stderr).toContain(`backup ${record.id} did not verify`)
+    expect(bad.stderr).toContain(`pgkeep: error: backup ${record.id} did not verify [BACKUP_CORRUPT]\n`)
     const scratch = await runSql<{ datname: string }>(server.url, `SELECT datname FROM pg_database WHERE datname LIKE 'pgkeep_verify_${record.id.slice(0, 8)}%'`)
     expect(scratch).toEqual([])
   })

@@ -3,6 +3,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { RestoreOptions, RestoreSummary } from '@pgkeep/core'
+import { ERROR_STATUS, PgkeepError, type ErrorCode } from '@pgkeep/core/engine'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { byteSize, collect, integer } from '../collect'
@@ -164,7 +165,8 @@ export function verifyCommand(io: Io): Command {
           ? `ok: ${report.tables.length} tables and ${report.sequences.length} sequences match the manifest (${report.durationMs} ms)\n`
           : `FAILED: ${report.error?.message ?? `${badTables.length} tables differ: ${badTables.map((t) => `${t.schema}.${t.name} (rows ${t.foundRows}/${t.expectedRows})`).join(', ')}`}\n`)
       }
-      if (!report.ok) throw new Error(`backup ${id} did not verify`)
+      // the code of what failed: the scratch restore's, else BACKUP_CORRUPT (the stored object or its tables differ)
+      if (!report.ok) throw new PgkeepError(isErrorCode(report.error?.code) ? report.error.code : 'BACKUP_CORRUPT', `backup ${id} did not verify`)
     })
 }
 
@@ -183,4 +185,9 @@ async function fileSize(path: string): Promise<number> {
   } catch {
     return 0
   }
+}
+
+/** Whether a verify report's error code is one of pgkeep's (the report is JSON: its code is a string). */
+function isErrorCode(code: string | undefined): code is ErrorCode {
+  return code !== undefined && Object.hasOwn(ERROR_STATUS, code)
 }

@@ -50,7 +50,12 @@ export async function openScratch(admin: pg.Client, server: Server, env: NodeJS.
     await admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
   } catch (error) {
     if (role) await dropRole(admin, role.name)
-    throw new PgkeepError('RESTORE_FAILED', `unable to create the scratch database ${name}: ${(error as Error).message}`, { cause: error })
+    // 42501: the role may not create databases, which the hint names; anything else is the server's answer
+    const denied = (error as { code?: string }).code === '42501'
+    throw new PgkeepError(denied ? 'PERMISSION_DENIED' : 'RESTORE_FAILED', `unable to create the scratch database ${name}: ${(error as Error).message}`, {
+      cause: error,
+      ...(denied ? { hint: 'verify needs a role with CREATEDB (or a superuser) on the server it restores on: give it one, or pass such a connection' } : {}),
+    })
   }
   let guard: pg.Client | null = null
   try {

@@ -3,6 +3,10 @@
 // with the manifest. The report says table by table what was expected and what was found. Where the
 // server allows it, the restore logs in as a scratch role without superuser powers (scratch-database.ts);
 // scratch databases and roles that killed verifies left are swept first (sweep-scratch.ts).
+//
+// The report is a verdict on the backup, so only what the backup decides goes into it: its integrity, its
+// restore, the comparison. A verify that could not run (the server unreachable, no right to create the
+// scratch database, a key that does not open it) rejects instead, and leaves the last verdict standing.
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { connect, resolveConnection, type ConnectionParams } from '../connection/index'
@@ -77,22 +81,12 @@ export async function verifyBackup(
     report.durationMs = Date.now() - started
     return report
   }
-  let admin: pg.Client
-  try {
-    admin = await connect(resolveConnection(server, env), { applicationName: 'pgkeep' })
-  } catch (error) {
-    return failed(report, error, started)
-  }
+  const admin = await connect(resolveConnection(server, env), { applicationName: 'pgkeep' })
   try {
     // Sweeping is housekeeping: a failure to is reported, and the verify goes on.
     report.swept = await sweepScratch(admin, { staleSeconds: options.scratchStaleSeconds })
       .catch((error: unknown) => ({ databases: [], roles: [], left: [{ kind: 'database' as const, name: '*', reason: `scratch databases could not be looked for: ${(error as Error).message}` }] }))
-    let scratch: Scratch
-    try {
-      scratch = await openScratch(admin, server, env, name, manifest.id)
-    } catch (error) {
-      return failed(report, error, started)
-    }
+    const scratch: Scratch = await openScratch(admin, server, env, name, manifest.id)
     try {
       report.ranAs = scratch.ranAs
       if (scratch.reason) report.notes.push(`restored as the connecting role: ${scratch.reason}`)
@@ -100,9 +94,6 @@ export async function verifyBackup(
     } finally {
       await closeScratch(admin, scratch)
     }
-  } catch (error) {
-    if (isPgkeepError(error, 'DECRYPTION_FAILED')) throw error
-    return failed(report, error, started)
   } finally {
     await admin.end().catch(() => {})
   }
@@ -119,8 +110,9 @@ async function restoreAndCompare(manifest: BackupManifest, source: RestoreSource
     const restoreOptions = { target: scratch.target, env, jobs, ...(asScratchRole ? { noOwner: true, noPrivileges: true } : {}) }
     await (byMembers ? restore(byMembers.leader, restoreOptions, byMembers.leader, undefined, byMembers.members) : restore(source, restoreOptions))
   } catch (error) {
-    // The object matched its sha256: an encrypted one that does not open is the key's fault, not the backup's.
-    if (isPgkeepError(error, 'DECRYPTION_FAILED')) throw error
+    // The object matched its sha256: an encrypted one that does not open is the key's fault, not the backup's;
+    // a scratch database the restore could not reach, or a cancel, says nothing of the backup either.
+    if (isPgkeepError(error, 'DECRYPTION_FAILED') || isPgkeepError(error, 'CONNECT_FAILED') || isPgkeepError(error, 'ABORTED')) throw error
     report.error = { code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
     return
   }
@@ -144,13 +136,6 @@ async function restoreAndCompare(manifest: BackupManifest, source: RestoreSource
     await client.end().catch(() => {})
   }
   report.ok = report.tables.every((t) => t.ok) && report.sequences.every((s) => s.ok)
-}
-
-function failed(report: VerifyReport, error: unknown, started: number): VerifyReport {
-  report.error = { code: isPgkeepError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
-  report.ok = false
-  report.durationMs = Date.now() - started
-  return report
 }
 
 async function copyHash(client: pg.Client, schema: string, name: string): Promise<{ rows: number; sha256: string }> {
