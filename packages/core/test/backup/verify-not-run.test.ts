@@ -47,12 +47,12 @@ describe('a verify that could not run', () => {
     // port 1 on loopback: nothing listens there, the connection is refused at once
     const unreachable = createBackupManager({ connection: serverUrl({ port: 1 }), storage: fsStorage({ dir }) })
     const events: unknown[] = []
-    unreachable.on('verify', (e) => events.push(e))
+    unreachable.on('verify', (e) => { events.push(e) })
     const refused = await failure(unreachable.verify(older.id), 'CONNECT_FAILED')
     expect(refused.message).toMatch(/127\.0\.0\.1:1\b/)
 
     const noCreatedb = createBackupManager({ connection: serverUrl({ user: role }), storage: fsStorage({ dir }) })
-    noCreatedb.on('verify', (e) => events.push(e))
+    noCreatedb.on('verify', (e) => { events.push(e) })
     const denied = await failure(noCreatedb.verify(older.id), 'PERMISSION_DENIED')
     expect(denied.message).toMatch(/^unable to create the scratch database pgkeep_verify_\w+: permission denied to create database$/)
     expect(denied.hint).toMatch(/CREATEDB/)
