@@ -12,6 +12,8 @@ export const READER_GONE = 141
 export interface ReaderWatch {
   /** Whether a write to the stream failed because its reader closed it. */
   readonly gone: boolean
+  /** Resolves once the stream has taken (or failed) every write made before the call. */
+  settled(): Promise<void>
   dispose(): void
 }
 
@@ -25,6 +27,14 @@ export function watchReader(stdout: NodeJS.WritableStream): ReaderWatch {
   return {
     get gone() {
       return gone
+    },
+    settled() {
+      // writes complete in order, so an empty one's callback comes after every earlier write's outcome
+      return new Promise<void>((resolve) => {
+        const stream = stdout as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean }
+        if (stream.destroyed || stream.writableEnded) resolve()
+        else stdout.write('', () => resolve())
+      })
     },
     dispose() {
       stdout.removeListener('error', onError)

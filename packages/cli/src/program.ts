@@ -12,7 +12,7 @@ import { INTERRUPTED, interruptOf } from './interrupt'
 import { scheduleCommand } from './commands/schedule'
 import { archiveCommand } from './commands/archive'
 import { formatError, formatErrorJson } from './report-error'
-import { outputReaderGone, READER_GONE, watchReader } from './closed-reader'
+import { outputReaderGone, READER_GONE, watchReader, type ReaderWatch } from './closed-reader'
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -52,8 +52,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // `pgkeep dump | head`: once head has closed the pipe, the command ends quietly with 141, as pg_dump would
   const reader = watchReader(io.stdout)
   try {
+    const code = await runProgram(program, argv, io, reader)
+    // `pgkeep list | head`: the reader may close the pipe after the command's last write was handed over,
+    // so wait for stdout to take every write (or fail) before telling the status, with the listener still on
+    await reader.settled()
+    return reader.gone ? READER_GONE : code
+  } finally {
+    reader.dispose()
+  }
+}
+
+async function runProgram(program: Command, argv: string[], io: CliIo, reader: ReaderWatch): Promise<number> {
+  try {
     await program.parseAsync(argv, { from: 'user' })
-    return reader.gone ? READER_GONE : 0
+    return 0
   } catch (error) {
     if (reader.gone || outputReaderGone(error)) return READER_GONE
     if (error instanceof ExitStatus) return error.code
@@ -73,8 +85,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const secrets = secretsOf(argv, io.env)
     io.stderr.write(argv.includes('--json') ? formatErrorJson(error, secrets) : formatError(error, secrets))
     return 1
-  } finally {
-    reader.dispose()
   }
 }
 

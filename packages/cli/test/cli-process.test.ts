@@ -85,6 +85,19 @@ describe('the pgkeep process', () => {
     }
   })
 
+  it('pgkeep list, cleanup --dry-run and restore --list into a reader that is already gone: 141, nothing on stderr', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-pipe-'))
+    expect((await run(process.execPath, [bin, 'backup', small.url, '--dir', dir, '-q'])).code).toBe(0)
+    const file = join(dir, 'small.sql')
+    expect((await run(process.execPath, [bin, 'dump', small.url, '-f', file])).code).toBe(0)
+    // `true` exits without reading, long before node has started: every write of the command meets a closed pipe
+    for (const args of [`list --dir "$DIR"`, `cleanup --dir "$DIR" --days 0 --dry-run`, `restore "$DIR/small.sql" --list`]) {
+      const script = `"$NODE" "$BIN" ${args} 2>"$DIR/stderr" | true; echo "\${PIPESTATUS[0]}"; cat "$DIR/stderr"`
+      const result = await run('bash', ['-c', script], { NODE: process.execPath, BIN: bin, DIR: dir })
+      expect({ args, stdout: result.stdout }).toEqual({ args, stdout: '141\n' })
+    }
+  })
+
   it('SIGINT during a backup: exit 130, said on stderr, and nothing but the audit trail in storage', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-int-'))
     const child = start(process.execPath, [bin, 'backup', big.url, '--dir', dir])
