@@ -63,6 +63,17 @@ describe('authorization', () => {
     expect(framework.status).toBe(401)
   })
 
+  it('answers 401 to an actor that names nobody: { actor: undefined }, a blank string, NaN', async () => {
+    // `{ actor: session?.user?.id }` with nobody signed in; the manager (untouchable) must not be asked
+    const nobody: unknown[] = [{ actor: undefined }, { actor: '' }, '', '  ', Number.NaN, Number.POSITIVE_INFINITY, { actor: Number.NaN }]
+    for (const outcome of nobody) {
+      for (const [method, path] of [['POST', '/database'], ['GET', '/history'], ['POST', '/cleanup']] as const) {
+        const result = await handleBackupRequest(request(method, path), context({ authorize: () => outcome as never }))
+        expect({ outcome, path, status: result.status, body: body(result) }).toMatchObject({ outcome, path, status: 401, body: { statusCode: 401, code: 'UNAUTHORIZED' } })
+      }
+    }
+  })
+
   it('asks the authorizer about the route\'s action', async () => {
     const asked: string[] = []
     const authorize = (action: string) => {
