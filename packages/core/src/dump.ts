@@ -97,6 +97,14 @@ export interface DumpRunOptions {
    * the collections to V8. @default true
    */
   gcPacing?: boolean
+  /**
+   * Table and schema patterns match the database's own objects only, never a system schema's
+   * (`pg_catalog`, `information_schema`, `pg_toast`, …), where pg_dump's `-t pg_authid` or `-t '*'` match
+   * system catalogs too. A pattern left matching nothing is PATTERN_NO_MATCH, with a hint that says why.
+   * Backups set it: a system catalog's copy could never be restored, and over HTTP the caller is an app's
+   * admin, not the server's (pg_authid holds every role's password hash). @default false
+   */
+  ownObjectsOnly?: boolean
 }
 
 /**
@@ -187,7 +195,7 @@ interface Parallelism {
 async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions, output: ScriptOutput, run: DumpRunOptions, parallelism: Parallelism): Promise<DumpSummary> {
   const flavour = options.styleVersion ?? session.version.major
   run.onProgress?.({ phase: 'catalog' })
-  const { entries, warnings } = await planScript(session, options, flavour, parallelism)
+  const { entries, warnings } = await planScript(session, options, flavour, parallelism, run.ownObjectsOnly ?? false)
   const tables: DumpTableSummary[] = []
   const dataEntries = entries.filter((e) => e.data?.kind === 'copy')
   const totalEstimatedBytes = dataEntries.reduce((sum, e) => sum + (e.data?.kind === 'copy' ? e.data.estimatedBytes : 0), 0)
@@ -308,8 +316,8 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
  * the entries are made (plain text and numbers) it is garbage, so writing a schema of tens of thousands
  * of objects does not hold the graph and its text at once.
  */
-async function planScript(session: DumpSession, options: ResolvedDumpOptions, flavour: number, parallelism: Parallelism): Promise<{ entries: TocEntry[]; warnings: string[] }> {
-  const selection = await resolveSelection(session, options)
+async function planScript(session: DumpSession, options: ResolvedDumpOptions, flavour: number, parallelism: Parallelism, ownObjectsOnly: boolean): Promise<{ entries: TocEntry[]; warnings: string[] }> {
+  const selection = await resolveSelection(session, options, ownObjectsOnly)
   const ctx = newDumpContext(session, options, selection)
   // Large objects are data: a schema-only dump has none, even when asked for them.
   const largeObjects = (options.largeObjects ?? selection.includeEverything) && ctx.dumpData

@@ -104,6 +104,8 @@ export async function createBackup(job: BackupJob): Promise<BackupManifest> {
     const summary = await dump(job.dumpOptions, members, {
       signal: controller.signal,
       tableChecksums: true,
+      // patterns select among the database's own tables, never a system catalog (see DumpRunOptions)
+      ownObjectsOnly: true,
       onProgress: onDumpProgress,
       ...(job.env ? { env: job.env } : {}),
       ...(job.gcPacing !== undefined ? { gcPacing: job.gcPacing } : {}),

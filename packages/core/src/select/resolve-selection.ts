@@ -5,10 +5,11 @@ import type { ResolvedDumpOptions } from '../options'
 import type { DumpSession } from '../session/dump-session'
 import { expandSchemaPatterns, expandTablePatterns } from './expand-patterns'
 
-export async function resolveSelection(session: DumpSession, options: ResolvedDumpOptions): Promise<Selection> {
-  const schemaInclude = options.schemas.length > 0 ? await expandSchemaPatterns(session, options.schemas, true) : null
+/** `ownObjectsOnly`: include patterns match no system schema or its tables (dump()'s run option). */
+export async function resolveSelection(session: DumpSession, options: ResolvedDumpOptions, ownObjectsOnly = false): Promise<Selection> {
+  const schemaInclude = options.schemas.length > 0 ? await expandSchemaPatterns(session, options.schemas, true, ownObjectsOnly) : null
   const schemaExclude = await expandSchemaPatterns(session, options.excludeSchemas, false)
-  const tableInclude = options.tables.length > 0 ? await expandTablePatterns(session, options.tables, true) : null
+  const tableInclude = options.tables.length > 0 ? await expandTablePatterns(session, options.tables, true, 'tables', ownObjectsOnly) : null
   const tableExclude = await expandTablePatterns(session, options.excludeTables, false)
   const tableDataExclude = await expandTablePatterns(session, options.excludeTableData, false)
   return {
