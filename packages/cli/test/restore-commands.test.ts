@@ -257,6 +257,13 @@ describe('pgkeep restore <backup-id> and pgkeep verify <id>', () => {
       await target.drop()
     }
 
+    // --list of a stored backup by id: its entries, no database touched
+    const entries = await run(['restore', record.id, '--dir', store, '--list'])
+    expect(entries.stderr).toBe('')
+    expect(entries.code).toBe(0)
+    expect(entries.stdout).toMatch(/^PRE_DATA\tTABLE\tpublic\tbills\t\S+\t0$/m)
+    expect(entries.stdout).toMatch(/^DATA\tTABLE DATA\tpublic\tbills\t\S+\t[1-9]\d*$/m)
+
     const ok = await run(['verify', record.id, server.url, '--dir', store])
     expect(ok.stderr).toBe('')
     expect(ok.code).toBe(0)
@@ -326,6 +333,11 @@ describe('encrypted backups from the command line', () => {
     expect(ok.stdout).toMatch(/^ok: 2 tables and 2 sequences match the manifest/)
     const viaEnv = await run(['verify', record.id, server.url, '--dir', store], { env: { PGKEEP_AGE_IDENTITY_FILE: keyFile } })
     expect(viaEnv.code, viaEnv.stderr).toBe(0)
+    // --list reads a backup as stored: an encrypted one is refused, and the hint says how to list it
+    const list = await run(['restore', record.id, '--dir', store, '--list'])
+    expect(list.code).toBe(1)
+    expect(list.stdout).toBe('')
+    expect(list.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted, and --list reads it as stored [OPTIONS_INVALID]\npgkeep: hint: decrypt it first: pgkeep download ${record.id} | age -d -i <key file> | pgkeep restore - --list\n`)
   })
 
   it('a passphrase from PGKEEP_ENCRYPTION_PASSPHRASE; restore with it, and a wrong one fails without being echoed', async () => {

@@ -122,7 +122,7 @@ export function restoreCommand(io: Io): Command {
       const input = source === '-' ? io.stdin : resolve(io.cwd, source)
       if (flags.list) {
         const { listScript } = await library()
-        const entries = await listScript(input)
+        const entries = await listScript(UUID.test(source) ? await storedScript(io, flags, source) : input)
         if (flags.json) {
           io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
           return
@@ -168,6 +168,16 @@ export function verifyCommand(io: Io): Command {
       // the code of what failed: the scratch restore's, else BACKUP_CORRUPT (the stored object or its tables differ)
       if (!report.ok) throw new PgkeepError(isErrorCode(report.error?.code) ? report.error.code : 'BACKUP_CORRUPT', `backup ${id} did not verify`)
     })
+}
+
+/** A stored backup's script for --list: its .sql.gz as the storage holds it. */
+async function storedScript(io: Io, flags: RestoreFlags, id: string): Promise<NodeJS.ReadableStream> {
+  const backups = await managerFor(io, flags)
+  const record = await backups.get(id)
+  if (record.filename.endsWith('.age')) {
+    throw new PgkeepError('OPTIONS_INVALID', `backup ${id} is encrypted, and --list reads it as stored`, { hint: `decrypt it first: pgkeep download ${id} | age -d -i <key file> | pgkeep restore - --list` })
+  }
+  return backups.download(id)
 }
 
 /** PGKEEP_RESTORE_JOBS (a variable of its own: PGKEEP_JOBS, set for backups, must not make restores leave one transaction), or undefined when unset. */
