@@ -36,11 +36,12 @@ function authorize(req: Request) {
   return user.role === 'admin' ? user.id : false
 }
 
-async function listen(storage: StorageDriver, mount: string, parseJson: boolean): Promise<{ server: Server; target: RouteTarget }> {
+async function listen(storage: StorageDriver, mount: string, parseJson: boolean, more: { parseForms?: boolean; allowedOrigins?: string[] } = {}): Promise<{ server: Server; target: RouteTarget }> {
   const backups = createBackupManager({ connection: db.url, storage, namePrefix: 'kostman-backup' })
   const app = express()
   if (parseJson) app.use(express.json())
-  app.use(mount, createBackupRouter(backups, { authorize }))
+  if (more.parseForms) app.use(express.urlencoded(), express.text())
+  app.use(mount, createBackupRouter(backups, { authorize, ...(more.allowedOrigins ? { allowedOrigins: more.allowedOrigins } : {}) }))
   const listening = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s))
   })
@@ -85,17 +86,51 @@ describe('@pgkeep/express with S3 storage, without a body parser, at /admin/back
 })
 
 describe('createBackupRouter', () => {
-  it('reads at most 64 kB of a JSON body itself: a larger one is a 400 for a user, a 401 for nobody, and the answer arrives', async () => {
+  it('reads at most 64 kB of a JSON body itself: a larger one is a 413 for a user, a 401 for nobody, and the answer arrives', async () => {
     const app = await listen(fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-express-')) }), '/api/backup', false)
     try {
       const big = JSON.stringify({ tables: Array.from({ length: 20_000 }, (_, i) => `public.t${i}`) })
       expect(big.length).toBeGreaterThan(64 * 1024)
       const admin = await app.target.call('admin', 'POST', '/database', big)
-      expect(admin.status).toBe(400)
-      expect(await admin.json()).toEqual({ statusCode: 400, code: 'OPTIONS_INVALID', message: 'invalid body: larger than 65536 bytes' })
+      expect(admin.status).toBe(413)
+      expect(await admin.json()).toEqual({ statusCode: 413, code: 'SIZE_LIMIT_EXCEEDED', message: "the body is larger than the routes' limit of 65536 bytes (64 kB)" })
       expect((await app.target.call('anonymous', 'POST', '/database', big)).status).toBe(401)
     } finally {
       await new Promise<void>((resolve) => app.server.close(() => resolve()))
+    }
+  })
+
+  it('refuses cross-site browser requests and bodies not sent as JSON, whatever parser the app put in front', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-express-'))
+    for (const [parseJson, parseForms] of [[false, false], [true, false], [true, true]] as const) {
+      const app = await listen(fsStorage({ dir }), '/api/backup', parseJson, { parseForms, allowedOrigins: ['https://admin.kostman.test'] })
+      const label = `express.json(): ${parseJson}, express.urlencoded() and text(): ${parseForms}`
+      try {
+        const { base, call } = app.target
+        const host = new URL(base).host
+        // the reviewer's cleanup from evil.example as text/plain, and a form that posts nothing
+        const evil = await call('admin', 'POST', '/cleanup', undefined, { origin: 'https://evil.example', 'content-type': 'text/plain' })
+        expect(evil.status, label).toBe(403)
+        expect(await evil.json()).toMatchObject({ statusCode: 403, code: 'CROSS_SITE_REQUEST', message: expect.stringContaining('came from https://evil.example') })
+        const form = await fetch(`${base}/database`, { method: 'POST', headers: { authorization: 'Bearer admin-token', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' }, body: '' })
+        expect(form.status, label).toBe(403)
+        // same origin (the app's own page), an allowed origin, or no Origin at all (curl, cron): through
+        const page = await call('admin', 'POST', '/cleanup', { daysToKeep: 30 }, { origin: `http://${host}`, 'sec-fetch-site': 'same-origin' })
+        expect(page.status, label).toBe(200)
+        expect((await call('admin', 'POST', '/cleanup', { daysToKeep: 30 }, { origin: 'https://admin.kostman.test', 'sec-fetch-site': 'cross-site' })).status, label).toBe(200)
+        expect((await call('admin', 'POST', '/cleanup', { daysToKeep: 30 })).status, label).toBe(200)
+        // a body in another type than JSON: 400 naming it, also when the app's parsers read it first
+        for (const [type, text] of [['text/plain', '{"daysToKeep":30}'], ['application/x-www-form-urlencoded', 'daysToKeep=30']]) {
+          const response = await fetch(`${base}/cleanup`, { method: 'POST', headers: { authorization: 'Bearer admin-token', 'content-type': type }, body: text })
+          expect(response.status, `${label}, ${type}`).toBe(400)
+          expect(await response.json()).toEqual({ statusCode: 400, code: 'OPTIONS_INVALID', message: `invalid body: it was sent with content type "${type}"; send a JSON body as application/json` })
+        }
+        // the fields named
+        const wrong = await call('admin', 'POST', '/cleanup', { daysToKeep: '5' })
+        expect(await wrong.json(), label).toEqual({ statusCode: 400, code: 'OPTIONS_INVALID', message: 'invalid body: daysToKeep: expected a whole number from 0 to 36500, got a string' })
+      } finally {
+        await new Promise<void>((resolve) => app.server.close(() => resolve()))
+      }
     }
   })
 

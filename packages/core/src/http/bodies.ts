@@ -1,22 +1,46 @@
 // What the routes accept, as zod schemas: backup ids (UUIDs), the history query, the backup, cleanup
-// and restore bodies. A request that does not fit answers 400 with every problem named (never a value).
+// and restore bodies. A request that does not fit answers 400 with every problem named, each as the
+// field and what it must be (dispatch.ts adds what was sent: its type, or a number or boolean as is,
+// never a string's text): `daysToKeep: expected a whole number from 0 to 36500, got a string`.
 import { z } from 'zod'
 
 /** Backup ids are UUIDs; anything else is a 400 before the manager is asked. */
 export const IdParams = z.object({ id: z.uuid({ message: 'must be a backup id (a UUID)' }) }).strict()
 
-const tableNames = z.array(z.string().min(1).max(200)).max(1000)
-
-export const BackupBody = z
-  .object({
-    /** Only these tables (patterns as pg_dump -t). */
-    tables: tableNames.optional(),
-    /** Leave these tables out (patterns as pg_dump -T). */
-    excludeTables: tableNames.optional(),
-    /** Keep these tables' definitions, leave out their rows (patterns as pg_dump --exclude-table-data). */
-    excludeTableData: tableNames.optional(),
+/**
+ * A JSON object body that takes only `shape`'s fields: an unknown field is named with the fields the
+ * body takes, a body that is not an object says so.
+ */
+function bodyObject<S extends z.core.$ZodLooseShape>(shape: S) {
+  const fields = Object.keys(shape)
+  const takes = fields.length === 0 ? 'this route takes no body fields' : `the body takes ${fields.join(', ')}`
+  return z.strictObject(shape, {
+    error: (issue) => issue.code === 'unrecognized_keys' ? `unknown field; ${takes}` : issue.code === 'invalid_type' ? 'expected a JSON object' : undefined,
   })
-  .strict()
+}
+
+/** A body the caller may leave out: no body, JSON `null`, or what `schema` takes (its own messages, not a union's "Invalid input"). */
+export function optionalBody<T extends z.ZodType>(schema: T) {
+  return schema.nullish()
+}
+
+const wholeNumber = (min: number, max: number) => {
+  const error = `expected a whole number from ${min} to ${max}`
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error })
+}
+
+const TABLE_NAME = 'expected a table name (a string of 1 to 200 characters)'
+const tableNames = z.array(z.string({ error: TABLE_NAME }).min(1, { error: TABLE_NAME }).max(200, { error: TABLE_NAME }), { error: 'expected a list of table names (a JSON array of strings)' })
+  .max(1000, { error: 'expected at most 1000 table names' })
+
+export const BackupBody = bodyObject({
+  /** Only these tables (patterns as pg_dump -t). */
+  tables: tableNames.optional(),
+  /** Leave these tables out (patterns as pg_dump -T). */
+  excludeTables: tableNames.optional(),
+  /** Keep these tables' definitions, leave out their rows (patterns as pg_dump --exclude-table-data). */
+  excludeTableData: tableNames.optional(),
+})
 
 export const BackupQuery = z.object({
   /** `0` answers the record as JSON instead of streaming the file. @default 1 */
@@ -27,29 +51,27 @@ export const HistoryQuery = z.object({
   limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
 })
 
-export const CleanupBody = z.object({ daysToKeep: z.number().int().min(0).max(36500).optional() }).strict()
+export const CleanupBody = bodyObject({ daysToKeep: wholeNumber(0, 36500).optional() })
 
-export const RestoreBody = z
-  .object({
-    /** The backup's filename, typed again by the person restoring. */
-    confirm: z.string().min(1),
-    /** Restore into the app's own database, dropping what the backup holds first. */
-    clean: z.boolean().optional(),
-    /** Restore into a new database of this name on the app's server instead. */
-    createDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain database name (letters, digits, _)').optional(),
-    /**
-     * A base backup of the change archive: replay the archived transactions up to this point, an ISO time
-     * with a time zone, `{ lsn: "16/B374D848" }` or `{ xid: 1234 }` (the manager checks it against the window).
-     */
-    until: z.union([
-      z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a time zone' }),
-      z.object({ lsn: z.string().regex(/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/, 'must be a WAL position (16/B374D848)') }).strict(),
-      z.object({ xid: z.number().int().min(3).max(0xffffffff) }).strict(),
-    ], { message: 'must be an ISO time with a time zone, { lsn } or { xid }' }).optional(),
-    /** A base backup of the change archive: false restores the base alone. @default true */
-    replay: z.boolean().optional(),
-  })
-  .strict()
+export const RestoreBody = bodyObject({
+  /** The backup's filename, typed again by the person restoring. */
+  confirm: z.string({ error: "expected the backup's filename (a string)" }).min(1, { error: "expected the backup's filename (a string)" }),
+  /** Restore into the app's own database, dropping what the backup holds first. */
+  clean: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Restore into a new database of this name on the app's server instead. */
+  createDatabase: z.string({ error: 'expected a plain database name (a string of letters, digits, _)' }).regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain database name (letters, digits, _)').optional(),
+  /**
+   * A base backup of the change archive: replay the archived transactions up to this point, an ISO time
+   * with a time zone, `{ lsn: "16/B374D848" }` or `{ xid: 1234 }` (the manager checks it against the window).
+   */
+  until: z.union([
+    z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a time zone' }),
+    z.object({ lsn: z.string().regex(/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/, 'must be a WAL position (16/B374D848)') }).strict(),
+    z.object({ xid: z.number().int().min(3).max(0xffffffff) }).strict(),
+  ], { message: 'must be an ISO time with a time zone, { lsn } or { xid }' }).optional(),
+  /** A base backup of the change archive: false restores the base alone. @default true */
+  replay: z.boolean({ error: 'expected true or false' }).optional(),
+})
   .refine((b) => (b.clean === true) !== (b.createDatabase !== undefined), {
     message: 'give either clean: true (restore into the app database) or createDatabase (a new database), not both',
   })
@@ -62,4 +84,5 @@ export const CompareQuery = z.object({
 
 export const FileQuery = z.object({ token: z.string().min(1).max(2000) })
 
-export const NoBody = z.union([z.undefined(), z.null(), z.object({}).strict()])
+/** The routes that take no body: none, JSON `null` or `{}`. */
+export const NoBody = optionalBody(bodyObject({}))

@@ -11,6 +11,7 @@ import { resolveActor, type AuthorizeOutcome } from './authorize'
 import { verifyDownloadToken } from './download-token'
 import { BackupRouteRefusal, errorResult } from './http-error'
 import type { ResolvedHttpConfig } from './http-config'
+import { MAX_JSON_BODY_BYTES } from './node-http'
 import type { BackupAction, RouteDefinition, RouteRequest, RouteResult } from './route-types'
 import { backupRoutes } from './routes'
 
@@ -64,8 +65,9 @@ export async function handleBackupRequest(request: RouteRequest, ctx: BackupRequ
     const match = matchRoute(request.method, request.path, ctx.routes ?? backupRoutes)
     if (!match || (match.route.enabled && !match.route.enabled(ctx.config))) throw new BackupRouteRefusal(404, 'Not found')
     const { route } = match
+    refuseCrossSite(request, ctx.config)
     const actor = await admit(route, request, match.params, ctx)
-    if (request.bodyError !== undefined) throw new PgkeepError('OPTIONS_INVALID', `invalid body: ${request.bodyError}`)
+    refuseUnreadableBody(request)
     const params = route.params ? validate(route.params, match.params, 'route parameters') : match.params
     const query = route.query ? validate(route.query, request.query, 'query') : request.query
     const body = route.body ? validate(route.body, request.body, 'body') : request.body
@@ -108,11 +110,105 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected)
 }
 
+/** Methods that change something: a browser's cross-site request of one of these is refused. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Refuses (403 CROSS_SITE_REQUEST) a state-changing request that a browser marks as coming from another
+ * site, as Go's CrossOriginProtection does. With `Sec-Fetch-Site` (every current browser sends it, and a
+ * page cannot set it): `same-origin` and `none` pass, `same-site` and `cross-site` are refused. Without it
+ * (an older browser), an `Origin` must name the host the request was sent to: `Host`, or what a proxy in
+ * front says it was (`X-Forwarded-Host`, `Forwarded: host=`; a browser cannot set those on a cross-site
+ * request without a CORS preflight, which the routes never grant). Origins in `allowedOrigins` pass;
+ * requests with neither header (curl, server-to-server, cron) pass.
+ */
+function refuseCrossSite(request: RouteRequest, config: ResolvedHttpConfig): void {
+  if (SAFE_METHODS.has(request.method.toUpperCase())) return
+  const origin = request.headers.origin?.trim()
+  const fetchSite = request.headers['sec-fetch-site']?.trim().toLowerCase()
+  if (fetchSite === 'same-origin' || fetchSite === 'none') return
+  if (origin === undefined && fetchSite === undefined) return
+  const parsed = origin !== undefined ? parseOrigin(origin) : null
+  if (parsed && config.allowedOrigins.includes(parsed.origin)) return
+  if (fetchSite === undefined && parsed && requestHosts(request).some((host) => normalHost(host, parsed.protocol) === parsed.host)) return
+  const from = origin === undefined ? 'another site' : origin === 'null' ? 'an opaque origin ("null")' : parsed ? parsed.origin : 'an unreadable origin'
+  throw new BackupRouteRefusal(403, `cross-site request refused: this ${request.method.toUpperCase()} came from ${from}, not from the app's own origin; `
+    + 'a browser may only call these routes from the app itself (add the origin to allowedOrigins if it is yours)', 'CROSS_SITE_REQUEST')
+}
+
+function parseOrigin(origin: string): URL | null {
+  if (origin === 'null') return null
+  try {
+    const url = new URL(origin)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null
+  } catch {
+    return null
+  }
+}
+
+/** The hosts the request was addressed to: Host (or HTTP/2's :authority), and what a proxy in front says it was. */
+function requestHosts(request: RouteRequest): string[] {
+  const h = request.headers
+  const hosts = [h.host, h[':authority'], ...(h['x-forwarded-host']?.split(',') ?? [])]
+  for (const m of (h.forwarded ?? '').matchAll(/(?:^|[;,\s])host="?([^";,\s]+)"?/gi)) hosts.push(m[1])
+  return hosts.map((x) => x?.trim()).filter((x): x is string => Boolean(x))
+}
+
+/** `host[:port]` as a URL of `protocol` writes it (lower case, the default port left out), or null. */
+function normalHost(host: string, protocol: string): string | null {
+  try {
+    const url = new URL(`${protocol}//${host}`)
+    return url.pathname === '/' && !url.username && !url.password ? url.host : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A body the routes cannot take: sent as something else than JSON (400 naming the content type; a form
+ * or text/plain is what a cross-site page can send without asking), over the size limit (413), not JSON (400).
+ */
+function refuseUnreadableBody(request: RouteRequest): void {
+  const sent = (request.body !== undefined || request.bodyError !== undefined) && request.headers['content-length']?.trim() !== '0'
+  if (!sent) return
+  const type = request.headers['content-type']
+  const media = type?.split(';')[0]?.trim().toLowerCase()
+  if (media !== 'application/json') {
+    const given = type === undefined || type.trim() === '' ? 'no content type' : `content type ${JSON.stringify(type.length > 100 ? `${type.slice(0, 100)}…` : type)}`
+    throw new PgkeepError('OPTIONS_INVALID', `invalid body: it was sent with ${given}; send a JSON body as application/json`)
+  }
+  if (request.bodyTooLarge) throw new PgkeepError('SIZE_LIMIT_EXCEEDED', `the body is larger than the routes' limit of ${MAX_JSON_BODY_BYTES} bytes (64 kB)`)
+  if (request.bodyError !== undefined) throw new PgkeepError('OPTIONS_INVALID', `invalid body: ${request.bodyError}`)
+}
+
 function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value)
+  const result = schema.safeParse(value, { reportInput: true })
   if (result.success) return result.data
-  const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`)
+  const issues = result.error.issues.flatMap((issue) => describeIssue(issue, what))
   throw new PgkeepError('OPTIONS_INVALID', `invalid ${what}: ${issues.join('; ')}`, { cause: result.error })
+}
+
+/** One issue as `field: what it must be, got what was sent` (an unknown field each by its name). */
+function describeIssue(issue: z.core.$ZodIssue, what: string): string[] {
+  const at = (path: readonly PropertyKey[]) => (path.length === 0 ? what : fieldPath(path))
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at([...issue.path, key])}: ${issue.message}`)
+  const lengthMatters = (issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'string'
+  const sent = issue.code === 'custom' || issue.code === 'invalid_format' ? '' : `, got ${describeValue('input' in issue ? issue.input : undefined, lengthMatters)}`
+  return [`${at(issue.path)}: ${issue.message}${sent}`]
+}
+
+/** `tables[0]`, `until.lsn`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('')
+}
+
+/** What was sent, without a string's text: numbers, booleans and null as they are, anything else by its kind. */
+function describeValue(value: unknown, withLength = false): string {
+  if (value === undefined) return 'nothing'
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value)
+  if (typeof value === 'string') return value === '' ? 'an empty string' : withLength ? `a string of ${value.length} characters` : 'a string'
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.length}`
+  return typeof value === 'object' ? 'an object' : typeof value
 }
 
 function splitPath(path: string): string[] {

@@ -1,5 +1,6 @@
 // The options of the HTTP routes, shared by every adapter and validated once: prefix, restore switch,
-// history and cleanup defaults, the download-token secret and the metrics bearer token.
+// history and cleanup defaults, the download-token secret, the metrics bearer token and the other origins
+// a browser may send state-changing requests from.
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { parseOptions } from '../parse-options'
@@ -23,8 +24,25 @@ export const HttpConfigSchema = z
     downloadTtlSeconds: z.number().int().min(10).max(604800).default(3600),
     /** A bearer token that may read the metrics route without a user (for Prometheus). */
     metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * Other origins (`https://admin.example.com`) whose pages may send the state-changing requests (POST,
+     * DELETE) from a browser. Without them, a browser's request from any origin but the app's own is
+     * refused (403 CROSS_SITE_REQUEST); requests without `Origin` (curl, cron, servers) always pass.
+     * @default []
+     */
+    allowedOrigins: z.array(z.string().refine(isOrigin, 'must be an origin: scheme, host and port only (https://admin.example.com)').transform((o) => new URL(o).origin)).max(100).default([]),
   })
   .strict()
+
+/** `https://host[:port]`: a scheme and a host, nothing after them. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash && !text.endsWith('#') && !text.endsWith('?')
+  } catch {
+    return false
+  }
+}
 
 export type HttpConfig = z.input<typeof HttpConfigSchema>
 export type ResolvedHttpConfig = Omit<z.output<typeof HttpConfigSchema>, 'tokenSecret'> & { tokenSecret: string }

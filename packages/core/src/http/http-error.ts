@@ -6,8 +6,11 @@ import { scrubSecrets } from '../connection/redact'
 import { httpStatusOf } from './error-status'
 import type { BackupAction, ErrorBody, RouteResult } from './route-types'
 
-/** Codes of refusals that come from the HTTP layer, not from the manager. */
-export type HttpRefusalCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'ROUTE_NOT_FOUND' | 'TOKEN_INVALID'
+/**
+ * Codes of refusals that come from the HTTP layer, not from the manager. CROSS_SITE_REQUEST: a browser
+ * sent a state-changing request from another site (403, whoever is signed in).
+ */
+export type HttpRefusalCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'ROUTE_NOT_FOUND' | 'TOKEN_INVALID' | 'CROSS_SITE_REQUEST'
 
 /** A refusal an authorizer (or the routes) may throw: 401 no user, 403 not allowed, 404 no such route. */
 export class BackupRouteRefusal extends Error {

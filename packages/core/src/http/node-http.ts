@@ -17,7 +17,10 @@ export interface NodeRequestOptions {
   parsedBody?: { body: unknown }
 }
 
-/** The request as the route table reads it. A body that is not JSON (or too large) is `bodyError`: a 400 after authorization. */
+/**
+ * The request as the route table reads it. A body that is not JSON (or too large: `bodyTooLarge`) is
+ * `bodyError`, answered after authorization (400, or 413 when too large).
+ */
 export async function nodeRouteRequest(req: IncomingMessage, res: ServerResponse, o: NodeRequestOptions): Promise<RouteRequest> {
   const controller = new AbortController()
   res.once('close', () => {
@@ -36,7 +39,7 @@ export async function nodeRouteRequest(req: IncomingMessage, res: ServerResponse
     return { ...request, body: await readJsonBody(req) }
   } catch (error) {
     if (!(error instanceof BodyError)) throw error
-    return { ...request, bodyError: error.message }
+    return { ...request, bodyError: error.message, ...(error.tooLarge ? { bodyTooLarge: true } : {}) }
   }
 }
 
@@ -62,7 +65,11 @@ export async function writeRouteResult(res: ServerResponse, result: RouteResult)
 
 // --- internal ---
 
-class BodyError extends Error {}
+class BodyError extends Error {
+  constructor(message: string, readonly tooLarge = false) {
+    super(message)
+  }
+}
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []
@@ -70,9 +77,9 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
     if (size > MAX_JSON_BODY_BYTES) {
-      // the rest is read and dropped, so that the answer (400) reaches a client still sending
+      // the rest is read and dropped, so that the answer (413) reaches a client still sending
       req.resume()
-      throw new BodyError(`larger than ${MAX_JSON_BODY_BYTES} bytes`)
+      throw new BodyError(`larger than ${MAX_JSON_BODY_BYTES} bytes`, true)
     }
     chunks.push(chunk)
   }

@@ -23,8 +23,13 @@ export interface RouteRequest {
   headers: Record<string, string | undefined>
   /** The parsed JSON body, or undefined when there was none. */
   body?: unknown
-  /** Why the body could not be read (not JSON, too large): answered as 400, after authorization. */
+  /**
+   * Why the body could not be read (not JSON, too large): answered after authorization, as 400 (413 with
+   * `bodyTooLarge`; 400 naming the content type when it was not sent as application/json).
+   */
   bodyError?: string
+  /** The body was over the size limit (MAX_JSON_BODY_BYTES): 413 SIZE_LIMIT_EXCEEDED. */
+  bodyTooLarge?: boolean
   /** Aborted when the client goes away. */
   signal: AbortSignal
 }

@@ -1,7 +1,7 @@
 // The backup routes, free of any web framework: per route the method, the path below the prefix, the
 // action the host's authorizer is asked about, the zod schemas of params, query and body, and the
 // handler that calls the manager. Adapters bind this one table (see dispatch.ts); they hold no copy.
-import { BackupBody, BackupQuery, CleanupBody, CompareQuery, FileQuery, HistoryQuery, IdParams, NoBody, RestoreBody } from './bodies'
+import { BackupBody, BackupQuery, CleanupBody, CompareQuery, FileQuery, HistoryQuery, IdParams, NoBody, optionalBody, RestoreBody } from './bodies'
 import { parseRangeHeader } from './byte-range'
 import { signDownloadToken } from './download-token'
 import { errorJson } from './http-error'
@@ -20,9 +20,13 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
 }
 
-/** Streams a stored backup (whole, or the Range asked for) with its filename, size and type. */
-async function streamBackup(input: Pick<RouteInput<unknown, unknown, unknown>, 'request' | 'manager'>, id: string, actor: string | number | null): Promise<RouteResult> {
-  const rangeHeader = input.request.headers.range
+/**
+ * Streams a stored backup with its filename, size and type: whole, or with `ranges` (the GET download of
+ * a stored backup) the Range asked for. The backup route's POST answers the new backup whole, whatever
+ * Range says (RFC 9110 defines Range for GET only).
+ */
+async function streamBackup(input: Pick<RouteInput<unknown, unknown, unknown>, 'request' | 'manager'>, id: string, actor: string | number | null, ranges: boolean): Promise<RouteResult> {
+  const rangeHeader = ranges ? input.request.headers.range : undefined
   let range: { start: number; end: number } | undefined
   if (rangeHeader) {
     const { size } = await input.manager.get(id)
@@ -37,7 +41,7 @@ async function streamBackup(input: Pick<RouteInput<unknown, unknown, unknown>, '
     'content-type': download.contentType,
     'content-disposition': contentDisposition(download.filename),
     'x-backup-id': download.record.id,
-    'accept-ranges': 'bytes',
+    ...(ranges ? { 'accept-ranges': 'bytes' } : {}),
     'cache-control': 'no-store',
   }
   if (range) {
@@ -76,7 +80,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     action: 'backup',
     auth: 'authorizer',
     query: BackupQuery,
-    body: NoBody.or(BackupBody),
+    body: optionalBody(BackupBody),
     async handle(input) {
       const body = (input.body ?? {}) as { tables?: string[]; excludeTables?: string[]; excludeTableData?: string[] }
       const handle = input.manager.start({
@@ -89,7 +93,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
       const record = await handle.done
       const q = input.query as { download?: string }
       if (q.download === '0' || q.download === 'false') return json(recordJson(record), 201)
-      const result = await streamBackup(input, record.id, input.actor)
+      const result = await streamBackup(input, record.id, input.actor, false)
       return { ...result, headers: { ...result.headers, 'x-backup-id': record.id } }
     },
   } satisfies RouteDefinition<unknown, { download?: string }, unknown>,
@@ -135,7 +139,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     auth: 'token',
     params: IdParams,
     query: FileQuery,
-    handle: (input) => streamBackup(input, (input.params as Id).id, input.actor),
+    handle: (input) => streamBackup(input, (input.params as Id).id, input.actor, true),
   },
   {
     name: 'backup.cleanup',
@@ -143,7 +147,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/cleanup',
     action: 'cleanup',
     auth: 'authorizer',
-    body: NoBody.or(CleanupBody),
+    body: optionalBody(CleanupBody),
     async handle(input) {
       const daysToKeep = (input.body as { daysToKeep?: number } | undefined)?.daysToKeep ?? input.config.cleanupDaysToKeep
       const result = await input.manager.cleanup({ daysToKeep, actor: input.actor })

@@ -25,6 +25,11 @@ function context(more: Partial<BackupRequestContext> = {}): BackupRequestContext
   return { manager: untouchable, config: resolveHttpConfig({ tokenSecret: 's'.repeat(32), metricsToken: 'm'.repeat(20) }), log: () => {}, ...more }
 }
 
+/** A request with a JSON body, as a client sends it (the content type says so). */
+function withJson(method: string, path: string, json: unknown): RouteRequest {
+  return request(method, path, { body: json, headers: { 'content-type': 'application/json' } })
+}
+
 function body(result: RouteResult): unknown {
   return result.kind === 'json' ? result.json : undefined
 }
@@ -95,7 +100,7 @@ describe('authorization', () => {
   })
 
   it('answers a body that could not be read with 400, but only after authorization', async () => {
-    const unreadable = request('POST', '/cleanup', { bodyError: 'not valid JSON' })
+    const unreadable = request('POST', '/cleanup', { bodyError: 'not valid JSON', headers: { 'content-type': 'application/json' } })
     expect((await handleBackupRequest(unreadable, context({ authorize: () => false }))).status).toBe(403)
     const admin = await handleBackupRequest(unreadable, context({ authorize: () => 'admin' }))
     expect(body(admin)).toEqual({ statusCode: 400, message: 'invalid body: not valid JSON', code: 'OPTIONS_INVALID' })
@@ -104,13 +109,18 @@ describe('authorization', () => {
   it('answers 400 for malformed bodies and queries', async () => {
     const admin = context({ authorize: () => 'admin' })
     const cases: RouteRequest[] = [
-      request('POST', '/cleanup', { body: { daysToKeep: 'seven' } }),
-      request('POST', '/cleanup', { body: { daysToKeep: 7, extra: true } }),
-      request('POST', '/database', { body: { tables: 'public.tenants' } }),
-      request('POST', '/database', { body: [1, 2] }),
+      withJson('POST', '/cleanup', { daysToKeep: 'seven' }),
+      withJson('POST', '/cleanup', { daysToKeep: 7, extra: true }),
+      withJson('POST', '/database', { tables: 'public.tenants' }),
+      withJson('POST', '/database', [1, 2]),
       request('GET', '/history', { query: { limit: 'lots' } }),
     ]
-    for (const r of cases) expect((await handleBackupRequest(r, admin)).status, JSON.stringify(r.body ?? r.query)).toBe(400)
+    for (const r of cases) {
+      const result = await handleBackupRequest(r, admin)
+      expect(result.status, JSON.stringify(r.body ?? r.query)).toBe(400)
+      // refused for what the body or query holds, not for how it was sent
+      expect((body(result) as { message: string }).message, JSON.stringify(r.body ?? r.query)).toMatch(/^invalid (body|query): (daysToKeep|extra|tables|body|limit): /)
+    }
   })
 
   it('keeps the restore route hidden (404) unless allowRestore, for everyone', async () => {
