@@ -1,7 +1,10 @@
 // openDownload(): a stored backup as a stream, with what an HTTP response needs beside it (filename,
 // size, content type, the byte range served). It is audited when the stream ends (success) or fails or
 // is closed before its end (failure, with the bytes that went out), not when it opens: a download cut
-// off half way is not a download. Closing the stream early closes the storage's file or connection.
+// off half way is not a download. A download whose every byte (of its range) was taken by the consumer is
+// a success even when the consumer closes the stream before the storage's read reports its end: curl,
+// wget or a proxy close their connection right after the last byte, often before the file's next read
+// sees end-of-file. Closing the stream early closes the storage's file or connection.
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
@@ -50,10 +53,17 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
   const { record, range, source, copy } = opened
   const expected = range ? range.end - range.start + 1 : record.size
   let bytes = 0
+  // Bytes the consumer took: those that went through, less those still waiting in the stream's buffer
+  // when it is destroyed (a consumer that leaves with bytes unread did not get them).
+  let handedOver = 0
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length
       callback(null, chunk)
+    },
+    destroy(error, callback) {
+      handedOver = bytes - this.readableLength
+      callback(error)
     },
   })
   let settled = false
@@ -68,6 +78,12 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
   stream.on('close', () => {
     if (settled) return
     settled = true
+    // Closed before its end, but after every byte was handed over: the consumer has the whole download.
+    // A storage or trust failure (a PgkeepError) stays a failure.
+    if (handedOver === expected && !isPgkeepError(failure)) {
+      void ctx.auditOutcome('download', actor, record.id, { detail: detail() })
+      return
+    }
     // A storage failure arrives as a PgkeepError (the drivers map them); anything else is the consumer closing it early.
     const error = isPgkeepError(failure)
       ? failure
