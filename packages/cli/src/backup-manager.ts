@@ -1,8 +1,10 @@
 // One way for every backup command to get its manager: core's managerOptionsFromEnv() (database, storage
 // and keys from the PGKEEP_* variables), with --dir, --recipient and --identity on top. Keys come from the
 // environment or key files, never from the command line, where other users could read them in the process list.
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { PgkeepError } from '@pgkeep/core/engine'
 import type { BackupManager, BackupManagerOptions } from '@pgkeep/core'
 import { collect } from './collect'
 import { library } from './library'
@@ -38,8 +40,20 @@ export function storageOptions(command: Command, o: { identity?: boolean; when?:
 
 export const STORAGE_HELP = 'the folder of the backups (default: PGKEEP_BACKUP_DIR, S3 when PGKEEP_S3_BUCKET is set, else the current directory)'
 
-export async function managerFor(io: Io, flags: StorageFlags, more: Partial<BackupManagerOptions> = {}): Promise<BackupManager> {
+/**
+ * The command's manager. Commands that only read stored backups (every one but backup, schedule and archive,
+ * which make the folder on their first write) refuse a backup folder that does not exist: a typo or an
+ * unmounted volume is not "no backups", and a dry run must not create folders.
+ */
+export async function managerFor(io: Io, flags: StorageFlags, more: Partial<BackupManagerOptions> = {}, o: { writes?: boolean } = {}): Promise<BackupManager> {
   const { createBackupManager, managerOptionsFromEnv } = await library()
+  const folder = flags.dir ? resolve(io.cwd, flags.dir) : io.env.PGKEEP_S3_BUCKET ? null : resolve(io.cwd, io.env.PGKEEP_BACKUP_DIR || '.')
+  if (folder !== null && !o.writes) {
+    const found = await stat(folder).catch(() => null)
+    const named = flags.dir ? `--dir ${flags.dir}` : `PGKEEP_BACKUP_DIR=${io.env.PGKEEP_BACKUP_DIR ?? ''}`
+    if (!found) throw new PgkeepError('STORAGE_NOT_FOUND', `the backup folder ${folder} does not exist (${named})`, { hint: 'check the path and that its volume is mounted; pgkeep backup makes the folder on its first backup' })
+    if (!found.isDirectory()) throw new PgkeepError('STORAGE_INVALID', `the backup folder ${folder} is not a folder (${named})`)
+  }
   const env = flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: resolve(io.cwd, flags.dir) } : io.env
   const { connectionString, ...fromEnv } = managerOptionsFromEnv(env, { cwd: io.cwd, ...(flags.recipient ? { recipients: flags.recipient } : {}), ...(flags.identity ? { identityFiles: flags.identity } : {}) })
   return createBackupManager({

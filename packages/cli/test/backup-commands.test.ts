@@ -174,6 +174,25 @@ describe('pgkeep backup, list, download', () => {
     expect(await readFile(file, 'utf8')).toBe('root:x:0:0\n')
   })
 
+  it('a backup folder that does not exist is refused by every command that reads it, and none of them makes it', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'pgkeep-cli-nodir-'))
+    const missing = join(parent, 'typo')
+    const id = '00000000-0000-4000-8000-000000000000'
+    const hint = 'pgkeep: hint: check the path and that its volume is mounted; pgkeep backup makes the folder on its first backup\n'
+    for (const args of [['list'], ['cleanup', '--dry-run'], ['cleanup', db.url], ['download', id], ['verify', id, db.url], ['restore', id, db.url], ['restore', id, '--list'], ['diff', id, id], ['replicate']]) {
+      const byFlag = await run([...args, '--dir', missing])
+      expect({ args, code: byFlag.code, stdout: byFlag.stdout, stderr: byFlag.stderr }).toEqual({
+        args, code: 1, stdout: '', stderr: `pgkeep: error: the backup folder ${missing} does not exist (--dir ${missing}) [STORAGE_NOT_FOUND]\n${hint}`,
+      })
+    }
+    const byVariable = await run(['list'], { env: { PGKEEP_BACKUP_DIR: missing } })
+    expect(byVariable.stderr).toBe(`pgkeep: error: the backup folder ${missing} does not exist (PGKEEP_BACKUP_DIR=${missing}) [STORAGE_NOT_FOUND]\n${hint}`)
+    expect(await readdir(parent)).toEqual([])
+    // a backup makes the folder; then it reads
+    expect((await run(['backup', db.url, '--dir', missing, '-q'])).code).toBe(0)
+    expect((await run(['list', '--dir', missing])).stdout).toMatch(/^[0-9a-f-]{36} /)
+  })
+
   it('refuses half-configured S3 settings with a clear error', async () => {
     const result = await run(['backup', db.url], { env: { PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_SECRET_KEY: 'very-secret-key' } })
     expect(result.code).toBe(1)

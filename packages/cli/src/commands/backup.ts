@@ -48,7 +48,7 @@ export function backupCommand(io: Io): Command {
         ...(flags.jobs !== undefined ? { dump: { jobs: flags.jobs } } : {}),
         // The app's limit on manual backups guards a button; an operator's command is not limited.
         rateLimit: false,
-      })
+      }, { writes: true })
       const progress = progressFor(io.stderr, flags)
       let lastTable = ''
       progress.step('reading the catalog')
