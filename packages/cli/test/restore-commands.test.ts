@@ -70,6 +70,24 @@ describe('pgkeep restore <file|-> <target>', () => {
     }
   })
 
+  it('without a target, a file restores where a backup id does: PGKEEP_DATABASE_URL, else DATABASE_URL', async () => {
+    const [named, fallback] = [await createDatabase(server.url, { prefix: 'cli_rs_env' }), await createDatabase(server.url, { prefix: 'cli_rs_env' })]
+    try {
+      // PG* variables point elsewhere (a database that does not exist): the URL variables win, as for an id
+      const pg = { PGHOST: '127.0.0.1', PGDATABASE: 'cli_rs_no_such_database' }
+      const byPgkeep = await run(['restore', plain], { env: { ...pg, PGKEEP_DATABASE_URL: named.url, DATABASE_URL: fallback.url } })
+      expect({ code: byPgkeep.code, stderr: byPgkeep.stderr }).toEqual({ code: 0, stderr: '' })
+      expect(byPgkeep.stdout).toMatch(restored(named.name))
+      const byDatabaseUrl = await run(['restore', plain], { env: { ...pg, DATABASE_URL: fallback.url } })
+      expect({ code: byDatabaseUrl.code, stderr: byDatabaseUrl.stderr }).toEqual({ code: 0, stderr: '' })
+      expect(byDatabaseUrl.stdout).toMatch(restored(fallback.name))
+      await assertSameDatabase(source.url, fallback.url)
+    } finally {
+      await named.drop()
+      await fallback.drop()
+    }
+  })
+
   it('--create-database makes the database and restores into it', async () => {
     const name = `cli_rs_created_${Date.now()}`
     try {

@@ -43,7 +43,7 @@ export function restoreCommand(io: Io): Command {
   return storageOptions(new Command('restore'), { identity: true, when: 'for a backup id' })
     .description('apply a plain SQL dump (pgkeep or pg_dump, gzip or not) to a database without psql')
     .argument('<source>', 'a dump file, "-" for stdin, or the id of a stored backup')
-    .argument('[target]', 'the database to restore into (connection URL or "key=value …"); PG* variables fill the gaps')
+    .argument('[target]', 'the database to restore into (connection URL or "key=value …"; default PGKEEP_DATABASE_URL, else DATABASE_URL, for a file as for a backup id); PG* variables fill the gaps')
     .option('-d, --dbname <connection>', 'same as the target argument')
     .option('-C, --create-database <name>', 'create this database on the target\'s server and restore into it (dropped again on failure; an empty one a killed restore -C left is reused)')
     .option('-c, --clean', 'drop what the dump creates, where it exists, first')
@@ -68,7 +68,8 @@ export function restoreCommand(io: Io): Command {
       allowHeapGrowth()
       const progress = progressFor(io.stderr, flags)
       let total = 0
-      const conn = target ?? flags.dbname
+      // A file restores where a backup id does: the argument, else the backup commands' database variables
+      const conn = target ?? flags.dbname ?? (io.env.PGKEEP_DATABASE_URL || io.env.DATABASE_URL || undefined)
       const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_RESTORE_JOBS) ?? 1
       const options: RestoreOptions = {
         ...(conn ? { target: conn } : {}),
