@@ -32,6 +32,14 @@ export interface BackupRecord {
   /** Whether the manifest carries a signature (option `signing`); restore, verify and download check it. */
   signed: boolean
   /**
+   * A partial backup: its dump was limited to a selection (`tables`, `schemas`, `excludeTables`,
+   * `excludeSchemas`, `excludeTableData`) or left out the definitions or the rows (`dataOnly`,
+   * `schemaOnly`). A full backup has every schema and table, with definitions and rows. Retention's
+   * guarantees always keep the newest full backup (see RetentionReason). recordOf() always sets it; a
+   * record built elsewhere without it counts as full.
+   */
+  partial?: boolean
+  /**
    * Base backups of the change archive only: the times restore(id, { until }) can reach, from the base's
    * start to the newest archived commit (null while nothing is archived), and how many segments hold them.
    */
@@ -60,5 +68,12 @@ export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boo
     pinned,
     copies,
     signed: manifest.signature !== undefined,
+    partial: isPartialDump(manifest.options),
   }
+}
+
+/** Whether dump options (a manifest's `options`) limit the dump to a selection, or to definitions or rows only. */
+export function isPartialDump(options: Record<string, unknown>): boolean {
+  const selects = (key: string) => Array.isArray(options[key]) && (options[key] as unknown[]).length > 0
+  return ['tables', 'schemas', 'excludeTables', 'excludeSchemas', 'excludeTableData'].some(selects) || options.schemaOnly === true || options.dataOnly === true
 }

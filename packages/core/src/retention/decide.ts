@@ -1,11 +1,12 @@
 // The combinator: a backup is kept when any rule keeps it, and the reasons say which; everything else
-// is deleted. The newest backup and the newest verified-ok backup are always kept, and so are the chains
+// is deleted. The newest backup and the newest verified-ok backup are always kept (with, when one of them
+// is partial, the newest full one of its kind: newest.ts), and so are the chains
 // of the change archive a kept time needs (chain.ts).
 import { keepChains } from './chain'
 import { keepGfs } from './gfs'
 import { keepLastN } from './keep-last'
 import { keepWithinMaxAge } from './max-age'
-import { newestBackup, newestVerifiedBackup } from './newest'
+import { newestBackups, newestVerifiedBackups } from './newest'
 import { keepPinned } from './pinned'
 import { newestFirst, type RetentionCandidate, type RetentionPolicy, type RetentionReason } from './policy'
 
@@ -22,12 +23,10 @@ export interface RetentionDecision {
  */
 export function decideRetention(candidates: readonly RetentionCandidate[], policy: RetentionPolicy, now: Date): RetentionDecision {
   const gfs = keepGfs(candidates, policy.gfs)
-  const newest = newestBackup(candidates)
-  const newestVerified = newestVerifiedBackup(candidates)
   const rules: [RetentionReason, Set<string>][] = [
     ['pinned', keepPinned(candidates)],
-    ['newest', new Set(newest === null ? [] : [newest])],
-    ['newest-verified', new Set(newestVerified === null ? [] : [newestVerified])],
+    ['newest', new Set(newestBackups(candidates))],
+    ['newest-verified', new Set(newestVerifiedBackups(candidates))],
     ['max-age', keepWithinMaxAge(candidates, policy.maxAgeDays, now)],
     ['keep-last', keepLastN(candidates, policy.keepLast)],
     ['daily', gfs.daily],

@@ -8,6 +8,11 @@ export interface RetentionCandidate {
   pinned: boolean
   verified: { at: Date; ok: boolean } | null
   /**
+   * A partial backup (a table or schema selection, or definitions or rows only; BackupRecord.partial).
+   * Absent means full.
+   */
+  partial?: boolean
+  /**
    * Present on the base backup of a change archive's chain (its manifest has `changes`): `until` is the
    * commit time of the chain's newest archived transaction (null while it has none).
    */
@@ -34,7 +39,10 @@ export type GfsPeriod = keyof GfsPolicy
 
 /**
  * Why a backup is kept. `newest` and `newest-verified` are not rules of the policy but guarantees: the
- * newest backup, and the newest one whose verification passed, are never deleted. `chain`: the base of a
+ * newest backup, and the newest one whose verification passed, are never deleted; and since a partial
+ * backup cannot stand in for a full one, when that backup is partial the newest *full* one is kept for the
+ * same reason too (`newest`: the newest full backup; `newest-verified`: the newest full backup whose
+ * verification passed). `chain`: the base of a
  * change archive's chain that is needed for a restore to a time the policy keeps, or the newest chain
  * (the one the archiver writes to); see chain.ts.
  */

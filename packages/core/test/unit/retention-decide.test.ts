@@ -54,6 +54,34 @@ describe('decideRetention', () => {
       { x: ['newest'], y: ['newest-verified'] },
       ['z'],
     ],
+    [
+      'a partial newest backup does not stand in for a full one: the newest full stays too (newest)',
+      [b('sel', '2026-03-31T11:00:00Z', { partial: true }), b('full2', '2026-03-31T10:00:00Z', { partial: false }), b('full1', '2026-03-31T09:00:00Z')],
+      { maxAgeDays: 0 },
+      { sel: ['newest'], full2: ['newest'] },
+      ['full1'],
+    ],
+    [
+      'several partial backups after the full ones: the newest full is found behind them',
+      [b('sel2', '2026-03-31T11:00:00Z', { partial: true }), b('sel1', '2026-03-31T10:00:00Z', { partial: true }), b('full', '2026-03-31T09:00:00Z'), b('full0', '2026-03-31T08:00:00Z')],
+      { keepLast: 1 },
+      { sel2: ['newest', 'keep-last'], full: ['newest'] },
+      ['sel1', 'full0'],
+    ],
+    [
+      'only partial backups: the newest stays, as before',
+      [b('s2', '2026-03-31T11:00:00Z', { partial: true }), b('s1', '2026-03-31T10:00:00Z', { partial: true })],
+      { maxAgeDays: 0 },
+      { s2: ['newest'] },
+      ['s1'],
+    ],
+    [
+      'a partial verified backup does not stand in for a full verified one (newest-verified)',
+      [b('new', '2026-03-31T11:00:00Z', { ok: false }), b('sel-ok', '2026-03-31T10:00:00Z', { ok: true, partial: true }), b('full-ok', '2026-03-31T09:00:00Z', { ok: true }), b('full-ok-older', '2026-03-31T08:00:00Z', { ok: true })],
+      { maxAgeDays: 0 },
+      { new: ['newest'], 'sel-ok': ['newest-verified'], 'full-ok': ['newest-verified'] },
+      ['full-ok-older'],
+    ],
   ])('%s', (_label, backups, policy, kept, removed) => {
     const decision = decideRetention(backups, policy, NOW)
     expect(Object.fromEntries(decision.keep.map((k) => [k.id, k.reasons]))).toEqual(kept)

@@ -1,8 +1,8 @@
 // Backups as the retention rules see them, written compactly for the tables of the retention tests.
 import type { RetentionCandidate } from '../../src/retention/policy'
 
-/** `b('a', '2026-03-14T02:00Z')`, `b('p', '2026-01-01', { pinned: true })`, `b('v', '…', { ok: true })`. */
-export function b(id: string, at: string, extra: { pinned?: boolean; ok?: boolean } = {}): RetentionCandidate {
+/** `b('a', '2026-03-14T02:00Z')`, `b('p', '2026-01-01', { pinned: true })`, `b('v', '…', { ok: true })`, `b('s', '…', { partial: true })`. */
+export function b(id: string, at: string, extra: { pinned?: boolean; ok?: boolean; partial?: boolean } = {}): RetentionCandidate {
   const createdAt = new Date(at.length === 10 ? `${at}T12:00:00Z` : at)
   if (Number.isNaN(createdAt.getTime())) throw new Error(`bad time ${at}`)
   return {
@@ -10,6 +10,7 @@ export function b(id: string, at: string, extra: { pinned?: boolean; ok?: boolea
     createdAt,
     pinned: extra.pinned ?? false,
     verified: extra.ok === undefined ? null : { at: new Date(createdAt.getTime() + 60_000), ok: extra.ok },
+    ...(extra.partial === undefined ? {} : { partial: extra.partial }),
   }
 }
 
