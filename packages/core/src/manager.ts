@@ -21,6 +21,7 @@ import { deleteRecord, historyTableSql, replaceRecords } from './history/history
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
 import { resolveAuditLogOptions } from './manager/audit-log-options'
 import { createManagerContext, type ManagerContext } from './manager/context'
+import { hasDatabase, withLocalLock, withLock } from './manager/locks'
 import { openDownload, type BackupDownload, type DownloadOptions } from './manager/download'
 import { runningBackups, startBackup, type BackupHandle, type RunningBackup } from './manager/start-backup'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
@@ -249,9 +250,10 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
         }
         // With jobs, a plain backup is read by members: each worker reads (ranged) and inflates its own tables.
         const byMembers = resolved.jobs > 1 && readableByMembers(manifest) ? memberScript(from, manifest, counter, { checked: trusted, tables }) : null
-        const summary = byMembers
-          ? await restore(byMembers.leader, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after, byMembers.members)
-          : await restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after)
+        const apply = () => byMembers
+          ? restore(byMembers.leader, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after, byMembers.members)
+          : restore(source, { target: ctx.connection, ...restoreOptions, env: ctx.env }, plan, after)
+        const summary = restoreOptions.target === undefined && restoreOptions.createDatabase === undefined ? await intoOwnDatabase(ctx, apply) : await apply()
         return { ...summary, ...(manifest.changes && !after ? { replay: null } : {}), bytesRead: counter.bytes, ...(ctx.replicas.length > 0 ? { copy } : {}) }
       }, (s) => ({ database: s.database, tables: s.tables.length, bytesRead: s.bytesRead, ...(s.replay ? { replayed: s.replay.transactions, until: s.replay.lastCommitAt } : {}) })),
 
@@ -298,4 +300,17 @@ export async function removeBackup(ctx: ManagerContext, manifest: BackupManifest
   ctx.index.forget(manifest)
   await ctx.storage.remove(manifest.storagePath)
   await ctx.withHistory((client, table) => deleteRecord(client, table, manifest.id))
+}
+
+/**
+ * A restore into the manager's own database holds the backup lock exclusively, as cleanup does: a backup
+ * started meanwhile waits for it and then dumps what was restored (it would otherwise read a catalog that
+ * a clean restore is dropping under it), and a restore is refused with CONFLICT while a backup is written.
+ */
+async function intoOwnDatabase<T>(ctx: ManagerContext, apply: () => Promise<T>): Promise<T> {
+  const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', apply) : await withLocalLock(ctx, 'backup', 'exclusive', apply)
+  if (locked.acquired) return locked.value
+  throw new PgkeepError('CONFLICT', 'a backup of this database is being written, or a cleanup or another restore runs: nothing was restored', {
+    hint: 'restore once it has finished (the history shows a running backup as it completes)',
+  })
 }
