@@ -53,6 +53,14 @@ export type { BackupHandle, RunningBackup } from './manager/start-backup'
 export type { ArchiveHandle, ArchiveStatus, ArchiveSummary, DropArchiveResult } from './manager/archive'
 export type { ArchiveOptions } from './manager/archive-options'
 
+export interface RestoreConfirm {
+  /**
+   * The backup's filename as the person restoring typed it: another one refuses the restore with
+   * OPTIONS_INVALID before anything is read or applied, audited as refused like every other refusal.
+   */
+  confirm?: string
+}
+
 export interface BackupManager {
   readonly storage: StorageDriver
   /** Whether downloadUrl() can hand out presigned URLs (the storage supports it). */
@@ -96,7 +104,7 @@ export interface BackupManager {
    * them, or with `until` (a Date, `{ lsn }` or `{ xid }`) those committed up to that point; `replay: false`
    * restores the base alone. `replay` in the result says what was replayed.
    */
-  restore(id: string, options?: Omit<RestoreOptions, 'env'> & Actor): Promise<RestoreSummary>
+  restore(id: string, options?: Omit<RestoreOptions, 'env'> & Actor & RestoreConfirm): Promise<RestoreSummary>
   /**
    * Restores the backup into a scratch database on the manager's server (created, then dropped) and
    * compares each table's rows and content hash, and each sequence, with the manifest. The result is
@@ -227,11 +235,12 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     restore: (id, o = {}) =>
       ctx.audited('restore', actorOf(o), id, async () => {
-        const { actor: _actor, ...options } = o
+        const { actor: _actor, confirm, ...options } = o
         const resolved = resolveRestoreOptions({ ...options, env: ctx.env })
         const { until: _until, replay: _replay, ...restoreOptions } = options
         // The primary's copy, or a replica's when the primary's is unreachable or missing.
         const { manifest, storage: from, copy } = await locateBackup(ctx, id, 'restore')
+        if (confirm !== undefined && confirm !== manifest.filename) throw new PgkeepError('OPTIONS_INVALID', 'confirm must be the filename of the backup being restored')
         const trusted = trustBackup(ctx, manifest, 'restore')
         // A base backup of the change archive: the window and the segments are checked before anything is applied.
         const after = await replayAfterRestore(ctx, manifest, resolved)

@@ -220,12 +220,10 @@ export const backupRoutes: readonly RouteDefinition[] = [
     async handle(input) {
       const { id } = input.params as Id
       const body = input.body as { confirm: string; clean?: boolean; createDatabase?: string; until?: string | { lsn: string } | { xid: number }; replay?: boolean }
-      const record = await input.manager.get(id)
-      if (body.confirm !== record.filename) {
-        throw new PgkeepError('OPTIONS_INVALID', 'confirm must be the filename of the backup being restored')
-      }
-      // Never a connection from the request: the app's database, or a new database on its server.
+      // Never a connection from the request: the app's database, or a new database on its server. The
+      // manager checks confirm against the backup's filename, so a mismatch is audited as refused.
       const summary = await input.manager.restore(id, {
+        confirm: body.confirm,
         ...(body.clean ? { clean: true } : {}),
         ...(body.createDatabase ? { createDatabase: body.createDatabase } : {}),
         ...(body.until !== undefined ? { until: typeof body.until === 'string' ? new Date(body.until) : body.until } : {}),

@@ -287,3 +287,20 @@ describe('/events', () => {
     }
   })
 })
+
+describe('restore refusals', () => {
+  let app: Awaited<ReturnType<typeof listen>>
+  beforeAll(async () => {
+    app = await listen()
+  })
+  afterAll(() => app?.close())
+
+  it('audits a restore refused for a wrong confirm as refused, like the other refusals', async () => {
+    const record = await manager.create({ actor: 'admin@test' })
+    const response = await fetch(`${app.base}/${record.id}/restore`, { method: 'POST', headers: json, body: JSON.stringify({ confirm: 'not-the-file.sql.gz', createDatabase: 'http_never_made' }) })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ statusCode: 400, code: 'OPTIONS_INVALID', message: 'confirm must be the filename of the backup being restored' })
+    const [entry] = await manager.auditLog({ action: 'restore', target: record.id })
+    expect(entry).toMatchObject({ action: 'restore', target: record.id, actor: 'admin@test', outcome: 'refused', detail: { code: 'OPTIONS_INVALID', message: 'confirm must be the filename of the backup being restored' } })
+  })
+})
