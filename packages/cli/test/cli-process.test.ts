@@ -2,7 +2,7 @@
 // bar in a pseudo-terminal (script(1)), plain output elsewhere, errors as JSON with --json, Ctrl-C
 // (SIGINT) during a backup, and `pgkeep schedule` stopped by SIGTERM (the running backup finishes)
 // and by SIGINT (it is aborted, nothing half written stays).
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -127,6 +127,21 @@ describe('the pgkeep process', () => {
     const kept = await files(dir)
     expect(kept).toContain(stored.storagePath)
     expect(kept).toContain(stored.storagePath.replace(/\.sql\.gz$/, '.manifest.json'))
+  })
+
+  it('pgkeep schedule --recipient encrypts its backups as pgkeep backup does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-sched-age-'))
+    const made = await run(process.execPath, [bin, 'keygen', '-o', join(dir, 'key.txt')])
+    expect(made.code, made.stderr).toBe(0)
+    const recipient = made.stdout.trim()
+    const child = start(process.execPath, [bin, 'schedule', small.url, '--dir', dir, '--backup', '* * * * * *', '--cleanup', 'off', '--recipient', recipient, '--json'])
+    await until(async () => child.stdout().includes('"backup-success"'))
+    child.process.kill('SIGTERM')
+    const result = await child.done
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
+    const stored = result.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'backup-success')
+    expect(stored.storagePath).toMatch(/\.sql\.gz\.age$/)
+    expect((await readFile(join(dir, stored.storagePath))).subarray(0, 21).toString('latin1')).toBe('age-encryption.org/v1')
   })
 
   it('pgkeep schedule: SIGINT aborts the running backup, exits 130, and leaves no dump behind', async () => {

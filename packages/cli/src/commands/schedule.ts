@@ -3,7 +3,7 @@
 // running backup finish and exits 0; SIGINT (Ctrl-C) aborts it, nothing half written is kept, exit 130.
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
-import { integer } from '../collect'
+import { collect, integer } from '../collect'
 import { ExitStatus } from '../exit-status'
 import { INTERRUPTED, interruptOf } from '../interrupt'
 
@@ -31,6 +31,7 @@ export function scheduleCommand(io: Io): Command {
     .option('--days <n>', 'retention: keep backups younger than this many days (the newest always stays)', integer(0, 100_000), 30)
     .option('--keep-last <n>', 'retention: also keep the newest n backups', integer(1, 1_000_000))
     .option('--name-prefix <prefix>', 'file names <prefix>-YYYY-MM-DD-<ms>-<id8>.sql.gz', 'backup')
+    .option('--recipient <age-public-key>', 'encrypt to this age recipient, as pgkeep backup does (repeatable; or PGKEEP_ENCRYPTION_RECIPIENTS, or a passphrase in PGKEEP_ENCRYPTION_PASSPHRASE)', collect)
     .option('--json', 'log one JSON object per line')
     .action(async (connection: string | undefined, flags: ScheduleFlags) => {
       if (!io.signal) throw new Error('pgkeep schedule needs the signals of a process to stop')
