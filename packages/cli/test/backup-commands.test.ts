@@ -93,6 +93,8 @@ describe('pgkeep backup, list, download', () => {
     const limited = await run(['backup', db.url, '--dir', big, '--max-size', '100'])
     expect(limited.code).toBe(1)
     expect(limited.stderr).toContain('[SIZE_LIMIT_EXCEEDED]')
+    // the hint names the command's flags beside the library's options
+    expect(limited.stderr).toContain('pgkeep: hint: raise maxSizeBytes (pgkeep backup --max-size), or back up fewer tables (tables / excludeTableData; -t / --exclude-table-data)')
     // nothing but the audit trail of the refusal
     const left = (await readdir(big, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(big.length + 1))
     expect(left.filter((f) => !f.startsWith('backups/audit/'))).toEqual([])

@@ -247,6 +247,7 @@ describe('pgkeep restore <file|-> <target>', () => {
       const result = await run(['restore', plain, target.url])
       expect(result.code).toBe(1)
       expect(result.stderr).toContain('[TARGET_NOT_EMPTY]')
+      expect(result.stderr).toContain('(createDatabase; pgkeep restore -C), or pass clean to drop what the backup creates first (-c), or allowNonEmpty (--allow-non-empty)')
       expect(result.stderr).toContain('keep_me')
       expect(result.stdout).toBe('')
       expect(await relations(target.url)).toEqual(['r keep_me'])

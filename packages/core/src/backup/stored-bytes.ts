@@ -16,7 +16,7 @@ export class StoredBytes extends Transform {
     this.bytes += chunk.length
     if (this.limit !== null && this.bytes > this.limit) {
       done(new PgkeepError('SIZE_LIMIT_EXCEEDED', `the backup is larger than the limit of ${this.limit} bytes (maxSizeBytes); nothing was stored`, {
-        hint: 'raise maxSizeBytes, or back up fewer tables (tables / excludeTableData)',
+        hint: 'raise maxSizeBytes (pgkeep backup --max-size), or back up fewer tables (tables / excludeTableData; -t / --exclude-table-data)',
       }))
       return
     }

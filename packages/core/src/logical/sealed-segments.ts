@@ -233,8 +233,8 @@ function failure(key: string, error: unknown, position: number | null, scrypt: b
 
 function hint(scrypt: boolean): string {
   return scrypt
-    ? 'give the backup manager decryption: { passphrase } (default: encryption.passphrase) with the passphrase the archive was written with'
-    : "give the backup manager decryption: { identities: ['AGE-SECRET-KEY-1…'] } with the secret key of one of the recipients the archive was encrypted to"
+    ? 'give the backup manager decryption: { passphrase } (default: encryption.passphrase; pgkeep: PGKEEP_DECRYPTION_PASSPHRASE) with the passphrase the archive was written with'
+    : "give the backup manager decryption: { identities: ['AGE-SECRET-KEY-1…'] } (pgkeep: --identity <key file>) with the secret key of one of the recipients the archive was encrypted to"
 }
 
 function parseManifest(key: string, text: Buffer): SealedSegmentManifest {

@@ -177,7 +177,7 @@ export function adaptStatement(item: StatementItem, options: Pick<ApplyOptions, 
 export function refuseMeta(item: MetaItem): void {
   if (item.command === 'restrict' || item.command === 'unrestrict') return
   throw new PgkeepError('SCRIPT_INVALID', `line ${item.line}: the script runs the psql command \\${item.command}, which a restore into one database cannot follow`, {
-    hint: item.command === 'connect' || item.command === 'c' ? 'make the dump without --create, and restore into the database you want (createDatabase)' : undefined,
+    hint: item.command === 'connect' || item.command === 'c' ? 'make the dump without --create, and restore into the database you want (createDatabase; pgkeep restore -C)' : undefined,
   })
 }
 

@@ -65,7 +65,7 @@ export async function refuseNonEmpty(client: pg.Client, db: string): Promise<voi
   const n = Number(rows[0]!.n)
   if (n > 0) {
     throw new PgkeepError('TARGET_NOT_EMPTY', `database ${db} already holds ${n} object${n === 1 ? '' : 's'} (for example ${rows[0]!.example}); refusing to restore over them`, {
-      hint: 'restore into a new database (createDatabase), or pass clean to drop what the backup creates first, or allowNonEmpty',
+      hint: 'restore into a new database (createDatabase; pgkeep restore -C), or pass clean to drop what the backup creates first (-c), or allowNonEmpty (--allow-non-empty)',
     })
   }
 }

@@ -93,7 +93,7 @@ export function mapQueryError(error: unknown, what: string): PgkeepError {
   if (code === '55P03' || code === '57014') {
     return new PgkeepError('LOCK_TIMEOUT', `unable to ${what}: ${message}`, {
       cause: error,
-      hint: 'another session holds a conflicting lock (ALTER/DROP/TRUNCATE/VACUUM FULL); retry later or raise lockWaitTimeout',
+      hint: 'another session holds a conflicting lock (ALTER/DROP/TRUNCATE/VACUUM FULL); retry later or raise lockWaitTimeout (pgkeep: --lock-wait-timeout)',
     })
   }
   if (code === '53200') {
