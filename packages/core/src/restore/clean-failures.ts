@@ -23,9 +23,13 @@ export function explainCleanFailure(error: unknown, failedDrops: readonly Failed
   if (!isPgkeepError(error, 'RESTORE_FAILED') || !ALREADY_EXISTS.has(sqlstateOf(error.cause) ?? '')) return error
   const blocked = failedDrops.filter((f) => sqlstateOf(f.error) === DEPENDENT_OBJECTS)
   if (blocked.length === 0) return error
-  // The DROP of the object the CREATE met, when its name is in the message; else every blocked DROP.
+  // The DROPs whose blockers are not themselves objects clean failed to drop come first: the view made
+  // after the backup that kept its table, which kept the schema (the schema's DROP names only the table).
+  // Then the DROP of the object the CREATE met, when its name is in the message; else every blocked DROP.
+  const failedObjects = new Set(failedDrops.map((f) => unquoted(objectOf(f.drop))))
+  const roots = blocked.filter((f) => dependentObjects(f.error).some((o) => !failedObjects.has(o)))
   const named = blocked.filter((f) => error.message.includes(bareName(f.drop)))
-  const shown = (named.length > 0 ? named : blocked).slice(0, 3)
+  const shown = [...new Set([...roots, ...(named.length > 0 ? named : blocked)])].slice(0, 3)
   const reasons = shown.map((f) => `clean could not drop ${objectOf(f.drop)}: other objects depend on it (${dependents(f.error)})`)
   return new PgkeepError('RESTORE_FAILED', `${reasons.join('; ')}; then ${error.message}`, {
     cause: error.cause,
@@ -59,4 +63,16 @@ function dependents(error: unknown): string {
   if (typeof detail !== 'string' || detail === '') return error instanceof Error ? error.message : String(error)
   const lines = detail.split('\n').filter(Boolean)
   return lines.slice(0, 3).join('; ') + (lines.length > 3 ? `; and ${lines.length - 3} more` : '')
+}
+
+/** The objects the server's DETAIL says depend on the dropped one ("view app.dep depends on table app.people"), unquoted. */
+function dependentObjects(error: unknown): string[] {
+  const detail = (error as { detail?: unknown }).detail
+  if (typeof detail !== 'string') return []
+  return detail.split('\n').map((line) => /^(.+?) depends on /.exec(line)?.[1]).filter((o): o is string => o !== undefined).map(unquoted)
+}
+
+/** An object description without identifier quotes: the server's DETAIL names objects unquoted. */
+function unquoted(object: string): string {
+  return object.replace(/"((?:[^"]|"")*)"/g, (_m, name: string) => name.replace(/""/g, '"'))
 }

@@ -45,4 +45,20 @@ describe('restore with clean, blocked by an object made after the backup', () =>
       await target.drop()
     }
   })
+
+  it('names the object made after the backup first when it blocks a dumped table, which then blocks the schema', async () => {
+    const { file } = await dumpToFile({ connection: source.url })
+    const target = await createDatabase(server.url, { prefix: 'cleanblk_tgt' })
+    try {
+      await restore(file, { target: target.url })
+      // the view keeps app.items, and app.items (still there) keeps the schema
+      await runSql(target.url, 'CREATE VIEW app.recent AS SELECT * FROM app.items WHERE id > 5;')
+      const error = await failure(restore(file, { target: target.url, clean: true }), 'RESTORE_FAILED')
+      expect(error.message).toMatch(/^clean could not drop table app\.items: other objects depend on it \(view app\.recent depends on table app\.items\); clean could not drop schema app: other objects depend on it \(table app\.items depends on schema app; view app\.recent depends on schema app\); then restoring SCHEMA app failed at line \d+: schema "app" already exists \(SQLSTATE 42P06\)$/)
+      const views = await runSql<{ relname: string }>(target.url, "SELECT relname FROM pg_class WHERE relkind = 'v' AND relnamespace = 'app'::regnamespace")
+      expect(views.map((v) => v.relname)).toEqual(['recent'])
+    } finally {
+      await target.drop()
+    }
+  })
 })
