@@ -10,6 +10,7 @@ import { createBackupRouter } from '@pgkeep/express'
 import { startEmbeddedServer } from '@pgkeep/testkit/embedded-server'
 import { runSql, withDatabase } from '@pgkeep/testkit/database'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
+import { jsonErrors, notFound } from './json-errors'
 import { userOf } from './users'
 
 let databaseUrl = process.env.DATABASE_URL ?? process.env.PGKEEP_DATABASE_URL
@@ -27,7 +28,11 @@ const env = managerOptionsFromEnv({ PGKEEP_BACKUP_DIR: 'backups', ...process.env
 const backups = createBackupManager({ ...env, connectionString: databaseUrl, namePrefix: 'kostman-backup' })
 
 const app = express()
-app.use(express.json())
+// No express.json() in front of the router: the router reads its own JSON bodies (at most 64 kB), asks
+// who calls first, and answers a malformed, wrongly typed or oversized body with its own JSON error. A
+// global parser would answer first, to anyone, with Express's HTML error page (a stack trace and server
+// paths outside production). Routes of your own that need JSON bodies take express.json() on the route:
+// app.post('/api/things', express.json(), handler).
 app.use('/api/backup', createBackupRouter(backups, {
   authorize(req) {
     const user = userOf(req)
@@ -36,6 +41,9 @@ app.use('/api/backup', createBackupRouter(backups, {
   },
   secrets: [databaseUrl, process.env.PGKEEP_S3_SECRET_KEY, process.env.PGKEEP_ENCRYPTION_PASSPHRASE],
 }))
+// Last: a route nobody serves, and any error that reaches Express (a parser or route of your own), as
+// JSON without a stack, never Express's HTML error page (json-errors.ts).
+app.use(notFound, jsonErrors)
 
 const port = Number(process.env.PORT ?? 3000)
 const server = app.listen(port, (error?: Error) => {
