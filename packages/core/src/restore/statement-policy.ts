@@ -391,7 +391,11 @@ function selectForm(t: Token[]): string {
 
 function refused(rule: StrictRule, what: string, line: number, entry: EntryHeader | null): PgkeepError {
   const where = entry ? `${entry.type} ${entry.schema ? `${entry.schema}.` : ''}${entry.name}` : 'the script preamble'
+  // pg_dump --create writes CREATE DATABASE in an entry of its own, then \connect: a real dump, made for psql
+  const created = rule === 'no-cluster-wide-changes' && entry?.type === 'DATABASE' && what.startsWith('CREATE DATABASE')
   return new PgkeepError('SCRIPT_REFUSED', `line ${line}: ${what}; restore refuses it (in ${where}; rule: ${rule})`, {
-    hint: `Strict restore accepts only what pg_dump and pgkeep write (${STRICT_RULES[rule]}). A backup holding this was altered by someone who can write to its storage: do not restore it. A script you wrote yourself and trust can be restored with allowAnyStatement: true (pgkeep restore --allow-any-statement).`,
+    hint: created
+      ? 'This is a script of pg_dump --create (-C): it makes its database and connects to it, which a restore into one database cannot follow. Make the dump without --create, and restore it into the database you want (createDatabase; pgkeep restore -C <name>).'
+      : `Strict restore accepts only what pg_dump and pgkeep write (${STRICT_RULES[rule]}). A backup holding this was altered by someone who can write to its storage: do not restore it. A script you wrote yourself and trust can be restored with allowAnyStatement: true (pgkeep restore --allow-any-statement).`,
   })
 }

@@ -160,6 +160,27 @@ describe.each(['folder', 'S3'] as const)('a hostile backup in %s storage', (kind
   }, 120_000)
 })
 
+describe('a script of pg_dump --create', () => {
+  it('is refused at its CREATE DATABASE with a hint that says what it is and what to do', async () => {
+    const text = plain.toString('utf8')
+    // pg_dump -C writes the database's entry after the preamble: CREATE DATABASE, then \connect
+    const anchor = text.indexOf('\n--\n-- Name: ')
+    expect(anchor).toBeGreaterThan(0)
+    const before = text.slice(0, anchor + 1)
+    const line = before.split('\n').length + 4
+    const entry = `--\n-- Name: kost_made; Type: DATABASE; Schema: -; Owner: postgres\n--\n\nCREATE DATABASE kost_made WITH TEMPLATE = template0 ENCODING = 'UTF8';\n\n\n\\connect kost_made\n\n`
+    const target = await targetWithCanary('strict_create')
+    try {
+      const error = await failure(restore(Buffer.from(`${before}${entry}${text.slice(anchor + 1)}`), { target: target.url, allowNonEmpty: true }), 'SCRIPT_REFUSED')
+      expect(error.message).toBe(`line ${line}: CREATE DATABASE is not something a dump of one database contains; restore refuses it (in DATABASE kost_made; rule: no-cluster-wide-changes)`)
+      expect(error.hint).toMatch(/^This is a script of pg_dump --create \(-C\).*Make the dump without --create, and restore it into the database you want \(createDatabase; pgkeep restore -C <name>\)\.$/)
+      expect(await databaseExists('kost_made')).toBe(false)
+    } finally {
+      await target.drop()
+    }
+  }, 60_000)
+})
+
 describe('restore() refuses each rule\'s statements in a real dump, applying nothing', () => {
   // [rule, the entry header (type) the statement sits under, the statement]
   const cases: [string, string, string][] = [
