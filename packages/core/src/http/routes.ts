@@ -66,6 +66,7 @@ export function recordJson(record: BackupRecord): Record<string, unknown> {
     createdAt: record.createdAt.toISOString(),
     verified: record.verified ? { at: record.verified.at.toISOString(), ok: record.verified.ok } : null,
     pinned: record.pinned,
+    partial: record.partial ?? false,
     ...(record.copies.length > 0 ? { copies: record.copies.map((c) => ({ storage: c.storage, status: c.status, at: c.at?.toISOString() ?? null, ...(c.error ? { error: c.error } : {}) })) } : {}),
     signed: record.signed,
     ...(record.recoverable ? { recoverable: { ...record.recoverable, from: record.recoverable.from.toISOString(), until: record.recoverable.until?.toISOString() ?? null } } : {}),

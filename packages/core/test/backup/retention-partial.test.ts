@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, fsStorage, type BackupManager } from '../../src/index'
+import { handleBackupRequest } from '../../src/http/dispatch'
+import { resolveHttpConfig } from '../../src/http/http-config'
 
 const server = inject('pgDefault')
 let db: TestDatabase
@@ -43,6 +45,13 @@ describe('cleanup with a partial newest backup', () => {
     ])
     expect(result.deleted.map((r) => r.id)).toEqual([full1.id])
     expect((await backups.list()).map((r) => [r.id, r.partial])).toEqual([[selective.id, true], [full2.id, false]])
+    // the routes' history says it too (the settings card's rows)
+    const history = await handleBackupRequest(
+      { method: 'GET', path: '/history', query: {}, headers: {}, signal: new AbortController().signal },
+      { manager: backups, config: resolveHttpConfig({ tokenSecret: 's'.repeat(32) }), authorize: () => 'admin', log: () => {} },
+    )
+    const rows = (history.kind === 'json' ? history.json : null) as { backups: { id: string; partial: boolean }[] }
+    expect(rows.backups.map((b) => [b.id, b.partial])).toEqual([[selective.id, true], [full2.id, false]])
     // once more: nothing else goes
     expect((await backups.cleanup({ daysToKeep: 0 })).deleted).toEqual([])
   }, 120_000)
