@@ -8,7 +8,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     // core-memory runs last and alone (packages/core/vitest.memory.config.ts)
-    projects: ['packages/*/vitest.config.ts', 'packages/core/vitest.memory.config.ts'],
+    // the Express example's own test (its server as `pnpm start` runs it) runs with the packages'
+    projects: ['packages/*/vitest.config.ts', 'examples/express-server/vitest.config.ts', 'packages/core/vitest.memory.config.ts'],
     globalSetup: ['packages/testkit/src/global-setup.ts'],
     reporters: ['default', './packages/testkit/src/skip-reporter.ts'],
   },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findFreePort } from '@pgkeep/testkit/free-port'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 
 const EXAMPLE = fileURLToPath(new URL('..', import.meta.url))
 const ADMIN = { authorization: 'Bearer admin-example-token' }
@@ -27,7 +27,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pgkeep-example-express-'))
   const port = await findFreePort()
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), PGKEEP_BACKUP_DIR: dir }
-  env.DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+  // the server the workspace's global setup provides (run from the root's pnpm test), else the environment's
+  const provided = (inject as (key: string) => { url: string } | undefined)('pgDefault')
+  env.DATABASE_URL = provided?.url ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
   server = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: EXAMPLE, env, stdio: ['ignore', 'pipe', 'pipe'] })
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
