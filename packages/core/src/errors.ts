@@ -41,7 +41,7 @@ export const ERROR_CODES = [
   'STORAGE_UNSUPPORTED',
   /** Any other storage failure: write, read, list, remove, presign. */
   'STORAGE_FAILED',
-  /** A backup grew past maxSizeBytes; nothing was stored. */
+  /** A backup grew past maxSizeBytes (nothing was stored), or a request body past the routes' 64 kB. */
   'SIZE_LIMIT_EXCEEDED',
   /** No backup has this id. */
   'BACKUP_NOT_FOUND',
