@@ -53,8 +53,8 @@ export const DumpOptionsObject = z
     ifExists: z.boolean().default(false),
     /** Load partitions through their root table. @default false */
     loadViaPartitionRoot: z.boolean().default(false),
-    /** Milliseconds to wait for each table lock before failing; default: wait. */
-    lockWaitTimeout: z.number().int().positive().optional(),
+    /** Milliseconds to wait for each table lock before failing (at most 2147483647, lock_timeout's limit); default: wait. */
+    lockWaitTimeout: z.number().int().positive().max(2_147_483_647, 'must be at most 2147483647 ms (the server\'s lock_timeout limit)').optional(),
     /** Run in the snapshot another session exported (pg_export_snapshot). */
     snapshot: z.string().regex(/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i, 'must be a snapshot id from pg_export_snapshot()').optional(),
     /**

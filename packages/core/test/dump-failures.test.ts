@@ -115,6 +115,15 @@ describe('dump failures', () => {
     expect(wrote).toBe(false)
   })
 
+  it('OPTIONS_INVALID for a lockWaitTimeout past lock_timeout\'s limit, before connecting', async () => {
+    // was CATALOG_QUERY_FAILED from the server ("invalid value for parameter lock_timeout") after connecting
+    const error = await failure(dump({ connection: 'postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2', lockWaitTimeout: 2_147_483_648 }, sink()), 'OPTIONS_INVALID')
+    expect(error.message).toMatch(/lockWaitTimeout: must be at most 2147483647/)
+    const atLimit = await dump({ connection: db.url, lockWaitTimeout: 2_147_483_647 }, sink())
+    expect(atLimit.tables.map((t) => t.name)).toContain('rooms')
+    expect(await pgkeepSessions()).toBe(0)
+  })
+
   it('keeps the connection string password out of the message', async () => {
     const error = await failure(dump({ connection: 'postgresql://app:hunter2-very-secret@127.0.0.1:1/kost' }, sink()))
     expect(error.code).toBe('CONNECT_FAILED')
