@@ -54,6 +54,8 @@ export type AfterScript = (client: pg.Client, progress: (transactions: number) =
 
 /** The entries of a script, as pg_restore -l lists an archive's: no database needed. */
 export async function listScript(source: RestoreSource): Promise<ScriptEntry[]> {
+  // a missing file, a directory, null … is OPTIONS_INVALID, as restore() refuses it
+  await checkSource(source, 'script')
   const plan = await planScript(await openScript(source))
   return plan.entries.map(({ section, type, schema, name, owner, dataBytes, line }) => ({ section, type, schema, name, owner, dataBytes, line }))
 }

@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { runSql } from '@pgkeep/testkit'
 import { describe, expect, inject, it } from 'vitest'
-import { dump, restore, type PgkeepError } from '../../src/index'
+import { dump, listScript, restore, type PgkeepError } from '../../src/index'
 import { failure } from '../failure'
 
 const server = inject('pgDefault')
@@ -47,6 +47,22 @@ describe('restore() refuses a bad source before touching the target', async () =
   it('checks the source before connecting', async () => {
     await optionsInvalid(() => restore(join(dir, 'missing.sql'), { target: UNREACHABLE }), /does not exist/)
     await optionsInvalid(() => restore(null as never, { target: UNREACHABLE }), /source must be/)
+  })
+})
+
+describe('listScript() refuses a source it cannot read with OPTIONS_INVALID, as restore() does', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pgkeep-bad-list-'))
+  const sources: [string, unknown, RegExp, boolean][] = [
+    ['a missing file', join(dir, 'no-such.sql'), /script file ".*no-such\.sql" does not exist/, true],
+    ['a directory', dir, /is a directory/, false],
+    ['null', null, /script must be/, false],
+    ['a number', 42, /script must be/, false],
+  ]
+
+  it.each(sources)('%s', async (_what, source, mentions, keepsCause) => {
+    // these were a raw ENOENT / EISDIR or a TypeError, not a PgkeepError
+    const error = await optionsInvalid(() => listScript(source as never), mentions)
+    if (keepsCause) expect(error.cause).toMatchObject({ code: 'ENOENT' })
   })
 })
 
