@@ -10,6 +10,8 @@ export interface HistoryEntry {
   createdAt: string
   createdBy?: string | number | null
   pinned?: boolean
+  /** A backup of a selection (tables, schemas, exclusions) or of definitions or rows only: not the whole database. */
+  partial?: boolean
   /** The copies in the replicas (absent without replicas). */
   copies?: { storage: string; status: 'ok' | 'failed' | 'pending' }[]
   /**

@@ -24,6 +24,9 @@ export interface CardTexts {
   manual: string
   scheduled: string
   pinned: string
+  /** The badge of a partial backup (a selection of tables, or definitions or rows only), and its tooltip. */
+  partial: string
+  partialTitle: string
   /** The copies line of a backup with replicas: how many are in place, failed, pending. */
   copies: (ok: number, failed: number, pending: number) => string
   by: (who: string) => string
@@ -81,6 +84,8 @@ const id: CardTexts = {
   manual: 'Manual',
   scheduled: 'Terjadwal',
   pinned: 'Disematkan',
+  partial: 'Sebagian',
+  partialTitle: 'Backup sebagian: hanya tabel yang dipilih, atau hanya struktur atau hanya data. Backup lengkap terbaru selalu disimpan.',
   copies: (ok, failed, pending) => [`${ok} salinan`, failed ? `${failed} gagal` : '', pending ? `${pending} menunggu` : ''].filter(Boolean).join(', '),
   by: (who) => `oleh ${who}`,
   recoverable: (until) => `dapat dipulihkan hingga ${until}`,
@@ -141,6 +146,8 @@ const en: CardTexts = {
   manual: 'Manual',
   scheduled: 'Scheduled',
   pinned: 'Pinned',
+  partial: 'Partial',
+  partialTitle: 'A partial backup: only the chosen tables, or definitions or rows only. The newest full backup is always kept.',
   copies: (ok, failed, pending) => [`${ok} ${ok === 1 ? 'copy' : 'copies'}`, failed ? `${failed} failed` : '', pending ? `${pending} pending` : ''].filter(Boolean).join(', '),
   by: (who) => `by ${who}`,
   recoverable: (until) => `recoverable up to ${until}`,
