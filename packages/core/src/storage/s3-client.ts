@@ -1,5 +1,9 @@
 // The minio client of one s3Storage, with a transport that lets a put's AbortSignal cancel the HTTP
 // request in flight (the client has no per-call signal): calls made inside withSignal() carry it.
+// The transport also bounds how long a request waits for the endpoint (requestTimeoutMs): the minio
+// client has no timeout, so an endpoint that accepts connections but never answers (a hung server, a
+// proxy whose upstream is gone) held a put, a stat or a list, and so a backup or its copy, forever.
+// The limit is on silence before the answer begins; once it began, a download's reader may pause freely.
 // The minio package is loaded on first use, so that processes that never touch S3 (dumps, folder
 // backups) do not carry it (about 20 MB of resident memory).
 import { AsyncLocalStorage } from 'node:async_hooks'
@@ -22,7 +26,11 @@ export function createS3Client(options: ResolvedS3Options): S3Client {
   const transport = {
     request: ((requestOptions: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
       const signal = signals.getStore()
-      return protocol.request(signal ? { ...requestOptions, signal } : requestOptions, callback)
+      const request = protocol.request(signal ? { ...requestOptions, signal } : requestOptions, callback)
+      const timeoutMs = options.requestTimeoutMs
+      request.setTimeout(timeoutMs, () => request.destroy(timedOut(timeoutMs)))
+      request.once('response', () => request.setTimeout(0))
+      return request
     }) as typeof http.request,
   }
   let created: Promise<Client> | undefined
@@ -49,4 +57,11 @@ export function createS3Client(options: ResolvedS3Options): S3Client {
     ready: () => (created ??= create()),
     withSignal: (signal, call) => (signal ? signals.run(signal, call) : call()),
   }
+}
+
+// --- internal ---
+
+/** A system-style error (code ETIMEDOUT), so that s3Error() says STORAGE_UNREACHABLE. */
+function timedOut(timeoutMs: number): Error {
+  return Object.assign(new Error(`no answer from the endpoint within ${timeoutMs} ms (requestTimeoutMs)`), { code: 'ETIMEDOUT' })
 }

@@ -25,6 +25,12 @@ export interface S3StorageOptions {
   prefix?: string
   /** Keys asked per ListObjectsV2 request, 1 to 1000. @default 1000 */
   listPageSize?: number
+  /**
+   * How long a request may wait, in milliseconds, for the endpoint to connect, to take the bytes sent and
+   * to begin its answer; then it fails with STORAGE_UNREACHABLE (ETIMEDOUT). A download, once its answer
+   * began, has no limit (its reader may pause). @default 60000
+   */
+  requestTimeoutMs?: number
 }
 
 export interface ResolvedS3Options {
@@ -40,6 +46,7 @@ export interface ResolvedS3Options {
   /** '' or a folder ending in '/'. */
   prefix: string
   listPageSize: number
+  requestTimeoutMs: number
 }
 
 export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
@@ -53,7 +60,7 @@ export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
     })
     throw invalid(`unknown option${unknown.length > 1 ? 's' : ''} ${described.join(', ')}`, `the options are ${OPTION_NAMES.map((n) => `\`${n}\``).join(', ')}`)
   }
-  const { endPoint, port, useSSL = true, accessKey, secretKey, bucket, region, pathStyle, partSizeBytes = DEFAULT_PART_BYTES, listPageSize = 1000 } = input
+  const { endPoint, port, useSSL = true, accessKey, secretKey, bucket, region, pathStyle, partSizeBytes = DEFAULT_PART_BYTES, listPageSize = 1000, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS } = input
   if (typeof endPoint !== 'string' || endPoint.trim() === '') throw invalid('`endPoint` must be a host name')
   if (/[/:]/.test(endPoint)) {
     throw invalid('`endPoint` must be a host name only, without scheme, port or path', 'use `useSSL` and `port` for the scheme and the port')
@@ -71,6 +78,9 @@ export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
     throw invalid(`\`partSizeBytes\` must be a whole number from ${MIN_PART_BYTES} (5 MiB) to ${MAX_PART_BYTES} (5 GiB)`)
   }
   if (!(Number.isInteger(listPageSize) && listPageSize >= 1 && listPageSize <= 1000)) throw invalid('`listPageSize` must be a whole number from 1 to 1000')
+  if (!(Number.isInteger(requestTimeoutMs) && requestTimeoutMs >= 1 && requestTimeoutMs <= MAX_TIMEOUT_MS)) {
+    throw invalid(`\`requestTimeoutMs\` must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`)
+  }
   return {
     endPoint,
     ...(port !== undefined && { port }),
@@ -83,13 +93,20 @@ export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
     partSizeBytes,
     prefix: resolvePrefix(input.prefix),
     listPageSize,
+    requestTimeoutMs,
   }
 }
 
+/** How long a request waits for the endpoint by default (requestTimeoutMs). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+
 // --- internal ---
 
+/** The longest delay of a Node.js timer. */
+const MAX_TIMEOUT_MS = 2_147_483_647
+
 const OPTION_NAMES: readonly string[] = [
-  'endPoint', 'port', 'useSSL', 'accessKey', 'secretKey', 'bucket', 'region', 'pathStyle', 'partSizeBytes', 'prefix', 'listPageSize',
+  'endPoint', 'port', 'useSSL', 'accessKey', 'secretKey', 'bucket', 'region', 'pathStyle', 'partSizeBytes', 'prefix', 'listPageSize', 'requestTimeoutMs',
 ] satisfies (keyof S3StorageOptions)[]
 
 /** The option a misspelt name most likely meant: the same letters in another case, or at most two edits away. */

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { inspect } from 'node:util'
 import { findFreePort } from '@pgkeep/testkit/free-port'
 import { startS3Server, type S3Endpoint, type S3Request, type S3Server } from '@pgkeep/testkit'
@@ -200,6 +201,58 @@ describe('s3Storage', () => {
     }
   })
 
+  it('says STORAGE_UNREACHABLE after requestTimeoutMs when the endpoint accepts connections but never answers', async () => {
+    // a hung server, or a proxy whose upstream is gone: without a timeout every call waited forever
+    const sockets = new Set<Socket>()
+    const silent = createServer((socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      // no region: presign asks the endpoint for the bucket's region first
+      const { region: _region, ...withoutRegion } = options({ ...shared, port }, { requestTimeoutMs: 300 })
+      const driver = s3Storage(withoutRegion)
+      for (const attempt of [
+        () => driver.put('x.sql.gz', chunked(Buffer.from('x'))),
+        () => driver.get('x.sql.gz'),
+        () => driver.stat('x.sql.gz'),
+        () => collect(driver.list('')),
+        () => driver.remove('x.sql.gz'),
+        () => driver.presign!('x.sql.gz', 60),
+      ]) {
+        const startedAt = Date.now()
+        const outcome = await Promise.race([
+          failure(attempt(), 'STORAGE_UNREACHABLE'),
+          new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+        ])
+        expect(outcome, String(attempt)).not.toBe('hung')
+        const error = outcome as Exclude<typeof outcome, 'hung'>
+        expect(error.message).toContain(`127.0.0.1:${port}`)
+        expect(error.message).toContain('ETIMEDOUT')
+        expect(error.message).toContain('requestTimeoutMs')
+        expect(Date.now() - startedAt).toBeLessThan(5_000)
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  })
+
+  it('lets a download pause for longer than requestTimeoutMs once its answer began', async () => {
+    const driver = s3Storage(options(shared, { requestTimeoutMs: 200 }))
+    const data = bytes(2 * MiB)
+    await driver.put('slow-reader.bin', chunked(data))
+    const stream = (await driver.get('slow-reader.bin')) as AsyncIterable<Buffer>
+    const chunks: Buffer[] = []
+    for await (const chunk of stream) {
+      if (chunks.length === 0) await new Promise((resolve) => setTimeout(resolve, 600))
+      chunks.push(chunk)
+    }
+    expect(Buffer.concat(chunks).equals(data)).toBe(true)
+  })
+
   it('fails clearly when the endpoint dies mid-upload, and after a restart nothing is under the key', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'pgkeep-s3-restart-'))
     try {
@@ -296,6 +349,9 @@ describe('s3Storage', () => {
       { partSizeBytes: 6 * 1024 * MiB },
       { listPageSize: 0 },
       { listPageSize: 1001 },
+      { requestTimeoutMs: 0 },
+      { requestTimeoutMs: 1.5 },
+      { requestTimeoutMs: 2 ** 31 },
       { prefix: '../up' },
       { prefix: '/abs' },
     ]
