@@ -1,11 +1,12 @@
 // The options of s3Storage(), checked once when the driver is made: STORAGE_INVALID names the option and
 // never repeats a credential.
+import { isIPv6 } from 'node:net'
 import { PgkeepError } from '../errors'
 import { isValidKey } from './key'
 import { DEFAULT_PART_BYTES, MAX_PART_BYTES, MIN_PART_BYTES } from './s3-part-size'
 
 export interface S3StorageOptions {
-  /** Host name or IP address of the S3 endpoint, without scheme or port: `s3.amazonaws.com`, `minio.internal`. */
+  /** Host name or IP address of the S3 endpoint, without scheme or port: `s3.amazonaws.com`, `minio.internal`, `10.0.0.5`, `fd00::5` (or `[fd00::5]`). */
   endPoint: string
   /** @default 443 with useSSL, else 80 */
   port?: number
@@ -62,7 +63,9 @@ export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
   }
   const { endPoint, port, useSSL = true, accessKey, secretKey, bucket, region, pathStyle, partSizeBytes = DEFAULT_PART_BYTES, listPageSize = 1000, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS } = input
   if (typeof endPoint !== 'string' || endPoint.trim() === '') throw invalid('`endPoint` must be a host name')
-  if (/[/:]/.test(endPoint)) {
+  // an IPv6 address is a host too (`::1`, `[fd00::5]`): its colons are no port
+  const ipv6 = isIPv6(endPoint.replace(/^\[(.*)\]$/, '$1')) ? endPoint.replace(/^\[(.*)\]$/, '$1') : undefined
+  if (ipv6 === undefined && /[/:]/.test(endPoint)) {
     throw invalid('`endPoint` must be a host name only, without scheme, port or path', 'use `useSSL` and `port` for the scheme and the port')
   }
   if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw invalid('`port` must be a whole number from 1 to 65535')
@@ -82,7 +85,7 @@ export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
     throw invalid(`\`requestTimeoutMs\` must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`)
   }
   return {
-    endPoint,
+    endPoint: ipv6 ?? endPoint,
     ...(port !== undefined && { port }),
     useSSL,
     accessKey,

@@ -32,7 +32,9 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
   const s3 = createS3Client(options)
   const { bucket, prefix } = options
   const plan = planParts(options.partSizeBytes)
-  const endpoint = `${options.endPoint}${options.port === undefined ? '' : `:${options.port}`}`
+  // `[::1]:9000` for an IPv6 address, so that its port stands apart
+  const host = options.endPoint.includes(':') ? `[${options.endPoint}]` : options.endPoint
+  const endpoint = `${host}${options.port === undefined ? '' : `:${options.port}`}`
   const fail = (action: string) => (error: unknown) => s3Error(error, { action, endpoint, secretKey: options.secretKey })
   const at = (key: string) => `${JSON.stringify(key)} in bucket ${JSON.stringify(bucket)}`
 

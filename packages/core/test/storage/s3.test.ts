@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { inspect } from 'node:util'
 import { findFreePort } from '@pgkeep/testkit/free-port'
 import { startS3Server, type S3Endpoint, type S3Request, type S3Server } from '@pgkeep/testkit'
@@ -240,6 +240,43 @@ describe('s3Storage', () => {
     }
   })
 
+  it('takes an IPv6 address as endPoint (`::1`, `[::1]`), and names it `[::1]:port` in messages', async () => {
+    // a forwarder on ::1 to the endpoint (s3rver listens on 127.0.0.1 only); before, s3Storage refused any
+    // endPoint with a colon as "a host name only, without scheme, port or path"
+    let connections = 0
+    const sockets = new Set<Socket>()
+    const forwarder = createServer((client) => {
+      connections++
+      const upstream = connect(shared.port, '127.0.0.1')
+      for (const socket of [client, upstream]) {
+        sockets.add(socket)
+        socket.on('error', () => {})
+        socket.on('close', () => {
+          sockets.delete(socket)
+          client.destroy()
+          upstream.destroy()
+        })
+      }
+      client.pipe(upstream).pipe(client)
+    })
+    await new Promise<void>((resolve) => forwarder.listen(0, '::1', resolve))
+    const { port } = forwarder.address() as AddressInfo
+    try {
+      for (const endPoint of ['::1', '[::1]']) {
+        // s3rver reads the `[::1]` Host header as a virtual-host bucket, so no object is found there; the
+        // request reaching it through ::1 and being answered is what this shows
+        expect(await s3Storage(options({ ...shared, port }, { endPoint })).stat('x.sql.gz')).toBeNull()
+        expect(connections).toBeGreaterThan(0) // (the second endPoint may reuse the kept-alive connection)
+        const closed = await findFreePort()
+        const error = await failure(s3Storage(options({ ...shared, port: closed }, { endPoint })).stat('x.sql.gz'), 'STORAGE_UNREACHABLE')
+        expect(error.message).toContain(`the S3 endpoint [::1]:${closed} is unreachable`)
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => forwarder.close(resolve))
+    }
+  })
+
   it('lets a download pause for longer than requestTimeoutMs once its answer began', async () => {
     const driver = s3Storage(options(shared, { requestTimeoutMs: 200 }))
     const data = bytes(2 * MiB)
@@ -341,6 +378,8 @@ describe('s3Storage', () => {
       { bucket: '192.168.1.1' },
       { endPoint: 'http://127.0.0.1' },
       { endPoint: '127.0.0.1:9000' },
+      { endPoint: '[::1]:9000' },
+      { endPoint: 'http://[::1]' },
       { endPoint: '' },
       { port: 0 },
       { accessKey: '' },
