@@ -24,3 +24,28 @@ export function parseConnInfo(text: string): ConnInfo {
   if (text.includes('=')) return parseKeywordValue(text)
   return text === '' ? {} : { dbname: text }
 }
+
+/** A scheme at the start (two before "//", as in jdbc:postgresql://): the shape of a URI of any kind. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z][A-Za-z0-9+.-]*:(?=\/\/))?/
+
+/**
+ * The length of the scheme part of a URI that is not a libpq one ("jdbc:postgresql://",
+ * "postgresql+psycopg2://", "POSTGRESQL://", "postgresql:"), 0 for anything else, key=value text
+ * included. libpq takes such a string for a database name.
+ */
+export function foreignUriPrefixLength(text: string): number {
+  if (uriPrefixLength(text) > 0) return 0
+  const scheme = SCHEME.exec(text)?.[0]
+  if (scheme === undefined) return 0
+  return text.startsWith('//', scheme.length) ? scheme.length + 2 : scheme.length
+}
+
+/**
+ * Whether `text`, which libpq would take for a database name (not a libpq URI, no "="), holds what
+ * looks like a password: "user:secret@" ("POSTGRESQL://u:secret@h/db", "u:secret@h/db"), or a
+ * password parameter after a scheme ("jdbc:postgresql://h/db?password=secret").
+ */
+export function isUriWithPassword(text: string): boolean {
+  if (uriPrefixLength(text) > 0) return false
+  return /^[^@?=]*:[^@?]*@/.test(text) || (foreignUriPrefixLength(text) > 0 && /[?&;]password=/i.test(text))
+}

@@ -3,6 +3,7 @@
 
 import { isConnKeyword, isSecretKeyword } from './keywords.js'
 import { KeywordValueSyntaxError, lexKeywordValue, tokensBeforeError, type KeywordValueToken } from './parse-keyword-value.js'
+import { foreignUriPrefixLength, isUriWithPassword } from './parse-conninfo.js'
 import { uriPrefixLength } from './parse-uri.js'
 import { percentDecode } from './percent-decode.js'
 
@@ -12,6 +13,13 @@ const MASK = '***'
 export function redactConnectionString(text: string): string {
   const prefix = uriPrefixLength(text)
   if (prefix > 0) return redactUri(text, prefix)
+  // jdbc:postgresql://…?password=…, POSTGRESQL://u:secret@h/db: libpq reads them as a database name or
+  // key=value text, but their password is a password all the same
+  if (isUriWithPassword(text)) {
+    // without "//" the text before the first ":" may be the user ("u:secret@h"): hide from there on
+    const foreign = foreignUriPrefixLength(text)
+    return redactUri(text, text.startsWith('//', foreign - 2) ? foreign : 0)
+  }
   if (text.includes('=')) return redactKeywordValue(text)
   return text
 }

@@ -7,7 +7,7 @@ import { PgkeepError } from '../errors.js'
 import type { ConnInfo, ConnInfoSources } from './conninfo.js'
 import { nodeFileSystem, type FileSystem } from './file-system.js'
 import { CONN_KEYWORDS, isConnKeyword, keywordSpec, type ConnKeyword } from './keywords.js'
-import { isConnectionString, parseConnInfo } from './parse-conninfo.js'
+import { isConnectionString, isUriWithPassword, parseConnInfo } from './parse-conninfo.js'
 import { parseIntParam } from './parse-int-param.js'
 import { lookupPgpass } from './pgpass.js'
 import { ResolvedConnection, TARGET_SESSION_ATTRS, type TargetSessionAttrs } from './resolved-connection.js'
@@ -115,6 +115,13 @@ function explicitValues(input: string | ConnectionParams | undefined): { info: C
       delete info.dbname
       Object.assign(info, expanded)
     }
+  }
+  // libpq would take "jdbc:postgresql://u:secret@h/db" or "POSTGRESQL://u:secret@h/db" for a database
+  // name and send it, password and all, to the server, whose "does not exist" error repeats it.
+  if (info.dbname !== undefined && isUriWithPassword(info.dbname)) {
+    throw new PgkeepError('CONNECTION_INVALID',
+      'the connection string is not a PostgreSQL connection URI: it holds a password but does not start with "postgresql://" or "postgres://" (in lower case)',
+      { hint: 'write it as postgresql://user:password@host:port/dbname (without a jdbc: prefix or a +driver suffix); libpq would take it for a database name and send it, password and all, to the server' })
   }
   const sources: ConnInfoSources = {}
   for (const key of Object.keys(info) as ConnKeyword[]) sources[key] = EXPLICIT

@@ -40,6 +40,11 @@ const badConnections: [string, string][] = [
   ['key=value, a bad option value', `host=127.0.0.1 password=${PASSWORD} sslmode=sometimes`],
   ['URL, an unreachable server', `postgresql://u:${PASSWORD}@127.0.0.1:1/db?connect_timeout=2`],
   ['key=value, an unreachable server', `host=127.0.0.1 port=1 password=${PASSWORD} connect_timeout=2`],
+  // not libpq URIs: libpq takes them for a database name, which the server's error repeats
+  ['URL with an upper-case scheme', `POSTGRESQL://u:${PASSWORD}@127.0.0.1:5432/db`],
+  ['SQLAlchemy URL', `postgresql+psycopg2://u:${PASSWORD}@127.0.0.1:5432/db`],
+  ['URL without "//"', `postgresql:u:${PASSWORD}@127.0.0.1:5432/db`],
+  ['JDBC URL', `jdbc:postgresql://127.0.0.1:5432/db?user=u&password=${PASSWORD}`],
 ]
 
 describe('connection errors hold no password', () => {
@@ -49,6 +54,15 @@ describe('connection errors hold no password', () => {
 
   it.each(badConnections)('restore(): %s', async (_what, target) => {
     expectNoPassword(await failure(() => restore(Buffer.from('SELECT 1;\n'), { target })))
+  })
+
+  it('a URI libpq would take for a database name is CONNECTION_INVALID when it holds a password, before connecting', async () => {
+    for (const connection of [`POSTGRESQL://u:${PASSWORD}@127.0.0.1:5432/db`, { dbname: `mysql://u:${PASSWORD}@127.0.0.1/db` }]) {
+      const error = await failure(() => dump({ connection }, new PassThrough()), 'CONNECTION_INVALID')
+      expect(error.message).toMatch(/not a PostgreSQL connection URI/)
+      expect(error.hint).toMatch(/postgresql:\/\/user:password@host:port\/dbname/)
+      expectNoPassword(error)
+    }
   })
 
   it('dump() with a bad option beside a connection with a password', async () => {

@@ -31,6 +31,13 @@ describe('redactConnectionString', () => {
     ['password=sec ret=x dbname=d', 'password=*** *** dbname=d'],
     ['mydb', 'mydb'],
     ['', ''],
+    // URIs libpq does not read as URIs (it takes them for a database name) hide their password too
+    ['POSTGRESQL://u:secret@h/db', 'POSTGRESQL://u:***@h/db'],
+    ['postgresql+psycopg2://u:secret@h:5432/db', 'postgresql+psycopg2://u:***@h:5432/db'],
+    ['jdbc:postgresql://h:5432/db?user=u&password=secret', 'jdbc:postgresql://h:5432/db?user=u&password=***'],
+    ['u:secret@h/db', 'u:***@h/db'],
+    ['POSTGRESQL://h/db', 'POSTGRESQL://h/db'],
+    ['db:name', 'db:name'],
   ]
   it.each(cases)('%s', (input, expected) => {
     expect(redactConnectionString(input)).toBe(expected)
