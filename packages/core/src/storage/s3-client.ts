@@ -4,6 +4,10 @@
 // client has no timeout, so an endpoint that accepts connections but never answers (a hung server, a
 // proxy whose upstream is gone) held a put, a stat or a list, and so a backup or its copy, forever.
 // The limit is on silence before the answer begins; once it began, a download's reader may pause freely.
+// An answer that is a web page is refused (NOT_S3): a port that serves a web UI (MinIO's console, 9001,
+// where its S3 API is on 9000) or a proxy's page answered 200 to everything, so a put failed as if the
+// storage had changed the bytes, a stat or get returned the page as the object and a lifecycle rule
+// seemed set.
 // The minio package is loaded on first use, so that processes that never touch S3 (dumps, folder
 // backups) do not carry it (about 20 MB of resident memory).
 import { AsyncLocalStorage } from 'node:async_hooks'
@@ -26,7 +30,11 @@ export function createS3Client(options: ResolvedS3Options): S3Client {
   const transport = {
     request: ((requestOptions: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
       const signal = signals.getStore()
-      const request = protocol.request(signal ? { ...requestOptions, signal } : requestOptions, callback)
+      const request = protocol.request(signal ? { ...requestOptions, signal } : requestOptions, (response) => {
+        if (!isWebPage(response)) return callback?.(response)
+        response.resume()
+        request.destroy(notS3(response.statusCode))
+      })
       const timeoutMs = options.requestTimeoutMs
       request.setTimeout(timeoutMs, () => request.destroy(timedOut(timeoutMs)))
       request.once('response', () => request.setTimeout(0))
@@ -60,6 +68,17 @@ export function createS3Client(options: ResolvedS3Options): S3Client {
 }
 
 // --- internal ---
+
+/** An HTML answer without the headers every S3 answer (x-amz-request-id) or object (ETag) has. */
+function isWebPage(response: http.IncomingMessage): boolean {
+  const type = String(response.headers['content-type'] ?? '').toLowerCase()
+  return type.startsWith('text/html') && response.headers['x-amz-request-id'] === undefined && response.headers.etag === undefined
+}
+
+/** Said by s3Error() as STORAGE_UNREACHABLE: the S3 API is not at this endpoint. */
+function notS3(status: number | undefined): Error {
+  return Object.assign(new Error(`it answered with a web page (HTTP ${status}), not as an S3 API does`), { code: 'NOT_S3' })
+}
 
 /** A system-style error (code ETIMEDOUT), so that s3Error() says STORAGE_UNREACHABLE. */
 function timedOut(timeoutMs: number): Error {

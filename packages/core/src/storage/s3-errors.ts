@@ -42,6 +42,12 @@ export function s3Error(error: unknown, target: S3Target): PgkeepError {
   const reason = scrub(error instanceof Error ? error.message : String(error), target.secretKey)
   const said = code ? `${code}: ${reason}` : reason
   const options = { cause: error }
+  if (code === 'NOT_S3') {
+    return new PgkeepError('STORAGE_UNREACHABLE', `${target.action}: no S3 API at ${target.endpoint}: ${reason}`, {
+      ...options,
+      hint: 'check endPoint, port and useSSL: the S3 API port, not a web console\'s (MinIO: API 9000, console 9001 by default), nor a proxy\'s page',
+    })
+  }
   if (isUnreachable(error)) {
     return new PgkeepError('STORAGE_UNREACHABLE', `${target.action}: the S3 endpoint ${target.endpoint} is unreachable (${said})`, {
       ...options,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
 import { inspect } from 'node:util'
 import { findFreePort } from '@pgkeep/testkit/free-port'
 import { startS3Server, type S3Endpoint, type S3Request, type S3Server } from '@pgkeep/testkit'
@@ -275,6 +276,49 @@ describe('s3Storage', () => {
       for (const socket of sockets) socket.destroy()
       await new Promise((resolve) => forwarder.close(resolve))
     }
+  })
+
+  it('says there is no S3 API at an endpoint that answers with a web page (a console port, a proxy page)', async () => {
+    // as MinIO's console (port 9001) answers: its page, 200, to every request. Before, a put failed with
+    // "5 bytes were sent but 103 are stored", stat() and get() returned the page as the object, and a
+    // lifecycle rule seemed set.
+    const page = '<!doctype html><html><head><title>Console</title></head><body><div id="root"></div></body></html>'
+    const webConsole = createHttpServer((request, response) => {
+      request.resume()
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) })
+        response.end(request.method === 'HEAD' ? undefined : page)
+      })
+    })
+    await new Promise<void>((resolve) => webConsole.listen(0, '127.0.0.1', resolve))
+    const { port } = webConsole.address() as AddressInfo
+    try {
+      const { region: _region, ...withoutRegion } = options({ ...shared, port })
+      const driver = s3Storage(withoutRegion)
+      for (const attempt of [
+        () => driver.put('x.sql.gz', chunked(Buffer.from('hello'))),
+        () => driver.get('x.sql.gz'),
+        () => driver.stat('x.sql.gz'),
+        () => collect(driver.list('')),
+        () => driver.presign!('x.sql.gz', 60),
+        () => driver.setLifecycleRule!('', { abortIncompleteUploadsAfterDays: 1, expireAfterDays: null }),
+      ]) {
+        const error = await failure(attempt(), 'STORAGE_UNREACHABLE')
+        expect(error.message, String(attempt)).toContain(`no S3 API at 127.0.0.1:${port}: it answered with a web page (HTTP 200)`)
+        expect(error.hint).toMatch(/port.*console/)
+      }
+    } finally {
+      await new Promise((resolve) => webConsole.close(resolve))
+    }
+  })
+
+  it('still reads an object stored as text/html (an object answer has an ETag)', async () => {
+    const driver = s3Storage(options(shared))
+    const html = Buffer.from('<!doctype html><p>not a backup</p>')
+    await driver.put('page.html', chunked(html), { contentType: 'text/html' })
+    expect(await driver.stat('page.html')).toMatchObject({ size: html.length })
+    expect(await readAll(await driver.get('page.html'))).toEqual(html)
+    expect(await readAll(await driver.get('page.html', { start: 2 }))).toEqual(html.subarray(2))
   })
 
   it('lets a download pause for longer than requestTimeoutMs once its answer began', async () => {
