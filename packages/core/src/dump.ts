@@ -130,6 +130,10 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
     client.end().catch(() => {})
   }
   run.signal?.addEventListener('abort', abort, { once: true })
+  // The caller's client gets its session back as it was: the dump's settings (search_path '', …) undone
+  // and, after a failure, its snapshot transaction rolled back (it holds the tables' locks).
+  const saved = ownClient ? null : await saveSessionSettings(client)
+  let committed = false
   try {
     const session = await openDumpSession(client, {
       ...(resolved.lockWaitTimeout !== undefined ? { lockWaitTimeout: resolved.lockWaitTimeout } : {}),
@@ -147,6 +151,7 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
       members,
     })
     await session.exec('COMMIT', 'end the snapshot transaction')
+    committed = true
     summary.durationMs = Date.now() - started
     return summary
   } catch (error) {
@@ -156,6 +161,31 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
     run.signal?.removeEventListener('abort', abort)
     output.detach()
     if (ownClient) await client.end().catch(() => {})
+    else if (saved && !run.signal?.aborted) await restoreSession(client, saved, !committed)
+  }
+}
+
+/** What openDumpSession() sets for the session (session/dump-session.ts), by pg_settings name. */
+const SESSION_SETTINGS = ['search_path', 'client_encoding', 'datestyle', 'intervalstyle', 'extra_float_digits', 'synchronize_seqscans',
+  'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'transaction_timeout', 'row_security', 'restrict_nonsystem_relation_kind']
+
+/** The caller's values of the settings the dump changes, those the server has. */
+async function saveSessionSettings(client: pg.Client): Promise<{ names: string[]; values: string[] }> {
+  try {
+    const { rows } = await client.query<{ name: string; value: string }>('SELECT name, current_setting(name) AS value FROM pg_catalog.pg_settings WHERE name = ANY($1::text[])', [SESSION_SETTINGS])
+    return { names: rows.map((r) => r.name), values: rows.map((r) => r.value) }
+  } catch (error) {
+    throw new PgkeepError('CATALOG_QUERY_FAILED', `unable to read the session settings of the client to dump through: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+/** Rolls back what a failed dump left open on the caller's client and puts its settings back; never throws. */
+async function restoreSession(client: pg.Client, saved: { names: string[]; values: string[] }, rollBack: boolean): Promise<void> {
+  try {
+    if (rollBack) await client.query('ROLLBACK')
+    await client.query('SELECT pg_catalog.set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)', [saved.names, saved.values])
+  } catch {
+    // a client that broke during the dump stays broken; the dump's own error is the one to report
   }
 }
 

@@ -147,4 +147,37 @@ describe('dump failures', () => {
       expect(rows[0].ok).toBe(1)
     })
   })
+
+  /** The caller's client as a dump leaves it: settings, and whether it is still in a transaction holding locks. */
+  async function stateOf(client: pg.Client) {
+    const answer = client.query(`SELECT current_setting('search_path') AS search_path, current_setting('statement_timeout') AS statement_timeout,
+      current_setting('row_security') AS row_security, now() = statement_timestamp() AS fresh_transaction,
+      (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'public.rooms'::regclass)::int AS rooms_locks`)
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the client did not answer within 10 s')), 10_000))
+    return (await Promise.race([answer, timeout])).rows[0]
+  }
+  const callersState = { search_path: 'public', statement_timeout: '7s', row_security: 'on', fresh_transaction: true, rooms_locks: 0 }
+
+  it('gives the caller\'s client back with its own settings after a dump', async () => {
+    // the client kept search_path '', statement_timeout 0, row_security off: "SELECT … FROM rooms" then failed
+    await withClient(db.url, async (client) => {
+      await client.query("SET search_path = public; SET statement_timeout = '7s'")
+      await dump({ tables: ['rooms'], schemaOnly: true }, sink(), { client })
+      expect(await stateOf(client)).toEqual(callersState)
+      expect((await client.query('SELECT count(*)::int AS n FROM rooms')).rows[0].n).toBe(200000)
+    })
+  })
+
+  it('rolls back its transaction on the caller\'s client when it fails, also in the middle of a COPY', async () => {
+    // the client stayed in the dump's snapshot transaction, holding its locks; after an OUTPUT_FAILED in
+    // the middle of a COPY it never answered again
+    await withClient(db.url, async (client) => {
+      await client.query("SET search_path = public; SET statement_timeout = '7s'")
+      await failure(dump({ tables: ['nope'] }, sink(), { client }), 'PATTERN_NO_MATCH')
+      expect(await stateOf(client)).toEqual(callersState)
+      const failing = new Writable({ write: (_chunk, _enc, done) => done(new Error('disk full')) })
+      await failure(dump({ tables: ['rooms'] }, failing, { client }), 'OUTPUT_FAILED')
+      expect(await stateOf(client)).toEqual(callersState)
+    })
+  })
 })

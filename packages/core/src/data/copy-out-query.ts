@@ -24,6 +24,8 @@ export class CopyOutQuery extends Readable {
   /** The reader asked for more (the last push was under the high-water mark). */
   private wanted = false
   private forwarding = false
+  /** Destroyed while the COPY still ran: its rows are read and dropped until the socket can go back to pg. */
+  private draining = false
   private readonly onReadable = () => this.forward()
 
   constructor(readonly text: string) {
@@ -65,9 +67,24 @@ export class CopyOutQuery extends Readable {
     }
   }
 
+  /**
+   * Destroyed by its reader (the destination failed, the dump was given up) before the COPY ended: the
+   * socket would stay paused without pg's listener, and every later query of the session would wait
+   * forever, which a caller's own client (dump()'s `run.client`) would not recover from. The rest of the
+   * COPY is read and dropped, then the socket is handed back as at its end.
+   */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.pgDataListener !== null && this.connection !== null) {
+      this.draining = true
+      this.wanted = true
+      this.forward()
+    }
+    callback(error)
+  }
+
   private scanChunk(chunk: Buffer): void {
     const { rows, end } = this.scanner.scan(chunk)
-    if (rows > 0) this.wanted = this.push(chunk.subarray(0, rows))
+    if (rows > 0 && !this.draining) this.wanted = this.push(chunk.subarray(0, rows))
     // at CopyDone the stream ends once pg has read CommandComplete (handleCommandComplete); at an
     // ErrorResponse, pg reports the error (handleError)
     if (end !== -1) this.handBack(chunk.subarray(end))
