@@ -34,6 +34,36 @@ export async function* readBody(key: string, body: PutBody, signal: AbortSignal 
   }
 }
 
+/**
+ * Runs a driver's put and, when it fails, destroys the body too: also when the put failed before it read
+ * any of it (an invalid key, a signal already fired, a storage it could not reach), so that whoever
+ * produces the body learns that nobody reads it. Without it, copyObject()'s source (a GET from the
+ * primary, or its open file) stayed open for good after a copy into an unreachable replica failed.
+ */
+export async function releasingBody<T>(body: PutBody, put: () => Promise<T>): Promise<T> {
+  try {
+    return await put()
+  } catch (error) {
+    discardBody(body)
+    throw error
+  }
+}
+
+/** Destroys a body no put will read (a stream), or asks its iterator to return. */
+export function discardBody(body: PutBody): void {
+  const stream = body as Partial<Readable>
+  if (typeof stream.destroy === 'function') {
+    if (!stream.destroyed) stream.destroy()
+    return
+  }
+  try {
+    const iterator = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]?.()
+    iterator?.return?.()?.catch(() => {})
+  } catch {
+    // not iterable: nothing to release
+  }
+}
+
 /** The error of a body that failed: a PgkeepError passes as it is (the producer's own code). */
 export function bodyFailed(key: string, error: unknown): PgkeepError {
   if (isPgkeepError(error)) return error

@@ -9,7 +9,7 @@ import { open, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'no
 import { basename, dirname, join, resolve } from 'node:path'
 import { PgkeepError } from '../errors'
 import { throwIfAborted } from './abort'
-import { readBody, type PutBody } from './body'
+import { readBody, releasingBody, type PutBody } from './body'
 import type { ByteRange, IncompleteWrite, PutOptions, StorageDriver, StoredObject } from './driver'
 import { errorCode, fsError } from './fs-errors'
 import { ensureParent, keyPath, resolveExisting, resolveParent, validateFsKey } from './fs-paths'
@@ -61,7 +61,7 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
   return {
     kind: 'fs',
 
-    async put(key: string, body: PutBody, putOptions: PutOptions = {}): Promise<StoredObject> {
+    put: (key: string, body: PutBody, putOptions: PutOptions = {}): Promise<StoredObject> => releasingBody(body, async () => {
       const { signal } = putOptions
       validateFsKey(key)
       throwIfAborted(key, signal)
@@ -109,7 +109,7 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
       } finally {
         running.delete(name + suffix)
       }
-    },
+    }),
 
     async get(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
       validateFsKey(key)

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream'
 import { PgkeepError } from '../errors'
 import { throwIfAborted } from './abort'
-import type { PutBody } from './body'
+import { releasingBody, type PutBody } from './body'
 import type { ByteRange, LifecycleRule, LifecycleRuleResult, PutOptions, StorageDriver, StoredObject } from './driver'
 import { isValidKey, MAX_KEY_BYTES, validateKey, validatePrefix } from './key'
 import { mapStreamErrors } from './read-stream'
@@ -67,7 +67,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
   return {
     kind: 's3',
 
-    async put(key: string, body: PutBody, putOptions: PutOptions = {}): Promise<StoredObject> {
+    put: (key: string, body: PutBody, putOptions: PutOptions = {}): Promise<StoredObject> => releasingBody(body, async () => {
       const { signal, contentType = 'application/octet-stream' } = putOptions
       const name = objectName(key)
       const client = await s3.ready()
@@ -86,7 +86,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
         throw new PgkeepError('STORAGE_FAILED', `${action}: ${size} bytes were sent but ${stored.size} are stored; the object was removed`)
       }
       return { key, size, modifiedAt: stored.lastModified }
-    },
+    }),
 
     async get(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
       const name = objectName(key)

@@ -54,6 +54,18 @@ describe('fsStorage', () => {
     expect(await readFile(join(dir, 'later'), 'utf8')).toBe('in the way\n')
   })
 
+  it('destroys the body of a put that fails before reading it (its folder cannot be made, an invalid key)', async () => {
+    const dir = await tempDir()
+    const storage = fsStorage({ dir: join(dir, 'later') })
+    await writeFile(join(dir, 'later'), 'in the way\n')
+    const body = Readable.from(chunked(Buffer.from('never read')))
+    await failure(storage.put('2026/a.sql.gz', body), 'STORAGE_INVALID')
+    expect(body.destroyed).toBe(true)
+    const invalid = Readable.from(chunked(Buffer.from('never read')))
+    await failure(fsStorage({ dir }).put('../a.sql.gz', invalid), 'STORAGE_INVALID')
+    expect(invalid.destroyed).toBe(true)
+  })
+
   it('creates its directory (0700) on the first put, and files 0600', async () => {
     const dir = join(await tempDir(), 'not', 'yet')
     const storage = fsStorage({ dir })

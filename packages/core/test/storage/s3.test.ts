@@ -15,6 +15,7 @@ import { startS3Server, type S3Endpoint, type S3Request, type S3Server } from '@
 import { Client } from 'minio'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { s3Storage, type S3StorageOptions } from '../../src/index'
+import { copyObject } from '../../src/storage/copy-object'
 import { describeStorageConformance } from './conformance'
 import { bytes, chunked, collect, failingAfter, failure, MiB, readAll, stallingAfter } from './helpers'
 
@@ -332,6 +333,26 @@ describe('s3Storage', () => {
       chunks.push(chunk)
     }
     expect(Buffer.concat(chunks).equals(data)).toBe(true)
+  })
+
+  it('releases the body of a put that fails before reading it: a copy into an unreachable replica closes its source', async () => {
+    const port = await findFreePort()
+    const down = s3Storage(options({ ...shared, port }))
+    const body = Readable.from(chunked(Buffer.from('never read')))
+    await failure(down.put('x.sql.gz', body), 'STORAGE_UNREACHABLE')
+    expect(body.destroyed).toBe(true)
+    const invalid = Readable.from(chunked(Buffer.from('never read')))
+    await failure(s3Storage(options(shared)).put('../x', invalid), 'STORAGE_INVALID')
+    expect(invalid.destroyed).toBe(true)
+
+    // the copy of a backup into a replica that is down: the GET of the primary's object must not stay open
+    const primary = s3Storage(options(shared))
+    await primary.put('backups/2026/a.sql.gz', chunked(bytes(3 * MiB)))
+    const sources: NodeJS.ReadableStream[] = []
+    const watched: typeof primary = { ...primary, get: async (key, range) => { const stream = await primary.get(key, range); sources.push(stream); return stream } }
+    await failure(copyObject(watched, down, 'backups/2026/a.sql.gz'), 'STORAGE_UNREACHABLE')
+    expect(sources).toHaveLength(1)
+    await expect.poll(() => (sources[0] as Readable).destroyed, { timeout: 2_000 }).toBe(true)
   })
 
   it('fails clearly when the endpoint dies mid-upload, and after a restart nothing is under the key', async () => {
