@@ -7,7 +7,7 @@
 // The report is a verdict on the backup, so only what the backup decides goes into it: its integrity, its
 // restore, the comparison. A verify that could not run (the server unreachable, no right to create the
 // scratch database, a key that does not open it) rejects instead, and leaves the last verdict standing.
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type pg from 'pg'
 import { connect, resolveConnection, type ConnectionParams } from '../connection/index'
 import { copyToStream } from '../data/copy-to-stream'
@@ -66,7 +66,8 @@ export async function verifyBackup(
   options: VerifyOptions,
 ): Promise<VerifyReport> {
   const started = Date.now()
-  const name = `pgkeep_verify_${manifest.id.slice(0, 8)}_${started.toString(36)}`
+  // the random part keeps two verifies of one backup started in the same millisecond apart
+  const name = `pgkeep_verify_${manifest.id.slice(0, 8)}_${started.toString(36)}_${randomBytes(3).toString('hex')}`
   const integrity = await checkIntegrity(storage, manifest, manifest.encryption && typeof source === 'function' ? source : undefined)
   const report: VerifyReport = {
     id: manifest.id, ok: false, verifiedAt: new Date(started).toISOString(), durationMs: 0, integrity, tables: [], sequences: [],

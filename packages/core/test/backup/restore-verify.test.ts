@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { assertSameDatabase, createDatabase, runSql, startS3Server, type TestDatabase } from '@pgkeep/testkit'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, fsStorage, s3Storage } from '../../src/index'
 import { failure } from '../failure'
@@ -46,6 +46,23 @@ describe('backups.restore and backups.verify', () => {
     const refused = await failure(backups.restore(record.id))
     expect(refused.code).toBe('TARGET_NOT_EMPTY')
     expect(refused.message).toContain(source.name)
+  })
+
+  it('verifies one backup twice at once: each verify has a scratch database of its own', async () => {
+    // two verifies started in the same millisecond (a double click, the schedule's and a person's) made the
+    // same scratch name: one failed with RESTORE_FAILED "duplicate key value violates unique constraint"
+    const backups = createBackupManager({ connection: source.url, storage: fsStorage({ dir }), rateLimit: false })
+    const record = await backups.create()
+    const now = Date.now()
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now)
+    try {
+      const reports = await Promise.all([backups.verify(record.id), backups.verify(record.id)])
+      expect(reports.map((r) => [r.ok, r.error])).toEqual([[true, undefined], [true, undefined]])
+    } finally {
+      clock.mockRestore()
+    }
+    const left = await runSql(server.url, `SELECT datname FROM pg_database WHERE datname LIKE 'pgkeep_verify_${record.id.slice(0, 8)}%'`)
+    expect(left).toEqual([])
   })
 
   it('restores one table by reading only the definitions and that table\'s member, as the S3 endpoint logs it', async () => {
