@@ -72,8 +72,12 @@ export function resolveS3Options(input: S3StorageOptions): ResolvedS3Options {
   if (typeof useSSL !== 'boolean') throw invalid('`useSSL` must be true or false')
   if (typeof accessKey !== 'string' || accessKey === '') throw invalid('`accessKey` is missing')
   if (typeof secretKey !== 'string' || secretKey === '') throw invalid('`secretKey` is missing')
-  if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
+  if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket) || bucket.includes('..')) {
     throw invalid(`\`bucket\` ${JSON.stringify(bucket)} is not a valid bucket name`, 'bucket names have 3 to 63 characters: lowercase letters, digits, dots and hyphens')
+  }
+  // the minio client refuses an IP address anywhere in the name (InvalidBucketNameError at the first call)
+  if (/\d+\.\d+\.\d+\.\d+/.test(bucket)) {
+    throw invalid(`\`bucket\` ${JSON.stringify(bucket)} is not a valid bucket name: it holds an IP address`, 'name the bucket without four dot-separated numbers')
   }
   if (region !== undefined && (typeof region !== 'string' || region === '')) throw invalid('`region` must be a non-empty string')
   if (pathStyle !== undefined && typeof pathStyle !== 'boolean') throw invalid('`pathStyle` must be true or false')

@@ -441,6 +441,7 @@ describe('s3Storage', () => {
       { bucket: 'ab' },
       { bucket: 'a..b' },
       { bucket: '192.168.1.1' },
+      { bucket: 'pg-10.0.0.1-backups' }, // the minio client refused it at the first call (STORAGE_FAILED)
       { endPoint: 'http://127.0.0.1' },
       { endPoint: '127.0.0.1:9000' },
       { endPoint: '[::1]:9000' },
