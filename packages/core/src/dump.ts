@@ -115,6 +115,8 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   const started = Date.now()
   const resolved = resolveDumpOptions(options)
   checkDestination(destination)
+  run ??= {}
+  checkRun(run)
   if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal.reason })
   const ownClient = !run.client
   // Workers connect the way the leader did; a caller's client alone does not say how, so it dumps serially.
@@ -186,6 +188,31 @@ async function restoreSession(client: pg.Client, saved: { names: string[]; value
     await client.query('SELECT pg_catalog.set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)', [saved.names, saved.values])
   } catch {
     // a client that broke during the dump stays broken; the dump's own error is the one to report
+  }
+}
+
+/**
+ * Refuses run options of the wrong kind before connecting: a signal that is not an AbortSignal failed as
+ * CONNECT_FAILED, an onProgress that is not a function as a TypeError after connecting, and a client
+ * never connected (or ended) made the dump wait forever for its first query.
+ */
+function checkRun(run: DumpRunOptions): void {
+  const invalid = (message: string) => new PgkeepError('OPTIONS_INVALID', `invalid dump run options: ${message}`)
+  if (typeof run !== 'object') throw invalid(`must be an object; got a ${typeof run}`)
+  for (const key of ['onProgress', 'onEntry'] as const) {
+    if (run[key] !== undefined && typeof run[key] !== 'function') throw invalid(`${key} must be a function`)
+  }
+  const signal = run.signal as { aborted?: unknown; addEventListener?: unknown } | undefined
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+    throw invalid('signal must be an AbortSignal')
+  }
+  if (run.env !== undefined && run.env !== null && typeof run.env !== 'object') throw invalid('env must be an object of variables')
+  if (run.gcPacing !== undefined && typeof run.gcPacing !== 'boolean') throw invalid('gcPacing must be true or false')
+  if (run.client !== undefined) {
+    const client = run.client as unknown as { query?: unknown; _connecting?: boolean; _connected?: boolean; _ending?: boolean; _queryable?: boolean } | null
+    if (typeof client !== 'object' || client === null || typeof client.query !== 'function') throw invalid('client must be a pg.Client')
+    if (client._ending === true || client._queryable === false) throw invalid('client has been ended or has failed; pass a connected client')
+    if (client._connected === false && client._connecting !== true) throw invalid('client is not connected: await client.connect() before the dump')
   }
 }
 

@@ -148,6 +148,31 @@ describe('dump failures', () => {
     })
   })
 
+  it('refuses run options of the wrong kind with OPTIONS_INVALID, before connecting', async () => {
+    // a client never connected made the dump wait forever; the others were a TypeError or CONNECT_FAILED
+    const unconnected = new pg.Client({ connectionString: db.url })
+    const ended = new pg.Client({ connectionString: db.url })
+    await ended.connect()
+    await ended.end()
+    const cases: [unknown, RegExp][] = [
+      [{ client: unconnected }, /client is not connected: await client\.connect\(\)/],
+      [{ client: ended }, /client has been ended/],
+      [{ client: {} }, /client must be a pg\.Client/],
+      [{ signal: 'stop' }, /signal must be an AbortSignal/],
+      [{ onProgress: 5 }, /onProgress must be a function/],
+      [{ gcPacing: 'no' }, /gcPacing must be true or false/],
+    ]
+    for (const [run, mentions] of cases) {
+      const pending = dump({ connection: db.url }, sink(), run as never)
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`dump() with ${String(mentions)} did not settle within 5 s`)), 5000))
+      const error = await failure(Promise.race([pending, timeout]), 'OPTIONS_INVALID')
+      expect(error.message).toMatch(mentions)
+    }
+    // null is no run options at all
+    expect((await dump({ connection: db.url, tables: ['rooms'], schemaOnly: true }, sink(), null as never)).database).toBe(db.name)
+    expect(await pgkeepSessions()).toBe(0)
+  })
+
   /** The caller's client as a dump leaves it: settings, and whether it is still in a transaction holding locks. */
   async function stateOf(client: pg.Client) {
     const answer = client.query(`SELECT current_setting('search_path') AS search_path, current_setting('statement_timeout') AS statement_timeout,
