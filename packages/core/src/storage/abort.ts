@@ -8,3 +8,26 @@ export function abortedError(key: string, signal: AbortSignal): PgkeepError {
 export function throwIfAborted(key: string, signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortedError(key, signal)
 }
+
+/**
+ * Waits for `pending`, or rejects with ABORTED as soon as the signal fires (`pending` goes on: it may be
+ * shared with other puts, such as the creation of the bucket).
+ */
+export function abortable<T>(key: string, pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return pending
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError(key, signal))
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}

@@ -3,7 +3,7 @@
 // missing. Puts are multipart uploads of bounded memory (s3-upload.ts); lists page with start-after.
 import type { Readable } from 'node:stream'
 import { PgkeepError } from '../errors'
-import { throwIfAborted } from './abort'
+import { abortable, throwIfAborted } from './abort'
 import { releasingBody, type PutBody } from './body'
 import type { ByteRange, LifecycleRule, LifecycleRuleResult, PutOptions, StorageDriver, StoredObject } from './driver'
 import { isValidKey, MAX_KEY_BYTES, validateKey, validatePrefix } from './key'
@@ -72,7 +72,8 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
       const name = objectName(key)
       const client = await s3.ready()
       throwIfAborted(key, signal)
-      await ensureBucket()
+      // the signal stops the wait, not the bucket's creation, which other puts may share
+      await abortable(key, ensureBucket(), signal)
       const action = `unable to upload ${at(key)} at ${endpoint}`
       const size = await uploadBody({ s3, bucket, name, key, contentType, plan, signal, fail: fail(action) }, body)
       let stored

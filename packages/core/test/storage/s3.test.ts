@@ -242,6 +242,34 @@ describe('s3Storage', () => {
     }
   })
 
+  it('answers ABORTED at once when the signal fires while the endpoint has not answered about the bucket yet', async () => {
+    // before, the put waited for the bucket check (here: until requestTimeoutMs, 60 s by default)
+    const sockets = new Set<Socket>()
+    const silent = createServer((socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      const driver = s3Storage(options({ ...shared, port }))
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(new Error('cancelled by the test')), 200)
+      const body = Readable.from(chunked(Buffer.from('never stored')))
+      const startedAt = Date.now()
+      const outcome = await Promise.race([
+        failure(driver.put('x.sql.gz', body, { signal: controller.signal }), 'ABORTED'),
+        new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5_000)),
+      ])
+      expect(outcome).not.toBe('hung')
+      expect(Date.now() - startedAt).toBeLessThan(3_000)
+      expect(body.destroyed).toBe(true)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  })
+
   it('takes an IPv6 address as endPoint (`::1`, `[::1]`), and names it `[::1]:port` in messages', async () => {
     // a forwarder on ::1 to the endpoint (s3rver listens on 127.0.0.1 only); before, s3Storage refused any
     // endPoint with a colon as "a host name only, without scheme, port or path"
