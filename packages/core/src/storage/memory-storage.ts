@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream'
 import { PgkeepError } from '../errors'
 import { throwIfAborted } from './abort'
-import { readBody, type PutBody } from './body'
+import { readBody, releasingBody, type PutBody } from './body'
 import type { ByteRange, PutOptions, StorageDriver, StoredObject } from './driver'
 import { compareKeys, validateKey, validatePrefix } from './key'
 import { rangeNotSatisfiable, validateRange } from './range'
@@ -21,7 +21,7 @@ export function memoryStorage(): StorageDriver {
   return {
     kind: 'memory',
 
-    async put(key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> {
+    put: (key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> => releasingBody(body, async () => {
       validateKey(key)
       throwIfAborted(key, options.signal)
       const chunks: Buffer[] = []
@@ -30,7 +30,7 @@ export function memoryStorage(): StorageDriver {
       const stored = { data: Buffer.concat(chunks), modifiedAt: new Date() }
       objects.set(key, stored)
       return describe(key, stored.data, stored.modifiedAt)
-    },
+    }),
 
     async get(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
       validateKey(key)

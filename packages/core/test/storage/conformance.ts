@@ -253,6 +253,19 @@ export function describeStorageConformance(name: string, options: ConformanceOpt
       await expectEmpty(storage, 'aborted/early')
     })
 
+    it('a put that fails before reading its body (an invalid key, a signal already fired) destroys the body', async () => {
+      // so that its producer is released: copyObject() pipes a get() of another storage into the put
+      const { driver } = await open()
+      const invalid = Readable.from(chunked(bytes(100)))
+      await failure(driver.put('../climbs', invalid), 'STORAGE_INVALID')
+      expect(invalid.destroyed).toBe(true)
+      const controller = new AbortController()
+      controller.abort(new Error('user cancelled'))
+      const aborted = Readable.from(chunked(bytes(100)))
+      await failure(driver.put('aborted/early-body', aborted, { signal: controller.signal }), 'ABORTED')
+      expect(aborted.destroyed).toBe(true)
+    })
+
     for (const [label, size] of [['within the first part', 1000], ['after more than two parts', Math.floor(partSizeBytes * 2.3)]] as const) {
       it(`a signal aborted ${label}, while the body stalls, rejects at once with ABORTED and leaves nothing`, async () => {
         const storage = await open()
