@@ -149,8 +149,15 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     const split = splitScript(await openScript(source, counter), { maxStatementBytes: o.maxStatementBytes })
     const items = ranged ? withMembers(split, ranged) : split
     let entries = 0
+    // The schemas the script has entries in (or creates): a `schemas` name among none of them is PATTERN_NO_MATCH
+    const scriptSchemas = new Set<string>()
+    const selected = filter
     const applyOptions = {
-      filter,
+      filter: (header: EntryHeader | null) => {
+        if (header?.schema) scriptSchemas.add(header.schema)
+        if (header?.type === 'SCHEMA') scriptSchemas.add(header.name)
+        return selected(header)
+      },
       noOwner: o.noOwner,
       targetMajor: Math.floor(Number(num) / 10000),
       policy: o.allowAnyStatement ? ANY_STATEMENT : strictStatementPolicy(),
@@ -162,6 +169,14 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     const applied: ApplyResult = workers
       ? await applyParallel(client, items, { ...applyOptions, workers })
       : await applyScript(client, items, { ...applyOptions, inTransaction })
+    // before the commit: like a `tables` name, a schema the script does not hold fails the restore, where
+    // it restored nothing (or only the other schemas) and reported success
+    const unknownSchemas = (o.schemas ?? []).filter((name) => !scriptSchemas.has(name))
+    if (unknownSchemas.length > 0) {
+      throw new PgkeepError('PATTERN_NO_MATCH', `the script has no schema named ${unknownSchemas.join(', ')}`, {
+        hint: `schemas are exact, case-sensitive names (pg_restore -n), not patterns; listScript() shows the script's entries`,
+      })
+    }
     // Complete: the mark goes with the commit (at once, without a transaction). With a hook, it stays
     // until the hook is done: a database a killed replay left is marked, and not mistaken for a finished one.
     if (created && !after) await unmarkCreated(client, created.name)
