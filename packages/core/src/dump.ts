@@ -1,6 +1,7 @@
 // The orchestration of one dump (pg_dump's main): options → connection → snapshot session →
 // selection → catalog → order → emit → script, streaming table data into the writable as it goes.
 import { createHash, randomInt } from 'node:crypto'
+import { connect as netConnect } from 'node:net'
 import type pg from 'pg'
 import { asideSession } from './catalog/aside-session'
 import { readViewDefinitions, readViewDefinitionsAside } from './catalog/view-definitions'
@@ -127,14 +128,25 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   const members = memberDestination(destination)
   // gzip members copy every write into blocks of their own: the rows go to them as they came
   const output = new ScriptOutput(destination as DumpDestination, members === null)
+  // The caller's client is not ended on abort (it stays theirs): its running query is cancelled on the
+  // server instead, again until the dump has stopped (a cancel between two queries is not seen).
+  let cancelling: ReturnType<typeof setInterval> | null = null
+  const cancels: Promise<void>[] = []
   const abort = () => {
     // Cancelling the running query is the fastest way out of a long COPY or lock wait.
-    client.end().catch(() => {})
+    if (ownClient) {
+      client.end().catch(() => {})
+      return
+    }
+    const cancel = () => { cancels.push(cancelBackend(client)) }
+    cancel()
+    cancelling = setInterval(cancel, 100)
   }
-  run.signal?.addEventListener('abort', abort, { once: true })
   // The caller's client gets its session back as it was: the dump's settings (search_path '', …) undone
   // and, after a failure, its snapshot transaction rolled back (it holds the tables' locks).
   const saved = ownClient ? null : await saveSessionSettings(client)
+  run.signal?.addEventListener('abort', abort, { once: true })
+  if (run.signal?.aborted) abort()
   let committed = false
   try {
     const session = await openDumpSession(client, {
@@ -161,10 +173,33 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
     throw error
   } finally {
     run.signal?.removeEventListener('abort', abort)
+    if (cancelling) clearInterval(cancelling)
     output.detach()
+    // a cancel still on its way must not reach the queries that give the client back
+    await Promise.all(cancels)
     if (ownClient) await client.end().catch(() => {})
-    else if (saved && !run.signal?.aborted) await restoreSession(client, saved, !committed)
+    else if (saved) await restoreSession(client, saved, !committed)
   }
+}
+
+/** Sends a CancelRequest for `client`'s backend over a connection of its own (as libpq's PQcancel does); never throws. */
+function cancelBackend(client: pg.Client): Promise<void> {
+  const c = client as unknown as { host?: string; port?: number; processID?: number | null; secretKey?: number | null }
+  if (typeof c.processID !== 'number' || typeof c.secretKey !== 'number') return Promise.resolve()
+  const packet = Buffer.alloc(16)
+  packet.writeInt32BE(16, 0)
+  packet.writeInt32BE(80877102, 4)
+  packet.writeInt32BE(c.processID, 8)
+  packet.writeInt32BE(c.secretKey | 0, 12)
+  const port = c.port ?? 5432
+  const host = c.host || 'localhost'
+  return new Promise((resolve) => {
+    const socket = host.startsWith('/') ? netConnect(`${host}/.s.PGSQL.${port}`) : netConnect(port, host)
+    socket.setTimeout(5000, () => socket.destroy())
+    socket.on('connect', () => socket.end(packet))
+    socket.on('error', () => {})
+    socket.on('close', () => resolve())
+  })
 }
 
 /** What openDumpSession() sets for the session (session/dump-session.ts), by pg_settings name. */

@@ -193,6 +193,24 @@ describe('dump failures', () => {
     })
   })
 
+  it('ABORTED through the caller\'s client cancels the dump\'s query on the server and leaves the client open', async () => {
+    // the abort ended the caller's client: "Client was closed and is not queryable" afterwards
+    await withClient(db.url, async (client) => {
+      await client.query("SET search_path = public; SET statement_timeout = '7s'")
+      const controller = new AbortController()
+      const slow = new Writable({ highWaterMark: 1024, write: (_chunk, _enc, done) => setTimeout(done, 1) })
+      const started = Date.now()
+      const error = await failure(dump({ tables: ['rooms'] }, slow, {
+        client,
+        signal: controller.signal,
+        onProgress: (p) => { if (p.phase === 'data' && p.bytes > 50_000) controller.abort() },
+      }), 'ABORTED')
+      expect(error.message).toBe('the dump was cancelled')
+      expect(Date.now() - started).toBeLessThan(10_000)
+      expect(await stateOf(client)).toEqual(callersState)
+    })
+  })
+
   it('rolls back its transaction on the caller\'s client when it fails, also in the middle of a COPY', async () => {
     // the client stayed in the dump's snapshot transaction, holding its locks; after an OUTPUT_FAILED in
     // the middle of a COPY it never answered again
