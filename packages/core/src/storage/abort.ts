@@ -14,9 +14,13 @@ export function throwIfAborted(key: string, signal: AbortSignal | undefined): vo
  * shared with other puts, such as the creation of the bucket).
  */
 export function abortable<T>(key: string, pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return pending
+  return signal ? untilAborted(pending, signal, () => abortedError(key, signal)) : pending
+}
+
+/** Settles as `pending` does, or rejects with `reason()` as soon as the signal fires, without waiting for `pending` (which may never settle). */
+export function untilAborted<T>(pending: Promise<T>, signal: AbortSignal, reason: () => unknown = () => signal.reason): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedError(key, signal))
+    const onAbort = () => reject(reason())
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
     pending.then(

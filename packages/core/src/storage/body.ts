@@ -3,7 +3,7 @@
 // body is destroyed, as pipeline() would, so that its producer learns that nobody reads any more.
 import { Readable } from 'node:stream'
 import { PgkeepError, isPgkeepError } from '../errors'
-import { abortedError } from './abort'
+import { abortedError, untilAborted } from './abort'
 
 export type PutBody = NodeJS.ReadableStream | AsyncIterable<Uint8Array>
 
@@ -88,23 +88,6 @@ function toBuffer(value: unknown): Buffer | undefined {
   return undefined
 }
 
-/** Rejects as soon as the signal fires, without waiting for `pending` (which may never settle). */
-function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
-}
 
 /** Destroys a stream body; asks another iterator to return, without waiting (a pending next() may hang). */
 function stop(body: PutBody, iterator: AsyncIterator<unknown>): void {
