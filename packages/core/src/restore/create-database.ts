@@ -18,6 +18,13 @@ export async function createDatabase(target: string | ConnectionParams | undefin
       return 'created'
     } catch (error) {
       const code = (error as { code?: string }).code
+      // 42501: the role may not create databases (as verify's scratch database says it)
+      if (code === '42501') {
+        throw new PgkeepError('PERMISSION_DENIED', `unable to create database ${name}: ${(error as Error).message}`, {
+          cause: error,
+          hint: 'createDatabase (pgkeep restore -C) needs a role with CREATEDB (or a superuser): give it one, or create the database first and restore into it',
+        })
+      }
       if (code !== '42P04') throw new PgkeepError('RESTORE_FAILED', `unable to create database ${name}: ${(error as Error).message}`, { cause: error })
       await checkReusable(client, target, name, env, error)
       return 'reused'
