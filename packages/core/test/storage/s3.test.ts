@@ -11,6 +11,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { createServer as createHttpServer } from 'node:http'
 import { inspect } from 'node:util'
 import { findFreePort } from '@pgkeep/testkit/free-port'
+import { startSilentServer } from '@pgkeep/testkit/silent-server'
 import { startS3Server, type S3Endpoint, type S3Request, type S3Server } from '@pgkeep/testkit'
 import { Client } from 'minio'
 import { afterEach, describe, expect, inject, it } from 'vitest'
@@ -205,13 +206,8 @@ describe('s3Storage', () => {
 
   it('says STORAGE_UNREACHABLE after requestTimeoutMs when the endpoint accepts connections but never answers', async () => {
     // a hung server, or a proxy whose upstream is gone: without a timeout every call waited forever
-    const sockets = new Set<Socket>()
-    const silent = createServer((socket) => {
-      sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
-    })
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-    const { port } = silent.address() as AddressInfo
+    const silent = await startSilentServer()
+    const { port } = silent
     try {
       // no region: presign asks the endpoint for the bucket's region first
       const { region: _region, ...withoutRegion } = options({ ...shared, port }, { requestTimeoutMs: 300 })
@@ -237,20 +233,14 @@ describe('s3Storage', () => {
         expect(Date.now() - startedAt).toBeLessThan(5_000)
       }
     } finally {
-      for (const socket of sockets) socket.destroy()
-      await new Promise((resolve) => silent.close(resolve))
+      await silent.close()
     }
   })
 
   it('answers ABORTED at once when the signal fires while the endpoint has not answered about the bucket yet', async () => {
     // before, the put waited for the bucket check (here: until requestTimeoutMs, 60 s by default)
-    const sockets = new Set<Socket>()
-    const silent = createServer((socket) => {
-      sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
-    })
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-    const { port } = silent.address() as AddressInfo
+    const silent = await startSilentServer()
+    const { port } = silent
     try {
       const driver = s3Storage(options({ ...shared, port }))
       const controller = new AbortController()
@@ -265,8 +255,7 @@ describe('s3Storage', () => {
       expect(Date.now() - startedAt).toBeLessThan(3_000)
       expect(body.destroyed).toBe(true)
     } finally {
-      for (const socket of sockets) socket.destroy()
-      await new Promise((resolve) => silent.close(resolve))
+      await silent.close()
     }
   })
 
