@@ -21,7 +21,7 @@ import { deleteRecord, historyTableSql, replaceRecords } from './history/history
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
 import { resolveAuditLogOptions } from './manager/audit-log-options'
 import { createManagerContext, type ManagerContext } from './manager/context'
-import { hasDatabase, withLocalLock, withLock } from './manager/locks'
+import { withAvailableLock } from './manager/locks'
 import { openDownload, type BackupDownload, type DownloadOptions } from './manager/download'
 import { runningBackups, startBackup, type BackupHandle, type RunningBackup } from './manager/start-backup'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
@@ -317,7 +317,7 @@ export async function removeBackup(ctx: ManagerContext, manifest: BackupManifest
  * a clean restore is dropping under it), and a restore is refused with CONFLICT while a backup is written.
  */
 async function intoOwnDatabase<T>(ctx: ManagerContext, apply: () => Promise<T>): Promise<T> {
-  const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', apply) : await withLocalLock(ctx, 'backup', 'exclusive', apply)
+  const locked = await withAvailableLock(ctx, 'backup', 'exclusive', apply)
   if (locked.acquired) return locked.value
   throw new PgkeepError('CONFLICT', 'a backup of this database is being written, or a cleanup or another restore runs: nothing was restored', {
     hint: 'restore once it has finished (the history shows a running backup as it completes)',

@@ -11,7 +11,7 @@ import type { RetentionPolicy, RetentionReason } from '../retention/policy'
 import { resolveCleanupOptions, type CleanupOptions } from '../retention/retention-options'
 import { actorOf } from './audit-log'
 import type { ManagerContext } from './context'
-import { hasDatabase, withLocalLock, withLock } from './locks'
+import { withAvailableLock } from './locks'
 import { findOrphans, ORPHAN_GRACE_MS } from './orphans'
 import { findPartialObjects } from './partial-objects'
 import { isPinnedNow } from './pins'
@@ -52,7 +52,7 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
     // A dry run deletes nothing, so it needs no lock (a backup being written is simply not listed yet).
     if (o.dryRun) return run()
     // Without a database there is no lock shared with other processes: the in-process guard is all there is.
-    const locked = hasDatabase(ctx) ? await withLock(ctx, 'backup', 'exclusive', run) : await withLocalLock(ctx, 'backup', 'exclusive', run)
+    const locked = await withAvailableLock(ctx, 'backup', 'exclusive', run)
     if (!locked.acquired) return { deleted: [], kept: [], dryRun: false, busy: true, failed: [], policy, orphans: [], incomplete: [], scratch: { databases: [], roles: [], left: [] } }
     return locked.value
   }, (r) => ({

@@ -36,6 +36,14 @@ export function hasDatabase(ctx: ManagerContext): boolean {
   return ctx.connection !== undefined || ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE'].some((v) => Boolean(ctx.env[v]))
 }
 
+/**
+ * The lock as far as the manager can take it: in the database as well when one is configured (hasDatabase),
+ * else in this process only. Cleanup and a restore into the manager's own database guard with it.
+ */
+export function withAvailableLock<T>(ctx: ManagerContext, name: LockName, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<LockResult<T>> {
+  return hasDatabase(ctx) ? withLock(ctx, name, mode, fn) : withLocalLock(ctx, name, mode, fn)
+}
+
 /** The in-process half of a lock, per storage object: the same semantics as the database's. */
 export async function withLocalLock<T>(ctx: ManagerContext, name: LockName, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<LockResult<T>> {
   const lock = localLock(ctx, name)
