@@ -48,7 +48,8 @@ function replicaOf(n: number, vars: Map<string, string>, cwd: string): ReplicaOp
     storage = storageFromEnv(sub, cwd)
   } catch (error) {
     if (!isPgkeepError(error)) throw error
-    throw new PgkeepError(error.code, error.message.replaceAll('PGKEEP_S3_', `${prefix}S3_`), { cause: error })
+    const named = (text: string) => text.replaceAll('PGKEEP_S3_', `${prefix}S3_`)
+    throw new PgkeepError(error.code, named(error.message), { cause: error, ...(error.hint ? { hint: named(error.hint) } : {}) })
   }
   const days = vars.get('KEEP_DAYS')
   if (days !== undefined && !/^\d+$/.test(days)) throw new PgkeepError('OPTIONS_INVALID', `${prefix}KEEP_DAYS must be a whole number of days, not "${days}"`)

@@ -1,6 +1,6 @@
 // Picks the storage from environment variables, for the command line, the demo and the adapters:
 // S3 when PGKEEP_S3_BUCKET is set, else a folder (PGKEEP_BACKUP_DIR, default the current directory).
-import { PgkeepError } from '../errors'
+import { isPgkeepError, PgkeepError } from '../errors'
 import type { StorageDriver } from '../storage/driver'
 import { fsStorage } from '../storage/fs-storage'
 import { s3Storage } from '../storage/s3-storage'
@@ -29,13 +29,37 @@ export function storageFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proce
   }
   const port = env.PGKEEP_S3_PORT
   if (port !== undefined && !/^\d+$/.test(port)) throw new PgkeepError('STORAGE_INVALID', `PGKEEP_S3_PORT must be a port number, not "${port}"`)
-  return s3Storage({
-    endPoint: env.PGKEEP_S3_ENDPOINT!,
-    accessKey: env.PGKEEP_S3_ACCESS_KEY!,
-    secretKey: env.PGKEEP_S3_SECRET_KEY!,
-    bucket,
-    ...(port ? { port: Number(port) } : {}),
-    ...(ssl ? { useSSL: ssl === 'true' } : {}),
-    ...(env.PGKEEP_S3_REGION ? { region: env.PGKEEP_S3_REGION } : {}),
-  })
+  try {
+    return s3Storage({
+      endPoint: env.PGKEEP_S3_ENDPOINT!,
+      accessKey: env.PGKEEP_S3_ACCESS_KEY!,
+      secretKey: env.PGKEEP_S3_SECRET_KEY!,
+      bucket,
+      ...(port ? { port: Number(port) } : {}),
+      ...(ssl ? { useSSL: ssl === 'true' } : {}),
+      ...(env.PGKEEP_S3_REGION ? { region: env.PGKEEP_S3_REGION } : {}),
+    })
+  } catch (error) {
+    // s3Storage() names its options (`bucket`, `port`); whoever set a variable should read the variable's name.
+    if (!isPgkeepError(error) || error.code !== 'STORAGE_INVALID') throw error
+    throw new PgkeepError('STORAGE_INVALID', namingVariables(error.message), { cause: error, ...(error.hint ? { hint: namingVariables(error.hint) } : {}) })
+  }
+}
+
+// --- internal ---
+
+const VARIABLE_OF_OPTION: Record<string, string> = {
+  endPoint: 'PGKEEP_S3_ENDPOINT',
+  port: 'PGKEEP_S3_PORT',
+  useSSL: 'PGKEEP_S3_USE_SSL',
+  accessKey: 'PGKEEP_S3_ACCESS_KEY',
+  secretKey: 'PGKEEP_S3_SECRET_KEY',
+  bucket: 'PGKEEP_S3_BUCKET',
+  region: 'PGKEEP_S3_REGION',
+}
+
+function namingVariables(text: string): string {
+  return text
+    .replace(/^s3Storage: /, '')
+    .replace(/`(\w+)`/g, (whole, option: string) => VARIABLE_OF_OPTION[option] ?? whole)
 }

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { MANAGER_ENV, STORAGE_ENV, generateAgeKeyPair, managerOptionsFromEnv } from '../../src/index'
+import { MANAGER_ENV, STORAGE_ENV, generateAgeKeyPair, managerOptionsFromEnv, type PgkeepError } from '../../src/index'
 import { failure } from '../failure'
 
 describe('managerOptionsFromEnv', () => {
@@ -107,5 +107,23 @@ describe('replicas from PGKEEP_REPLICA_<n>_* variables', () => {
     expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_1_DIRECTORY: 'a' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('PGKEEP_REPLICA_1_DIRECTORY')
     expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_1_DIR: 'a', PGKEEP_REPLICA_1_KEEP_DAYS: 'ten' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('KEEP_DAYS')
     expect((await failure(() => managerOptionsFromEnv({ PGKEEP_REPLICA_0_DIR: 'a' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('from 1')
+  })
+
+  it('names the S3 variable, not the s3Storage option, for a value s3Storage refuses (primary and replica)', async () => {
+    const s3 = { PGKEEP_S3_ENDPOINT: '127.0.0.1', PGKEEP_S3_ACCESS_KEY: 'k', PGKEEP_S3_SECRET_KEY: 's' }
+    const bucket = await failure(() => managerOptionsFromEnv({ ...s3, PGKEEP_S3_BUCKET: 'Kost_Backups' }), 'STORAGE_INVALID')
+    expect(bucket.message).toBe('PGKEEP_S3_BUCKET "Kost_Backups" is not a valid bucket name')
+    expect(bucket.hint).toMatch(/3 to 63 characters/)
+    expect((bucket.cause as PgkeepError).message).toContain('`bucket`')
+    const endpoint = await failure(() => managerOptionsFromEnv({ ...s3, PGKEEP_S3_ENDPOINT: 'https://minio.internal:9000', PGKEEP_S3_BUCKET: 'kost' }), 'STORAGE_INVALID')
+    expect(endpoint.message).toBe('PGKEEP_S3_ENDPOINT must be a host name only, without scheme, port or path')
+    expect(endpoint.hint).toBe('use PGKEEP_S3_USE_SSL and PGKEEP_S3_PORT for the scheme and the port')
+    expect((await failure(() => managerOptionsFromEnv({ ...s3, PGKEEP_S3_BUCKET: 'kost', PGKEEP_S3_PORT: '70000' }), 'STORAGE_INVALID')).message)
+      .toBe('PGKEEP_S3_PORT must be a whole number from 1 to 65535')
+    const replica = await failure(() => managerOptionsFromEnv({
+      PGKEEP_REPLICA_2_S3_BUCKET: 'kost', PGKEEP_REPLICA_2_S3_ENDPOINT: 'http://far.example', PGKEEP_REPLICA_2_S3_ACCESS_KEY: 'k', PGKEEP_REPLICA_2_S3_SECRET_KEY: 's',
+    }, { cwd: tmpdir() }), 'STORAGE_INVALID')
+    expect(replica.message).toBe('PGKEEP_REPLICA_2_S3_ENDPOINT must be a host name only, without scheme, port or path')
+    expect(replica.hint).toBe('use PGKEEP_REPLICA_2_S3_USE_SSL and PGKEEP_REPLICA_2_S3_PORT for the scheme and the port')
   })
 })
