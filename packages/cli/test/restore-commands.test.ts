@@ -127,7 +127,7 @@ describe('pgkeep restore <file|-> <target>', () => {
     expect(await databaseExists(name)).toBe(false)
   })
 
-  it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_RESTORE_JOBS is read, PGKEEP_JOBS (the backup variable) is not; bad values are usage errors', async () => {
+  it('-j 2 restores a file, stdin and a stored backup equal to the source; PGKEEP_RESTORE_JOBS is read, PGKEEP_JOBS (the backup variable) is not; bad flags are usage errors, a bad variable OPTIONS_INVALID', async () => {
     const store = join(dir, 'store-j')
     const made = await run(['backup', source.url, '--dir', store, '--json'])
     expect(made.code, made.stderr).toBe(0)
@@ -166,11 +166,15 @@ describe('pgkeep restore <file|-> <target>', () => {
     for (const [args, env, message] of [
       [['-j', '0'], {}, /expected a number from 1 to 16/],
       [['-j', '17'], {}, /expected a number from 1 to 16/],
-      [[], { PGKEEP_RESTORE_JOBS: 'many' }, /PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16/],
     ] as [string[], Record<string, string>, RegExp][]) {
       const bad = await run(['restore', plain, server.url, ...args], { env })
       expect(bad.code).toBe(2)
       expect(bad.stderr).toMatch(message)
+    }
+    // a bad variable is refused as PGKEEP_JOBS is: OPTIONS_INVALID, exit 1 (a usage error is the command line's)
+    for (const value of ['many', '0', '17']) {
+      const bad = await run(['restore', plain, server.url], { env: { PGKEEP_RESTORE_JOBS: value } })
+      expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: `pgkeep: error: PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16; got "${value}" [OPTIONS_INVALID]\n` })
     }
   })
 
@@ -292,8 +296,8 @@ describe('pgkeep restore <backup-id> and pgkeep verify <id>', () => {
     expect(parallel.stderr).toBe('')
     expect(parallel.stdout).toMatch(/^ok: 2 tables and 2 sequences match the manifest \(\d+ ms\)\n$/)
     const refused = await run(['verify', record.id, server.url, '--dir', store], { env: { PGKEEP_RESTORE_JOBS: '0' } })
-    expect(refused.code).not.toBe(0)
-    expect(refused.stderr).toContain('PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16; got "0" [OPTIONS_INVALID]')
     // a verify that cannot reach its server says so with the code and records no verdict
     const down = new URL(server.url)
     down.port = '1'

@@ -185,7 +185,10 @@ async function storedScript(io: Io, flags: RestoreFlags, id: string): Promise<No
 function jobsFromEnv(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined
   const jobs = Number(value.trim())
-  if (!/^\d+$/.test(value.trim()) || jobs < 1 || jobs > 16) throw new UsageError(`PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
+  if (!/^\d+$/.test(value.trim()) || jobs < 1 || jobs > 16) {
+    // as PGKEEP_JOBS is refused: a bad variable is the environment's fault, not the command line's (exit 1, not 2)
+    throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_RESTORE_JOBS must be a whole number from 1 to 16; got "${value.slice(0, 16)}"`)
+  }
   return jobs
 }
 
