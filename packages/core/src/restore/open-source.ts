@@ -76,10 +76,16 @@ function describeValue(value: unknown): string {
 
 async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }): AsyncGenerator<Buffer> {
   const counted = (async function* () {
-    for await (const chunk of raw as AsyncIterable<Buffer | string>) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
-      if (counter) counter.bytes += buffer.length
-      yield buffer
+    let bytes = 0
+    try {
+      for await (const chunk of raw as AsyncIterable<Buffer | string>) {
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+        bytes += buffer.length
+        if (counter) counter.bytes += buffer.length
+        yield buffer
+      }
+    } catch (error) {
+      throw sourceFailure(error, bytes)
     }
   })()
   // Look at the first bytes to tell gzip (1f 8b) from plain text.
@@ -136,6 +142,21 @@ async function* decode(raw: NodeJS.ReadableStream, counter?: { bytes: number }):
   } finally {
     input.destroy()
   }
+}
+
+/**
+ * A source that fails while it is read (a file's EIO, a download's reset) is the source's failure, not the
+ * target's: as it reaches the COPY being fed, its ECONNRESET read as the database's connection lost.
+ * Errors pgkeep made already (storage, decryption, checksums) and aborts pass through as they are.
+ */
+function sourceFailure(error: unknown, bytes: number): unknown {
+  if (error instanceof PgkeepError) return error
+  if ((error as { name?: unknown } | null)?.name === 'AbortError') return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new PgkeepError('STORAGE_FAILED', `reading the restore source failed after ${bytes} bytes: ${message}`, {
+    cause: error,
+    hint: 'the source (its file, stream or download) broke off while it was read; the target database did not fail: read the source again and restore again',
+  })
 }
 
 function emptyScript(what: string): PgkeepError {

@@ -88,6 +88,48 @@ describe('restore() refuses an empty script found empty only when read, and drop
   })
 })
 
+describe('restore() of a source that breaks off while it is read blames the source, not the target', () => {
+  // A script whose COPY is still being fed when the source fails: its ECONNRESET, passed on to the COPY,
+  // was reported as RESTORE_FAILED "the server closed the connection … its backend was terminated".
+  const rows = Array.from({ length: 20_000 }, (_, i) => `${i}\tnote number ${i} of the boarding house\n`).join('')
+  const script = Buffer.from(`SET client_encoding = 'UTF8';\n\nCREATE TABLE public.notes (id integer NOT NULL, body text);\n\n`
+    + `--\n-- Data for Name: notes; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.notes (id, body) FROM stdin;\n${rows}\\.\n\n`)
+  const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' })
+  /** The first `cut` bytes of `bytes`, then the error `fail` makes. */
+  const breaking = (bytes: Buffer, cut: number, fail: () => Error) => Readable.from((async function* () {
+    yield bytes.subarray(0, cut)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    throw fail()
+  })())
+  const cases: [string, () => Readable][] = [
+    ['a plain stream', () => breaking(script, 200_000, reset)],
+    ['a gzip stream', () => { const gz = gzipSync(script); return breaking(gz, Math.floor(gz.length / 2), reset) }],
+    ['an opener\'s stream', () => breaking(script, 200_000, () => new Error('socket hang up'))],
+  ]
+
+  it.each(cases)('%s: STORAGE_FAILED naming the bytes read, the cause kept, the database made for it dropped', async (_what, source) => {
+    for (const jobs of [1, 2]) {
+      const name = `pgkeep_broken_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+      const input = _what.startsWith('an opener') ? () => source() : source()
+      const error = await failure(() => restore(input as never, { target: server.url, createDatabase: name, jobs }), 'STORAGE_FAILED')
+      expect(error.message).toMatch(/^reading the restore source failed after \d+ bytes: (read ECONNRESET|socket hang up)$/)
+      expect(error.message).not.toMatch(/server closed the connection/)
+      expect(error.hint).toMatch(/the target database did not fail/)
+      expect((error.cause as Error).message).toMatch(/ECONNRESET|socket hang up/)
+      expect(await runSql(server.url, `SELECT datname FROM pg_database WHERE datname = '${name}'`)).toEqual([])
+    }
+  })
+
+  it('an error pgkeep already named (a storage or checksum failure) passes through as it is', async () => {
+    const { PgkeepError } = await import('../../src/index')
+    const name = `pgkeep_broken_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+    const own = new PgkeepError('STORAGE_UNREACHABLE', 'the download from kost-backups stalled')
+    const error = await failure(() => restore(breaking(script, 200_000, () => own), { target: server.url, createDatabase: name }), 'STORAGE_UNREACHABLE')
+    expect(error).toBe(own)
+    expect(await runSql(server.url, `SELECT datname FROM pg_database WHERE datname = '${name}'`)).toEqual([])
+  })
+})
+
 describe('dump() refuses a bad destination before connecting', () => {
   const ended = new PassThrough()
   ended.end()
