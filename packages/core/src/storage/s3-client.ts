@@ -3,7 +3,8 @@
 // The transport also bounds how long a request waits for the endpoint (requestTimeoutMs): the minio
 // client has no timeout, so an endpoint that accepts connections but never answers (a hung server, a
 // proxy whose upstream is gone) held a put, a stat or a list, and so a backup or its copy, forever.
-// The limit is on silence before the answer begins; once it began, a download's reader may pause freely.
+// The limit is on silence before the answer begins; once a download's answer began, its reader may pause
+// freely, and the endpoint may not: a body that goes silent while it is read fails (stall-timeout.ts).
 // An answer that is a web page is refused (NOT_S3): a port that serves a web UI (MinIO's console, 9001,
 // where its S3 API is on 9000) or a proxy's page answered 200 to everything, so a put failed as if the
 // storage had changed the bytes, a stat or get returned the page as the object and a lifecycle rule

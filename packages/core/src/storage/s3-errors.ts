@@ -48,6 +48,12 @@ export function s3Error(error: unknown, target: S3Target): PgkeepError {
       hint: 'check endPoint, port and useSSL: the S3 API port, not a web console\'s (MinIO: API 9000, console 9001 by default), nor a proxy\'s page',
     })
   }
+  if (code === 'STALLED') {
+    return new PgkeepError('STORAGE_UNREACHABLE', `${target.action}: ${reason}`, {
+      ...options,
+      hint: 'the endpoint, or a proxy or the network on the way, stopped sending in the middle of the download; try again, or raise requestTimeoutMs where pauses that long are normal',
+    })
+  }
   if (isUnreachable(error)) {
     return new PgkeepError('STORAGE_UNREACHABLE', `${target.action}: the S3 endpoint ${target.endpoint} is unreachable (${said})`, {
       ...options,
@@ -64,6 +70,11 @@ export function s3Error(error: unknown, target: S3Target): PgkeepError {
   if (INVALID.has(code)) return new PgkeepError('STORAGE_INVALID', `${target.action}: ${said}`, options)
   if (code === 'NotImplemented') return new PgkeepError('STORAGE_UNSUPPORTED', `${target.action}: the S3 endpoint ${target.endpoint} does not implement it (${said})`, options)
   return new PgkeepError('STORAGE_FAILED', `${target.action}: ${said}`, options)
+}
+
+/** A download whose answer began and then went silent (stall-timeout.ts); s3Error() says STORAGE_UNREACHABLE, as for a connection reset mid-body. */
+export function downloadStalled(timeoutMs: number): Error {
+  return Object.assign(new Error(`the download stalled: no bytes came from the endpoint for ${timeoutMs} ms (requestTimeoutMs)`), { code: 'STALLED' })
 }
 
 // --- internal ---

@@ -10,11 +10,12 @@ import { isValidKey, MAX_KEY_BYTES, validateKey, validatePrefix } from './key'
 import { mapStreamErrors } from './read-stream'
 import { rangeNotSatisfiable, validateRange } from './range'
 import { createS3Client } from './s3-client'
-import { s3Code, s3Error } from './s3-errors'
+import { downloadStalled, s3Code, s3Error } from './s3-errors'
 import { mergeLifecycle, ruleId } from './s3-lifecycle'
 import { exactRange } from './s3-range'
 import { resolveS3Options, type S3StorageOptions } from './s3-options'
 import { planParts } from './s3-part-size'
+import { failWhenStalled } from './stall-timeout'
 import { uploadBody } from './s3-upload'
 
 export type { S3StorageOptions } from './s3-options'
@@ -94,19 +95,24 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
       const client = await s3.ready()
       validateRange(key, range)
       const action = `unable to read ${at(key)} at ${endpoint}`
+      let response: Readable
       let stream: Readable
       try {
         // a Range header on every ranged read, also from byte 0, so that S3 checks it against the size
-        stream = range
-          ? exactRange(await client.getPartialObject(bucket, name, range.start, (range.end ?? Number.MAX_SAFE_INTEGER - 1) - range.start + 1), key, range)
+        response = range
+          ? await client.getPartialObject(bucket, name, range.start, (range.end ?? Number.MAX_SAFE_INTEGER - 1) - range.start + 1)
           : await client.getObject(bucket, name)
+        stream = range ? exactRange(response, key, range) : response
       } catch (error) {
         const code = s3Code(error)
         if (code === 'InvalidRange' && range) throw rangeNotSatisfiable(key, range.start)
         if (NOT_FOUND.has(code)) throw notFound(key, bucket)
         throw fail(action)(error)
       }
-      return mapStreamErrors(stream, fail(action))
+      const out = mapStreamErrors(stream, fail(action))
+      // the answer has begun: from now on, silence while the reader wants bytes is a stalled download
+      failWhenStalled(response, options.requestTimeoutMs, () => downloadStalled(options.requestTimeoutMs))
+      return out
     },
 
     async stat(key: string): Promise<StoredObject | null> {
