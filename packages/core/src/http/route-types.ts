@@ -42,7 +42,7 @@ export type RouteResult =
   | { kind: 'text'; status: number; headers: Headers; text: string }
   /** A body streamed with backpressure; the adapter destroys `stream` when the client goes away. */
   | { kind: 'stream'; status: number; headers: Headers; stream: Readable }
-  /** Server-sent events: write `stream` as it comes (no buffering, no compression); it ends when the request's signal aborts. */
+  /** Server-sent events: write `stream` as it comes (no buffering, no compression); it ends when the request's signal aborts, or is destroyed when its viewer falls too far behind. */
   | { kind: 'sse'; status: number; headers: Headers; stream: Readable }
 
 /** The error body every refusal and failure answers with: no stack, no connection string, no secret. */
