@@ -1,6 +1,6 @@
 // Public API of @pgkeep/core: the dump engine (./engine, also `@pgkeep/core/engine` on its own) and the rest.
 export * from './engine'
-export { createBackupManager, type BackupDownload, type BackupHandle, type BackupManager, type DownloadOptions, type RunningBackup } from './manager'
+export { createBackupManager, type BackupDownload, type BackupHandle, type BackupManager, type DownloadOptions, type DownloadUrl, type RunningBackup } from './manager'
 export type { BackupManagerOptions, CreateBackupOptions, ManagerDumpOptions } from './manager-options'
 export type { DecryptionOptions, EncryptionOptions } from './crypto/encryption-options'
 export { ageKeyFile, generateAgeKeyPair, type AgeKeyPair } from './crypto/keygen'

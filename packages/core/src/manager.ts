@@ -23,6 +23,7 @@ import { resolveAuditLogOptions } from './manager/audit-log-options'
 import { createManagerContext, type ManagerContext } from './manager/context'
 import { withAvailableLock } from './manager/locks'
 import { openDownload, type BackupDownload, type DownloadOptions } from './manager/download'
+import { presignDownload, type DownloadUrl } from './manager/download-url'
 import { runningBackups, startBackup, type BackupHandle, type RunningBackup } from './manager/start-backup'
 import { cleanupBackups, type CleanupResult } from './manager/cleanup'
 import { dropArchiveSlot, startArchive, type ArchiveHandle, type DropArchiveResult } from './manager/archive'
@@ -49,6 +50,7 @@ import type { StorageDriver } from './storage/driver'
 
 export type { Actor } from './manager/audit-log'
 export type { BackupDownload, DownloadOptions } from './manager/download'
+export type { DownloadUrl } from './manager/download-url'
 export type { BackupHandle, RunningBackup } from './manager/start-backup'
 export type { ArchiveHandle, ArchiveStatus, ArchiveSummary, DropArchiveResult } from './manager/archive'
 export type { ArchiveOptions } from './manager/archive-options'
@@ -88,8 +90,12 @@ export interface BackupManager {
   openDownload(id: string, options?: DownloadOptions): Promise<BackupDownload>
   /** openDownload(id, options) without the details: the stream alone. */
   download(id: string, options?: Actor): Promise<Readable>
-  /** A presigned URL (default one hour). STORAGE_UNSUPPORTED when the storage cannot presign. */
-  downloadUrl(id: string, options?: { expiresIn?: number } & Actor): Promise<{ url: string; expiresAt: Date }>
+  /**
+   * A presigned URL (default one hour). STORAGE_UNSUPPORTED when the storage cannot presign. With replicas
+   * that presign, a URL of the first replica holding the backup when the primary's copy is unreachable or
+   * missing, as download() reads it (`copy` names it).
+   */
+  downloadUrl(id: string, options?: { expiresIn?: number } & Actor): Promise<DownloadUrl>
   /** Removes the backup: manifest first (so it stops being listed), then the dump. */
   remove(id: string, options?: Actor): Promise<void>
   /** The SQL that creates the history table (for the app's own migrations). */
@@ -205,18 +211,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     download: async (id, o) => (await openDownload(ctx, id, { ...(o ? { actor: o.actor } : {}) })).stream,
 
     downloadUrl: (id, o = {}) =>
-      ctx.audited('presign', actorOf(o), id, async () => {
-        const expiresIn = o.expiresIn ?? 3600
-        if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604800) {
-          throw new PgkeepError('OPTIONS_INVALID', `expiresIn must be whole seconds from 1 to 604800 (7 days), not ${expiresIn}`)
-        }
-        const manifest = await ctx.find(id)
-        if (!storage.presign) {
-          throw new PgkeepError('STORAGE_UNSUPPORTED', `${storage.kind} storage cannot hand out presigned URLs; stream the backup with download(id) instead`)
-        }
-        const url = await storage.presign(manifest.storagePath, expiresIn)
-        return { url, expiresAt: new Date(ctx.now().getTime() + expiresIn * 1000) }
-      }, (r) => ({ expiresAt: r.expiresAt.toISOString() })),
+      ctx.audited('presign', actorOf(o), id, () => presignDownload(ctx, id, o.expiresIn), (r) => ({ expiresAt: r.expiresAt.toISOString() })),
 
     remove: (id, o) =>
       ctx.audited('remove', actorOf(o), id, async () => {

@@ -1,7 +1,8 @@
-// Which copy of a backup restore(), verify() and download() read: the primary's, unless the primary is
-// unreachable, has no such backup, or its object is missing or not the size its manifest says; then the
-// first replica (in the option's order) whose manifest and object are in place. The choice is announced
-// as a `backup:fallback` event and each result names the copy it read (`copy`: 'primary' or the replica).
+// Which copy of a backup restore(), verify(), download() and downloadUrl() use: the primary's, unless the
+// primary is unreachable, has no such backup, or its object is missing or not the size its manifest says;
+// then the first replica (in the option's order) whose manifest and object are in place. The choice is
+// announced as a `backup:fallback` event and each result names the copy it used (`copy`: 'primary' or the
+// replica).
 import { isPgkeepError, PgkeepError } from '../errors'
 import { BackupIndex } from '../history/backup-index'
 import type { BackupManifest } from '../manifest/manifest'
@@ -20,9 +21,13 @@ export interface LocatedBackup {
   primaryProblem?: { code: string; message: string }
 }
 
-/** The copy to read: the primary's when it is in place, else a replica's (OPTIONS_INVALID for a bad id is never a reason to fall back). */
-export async function locateBackup(ctx: ManagerContext, id: string, operation: FallbackOperation): Promise<LocatedBackup> {
-  if (ctx.replicas.length === 0) return { manifest: await ctx.find(id), storage: ctx.storage, copy: 'primary' }
+/**
+ * The copy to read: the primary's when it is in place, else a replica's (OPTIONS_INVALID for a bad id is
+ * never a reason to fall back). `usable` leaves out the replicas that cannot serve the operation (a folder
+ * for a presigned URL); with none left, the primary's copy is taken without a look.
+ */
+export async function locateBackup(ctx: ManagerContext, id: string, operation: FallbackOperation, usable: (replica: Replica) => boolean = () => true): Promise<LocatedBackup> {
+  if (!ctx.replicas.some(usable)) return { manifest: await ctx.find(id), storage: ctx.storage, copy: 'primary' }
   let problem: unknown
   try {
     const manifest = await ctx.find(id)
@@ -35,14 +40,14 @@ export async function locateBackup(ctx: ManagerContext, id: string, operation: F
     if (!fallsBack(error)) throw error
     problem = error
   }
-  const found = await locateInReplicas(ctx, id, operation, problemOf(problem))
+  const found = await locateInReplicas(ctx, id, operation, problemOf(problem), usable)
   if (found) return found
   throw problem
 }
 
 /** The first replica holding the backup in place, announced as a fallback; null when none does. */
-export async function locateInReplicas(ctx: ManagerContext, id: string, operation: FallbackOperation, primaryProblem: { code: string; message: string }): Promise<LocatedBackup | null> {
-  for (const replica of ctx.replicas) {
+export async function locateInReplicas(ctx: ManagerContext, id: string, operation: FallbackOperation, primaryProblem: { code: string; message: string }, usable: (replica: Replica) => boolean = () => true): Promise<LocatedBackup | null> {
+  for (const replica of ctx.replicas.filter(usable)) {
     try {
       const manifest = await replicaIndex(ctx, replica).find(id.toLowerCase())
       const stored = await replica.storage.stat(manifest.storagePath)
