@@ -139,9 +139,31 @@ describe('the pgkeep process', () => {
     child.process.kill('SIGTERM')
     const result = await child.done
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
-    const stored = result.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'backup-success')
+    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    // the database was looked at once as the schedule started
+    expect(events.find((e) => e.event === 'database-ok')).toMatchObject({ database: expect.stringMatching(/^postgres@127\.0\.0\.1:\d+\/cli_proc/) })
+    const stored = events.find((e) => e.event === 'backup-success')
     expect(stored.storagePath).toMatch(/\.sql\.gz\.age$/)
     expect((await readFile(join(dir, stored.storagePath))).subarray(0, 21).toString('latin1')).toBe('age-encryption.org/v1')
+  })
+
+  it('pgkeep schedule says at start that its database does not answer, keeps running, and stops on SIGTERM', async () => {
+    // found only at the first backup before, which may be hours after the start
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-sched-down-'))
+    const down = new URL(small.url)
+    down.port = '1'
+    const child = start(process.execPath, [bin, 'schedule', down.toString(), '--dir', dir, '--backup', '0 2 * * *', '--cleanup', 'off'])
+    await until(async () => child.stdout().includes('database check failed'))
+    // still running: the server may come up before the first backup
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(child.process.exitCode).toBe(null)
+    child.process.kill('SIGTERM')
+    const result = await child.done
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
+    const lines = result.stdout.trim().split('\n').map((l) => l.replace(/^\S+ /, ''))
+    expect(lines[0]).toMatch(/^schedule started /)
+    expect(lines[1]).toMatch(/^database check failed: unable to connect to postgres@127\.0\.0\.1:1\/cli_proc\w+: connection refused \[CONNECT_FAILED\]; the schedule keeps running and connects again at each backup$/)
+    expect(lines.slice(2)).toEqual(['SIGTERM: stopping', 'schedule stopped'])
   })
 
   it('pgkeep schedule: SIGINT aborts the running backup, exits 130, and leaves no dump behind', async () => {

@@ -1,6 +1,7 @@
 // `pgkeep schedule`: the manager's schedule in the foreground, for a container or a systemd service.
 // Logs every run (a line each, or a JSON object per line). SIGTERM (systemctl stop, docker stop) lets a
 // running backup finish and exits 0; SIGINT (Ctrl-C) aborts it, nothing half written is kept, exit 130.
+import { connect, isPgkeepError, resolveConnection } from '@pgkeep/core/engine'
 import { Command } from 'commander'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { collect, integer } from '../collect'
@@ -71,6 +72,10 @@ export function scheduleCommand(io: Io): Command {
         `schedule started (${handle.timezone}): backup ${handle.backup === false ? 'off' : `"${handle.backup}"`}, cleanup ${handle.cleanup === false ? 'off' : `"${handle.cleanup}"`}; next backup ${next.backup[0]?.toISOString() ?? '-'}`)
 
       const signal = io.signal
+      // A wrong database or a server that is down would otherwise show only at the first backup, maybe
+      // hours from now: look once at start, say what was found, and keep running either way (the server
+      // may come up later; each backup connects again).
+      const checked = checkDatabase(conn ?? (io.env.PGKEEP_DATABASE_URL || io.env.DATABASE_URL || undefined), io.env, signal, log)
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
       const which = interruptOf(signal) ?? 'SIGTERM'
       const busy = backups.running()
@@ -81,8 +86,29 @@ export function scheduleCommand(io: Io): Command {
         log('stopping', { signal: which, waitingFor: busy.map((b) => b.id) }, busy.length ? `SIGTERM: letting backup ${busy.map((b) => b.id).join(', ')} finish` : 'SIGTERM: stopping')
         await handle.stop()
       }
+      await checked
       log('stopped', {}, 'schedule stopped')
       if (which === 'SIGINT') throw new ExitStatus(INTERRUPTED)
     })
 }
 
+
+/** Connects once to the database the schedule backs up and logs `database-ok` or `database-unreachable`; never throws. */
+async function checkDatabase(connection: string | undefined, env: NodeJS.ProcessEnv, signal: AbortSignal,
+  log: (event: string, fields: Record<string, unknown>, text: string) => void): Promise<void> {
+  let where = 'the database'
+  try {
+    const resolved = resolveConnection(connection, env)
+    where = resolved.describe()
+    const client = await connect(resolved, { applicationName: 'pgkeep schedule', signal })
+    await client.end().catch(() => {})
+    log('database-ok', { database: where }, `database ${where} answers`)
+  } catch (error) {
+    // stopped while connecting: the stop is what the log says next
+    if (signal.aborted) return
+    const code = isPgkeepError(error) ? error.code : 'CONNECT_FAILED'
+    const message = error instanceof Error ? error.message : String(error)
+    log('database-unreachable', { database: where, code, message },
+      `database check failed: ${message} [${code}]; the schedule keeps running and connects again at each backup`)
+  }
+}
