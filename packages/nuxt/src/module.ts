@@ -18,6 +18,13 @@ export interface ModuleOptions {
   historyLimit: number
   /** `daysToKeep` of the cleanup route when the body gives none. @default 30 */
   cleanupDaysToKeep: number
+  /**
+   * Other origins (`https://admin.example.com`: scheme, host and port) whose pages may send the routes'
+   * POST and DELETE requests from a browser; by default only the app's own origin may (403
+   * CROSS_SITE_REQUEST). NUXT_PGKEEP_ALLOWED_ORIGINS sets them at run time (separated by commas or spaces).
+   * @default []
+   */
+  allowedOrigins?: string[]
   /** Scheduled backups and cleanups (croner patterns), once per occurrence across instances. */
   schedule: {
     /** @default true in production builds, false in development */
@@ -89,6 +96,7 @@ export default defineNuxtModule<ModuleOptions>().with({
       allowRestore: options.allowRestore,
       historyLimit: options.historyLimit,
       cleanupDaysToKeep: options.cleanupDaysToKeep,
+      allowedOrigins: options.allowedOrigins ?? [],
       rateLimit: options.rateLimit ?? '',
       schedule: {
         enabled: schedule.enabled ?? !nuxt.options.dev,

@@ -53,3 +53,26 @@ describe('Nuxt module (KostMan): refusals first', () => {
     expect((await target.call('anonymous', 'POST', '/cleanup', { daysToKeep: 'seven' })).status).toBe(401)
   })
 })
+
+describe('Nuxt module (KostMan): other origins allowed at run time', () => {
+  it('NUXT_PGKEEP_ALLOWED_ORIGINS lets the pages of those origins send POST requests; any other origin stays a 403', async () => {
+    // the module had no way to name them (the Express router's allowedOrigins)
+    const other = await startKostman({ env: { NUXT_PGKEEP_ALLOWED_ORIGINS: 'https://admin.kostman.test, https://ops.kostman.test:8443' } })
+    try {
+      const cookie = await other.login(KOSTMAN_USERS.admin.email, KOSTMAN_USERS.admin.password)
+      const cleanup = (origin: string) => fetch(`${other.url}/api/backup/cleanup`, {
+        method: 'POST',
+        headers: { cookie, origin, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' },
+        body: JSON.stringify({ daysToKeep: 30 }),
+      })
+      for (const origin of ['https://admin.kostman.test', 'https://ops.kostman.test:8443']) expect((await cleanup(origin)).status, origin).toBe(200)
+      for (const origin of ['https://evil.example', 'https://ops.kostman.test']) {
+        const refused = await cleanup(origin)
+        expect(refused.status, origin).toBe(403)
+        expect(await refused.json()).toMatchObject({ code: 'CROSS_SITE_REQUEST' })
+      }
+    } finally {
+      await other.stop()
+    }
+  })
+})

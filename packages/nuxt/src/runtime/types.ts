@@ -39,6 +39,8 @@ export interface PgkeepRuntimeConfig {
   allowRestore: boolean
   historyLimit: number
   cleanupDaysToKeep: number
+  /** NUXT_PGKEEP_ALLOWED_ORIGINS: other origins whose pages may send POST and DELETE requests (a list, or one string separated by commas or spaces). */
+  allowedOrigins: string[] | string
   /** '' for the manager's default. */
   rateLimit: RateLimitOption | ''
   schedule: { enabled: boolean; backupCron: string | false; cleanupCron: string | false; timezone: string }

@@ -36,6 +36,7 @@ export function useBackupHttpConfig(prefix: string): ResolvedHttpConfig {
       allowRestore: bool(c.allowRestore),
       historyLimit: Number(c.historyLimit),
       cleanupDaysToKeep: Number(c.cleanupDaysToKeep),
+      allowedOrigins: originList(c.allowedOrigins),
       ...(c.tokenSecret ? { tokenSecret: c.tokenSecret } : {}),
       ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     })
@@ -135,6 +136,13 @@ function parseReplicas(text: string): ReplicaConfig[] {
 /** A list from the runtime config (an array, or a text as an environment variable gives it) as the PGKEEP_* variables write it: commas between. */
 function list(value: unknown): unknown {
   return Array.isArray(value) ? value.join(', ') : value
+}
+
+/** NUXT_PGKEEP_ALLOWED_ORIGINS as Nuxt hands it over: an array (the option, or a JSON array) or one string of origins. */
+function originList(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return []
+  if (Array.isArray(value)) return value.map(String)
+  return String(value).split(/[\s,]+/).filter(Boolean)
 }
 
 function bool(value: unknown): boolean {
