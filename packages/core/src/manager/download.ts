@@ -5,6 +5,11 @@
 // a success even when the consumer closes the stream before the storage's read reports its end: curl,
 // wget or a proxy close their connection right after the last byte, often before the file's next read
 // sees end-of-file. Closing the stream early closes the storage's file or connection.
+// A signed backup read whole (also as a range that covers every byte) is checked against its signed size
+// and sha256, which can only happen at the storage's end: its last chunk is held back until that check
+// passed, so a download of it whose every byte was handed over is one whose check passed, and one closed
+// before (or failing the check) is not a success: ABORTED (or BACKUP_UNTRUSTED), and the consumer never
+// has the whole of bytes that are not the signed ones.
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
@@ -36,30 +41,47 @@ export interface BackupDownload {
 
 export async function openDownload(ctx: ManagerContext, id: string, o: DownloadOptions = {}): Promise<BackupDownload> {
   const actor = actorOf(o)
-  let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable; copy: string }
+  let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable; copy: string; checked: boolean }
   try {
     const { manifest, storage, copy } = await locateBackup(ctx, id, 'download')
     const trusted = trustBackup(ctx, manifest, 'download')
     const range = o.range === undefined ? undefined : satisfiable(o.range, manifest.id, manifest.size)
     const stored = () => storage.get(manifest.storagePath, range)
     // A whole download of a signed backup fails at its end (BACKUP_UNTRUSTED) when the bytes are not the signed ones.
-    const source = (await (trusted && !range ? checkedStored(stored, manifest) : stored)()) as Readable
+    const checked = trusted && (!range || (range.start === 0 && range.end === manifest.size - 1))
+    const source = (await (checked ? checkedStored(stored, manifest) : stored)()) as Readable
     // Read from a replica, the primary may not answer for the record's verification and pin.
-    opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy }
+    opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy, checked }
   } catch (error) {
     await ctx.auditOutcome('download', actor, id, { error })
     throw error
   }
-  const { record, range, source, copy } = opened
+  const { record, range, source, copy, checked } = opened
   const expected = range ? range.end - range.start + 1 : record.size
+  // Bytes passed on to the consumer (a held-back last chunk is not, until the check passed).
   let bytes = 0
   // Bytes the consumer took: those that went through, less those still waiting in the stream's buffer
   // when it is destroyed (a consumer that leaves with bytes unread did not get them).
   let handedOver = 0
+  // A checked download's last chunk, until its source ends (the check passed).
+  let held: Buffer | null = null
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      if (checked && (held !== null || bytes + chunk.length >= expected)) {
+        held = held ? Buffer.concat([held, chunk]) : chunk
+        callback()
+        return
+      }
       bytes += chunk.length
       callback(null, chunk)
+    },
+    flush(callback) {
+      if (held) {
+        bytes += held.length
+        this.push(held)
+        held = null
+      }
+      callback()
     },
     destroy(error, callback) {
       handedOver = bytes - this.readableLength
@@ -87,7 +109,7 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
     // A storage failure arrives as a PgkeepError (the drivers map them); anything else is the consumer closing it early.
     const error = isPgkeepError(failure)
       ? failure
-      : new PgkeepError('ABORTED', `the download of ${record.filename} was closed after ${bytes} of ${expected} bytes`, failure === null ? {} : { cause: failure })
+      : new PgkeepError('ABORTED', `the download of ${record.filename} was closed after ${bytes} of ${expected} bytes${checked ? ', before its signed sha256 was checked' : ''}`, failure === null ? {} : { cause: failure })
     void ctx.auditOutcome('download', actor, record.id, { error, detail: detail() })
   })
   // pipeline() destroys the source when the consumer destroys the stream, and the stream when the source fails.
