@@ -4,8 +4,8 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { PgkeepError } from '@pgkeep/core/engine'
-import type { BackupManager, BackupManagerOptions } from '@pgkeep/core'
+import { isPgkeepError, PgkeepError } from '@pgkeep/core/engine'
+import type { BackupManager, BackupManagerOptions, StorageDriver } from '@pgkeep/core'
 import { collect } from './collect'
 import { library } from './library'
 
@@ -42,8 +42,8 @@ export const STORAGE_HELP = 'the folder of the backups (default: PGKEEP_BACKUP_D
 
 /**
  * The command's manager. Commands that only read stored backups (every one but backup, schedule and archive,
- * which make the folder on their first write) refuse a backup folder that does not exist: a typo or an
- * unmounted volume is not "no backups", and a dry run must not create folders.
+ * which make the folder or bucket on their first write) refuse a backup folder or S3 bucket that does not
+ * exist: a typo or an unmounted volume is not "no backups", and a dry run must not create folders.
  */
 export async function managerFor(io: Io, flags: StorageFlags, more: Partial<BackupManagerOptions> = {}, o: { writes?: boolean } = {}): Promise<BackupManager> {
   const { createBackupManager, managerOptionsFromEnv } = await library()
@@ -56,6 +56,8 @@ export async function managerFor(io: Io, flags: StorageFlags, more: Partial<Back
   }
   const env = flags.dir ? { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: resolve(io.cwd, flags.dir) } : io.env
   const { connectionString, ...fromEnv } = managerOptionsFromEnv(env, { cwd: io.cwd, ...(flags.recipient ? { recipients: flags.recipient } : {}), ...(flags.identity ? { identityFiles: flags.identity } : {}) })
+  // the same for a bucket: S3 lists a missing bucket as an empty one, and only a put makes it
+  if (folder === null && !o.writes) await assertBucketExists(fromEnv.storage, io.env.PGKEEP_S3_BUCKET ?? '')
   return createBackupManager({
     ...fromEnv,
     // A connection on the command line wins over PGKEEP_DATABASE_URL / DATABASE_URL.
@@ -64,4 +66,19 @@ export async function managerFor(io: Io, flags: StorageFlags, more: Partial<Back
     env: io.env,
     ...more,
   })
+}
+
+// --- internal ---
+
+/** STORAGE_NOT_FOUND naming PGKEEP_S3_BUCKET when the bucket is not there (the storage's own check). */
+async function assertBucketExists(storage: StorageDriver | undefined, bucket: string): Promise<void> {
+  try {
+    await storage?.assertExists?.()
+  } catch (error) {
+    if (!isPgkeepError(error, 'STORAGE_NOT_FOUND')) throw error
+    throw new PgkeepError('STORAGE_NOT_FOUND', `${error.message} (PGKEEP_S3_BUCKET=${bucket})`, {
+      hint: 'check PGKEEP_S3_BUCKET and PGKEEP_S3_ENDPOINT; pgkeep backup makes the bucket on its first backup',
+      cause: error,
+    })
+  }
 }

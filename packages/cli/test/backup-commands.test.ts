@@ -1,10 +1,10 @@
-// `pgkeep backup`, `pgkeep list` and `pgkeep download` against a real database and folder.
-import { createHash } from 'node:crypto'
+// `pgkeep backup`, `pgkeep list` and `pgkeep download` against a real database and folder (and S3: s3rver).
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { createDatabase, runSql, s3Env, startS3Server, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { run } from './run'
 
@@ -193,6 +193,30 @@ describe('pgkeep backup, list, download', () => {
     // a backup makes the folder; then it reads
     expect((await run(['backup', db.url, '--dir', missing, '-q'])).code).toBe(0)
     expect((await run(['list', '--dir', missing])).stdout).toMatch(/^[0-9a-f-]{36} /)
+  })
+
+  it('an S3 bucket that does not exist is refused by every command that reads it, as a folder is, and none of them makes it', async () => {
+    // before, `pgkeep list` of a misspelt bucket answered an empty list with status 0
+    const s3 = await startS3Server({ recordRequests: true })
+    try {
+      const bucket = `cli-typo-${randomBytes(4).toString('hex')}`
+      const env = s3Env(s3, bucket)
+      const bucketMade = async () => (await s3.requests()).some((r) => r.method === 'PUT' && r.path === `/${bucket}` && r.status === 200)
+      const id = '00000000-0000-4000-8000-000000000000'
+      const said = `pgkeep: error: the bucket "${bucket}" does not exist at 127.0.0.1:${s3.port} (PGKEEP_S3_BUCKET=${bucket}) [STORAGE_NOT_FOUND]\n`
+        + 'pgkeep: hint: check PGKEEP_S3_BUCKET and PGKEEP_S3_ENDPOINT; pgkeep backup makes the bucket on its first backup\n'
+      for (const args of [['list'], ['cleanup', '--dry-run'], ['cleanup', db.url], ['download', id], ['verify', id, db.url], ['restore', id, db.url], ['restore', id, '--list'], ['diff', id, id], ['replicate']]) {
+        const result = await run(args, { env })
+        expect({ args, code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({ args, code: 1, stdout: '', stderr: said })
+      }
+      expect(await bucketMade()).toBe(false)
+      // a backup makes the bucket; then it reads
+      expect((await run(['backup', db.url, '-q'], { env })).code).toBe(0)
+      expect(await bucketMade()).toBe(true)
+      expect((await run(['list'], { env })).stdout).toMatch(/^[0-9a-f-]{36} /)
+    } finally {
+      await s3.stop()
+    }
   })
 
   it('refuses half-configured S3 settings with a clear error', async () => {

@@ -1,6 +1,7 @@
 // s3Storage(): objects in an S3 bucket through the minio client, so MinIO, AWS S3, Cloudflare R2 and other
 // S3-compatible stores work. The bucket is created (private: no policy is ever set) on the first put when
-// missing. Puts are multipart uploads of bounded memory (s3-upload.ts); lists page with start-after.
+// missing; reads never make it (assertExists() tells a missing bucket from an empty one). Puts are
+// multipart uploads of bounded memory (s3-upload.ts); lists page with start-after.
 import type { Readable } from 'node:stream'
 import { PgkeepError } from '../errors'
 import { abortable, throwIfAborted } from './abort'
@@ -106,6 +107,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
       } catch (error) {
         const code = s3Code(error)
         if (code === 'InvalidRange' && range) throw rangeNotSatisfiable(key, range.start)
+        if (code === 'NoSuchBucket') throw noBucket(bucket, endpoint, error)
         if (NOT_FOUND.has(code)) throw notFound(key, bucket)
         throw fail(action)(error)
       }
@@ -137,6 +139,7 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
         try {
           page = await client.listObjectsV2Query(bucket, prefix + listPrefix, '', '', options.listPageSize, startAfter)
         } catch (error) {
+          // nothing stored yet (a put makes the bucket); a reader that must not take a typo for that asks assertExists()
           if (s3Code(error) === 'NoSuchBucket') return
           throw fail(action)(error)
         }
@@ -163,6 +166,17 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
         if (NOT_FOUND.has(s3Code(error))) return
         throw fail(`unable to remove ${at(key)} at ${endpoint}`)(error)
       }
+    },
+
+    async assertExists(): Promise<void> {
+      const client = await s3.ready()
+      let exists: boolean
+      try {
+        exists = await client.bucketExists(bucket)
+      } catch (error) {
+        throw fail(`unable to look for bucket ${JSON.stringify(bucket)} at ${endpoint}`)(error)
+      }
+      if (!exists) throw noBucket(bucket, endpoint)
     },
 
     async presign(key: string, expiresInSeconds: number): Promise<string> {
@@ -208,4 +222,11 @@ const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket'])
 
 function notFound(key: string, bucket: string): PgkeepError {
   return new PgkeepError('STORAGE_NOT_FOUND', `no object ${JSON.stringify(key)} in bucket ${JSON.stringify(bucket)}`)
+}
+
+function noBucket(bucket: string, endpoint: string, cause?: unknown): PgkeepError {
+  return new PgkeepError('STORAGE_NOT_FOUND', `the bucket ${JSON.stringify(bucket)} does not exist at ${endpoint}`, {
+    hint: 'check the bucket name and the endpoint; the first backup (a put) makes the bucket, reading never does',
+    ...(cause === undefined ? {} : { cause }),
+  })
 }

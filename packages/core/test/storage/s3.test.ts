@@ -151,6 +151,28 @@ describe('s3Storage', () => {
     expect((await readAll(await driver.get('second.sql.gz'))).toString()).toBe('second')
   })
 
+  it('tells a missing bucket from an empty one: assertExists() and get() are STORAGE_NOT_FOUND naming the bucket and endpoint', async () => {
+    // a misspelt bucket listed as "no backups"; readers that must not take a typo for that ask assertExists()
+    const server = await ownServer()
+    const bucket = newBucket('typo')
+    const driver = s3Storage(options(server, { bucket }))
+    const where = `the bucket "${bucket}" does not exist at 127.0.0.1:${server.port}`
+    const missing = await failure(driver.assertExists!(), 'STORAGE_NOT_FOUND')
+    expect(missing.message).toBe(where)
+    expect(missing.hint).toMatch(/check the bucket name and the endpoint; the first backup .* makes the bucket/)
+    const read = await failure(driver.get('backups/x.sql.gz'), 'STORAGE_NOT_FOUND')
+    expect(read.message).toBe(where)
+    expect(s3CodeOf(read.cause)).toBe('NoSuchBucket')
+    // a store nothing was written to yet still lists empty (a new replica is filled by replicate())
+    expect(await collect(driver.list(''))).toEqual([])
+    expect(await rawClient(server).bucketExists(bucket)).toBe(false)
+    await driver.put('first.sql.gz', chunked(Buffer.from('first')))
+    await driver.assertExists!()
+    // an endpoint that is down is not a missing bucket
+    const down = s3Storage(options({ ...server, port: await findFreePort() }, { bucket }))
+    await failure(down.assertExists!(), 'STORAGE_UNREACHABLE')
+  })
+
   it('uses a bucket that exists already', async () => {
     const bucket = newBucket('exists')
     await rawClient(shared).makeBucket(bucket, shared.region)
@@ -516,3 +538,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+function s3CodeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | undefined)?.code
+}
