@@ -68,6 +68,12 @@ export interface BackupManager {
   /** Whether downloadUrl() can hand out presigned URLs (the storage supports it). */
   readonly canPresign: boolean
   /**
+   * Whether a signing key is configured: download() checks a backup's bytes against its signed sha256
+   * as they stream, which a presigned URL cannot do (its bytes come straight from the storage), so the
+   * routes hand out their own checked download link instead.
+   */
+  readonly checksDownloads: boolean
+  /**
    * Starts a backup and answers at once with its id (minted before any work), `done` (the record) and
    * `cancel()`. Invalid options throw OPTIONS_INVALID here; RATE_LIMITED and every failure reject `done`.
    * `backup:start`, `backup:progress` and the onProgress reports carry the id.
@@ -187,6 +193,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
   return {
     storage,
     canPresign: typeof storage.presign === 'function',
+    checksDownloads: ctx.options.signing !== undefined,
     start: (input = {}) => startBackup(ctx, input),
     create: async (input = {}) => startBackup(ctx, input).done,
     running: () => runningBackups(ctx),

@@ -6,6 +6,7 @@
 import { PgkeepError } from '../errors'
 import type { ManagerContext } from './context'
 import { locateBackup } from './replica-fallback'
+import { trustBackup } from './trust'
 
 export interface DownloadUrl {
   url: string
@@ -27,6 +28,10 @@ export async function presignDownload(ctx: ManagerContext, id: string, expiresIn
     throw new PgkeepError('STORAGE_UNSUPPORTED', `${storage.kind} storage cannot hand out presigned URLs; stream the backup with download(id) instead`)
   }
   const { manifest, storage: from, copy } = await locateBackup(ctx, id, 'download', (replica) => typeof replica.storage.presign === 'function')
+  // Under a signing key a URL is handed out only for a backup download() would serve: its manifest's
+  // signature checked (BACKUP_UNTRUSTED: tampered with, an unknown key, unsigned while required). The
+  // bytes a URL fetches go straight from the storage, past any check (the routes stream such backups).
+  trustBackup(ctx, manifest, 'download')
   const url = await from.presign!(manifest.storagePath, expiresIn)
   return { url, expiresAt: new Date(ctx.now().getTime() + expiresIn * 1000), copy }
 }

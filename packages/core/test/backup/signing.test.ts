@@ -244,6 +244,30 @@ describe('signed and encrypted backups', () => {
   })
 })
 
+describe('presigned download URLs under a signing key (S3)', () => {
+  // downloadUrl() presigned without looking at the signature: an admin's download link reached a
+  // tampered or (while required) unsigned backup that download(), restore and verify refuse.
+  const bucketStorage = () => s3Storage({ endPoint: s3.endPoint, port: s3.port, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, useSSL: false, bucket: `pgkeep-sign-url-${randomBytes(4).toString('hex')}` })
+
+  it('are refused for a tampered, unknown-key or (when required) unsigned backup, as download() is', async () => {
+    const storage = bucketStorage()
+    const signed = await manager(storage, { key: KEY }).create()
+    const unsigned = await manager(storage).create()
+    const strict = manager(storage, { key: KEY, require: true })
+    expect(strict.checksDownloads).toBe(true)
+    expect((await strict.downloadUrl(signed.id)).url).toMatch(/^http:\/\/.+X-Amz-Signature=/)
+    const unsignedError = await failure(() => strict.downloadUrl(unsigned.id), 'BACKUP_UNTRUSTED')
+    expect(unsignedError.message).toMatch(new RegExp(`^backup ${unsigned.id} \\(.+\\) is unsigned, and signing is required: refusing to download it`))
+    expect((await failure(() => manager(storage, { key: NEW_KEY }).downloadUrl(signed.id), 'BACKUP_UNTRUSTED')).message).toContain('not among the configured keys')
+    await editManifest(storage, signed.storagePath, (m) => { m.tables[0].rows += 1 })
+    expect((await failure(() => manager(storage, { key: KEY, require: true }).downloadUrl(signed.id), 'BACKUP_UNTRUSTED')).message).toContain('tampered with')
+    // without a key nothing is checked, and nothing is refused
+    const open = manager(storage)
+    expect(open.checksDownloads).toBe(false)
+    expect((await open.downloadUrl(signed.id)).url).toMatch(/X-Amz-Signature=/)
+  })
+})
+
 describe('signing keys', () => {
   it('refuses keys shorter than 32 bytes, naming the field and never the key', async () => {
     const storage = fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-sign-k-')) })
