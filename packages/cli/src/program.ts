@@ -1,6 +1,7 @@
 // The `pgkeep` command line: commander program with exit codes 0 (done), 1 (failed), 2 (usage).
 import { Command, CommanderError } from 'commander'
 import { PGKEEP_VERSION } from '@pgkeep/core/version'
+import { splitKeyList } from '@pgkeep/core/engine'
 import { backupCommand } from './commands/backup'
 import { cleanupCommand, downloadCommand, listCommand, replicateCommand } from './commands/backups'
 import { restoreCommand, verifyCommand } from './commands/restore'
@@ -90,7 +91,7 @@ async function runProgram(program: Command, argv: string[], io: CliIo, reader: R
 
 /** Passwords the user handed us, to scrub from any message. */
 function secretsOf(argv: string[], env: NodeJS.ProcessEnv): string[] {
-  const secrets = [env.PGPASSWORD, env.PGKEEP_ENCRYPTION_PASSPHRASE, env.PGKEEP_DECRYPTION_PASSPHRASE, env.PGKEEP_S3_SECRET_KEY, env.PGKEEP_SIGNING_KEY, ...(env.PGKEEP_SIGNING_KEYS_OLD ?? '').split(/[\s,]+/)].filter((s): s is string => !!s)
+  const secrets = [env.PGPASSWORD, env.PGKEEP_ENCRYPTION_PASSPHRASE, env.PGKEEP_DECRYPTION_PASSPHRASE, env.PGKEEP_S3_SECRET_KEY, env.PGKEEP_SIGNING_KEY, ...splitKeyList(env.PGKEEP_SIGNING_KEYS_OLD)].filter((s): s is string => !!s)
   // connection strings may come from the environment as well as from the command line
   for (const arg of [...argv, env.PGKEEP_DATABASE_URL ?? '', env.DATABASE_URL ?? '']) {
     const uri = /^postgres(?:ql)?:\/\/[^:/@]*:([^@/]*)@/.exec(arg)

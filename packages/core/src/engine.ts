@@ -10,6 +10,7 @@ export {
   connect, redactConnectionString, resolveConnection, scrubSecrets,
   type ConnectionParams, type ResolvedConnection,
 } from './connection/index'
+export { splitKeyList } from './config/key-list'
 export { MIN_SUPPORTED_MAJOR, MAX_SUPPORTED_MAJOR } from './session/server-version'
 export { PGKEEP_VERSION } from './version'
 export { GzipMembers, type GzipMember } from './compress/gzip-members'

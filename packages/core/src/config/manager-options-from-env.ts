@@ -12,6 +12,7 @@ import { EMAIL_ENV, emailFromEnv } from './email-from-env'
 import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
 import { KEY_FORMS, signingKeyBytes } from '../manifest/signing-key'
 import { ArchiveOptionsSchema } from '../manager/archive-options'
+import { splitKeyList } from './key-list'
 
 export const MANAGER_ENV = {
   PGKEEP_DATABASE_URL: 'the database to back up (connection URL or "key=value …"); PG* variables fill the gaps',
@@ -58,13 +59,23 @@ export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 
 export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extras: ManagerEnvExtras = {}): ManagerEnvOptions {
   const cwd = extras.cwd ?? process.cwd()
   const connectionString = env.PGKEEP_DATABASE_URL || env.DATABASE_URL || undefined
+  // A variable set to nothing (`PGKEEP_ENCRYPTION_PASSPHRASE=${UNSET_SECRET}` in a crontab or compose
+  // file) would make plain backups without a word: it is refused, as a passphrase of spaces is.
+  for (const name of ['PGKEEP_ENCRYPTION_PASSPHRASE', 'PGKEEP_ENCRYPTION_RECIPIENTS'] as const) {
+    const value = env[name]
+    if (value !== undefined && value.replace(/[\s,]+/g, '') === '') {
+      throw new PgkeepError('OPTIONS_INVALID', `${name} is set but ${value === '' ? 'empty' : 'holds only spaces or commas'}: new backups would not be encrypted`, {
+        hint: `give the ${name === 'PGKEEP_ENCRYPTION_PASSPHRASE' ? 'passphrase' : 'age public keys (age1…)'}, or unset the variable to back up without encryption`,
+      })
+    }
+  }
   const passphrase = env.PGKEEP_ENCRYPTION_PASSPHRASE || undefined
   const recipients = [...(extras.recipients ?? []), ...(env.PGKEEP_ENCRYPTION_RECIPIENTS ?? '').split(/[\s,]+/).filter(Boolean)]
   if (passphrase && recipients.length > 0) {
     throw new PgkeepError('OPTIONS_INVALID', 'encrypt either with PGKEEP_ENCRYPTION_PASSPHRASE or to recipients (PGKEEP_ENCRYPTION_RECIPIENTS, --recipient), not both')
   }
-  const files = [...(extras.identityFiles ?? []), ...(env.PGKEEP_AGE_IDENTITY_FILE ? [env.PGKEEP_AGE_IDENTITY_FILE] : [])]
-  const identities = files.flatMap((file) => readIdentities(resolve(cwd, file)))
+  const files = [...(extras.identityFiles ?? []).map((file) => ({ file, from: '--identity' })), ...(env.PGKEEP_AGE_IDENTITY_FILE ? [{ file: env.PGKEEP_AGE_IDENTITY_FILE, from: 'PGKEEP_AGE_IDENTITY_FILE' }] : [])]
+  const identities = files.flatMap(({ file, from }) => readIdentities(file, from, cwd))
   const decryptPassphrase = env.PGKEEP_DECRYPTION_PASSPHRASE || passphrase
   const replicas = replicasFromEnv(env, cwd)
   const notifications = emailFromEnv(env)
@@ -139,7 +150,7 @@ function jobsFromEnv(value: string | undefined): number | undefined {
 
 function signingFromEnv(env: NodeJS.ProcessEnv): BackupManagerOptions['signing'] {
   const key = env.PGKEEP_SIGNING_KEY?.trim() || undefined
-  const previousKeys = (env.PGKEEP_SIGNING_KEYS_OLD ?? '').split(/[\s,]+/).filter(Boolean)
+  const previousKeys = splitKeyList(env.PGKEEP_SIGNING_KEYS_OLD)
   const requireText = (env.PGKEEP_REQUIRE_SIGNATURE ?? '').trim().toLowerCase()
   if (!['', '0', '1', 'true', 'false'].includes(requireText)) {
     throw new PgkeepError('OPTIONS_INVALID', 'PGKEEP_REQUIRE_SIGNATURE must be 1, true, 0 or false')
@@ -153,13 +164,22 @@ function signingFromEnv(env: NodeJS.ProcessEnv): BackupManagerOptions['signing']
   const problem = [key, ...previousKeys].findIndex((k) => signingKeyBytes(k) === null)
   if (problem >= 0) {
     throw new PgkeepError('OPTIONS_INVALID', `${problem === 0 ? 'PGKEEP_SIGNING_KEY' : `key ${problem} of PGKEEP_SIGNING_KEYS_OLD`} is too short: a signing key must be ${KEY_FORMS}`, {
-      hint: 'make one with: openssl rand -hex 32',
+      hint: problem === 0 || /\n/.test(env.PGKEEP_SIGNING_KEYS_OLD ?? '')
+        ? 'make one with: openssl rand -hex 32'
+        : 'keys are separated by spaces or commas; a key of text that holds spaces or commas: give the keys one per line',
     })
   }
   return { key, previousKeys, require }
 }
 
-function readIdentities(file: string): string[] {
+function readIdentities(named: string, from: string, cwd: string): string[] {
+  // The key itself where its file's name belongs: said without repeating it (the file's error would)
+  if (/AGE-SECRET-KEY-/i.test(named)) {
+    throw new PgkeepError('OPTIONS_INVALID', `${from} holds an age secret key, not the name of a file that holds one`, {
+      hint: 'write the key to a file only you can read (chmod 600) and name the file; pgkeep keygen -o key.txt makes one',
+    })
+  }
+  const file = resolve(cwd, named)
   let text: string
   try {
     text = readFileSync(file, 'utf8')

@@ -24,17 +24,31 @@ export function redactConnectionString(text: string): string {
   return text
 }
 
-/** `text` with each secret (and its percent-encoded form) replaced by ***. */
+/**
+ * `text` with each secret (and its percent-encoded form) replaced by ***: a second guard behind the
+ * structural redaction of connection strings. A secret that is a short plain word is left alone (see
+ * maskable): where such text appears in a message it is far more likely the message's own word than a
+ * leak, and masking it would garble the message ("unable to d***crypt") and show what the secret is.
+ */
 export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   const forms = new Set<string>()
   for (const secret of secrets) {
-    if (!secret) continue
+    if (!secret || !maskable(secret)) continue
     forms.add(secret)
     forms.add(encodeURIComponent(secret))
   }
   let out = text
   for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(MASK)
   return out
+}
+
+/**
+ * Whether a secret is masked wherever its text appears: 12 characters or more, or 4 or more with
+ * something other than a letter in them. So `e`, `backup`, `postgres` and `password` are not (they are
+ * words of messages: "password authentication failed"), `kost123`, `p@ss` and every generated key are.
+ */
+export function maskable(secret: string): boolean {
+  return secret.length >= 12 || (secret.length >= 4 && /[^\p{L}]/u.test(secret))
 }
 
 function redactUri(uri: string, prefix: number): string {

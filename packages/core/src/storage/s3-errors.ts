@@ -1,6 +1,7 @@
 // Turns what the minio client throws into the storage error codes. Messages name the operation, the key
 // and the bucket, never a credential: the secret key is scrubbed from any text that reaches a message.
 import { PgkeepError, isPgkeepError } from '../errors'
+import { maskable } from '../connection/redact'
 
 /** Names of the operation's objects, for messages: `unable to upload "a.sql.gz" to bucket "b" at host:port`. */
 export interface S3Target {
@@ -79,6 +80,7 @@ export function downloadStalled(timeoutMs: number): Error {
 
 // --- internal ---
 
+/** The secret key's text masked where it appears, by the rule every message follows (maskable: not a short plain word). */
 function scrub(text: string, secret: string): string {
-  return secret.length >= 4 ? text.split(secret).join('[secret]') : text
+  return maskable(secret) ? text.split(secret).join('[secret]') : text
 }

@@ -47,7 +47,16 @@ describe('redactConnectionString', () => {
 describe('scrubSecrets', () => {
   it('replaces every occurrence, plain and percent-encoded, longest first', () => {
     expect(scrubSecrets('a p@ss b p%40ss c', ['p@ss'])).toBe('a *** b *** c')
-    expect(scrubSecrets('secret and secretlonger', ['secret', 'secretlonger'])).toBe('*** and ***')
+    expect(scrubSecrets('s3cret and s3cretlonger', ['s3cret', 's3cretlonger'])).toBe('*** and ***')
+  })
+  it('leaves a short plain word alone: masking it garbled the message and showed what the secret was', () => {
+    // a reviewer's passphrases: "backup" made "*** ***-2026-12-06-….age", "e" made "unabl*** to d***crypt"
+    expect(scrubSecrets('unable to decrypt backup-2026-12-06-1.sql.gz.age', ['e', 'backup'])).toBe('unable to decrypt backup-2026-12-06-1.sql.gz.age')
+    expect(scrubSecrets('password authentication failed for user "postgres"', ['password', 'postgres'])).toBe('password authentication failed for user "postgres"')
+    // 4 or more characters with anything but a letter, or 12 and more of any kind, are masked wherever they appear
+    expect(scrubSecrets('kost123 p@ss 1234 Ünïcödé', ['kost123', 'p@ss', '1234', 'Ünïcödé'])).toBe('*** *** *** Ünïcödé')
+    expect(scrubSecrets('the passphrase correcthorsebattery', ['correcthorsebattery'])).toBe('the passphrase ***')
+    expect(scrubSecrets('ab1 x9', ['ab1', 'x9'])).toBe('ab1 x9')
   })
   it('ignores empty and missing secrets', () => {
     expect(scrubSecrets('text', ['', undefined])).toBe('text')

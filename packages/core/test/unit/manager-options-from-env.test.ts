@@ -64,6 +64,41 @@ describe('managerOptionsFromEnv', () => {
     expect((await failure(() => managerOptionsFromEnv({ PGKEEP_AGE_IDENTITY_FILE: 'empty.key' }, { cwd }), 'OPTIONS_INVALID')).message).toContain('AGE-SECRET-KEY-1')
   })
 
+  it('refuses an encryption variable set to nothing: new backups would have been plain without a word', async () => {
+    for (const [name, value, says] of [
+      ['PGKEEP_ENCRYPTION_PASSPHRASE', '', 'is set but empty'],
+      ['PGKEEP_ENCRYPTION_PASSPHRASE', '   ', 'is set but holds only spaces or commas'],
+      ['PGKEEP_ENCRYPTION_RECIPIENTS', ' , ', 'is set but holds only spaces or commas'],
+      ['PGKEEP_ENCRYPTION_RECIPIENTS', '', 'is set but empty'],
+    ] as const) {
+      const error = await failure(() => managerOptionsFromEnv({ [name]: value }, { cwd: tmpdir() }), 'OPTIONS_INVALID')
+      expect(error.message).toBe(`${name} ${says}: new backups would not be encrypted`)
+      expect(error.hint).toMatch(/or unset the variable to back up without encryption$/)
+    }
+    // unset: no encryption, as before
+    expect(managerOptionsFromEnv({}, { cwd: tmpdir() })).not.toHaveProperty('encryption')
+  })
+
+  it('an age secret key given where its file belongs is refused without repeating the key', async () => {
+    const { identity } = await generateAgeKeyPair()
+    for (const [env, identityFiles, from] of [[{ PGKEEP_AGE_IDENTITY_FILE: identity }, [], 'PGKEEP_AGE_IDENTITY_FILE'], [{}, [identity], '--identity']] as const) {
+      const error = await failure(() => managerOptionsFromEnv(env, { cwd: tmpdir(), identityFiles: [...identityFiles] }), 'OPTIONS_INVALID')
+      expect(error.message).toBe(`${from} holds an age secret key, not the name of a file that holds one`)
+      for (const text of [error.message, error.hint, JSON.stringify(error), String(error.cause)]) expect(text).not.toContain(identity.slice(16))
+    }
+  })
+
+  it('reads PGKEEP_SIGNING_KEYS_OLD one key per line when it has line breaks, so a key of text may hold spaces and commas', async () => {
+    const text = 'correct horse battery staple, used for backups'
+    const newer = 'a'.repeat(64)
+    expect(managerOptionsFromEnv({ PGKEEP_SIGNING_KEY: newer, PGKEEP_SIGNING_KEYS_OLD: `${text}\n  ${'b'.repeat(64)}  \n` }, { cwd: tmpdir() }).signing)
+      .toEqual({ key: newer, previousKeys: [text, 'b'.repeat(64)], require: false })
+    // on one line the spaces and commas separate keys; the hint says how to give such a key
+    const split = await failure(() => managerOptionsFromEnv({ PGKEEP_SIGNING_KEY: newer, PGKEEP_SIGNING_KEYS_OLD: text }, { cwd: tmpdir() }), 'OPTIONS_INVALID')
+    expect(split.message).toMatch(/^key 1 of PGKEEP_SIGNING_KEYS_OLD is too short/)
+    expect(split.hint).toBe('keys are separated by spaces or commas; a key of text that holds spaces or commas: give the keys one per line')
+  })
+
   it('documents every variable it reads, the storage ones included', () => {
     expect(Object.keys(MANAGER_ENV)).toEqual(expect.arrayContaining([...Object.keys(STORAGE_ENV), 'PGKEEP_DATABASE_URL', 'DATABASE_URL', 'PGKEEP_ENCRYPTION_PASSPHRASE', 'PGKEEP_ENCRYPTION_RECIPIENTS', 'PGKEEP_DECRYPTION_PASSPHRASE', 'PGKEEP_AGE_IDENTITY_FILE', 'PGKEEP_SCRATCH_STALE_SECONDS']))
   })
