@@ -58,7 +58,13 @@ export class AgeDecryptor {
     if (passphrase !== null) decrypter.addIdentity(new ScryptIdentity(passphrase))
     for (const identity of identities) decrypter.addIdentity(identity)
     const chunks: Buffer[] = []
-    for await (const chunk of (await this.storage.get(this.manifest.storagePath, { start: 0, end: HEAD_BYTES - 1 })) as AsyncIterable<Buffer>) chunks.push(chunk)
+    try {
+      for await (const chunk of (await this.storage.get(this.manifest.storagePath, { start: 0, end: HEAD_BYTES - 1 })) as AsyncIterable<Buffer>) chunks.push(chunk)
+    } catch (error) {
+      // the only invalid range of a valid key: one that starts past the end, of an empty object
+      if (!isPgkeepError(error, 'STORAGE_INVALID')) throw error
+      throw new PgkeepError('BACKUP_CORRUPT', `backup ${this.manifest.filename} is damaged: its stored object is empty, where its manifest says ${this.manifest.size} bytes`, { cause: error })
+    }
     try {
       return await decrypter.decryptHeader(Buffer.concat(chunks))
     } catch (error) {

@@ -323,6 +323,12 @@ describe('encrypted backups (age)', () => {
     const headerReport = await backups.verify(record.id)
     expect(headerReport.ok).toBe(false)
     expect(headerReport.integrity.damaged.length).toBe(manifest.members.length)
+
+    // An emptied object: BACKUP_CORRUPT naming the sizes (it was STORAGE_INVALID "byte range … past the end")
+    await writeFile(file, Buffer.alloc(0))
+    const emptied = await failure(backups.restore(record.id, { target: server.url, createDatabase: name }), 'BACKUP_CORRUPT')
+    expect(emptied.message).toBe(`backup ${record.filename} is damaged: its stored object is empty, where its manifest says ${manifest.size} bytes`)
+    expect(await databaseExists(name)).toBe(false)
   })
 
   it('an encrypted backup past maxSizeBytes fails with SIZE_LIMIT_EXCEEDED and leaves nothing behind', async () => {
