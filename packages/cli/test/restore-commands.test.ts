@@ -370,6 +370,9 @@ describe('encrypted backups from the command line', () => {
     expect(backup.code, backup.stderr).toBe(0)
     const record = JSON.parse(backup.stdout) as { id: string; storagePath: string }
     expect(record.storagePath).toMatch(/\.sql\.gz\.age$/)
+    // --list of a passphrase backup: the hint's age command asks for the passphrase (it named a key file)
+    const list = await run(['restore', record.id, '--dir', store, '--list'], { env })
+    expect(list.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted, and --list reads it as stored [OPTIONS_INVALID]\npgkeep: hint: decrypt it first: pgkeep download ${record.id} | age -d | pgkeep restore - --list\n`)
 
     const target = await createDatabase(server.url, { prefix: 'cli_rs_age' })
     try {

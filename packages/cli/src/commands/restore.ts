@@ -174,9 +174,11 @@ export function verifyCommand(io: Io): Command {
 /** A stored backup's script for --list: its .sql.gz as the storage holds it. */
 async function storedScript(io: Io, flags: RestoreFlags, id: string): Promise<NodeJS.ReadableStream> {
   const backups = await managerFor(io, flags)
-  const record = await backups.get(id)
-  if (record.filename.endsWith('.age')) {
-    throw new PgkeepError('OPTIONS_INVALID', `backup ${id} is encrypted, and --list reads it as stored`, { hint: `decrypt it first: pgkeep download ${id} | age -d -i <key file> | pgkeep restore - --list` })
+  const manifest = await backups.manifest(id)
+  if (manifest.encryption) {
+    // age asks a passphrase on the terminal; an X25519 backup needs its key file
+    const decrypt = manifest.encryption.method === 'scrypt' ? 'age -d' : 'age -d -i <key file>'
+    throw new PgkeepError('OPTIONS_INVALID', `backup ${id} is encrypted, and --list reads it as stored`, { hint: `decrypt it first: pgkeep download ${id} | ${decrypt} | pgkeep restore - --list` })
   }
   return backups.download(id)
 }
