@@ -1,7 +1,9 @@
 // Replays decoded pgoutput changes on a database: each source transaction in a transaction of its own,
 // rows addressed by the table's replica identity (its key columns; all columns for REPLICA IDENTITY
 // FULL, where one matching row is changed, as the source changed one). Values go as string literals, as
-// the source printed them, and the server reads them with each column's input function.
+// the source printed them, and the server reads them with each column's input function, in the session
+// settings the archive's walsender printed them in (value-settings.ts: ISO dates, UTC, exact floats, …),
+// whatever the target database's own settings are.
 // Speed: a transaction's statements are sent together, as one multi-statement query per MiB or so (one
 // round trip for a small transaction, then the COMMIT once every UPDATE and DELETE is known to have
 // found its one row); consecutive inserts into one table with the same columns are one multi-row INSERT.
@@ -9,8 +11,14 @@ import type pg from 'pg'
 import { quoteIdent } from '../emit/quote'
 import { PgkeepError } from '../errors'
 import type { PgoutputMessage, TupleValue } from './pgoutput'
+import { valueSettingsSql } from './value-settings'
 
 type Relation = Extract<PgoutputMessage, { tag: 'relation' }>
+
+/** A table as the target's catalog has it: each column's type (format_type, with its modifier). */
+interface TargetTable {
+  types: Map<string, string>
+}
 
 export interface ApplyProgress {
   transactions: number
@@ -39,6 +47,7 @@ interface Statement {
 
 export class ChangeApplier {
   private readonly relations = new Map<number, Relation>()
+  private readonly targets = new Map<string, TargetTable>()
   private open = false
   private inserts: PendingInserts | null = null
   private script: Statement[] = []
@@ -57,8 +66,12 @@ export class ChangeApplier {
         this.relations.set(message.oid, message)
         return
       case 'begin':
-        // the literals below are read with standard_conforming_strings on, whatever the session had
-        if (!this.settled) this.add({ sql: 'SET standard_conforming_strings = on', rows: 0 })
+        // the literals below are read with standard_conforming_strings on, whatever the session had, and
+        // the values in the settings they were printed in (one statement each: one result each)
+        if (!this.settled) {
+          this.add({ sql: 'SET standard_conforming_strings = on', rows: 0 })
+          this.add({ sql: valueSettingsSql(), rows: 0 })
+        }
         this.settled = true
         this.add({ sql: 'BEGIN', rows: 0 })
         this.open = true
@@ -72,13 +85,13 @@ export class ChangeApplier {
       case 'update': {
         const rel = this.relation(message.relation)
         const set = rel.columns.map((c, i) => ({ name: c.name, value: message.row[i]! })).filter((c) => c.value.kind !== 'unchanged')
-        const where = whereOf(rel, message.old ?? message.key ?? message.row)
+        const where = whereOf(rel, message.old ?? message.key ?? message.row, await this.target(rel))
         this.addOne(rel, `UPDATE ${qualified(rel)} SET ${set.map((c) => `${quoteIdent(c.name)} = ${literal(c.value)}`).join(', ')}`, where)
         break
       }
       case 'delete': {
         const rel = this.relation(message.relation)
-        this.addOne(rel, `DELETE FROM ${qualified(rel)}`, whereOf(rel, message.old ?? message.key!))
+        this.addOne(rel, `DELETE FROM ${qualified(rel)}`, whereOf(rel, message.old ?? message.key!, await this.target(rel)))
         break
       }
       case 'truncate': {
@@ -177,6 +190,22 @@ export class ChangeApplier {
     return rel
   }
 
+  /**
+   * The table as the target's catalog has it (read once per table; replay changes no definition, a
+   * schema change begins a new chain). A table the target lacks gives no columns: its statements fail.
+   */
+  private async target(rel: Relation): Promise<TargetTable> {
+    const name = qualified(rel)
+    let found = this.targets.get(name)
+    if (found) return found
+    const result = await this.run(`SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = pg_catalog.to_regclass('${name.replaceAll("'", "''")}') AND a.attnum > 0 AND NOT a.attisdropped`) as pg.QueryResult<{ name: string; type: string }>
+    found = { types: new Map(result.rows.map((r) => [r.name, r.type])) }
+    this.targets.set(name, found)
+    return found
+  }
+
   private async run(sql: string): Promise<pg.QueryResult | pg.QueryResult[]> {
     try {
       return await (this.client.query(sql) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>)
@@ -187,16 +216,22 @@ export class ChangeApplier {
   }
 }
 
-/** The row's identity as a condition. */
-function whereOf(rel: Relation, tuple: TupleValue[]): string {
+/**
+ * The row's identity as a condition. REPLICA IDENTITY FULL compares every column as text, as the source
+ * printed it (every type, json or point too, has text equality), with the incoming value read into the
+ * column's type and printed again in this session: both sides printed alike, so the comparison holds
+ * whatever the target's settings and whichever settings an older archive printed its values in.
+ */
+function whereOf(rel: Relation, tuple: TupleValue[], target: TargetTable): string {
   const full = rel.replicaIdentity === 'f'
   const parts: string[] = []
   rel.columns.forEach((c, i) => {
     const value = tuple[i]
     if (!value || value.kind === 'unchanged' || (!full && !c.key)) return
     if (value.kind === 'null') { parts.push(`${quoteIdent(c.name)} IS NULL`); return }
-    // compared as text: the source printed it so, and every type (json, point) has text equality
-    parts.push(full ? `${quoteIdent(c.name)}::text = ${literal(value)}` : `${quoteIdent(c.name)} = ${literal(value)}`)
+    if (!full) { parts.push(`${quoteIdent(c.name)} = ${literal(value)}`); return }
+    const type = target.types.get(c.name)
+    parts.push(`${quoteIdent(c.name)}::text = ${type ? `CAST(${literal(value)} AS ${type})::text` : literal(value)}`)
   })
   if (parts.length === 0) throw new PgkeepError('SCRIPT_INVALID', `a change to ${rel.schema}.${rel.name} carries no replica identity (REPLICA IDENTITY NOTHING?)`)
   return parts.join(' AND ')
