@@ -29,7 +29,7 @@ export function archiveCommand(io: Io): Command {
     .option('--segment-seconds <n>', 'close a segment once its first transaction is this many seconds old (or PGKEEP_ARCHIVE_SEGMENT_SECONDS; default 60)', integer(1, 86_400))
     .option('--segment-bytes <n>', 'or once it holds this many bytes of changes (or PGKEEP_ARCHIVE_SEGMENT_BYTES; default 16 MiB)', integer(1024, 1024 ** 3))
     .option('--allow-plain-segments', 'no longer needed, without effect: segments are encrypted as the backups are (or PGKEEP_ARCHIVE_ALLOW_PLAIN_SEGMENTS=1)')
-    .option('--drop', 'run no archiver: drop the archive\'s replication slot (refused while an archiver runs); the stored chains stay restorable up to where they end')
+    .option('--drop', 'run no archiver: drop the archive\'s replication slot and, once no logical slot of the database is left, pgkeep\'s own publication pgkeep_archive (refused while an archiver runs); the stored chains stay restorable up to where they end')
     .option('--json', 'log one JSON object per line')
     .action(async (connection: string | undefined, flags: ArchiveFlags) => {
       const conn = connection ?? flags.dbname
@@ -51,8 +51,9 @@ export function archiveCommand(io: Io): Command {
         const kept = result.chain
           ? `the newest chain (base backup ${result.chain.id}) stays in storage, restorable up to ${result.chain.until?.toISOString() ?? 'its base backup'}${result.chain.untilLsn ? ` (${result.chain.untilLsn})` : ''}; the next pgkeep archive begins a new chain with a new base backup`
           : 'no chain of this archive is stored'
-        log('dropped', { slots: result.dropped, chain: result.chain },
-          `${result.dropped.length ? `dropped the replication slot ${result.dropped.join(', ')}` : 'the archive has no replication slot: nothing to drop'}; ${kept}`)
+        const publication = result.publicationDropped ? `; dropped the publication ${result.publicationDropped}` : ''
+        log('dropped', { slots: result.dropped, publication: result.publicationDropped, chain: result.chain },
+          `${result.dropped.length ? `dropped the replication slot ${result.dropped.join(', ')}` : 'the archive has no replication slot: nothing to drop'}${publication}; ${kept}`)
         return
       }
 

@@ -65,7 +65,10 @@ export function replicationError(error: unknown, what: string): PgkeepError {
   const e = error as { code?: string; message?: string }
   const message = `unable to ${what}: ${e.message ?? String(error)}`
   switch (e.code) {
-    case '55000': // wal_level is not logical
+    case '55000': // wal_level is not logical; or a slot invalidated by max_slot_wal_keep_size
+      if (/can no longer get changes|has been invalidated|wal_status|required WAL|max_slot_wal_keep_size/i.test(e.message ?? '')) {
+        return new PgkeepError('SERVER_LIMIT', message, { cause: error, hint: 'the server removed WAL the slot still needed (max_slot_wal_keep_size): the slot can never stream again; the next start of the archiver drops it and begins a new chain with a new base backup (no restore reaches the commits between the old chain\'s end and it); raise max_slot_wal_keep_size or keep the archiver running' })
+      }
       return new PgkeepError('SERVER_LIMIT', message, { cause: error, hint: 'logical decoding needs wal_level = logical (postgresql.conf, then restart; on managed services: the logical replication / logical decoding flag)' })
     case '42501':
     case '28000':

@@ -61,3 +61,55 @@ export async function ensurePublication(client: pg.Client, name: string): Promis
   }
   return true
 }
+
+/** How many tables the replica identity error names at most. */
+const NAMED_TABLES = 10
+
+/**
+ * The tables the publication covers (all publishable tables when it does not exist yet: pgkeep creates
+ * it FOR ALL TABLES) whose UPDATE or DELETE the server would refuse once they are published: no usable
+ * replica identity (REPLICA IDENTITY DEFAULT without a primary key, NOTHING, or USING INDEX of an index
+ * that is gone). Only when the publication publishes updates or deletes. Qualified, quoted names.
+ */
+export async function tablesWithoutReplicaIdentity(client: pg.Client, publication: string): Promise<{ tables: string[]; total: number }> {
+  const { rows: pubs } = await client.query<{ puballtables: boolean; pubupdate: boolean; pubdelete: boolean }>(
+    'SELECT puballtables, pubupdate, pubdelete FROM pg_catalog.pg_publication WHERE pubname = $1', [publication])
+  const pub = pubs[0]
+  if (pub && !pub.pubupdate && !pub.pubdelete) return { tables: [], total: 0 }
+  // the tables a publication FOR ALL TABLES publishes: permanent ordinary tables (a partitioned table's
+  // writes meet its partitions' identities), user objects only
+  const covered = !pub || pub.puballtables
+    ? `c.relkind = 'r' AND c.relpersistence = 'p' AND c.oid >= 16384
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'`
+    : `c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables p WHERE p.pubname = $1 AND p.schemaname = n.nspname AND p.tablename = c.relname)`
+  const { rows } = await client.query<{ name: string }>(`
+    SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS name
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE ${covered}
+       AND (c.relreplident = 'n'
+         OR (c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))
+         OR (c.relreplident = 'i' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident)))
+     ORDER BY n.nspname, c.relname`, pub && !pub.puballtables ? [publication] : [])
+  return { tables: rows.slice(0, NAMED_TABLES).map((r) => r.name), total: rows.length }
+}
+
+/**
+ * CONFLICT when publishing would make the server refuse the application's UPDATE and DELETE of a table
+ * ("cannot update table … because it does not have a replica identity and publishes updates"): checked
+ * before the publication is created, at each start and before each new chain.
+ */
+export async function assertReplicaIdentities(client: pg.Client, publication: string): Promise<void> {
+  const { tables, total } = await tablesWithoutReplicaIdentity(client, publication)
+  if (total === 0) return
+  const { rows } = await client.query<{ n: number }>('SELECT pg_catalog.count(*)::int AS n FROM pg_catalog.pg_publication WHERE pubname = $1', [publication])
+  const exists = rows[0]!.n > 0
+  const created = !exists
+    ? ' No publication was created.'
+    : publication === DEFAULT_PUBLICATION
+      ? ` The publication ${publication} exists already, so these writes fail now: pgkeep archive --drop drops it with the archive's slot (or DROP PUBLICATION ${publication}).`
+      : ''
+  const more = total > tables.length ? ` and ${total - tables.length} more` : ''
+  throw new PgkeepError('CONFLICT', `the change archive would break the application's UPDATE and DELETE of ${total === 1 ? 'a table' : `${total} tables`} without a replica identity (no primary key, or REPLICA IDENTITY NOTHING, or the index of REPLICA IDENTITY USING INDEX is gone): ${tables.join(', ')}${more}. Once a publication covers a table, the server refuses its updates and deletes unless it has one`, {
+    hint: `give each a primary key, or ALTER TABLE ${tables[0]} REPLICA IDENTITY FULL (the whole old row identifies it; more WAL); or name a publication of the tables to archive (option archive.publication, PGKEEP_ARCHIVE_PUBLICATION, --publication).${created}`,
+  })
+}

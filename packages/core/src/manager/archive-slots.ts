@@ -12,6 +12,11 @@ export interface SlotState {
   /** The process reading the slot, when active. */
   pid: number | null
   database: string | null
+  /**
+   * pg_replication_slots.wal_status (PostgreSQL 13+): 'lost' when the server removed WAL the slot still
+   * needed (max_slot_wal_keep_size): it can never stream again.
+   */
+  walStatus: string | null
 }
 
 /**
@@ -37,8 +42,8 @@ export function nextSlot(base: string, current: string): string {
 }
 
 export async function readSlots(client: pg.Client, names: string[]): Promise<SlotState[]> {
-  const { rows } = await client.query<{ slot_name: string; active: boolean; active_pid: number | null; database: string | null; slot_type: string; plugin: string | null }>(
-    'SELECT slot_name, active, active_pid, database, slot_type, plugin FROM pg_catalog.pg_replication_slots WHERE slot_name = ANY($1::text[])',
+  const { rows } = await client.query<{ slot_name: string; active: boolean; active_pid: number | null; database: string | null; slot_type: string; plugin: string | null; wal_status: string | null }>(
+    'SELECT slot_name, active, active_pid, database, slot_type, plugin, wal_status FROM pg_catalog.pg_replication_slots WHERE slot_name = ANY($1::text[])',
     [names],
   )
   for (const r of rows) {
@@ -48,7 +53,7 @@ export async function readSlots(client: pg.Client, names: string[]): Promise<Slo
       })
     }
   }
-  return rows.map((r) => ({ name: r.slot_name, active: r.active, pid: r.active_pid, database: r.database }))
+  return rows.map((r) => ({ name: r.slot_name, active: r.active, pid: r.active_pid, database: r.database, walStatus: r.wal_status }))
 }
 
 /** CONFLICT when a process reads one of these slots: another archiver runs. */
@@ -83,4 +88,15 @@ export async function dropSlotBySql(client: pg.Client, name: string, waitMs = 10
       throw replicationError(error, `drop the replication slot ${name}`)
     }
   }
+}
+
+/**
+ * CONFLICT for a slot of the archive's family that no chain of this storage names: it may be the live slot
+ * of the same database's archive in another storage (dropping it would lose every change that archive has
+ * not stored yet), or one left by an archiver killed during its base backup. Never dropped here.
+ */
+export function unknownSlotError(slot: string, where: string): PgkeepError {
+  return new PgkeepError('CONFLICT', `the replication slot ${slot} exists, but no chain in this storage (${where}) names it: it may be the slot of this database's archive in another storage (dropping it would lose the changes that archive has not stored yet), or one left by an archiver killed during its first base backup; it is left alone`, {
+    hint: `point the archiver at the storage whose chain uses ${slot}; if the slot is really stale, drop it: pgkeep archive --drop (with this storage and the same --slot), or SELECT pg_drop_replication_slot('${slot}'); or give this archive its own slot (option archive.slot, PGKEEP_ARCHIVE_SLOT, --slot)`,
+  })
 }

@@ -15,13 +15,13 @@ import { sealedSegments } from '../logical/sealed-segments'
 import type { EncryptionSettings } from '../crypto/encryption-options'
 import type { BaseTable } from '../logical/relation-change'
 import { readTableDefinitions } from '../logical/table-definitions'
-import { valueSettingsOptions } from '../logical/value-settings'
 import { connect } from '../connection/connect'
+import { quoteIdent } from '../emit/quote'
 import { connectForReplication, createSlotWithSnapshot, dropSlot } from '../logical/replication-slot'
 import type { BackupManifest } from '../manifest/manifest'
-import { checkArchivePrerequisites, ensurePublication } from './archive-prerequisites'
+import { assertReplicaIdentities, checkArchivePrerequisites, ensurePublication } from './archive-prerequisites'
 import { DEFAULT_PUBLICATION, resolveArchiveOptions, type ArchiveOptions } from './archive-options'
-import { archiveSlotName, dropSlotBySql, nextSlot, readSlots, refuseActive, slotFamily } from './archive-slots'
+import { archiveSlotName, dropSlotBySql, nextSlot, readSlots, refuseActive, slotFamily, unknownSlotError } from './archive-slots'
 import type { ManagerContext } from './context'
 import type { ArchiveChainEvent } from './events'
 import { withLock } from './locks'
@@ -128,18 +128,35 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
         })
       }
       refuseActive(slots)
-      const chain = await newestChain(ctx, family)
-      const resume = chain && slots.some((s) => s.name === chain.changes!.slot) ? chain : null
+      const chains = await chainsOf(ctx, family)
+      const chain = chains[0] ?? null
+      // A slot the server invalidated (max_slot_wal_keep_size removed WAL it still needed) can never stream:
+      // it is dropped, whoever it served, and the chain that used it ends where its segments end.
+      let lost: { slot: string; chain: BackupManifest | null } | null = null
+      for (const s of slots.filter((x) => x.walStatus === 'lost')) {
+        await dropSlotBySql(client, s.name)
+        if (chain && chain.changes!.slot === s.name) lost = { slot: s.name, chain }
+        else if (!lost) lost = { slot: s.name, chain: null }
+      }
+      const live = slots.filter((s) => s.walStatus !== 'lost')
+      const resume = chain && live.some((s) => s.name === chain.changes!.slot) ? chain : null
+      // A slot of the family that no chain of this storage names may be another storage's live archive:
+      // never dropped (that would lose its changes), refused before anything is created.
+      const known = new Set(chains.map((c) => c.changes!.slot))
+      const unknown = live.find((s) => !known.has(s.name))
+      if (unknown) throw unknownSlotError(unknown.name, `${ctx.storage.kind} storage, key prefix "${ctx.options.keyPrefix}"`)
       await checkArchivePrerequisites(client, { needSlot: !resume })
+      // before the publication is created: publishing a table without a replica identity breaks its UPDATE and DELETE
+      await assertReplicaIdentities(client, publication)
       await ensurePublication(client, publication)
-      // A slot that no stored chain continues (its base backup never completed) is dropped: a new chain starts.
-      for (const s of slots) {
+      // A slot of an older chain of this storage (one a newer chain replaced, its drop interrupted) is dropped.
+      for (const s of live) {
         if (resume && s.name === resume.changes!.slot) continue
         await dropSlotBySql(client, s.name)
         chainEvent({ reason: 'slot-without-chain', chainId: null, slot: s.name, pitrGap: false,
-          message: `dropped the replication slot ${s.name}: no stored chain continues from it (its base backup never completed, or a newer chain replaced it)` })
+          message: `dropped the replication slot ${s.name}: no stored chain continues from it (a newer chain of this storage replaced the one that used it)` })
       }
-      return { base, chain, resume }
+      return { base, chain, resume, lost }
     })
     state.slot = plan.resume ? plan.resume.changes!.slot : plan.base
 
@@ -154,13 +171,18 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       current = { manifest: plan.resume, replication: null, baseTables: plan.resume.tables.map((t) => ({ schema: t.schema, name: t.name })) }
     } else {
       const reason = plan.chain ? 'slot-gone' : 'first'
+      // where the chain whose slot is gone ends: no restore reaches between there and the new base backup
+      const ended = plan.chain ? await chainWindow(ctx.storage, plan.chain.storagePath) : null
+      const endedAt = ended ? `${ended.until?.toISOString() ?? 'its base backup'}${ended.untilLsn ? ` (${ended.untilLsn})` : ''}` : ''
       const began = await beginChain(plan.base, undefined)
       if (!began) return finish(null)
       current = began
       chainEvent({ reason, chainId: began.manifest.id, slot: plan.base, pitrGap: false,
         message: plan.chain
-          ? `began chain ${began.manifest.id}: the slot of the newest chain ${plan.chain.id} is gone, so that chain ends where its segments end; no restore reaches between its end and this base backup`
-          : `began chain ${began.manifest.id} with the slot ${plan.base}` })
+          ? plan.lost?.chain
+            ? `began chain ${began.manifest.id}: the slot ${plan.lost.slot} of the newest chain ${plan.chain.id} was invalidated (the server removed WAL it still needed under max_slot_wal_keep_size) and dropped, so that chain ends where its segments end, at ${endedAt}; no restore reaches a commit between then and this base backup`
+            : `began chain ${began.manifest.id}: the slot of the newest chain ${plan.chain.id} is gone, so that chain ends where its segments end, at ${endedAt}; no restore reaches between its end and this base backup`
+          : `began chain ${began.manifest.id} with the slot ${plan.base}${plan.lost ? ` (the slot ${plan.lost.slot}, invalidated by max_slot_wal_keep_size, was dropped)` : ''}` })
     }
     ctx.events.emit('archive:start', { slot: state.slot, publication, chainId: current.manifest.id, resumed: plan.resume !== null, at: ctx.now() })
 
@@ -194,6 +216,9 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
 
     /** The slot (exported snapshot) and the base backup dumped in it; null when stopped meanwhile. */
     async function beginChain(slot: string, previousChain: string | undefined): Promise<(Chain & { replication: pg.Client }) | null> {
+      // a table created since the start without a replica identity: its UPDATE and DELETE already fail
+      // under a FOR ALL TABLES publication; the archiver stops with the error that names it and the fix
+      if (previousChain) await ctx.withDatabase((client) => assertReplicaIdentities(client, publication))
       const replication = await connectForReplication(replicationConfig(ctx, o.segmentSeconds))
       try {
         const created = await createSlotWithSnapshot(replication, slot)
@@ -349,6 +374,12 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
 export interface DropArchiveResult {
   /** Slots dropped (none when the archive had none). */
   dropped: string[]
+  /**
+   * The publication dropped with them: pgkeep's own (`pgkeep_archive`) once no logical slot of the
+   * database is left, so that the tables it published no longer need a replica identity; null when kept
+   * (a publication the application named is never dropped).
+   */
+  publicationDropped: string | null
   /** The newest chain: it stays in storage, restorable up to `until` (its newest segment). */
   chain: { id: string; until: Date | null; untilLsn: string | null } | null
 }
@@ -357,8 +388,12 @@ export interface DropArchiveResult {
  * Drops the archive's slot(s) without running an archiver: the server stops keeping WAL for it. CONFLICT
  * when an archiver runs (it holds the archive lock or reads the slot); stop that one with `dropSlot` instead.
  */
-export async function dropArchiveSlot(ctx: ManagerContext, input: Pick<ArchiveOptions, 'slot' | 'actor'> = {}): Promise<DropArchiveResult> {
-  const o = resolveArchiveOptions({ ...(ctx.options.archive?.slot ? { slot: ctx.options.archive.slot } : {}), ...input })
+export async function dropArchiveSlot(ctx: ManagerContext, input: Pick<ArchiveOptions, 'slot' | 'actor' | 'publication'> = {}): Promise<DropArchiveResult> {
+  const o = resolveArchiveOptions({
+    ...(ctx.options.archive?.slot ? { slot: ctx.options.archive.slot } : {}),
+    ...(ctx.options.archive?.publication ? { publication: ctx.options.archive.publication } : {}),
+    ...input,
+  })
   const actor = o.actor ?? 'pgkeep archive --drop'
   return ctx.audited('archive', actor, (r: DropArchiveResult) => r.chain?.id ?? null, async () => {
     const locked = await withLock(ctx, 'archive', 'exclusive', () => ctx.withDatabase(async (client) => {
@@ -368,9 +403,10 @@ export async function dropArchiveSlot(ctx: ManagerContext, input: Pick<ArchiveOp
       refuseActive(slots)
       const dropped: string[] = []
       for (const s of slots) if (await dropSlotBySql(client, s.name, 0)) dropped.push(s.name)
+      const publicationDropped = await dropOwnPublication(client, o.publication ?? DEFAULT_PUBLICATION)
       const chain = await newestChain(ctx, family)
       const window = chain ? await chainWindow(ctx.storage, chain.storagePath) : null
-      return { dropped, chain: chain ? { id: chain.id, until: window!.until, untilLsn: window!.untilLsn } : null }
+      return { dropped, publicationDropped, chain: chain ? { id: chain.id, until: window!.until, untilLsn: window!.untilLsn } : null }
     }))
     if (!locked.acquired) {
       throw new PgkeepError('CONFLICT', 'an archiver of this storage is running (it holds the archive lock): its slot is not dropped under it', {
@@ -378,7 +414,30 @@ export async function dropArchiveSlot(ctx: ManagerContext, input: Pick<ArchiveOp
       })
     }
     return locked.value
-  }, (r) => ({ event: 'drop', dropped: r.dropped }))
+  }, (r) => ({ event: 'drop', dropped: r.dropped, publicationDropped: r.publicationDropped }))
+}
+
+/**
+ * Drops pgkeep's own publication (`pgkeep_archive`, the name pgkeep creates) once no logical pgoutput slot
+ * of this database is left to read it (another archive of the same database may share it). A publication
+ * the application named is never dropped. The name dropped, or null.
+ */
+async function dropOwnPublication(client: pg.Client, publication: string): Promise<string | null> {
+  if (publication !== DEFAULT_PUBLICATION) return null
+  const { rows } = await client.query<{ readers: number; exists: boolean }>(`
+    SELECT (SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_replication_slots
+             WHERE database = pg_catalog.current_database() AND slot_type = 'logical' AND plugin = 'pgoutput') AS readers,
+           EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = $1) AS exists`, [publication])
+  if (!rows[0]!.exists || rows[0]!.readers > 0) return null
+  try {
+    await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(publication)}`)
+  } catch (error) {
+    throw new PgkeepError((error as { code?: string }).code === '42501' ? 'PERMISSION_DENIED' : 'CATALOG_QUERY_FAILED',
+      `dropped the archive's slot, but unable to drop the publication ${publication}: ${(error as Error).message}`, {
+        cause: error, hint: `have its owner or a superuser run DROP PUBLICATION ${publication}`,
+      })
+  }
+  return publication
 }
 
 // --- internal ---
@@ -391,19 +450,21 @@ async function newestChain(ctx: ManagerContext, family: string[]): Promise<Backu
   return null
 }
 
+/** The stored base backups whose manifests name one of these slots, newest first. */
+async function chainsOf(ctx: ManagerContext, family: string[]): Promise<BackupManifest[]> {
+  return (await ctx.index.list()).filter((m) => m.changes && family.includes(m.changes.slot))
+}
+
 /**
  * The replication connection's settings. runArchiver closes a segment when a message arrives; on an idle
  * server the only messages are the walsender's keepalives, sent every wal_sender_timeout / 2. The session's
  * wal_sender_timeout is set to twice the segment time (at least 10 s), so that a segment waits about one
- * segment time more at most, and a walsender whose archiver is gone notices it as soon. The value settings
- * come after the user's own options, so they win over a PGOPTIONS too.
+ * segment time more at most, and a walsender whose archiver is gone notices it as soon.
  */
 function replicationConfig(ctx: ManagerContext, segmentSeconds: number | undefined): pg.ClientConfig {
   const config = resolveConnection(ctx.connection, ctx.env).toClientConfig(0, undefined, 'pgkeep archive')
   const timeoutMs = Math.max(10_000, Math.round((segmentSeconds ?? 60) * 2000))
-  // the values pgoutput prints are printed with this session's settings: forced to ones every server reads
-  // back exactly (value-settings.ts), whatever the source database or role sets (DateStyle, TimeZone, …)
-  config.options = `${config.options ? `${config.options} ` : ''}-c wal_sender_timeout=${timeoutMs} ${valueSettingsOptions()}`
+  config.options = `${config.options ? `${config.options} ` : ''}-c wal_sender_timeout=${timeoutMs}`
   return config
 }
 

@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { compareDatabases, createDatabase, runSql, startS3Server, withClient, type S3Server } from '@pgkeep/testkit'
+import { compareDatabases, createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, startS3Server, withClient, type S3Server } from '@pgkeep/testkit'
 import { findFreePort } from '@pgkeep/testkit/free-port'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, isPgkeepError, s3Storage, type BackupManager, type ManagerEvents, type PgkeepError } from '../../src/index'
@@ -138,34 +138,37 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
     }
   }, 240_000)
 
-  it('drops a slot whose base backup never completed and begins a new chain; dropArchiveSlot() leaves no slot and names the chain kept', async () => {
+  it('leaves alone a slot no chain of its storage names (CONFLICT naming how to drop it); dropArchiveSlot() leaves no slot and names the chain kept', async () => {
     const db = await createDatabase(server.url, { prefix: 'archive_orphan' })
     const storage = fsStorage({ dir: join(workDir, 'fs-orphan') })
     await runSql(db.url, `${LEDGER_SCHEMA} CREATE PUBLICATION app_pub FOR TABLE accounts, ledger;`)
     const slot = 'orphan_slot'
-    // a slot left by an archiver killed during its first base backup
+    // a slot left by an archiver killed during its first base backup, or another storage's archive: no chain here names it
     await runSql(db.url, `SELECT pg_create_logical_replication_slot('${slot}', 'pgoutput')`)
     const manager = createBackupManager({ connectionString: db.url, storage, archive: { slot, publication: 'app_pub', segmentSeconds: 1 } })
     try {
       const chains = recordEvents(manager, 'archive:chain')
+      await expectError(manager.archive().done, 'CONFLICT', new RegExp(`slot ${slot} exists, but no chain in this storage .* it is left alone`), new RegExp(`pg_drop_replication_slot\\('${slot}'\\)`))
+      expect(await slotsOf(db.url, slot)).toEqual([{ slot_name: slot, active: false }])
+      expect(chains).toEqual([])
+      await runSql(db.url, `SELECT pg_drop_replication_slot('${slot}')`)
       const handle = manager.archive()
       await waitFor('the archiver to stream', () => handle.status().phase === 'streaming' || !handle.status().running, 120_000)
-      expect(chains.map((c) => [c.reason, c.slot])).toEqual([['slot-without-chain', slot], ['first', slot]])
-      expect(chains[0]!.message).toMatch(/no stored chain continues from it/)
+      expect(chains.map((c) => [c.reason, c.slot])).toEqual([['first', slot]])
       // while it runs, the slot is not dropped under it
       await expectError(manager.dropArchiveSlot(), 'CONFLICT', /archiver of this storage is running/)
       await handle.stop()
       const summary = await handle.done
       const result = await manager.dropArchiveSlot()
-      expect(result).toEqual({ dropped: [slot], chain: expect.objectContaining({ id: summary.chainId }) })
+      // a publication the application named is never dropped
+      expect(result).toEqual({ dropped: [slot], publicationDropped: null, chain: expect.objectContaining({ id: summary.chainId }) })
       expect(await slotsOf(db.url, slot)).toEqual([])
-      // the named publication was used, not created
-      expect(await runSql(db.url, "SELECT 1 FROM pg_publication WHERE pubname = 'pgkeep_archive'")).toEqual([])
+      expect(await runSql(db.url, "SELECT pubname FROM pg_publication")).toEqual([{ pubname: 'app_pub' }])
       // the next archive() sees the chain's slot gone: a new chain
       const next = manager.archive()
-      await waitFor('the new chain', () => chains.length === 3 || !next.status().running, 120_000)
-      expect(chains[2]).toMatchObject({ reason: 'slot-gone', slot })
-      expect(chains[2]!.chainId).not.toBe(summary.chainId)
+      await waitFor('the new chain', () => chains.length === 2 || !next.status().running, 120_000)
+      expect(chains[1]).toMatchObject({ reason: 'slot-gone', slot })
+      expect(chains[1]!.chainId).not.toBe(summary.chainId)
       await next.stop({ dropSlot: true })
       await next.done
       expect(await slotsOf(db.url, slot)).toEqual([])
@@ -174,6 +177,148 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
       await db.drop()
     }
   }, 240_000)
+
+  it('an archiver of another (empty) storage leaves the live archive\'s slot alone: refused, and the first storage\'s chain continues without a commit lost', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_two' })
+    const st1 = fsStorage({ dir: join(workDir, 'fs-st1') })
+    const m1 = createBackupManager({ connectionString: db.url, storage: st1, archive: { segmentSeconds: 1 } })
+    const slot = archiveSlotName(db.name)
+    await runSql(db.url, LEDGER_SCHEMA)
+    try {
+      await withClient(db.url, async (conn) => {
+        const ledger = new Ledger(conn)
+        const starts = recordEvents(m1, 'archive:start')
+        const h1 = m1.archive()
+        await waitFor('the archiver to stream', () => h1.status().phase === 'streaming' || !h1.status().running, 120_000)
+        if (!h1.status().running) await h1.done
+        const chainId = h1.status().chainId!
+        await ledger.transfers(10)
+        await h1.stop()
+        // commits while it is stopped: only its slot holds them
+        await ledger.transfers(20)
+
+        const m2 = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: join(workDir, 'fs-empty') }), archive: { segmentSeconds: 1 } })
+        const chains2 = recordEvents(m2, 'archive:chain')
+        const h2 = m2.archive()
+        await waitFor('the second archiver to stream or end', () => h2.status().phase === 'streaming' || !h2.status().running, 120_000)
+        await h2.stop()
+        await expectError(h2.done, 'CONFLICT', new RegExp(`slot ${slot} exists, but no chain in this storage`), /pgkeep archive --drop|pg_drop_replication_slot/)
+        expect(chains2).toEqual([])
+        expect(await m2.list()).toEqual([])
+        expect(await slotsOf(db.url, slot)).toEqual([{ slot_name: slot, active: false }])
+
+        // the first storage's archiver resumes its chain from its slot: nothing lost
+        const chains1 = recordEvents(m1, 'archive:chain')
+        const again = m1.archive()
+        await ledger.transfers(5)
+        const marks = await ledger.mark()
+        const manifest = await m1.manifest(chainId)
+        await waitFor('the mark to be archived', async () => (await archivedMarks(st1, chainPrefixOf(manifest.storagePath))) === marks, 120_000)
+        expect(starts.at(-1)).toMatchObject({ chainId, resumed: true, slot })
+        expect(chains1).toEqual([])
+        await again.stop({ dropSlot: true })
+        await again.done
+        await replayMatches(m1, chainId, db.url)
+      })
+    } finally {
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 240_000)
+
+  it('refuses to publish tables without a replica identity, before creating anything, naming them and the fix; dropArchiveSlot() drops pgkeep_archive', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_ident' })
+    const manager = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: join(workDir, 'fs-ident') }), archive: { segmentSeconds: 1 } })
+    const slot = archiveSlotName(db.name)
+    await runSql(db.url, `
+      CREATE TABLE nopk (k integer, v text); INSERT INTO nopk VALUES (1, 'a');
+      CREATE TABLE nothing (id integer PRIMARY KEY); ALTER TABLE nothing REPLICA IDENTITY NOTHING;
+      CREATE TABLE byindex (id integer NOT NULL, v text); CREATE UNIQUE INDEX byindex_id ON byindex (id);
+      ALTER TABLE byindex REPLICA IDENTITY USING INDEX byindex_id; DROP INDEX byindex_id;
+      CREATE TABLE withpk (id integer PRIMARY KEY, v text); INSERT INTO withpk VALUES (1, 'a');
+      CREATE TABLE whole (k integer); ALTER TABLE whole REPLICA IDENTITY FULL;
+      CREATE UNLOGGED TABLE scratch (k integer);`)
+    try {
+      const h = manager.archive()
+      await waitFor('the archiver to stream or end', () => h.status().phase === 'streaming' || !h.status().running, 120_000)
+      await h.stop()
+      await expectError(h.done, 'CONFLICT', /UPDATE and DELETE of 3 tables without a replica identity .*: public\.byindex, public\.nopk, public\.nothing\./,
+        /ALTER TABLE public\.byindex REPLICA IDENTITY FULL.*No publication was created/)
+      // nothing was created, and the application's writes go on
+      expect(await runSql(db.url, 'SELECT pubname FROM pg_publication')).toEqual([])
+      expect(await slotsOf(db.url, slot)).toEqual([])
+      await runSql(db.url, "UPDATE nopk SET v = 'b'; DELETE FROM nopk WHERE k = 2;")
+
+      // fixed: the archiver starts, and the writes still work under its publication
+      await runSql(db.url, `ALTER TABLE nopk REPLICA IDENTITY FULL; ALTER TABLE nothing REPLICA IDENTITY DEFAULT;
+        ALTER TABLE byindex REPLICA IDENTITY DEFAULT; ALTER TABLE byindex ADD PRIMARY KEY (id);`)
+      const ok = manager.archive()
+      await waitFor('the archiver to stream', () => ok.status().phase === 'streaming' || !ok.status().running, 120_000)
+      if (!ok.status().running) await ok.done
+      await runSql(db.url, "UPDATE nopk SET v = 'c'; UPDATE withpk SET v = 'b'; DELETE FROM nothing;")
+      await ok.stop()
+      await ok.done
+      // a PK-less table created while stopped: the next start refuses, naming it (the publication exists: the hint says how to drop it)
+      await runSql(db.url, 'CREATE TABLE later (k integer)')
+      const refused = await expectError(manager.archive().done, 'CONFLICT', /UPDATE and DELETE of a table without a replica identity .*: public\.later\./)
+      expect(refused.hint).toMatch(/publication pgkeep_archive exists already.*pgkeep archive --drop/)
+      await runSql(db.url, 'ALTER TABLE later REPLICA IDENTITY FULL')
+
+      // dropArchiveSlot(): the slot and pgkeep's own publication go, the tables need no replica identity any more
+      const result = await manager.dropArchiveSlot()
+      expect(result).toMatchObject({ dropped: [slot], publicationDropped: 'pgkeep_archive' })
+      expect(await runSql(db.url, 'SELECT pubname FROM pg_publication')).toEqual([])
+      await runSql(db.url, 'ALTER TABLE later REPLICA IDENTITY NOTHING; UPDATE later SET k = 1;')
+    } finally {
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 240_000)
+
+  it('begins a new chain when max_slot_wal_keep_size invalidated the slot (wal_status lost), saying which commits are not recoverable', async () => {
+    if (!isEmbeddedMajor(server.major)) return
+    const own = await startEmbeddedServer({ major: server.major, dataDir: join(workDir, 'pg-lost'), settings: { max_slot_wal_keep_size: '1MB', wal_keep_size: 0 } })
+    try {
+      const db = await createDatabase(own.url, { prefix: 'archive_lost' })
+      const manager = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: join(workDir, 'fs-lost') }), archive: { segmentSeconds: 1 } })
+      const slot = archiveSlotName(db.name)
+      await runSql(db.url, LEDGER_SCHEMA)
+      const chains = recordEvents(manager, 'archive:chain')
+      await withClient(db.url, async (conn) => {
+        const ledger = new Ledger(conn)
+        const h = manager.archive()
+        await waitFor('the archiver to stream', () => h.status().phase === 'streaming' || !h.status().running, 120_000)
+        if (!h.status().running) await h.done
+        const first = h.status().chainId!
+        await ledger.transfers(10)
+        await h.stop()
+        // stopped: more WAL than max_slot_wal_keep_size, switched and checkpointed away
+        for (let i = 0; i < 4; i++) {
+          await runSql(db.url, "INSERT INTO notes SELECT g, repeat('x', 1000) FROM generate_series(1, 3000) g; SELECT pg_switch_wal(); CHECKPOINT;")
+        }
+        await waitFor('the slot to be lost', async () => {
+          const [row] = await runSql<{ wal_status: string }>(db.url, `SELECT wal_status FROM pg_replication_slots WHERE slot_name = '${slot}'`)
+          if (row?.wal_status !== 'lost') await runSql(db.url, "INSERT INTO notes SELECT g, repeat('y', 1000) FROM generate_series(1, 3000) g; SELECT pg_switch_wal(); CHECKPOINT;")
+          return row?.wal_status === 'lost'
+        })
+        const next = manager.archive()
+        await waitFor('the new chain', () => chains.length === 2 || !next.status().running, 120_000)
+        if (!next.status().running) await next.done
+        expect(chains[1]).toMatchObject({ reason: 'slot-gone', slot })
+        expect(chains[1]!.chainId).not.toBe(first)
+        expect(chains[1]!.message).toMatch(new RegExp(`slot ${slot} of the newest chain ${first} was invalidated .*max_slot_wal_keep_size.* no restore reaches a commit between then and this base backup`))
+        await ledger.transfers(5)
+        const marks = await ledger.mark()
+        const manifest = await manager.manifest(chains[1]!.chainId!)
+        await waitFor('the mark to be archived', async () => (await archivedMarks(manager.storage, chainPrefixOf(manifest.storagePath))) === marks, 120_000)
+        await next.stop({ dropSlot: true })
+        await next.done
+      })
+      await db.drop()
+    } finally {
+      await own.stop()
+    }
+  }, 300_000)
 
   it('keeps archiving through an S3 endpoint killed mid-stream and restarted on the same port and folder: nothing lost, nothing twice', async () => {
     const db = await createDatabase(server.url, { prefix: 'archive_s3' })
