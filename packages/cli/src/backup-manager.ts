@@ -45,7 +45,7 @@ export const STORAGE_HELP = 'the folder of the backups (default: PGKEEP_BACKUP_D
  * which make the folder or bucket on their first write) refuse a backup folder or S3 bucket that does not
  * exist: a typo or an unmounted volume is not "no backups", and a dry run must not create folders.
  */
-export async function managerFor(io: Io, flags: StorageFlags, more: Partial<BackupManagerOptions> = {}, o: { writes?: boolean } = {}): Promise<BackupManager> {
+export async function managerFor(io: Io, flags: StorageFlags, more: Partial<BackupManagerOptions> = {}, o: { writes?: boolean; logsAlerts?: boolean } = {}): Promise<BackupManager> {
   const { createBackupManager, managerOptionsFromEnv } = await library()
   const folder = flags.dir ? resolve(io.cwd, flags.dir) : io.env.PGKEEP_S3_BUCKET ? null : resolve(io.cwd, io.env.PGKEEP_BACKUP_DIR || '.')
   if (folder !== null && !o.writes) {
@@ -58,7 +58,7 @@ export async function managerFor(io: Io, flags: StorageFlags, more: Partial<Back
   const { connectionString, ...fromEnv } = managerOptionsFromEnv(env, { cwd: io.cwd, ...(flags.recipient ? { recipients: flags.recipient } : {}), ...(flags.identity ? { identityFiles: flags.identity } : {}) })
   // the same for a bucket: S3 lists a missing bucket as an empty one, and only a put makes it
   if (folder === null && !o.writes) await assertBucketExists(fromEnv.storage, io.env.PGKEEP_S3_BUCKET ?? '')
-  return createBackupManager({
+  const backups = createBackupManager({
     ...fromEnv,
     // A connection on the command line wins over PGKEEP_DATABASE_URL / DATABASE_URL.
     ...(connectionString && more.connection === undefined && more.connectionString === undefined ? { connectionString } : {}),
@@ -66,6 +66,18 @@ export async function managerFor(io: Io, flags: StorageFlags, more: Partial<Back
     env: io.env,
     ...more,
   })
+  // An unsigned backup or change segment used under a signing key (require off) was said only as an event
+  // nobody heard: a restore of a backup whose signature had been stripped said nothing. schedule and
+  // archive log every alert themselves.
+  if (!o.logsAlerts) {
+    const said = new Set<string>()
+    backups.on('alert', (alert) => {
+      if (alert.kind !== 'backup-unsigned' || said.has(alert.message)) return
+      said.add(alert.message)
+      io.stderr.write(`pgkeep: warning: ${alert.message}\n`)
+    })
+  }
+  return backups
 }
 
 // --- internal ---

@@ -33,7 +33,7 @@ export function archiveCommand(io: Io): Command {
     .option('--json', 'log one JSON object per line')
     .action(async (connection: string | undefined, flags: ArchiveFlags) => {
       const conn = connection ?? flags.dbname
-      const backups = await managerFor(io, flags, { ...(conn ? { connection: conn } : {}), rateLimit: false }, { writes: true })
+      const backups = await managerFor(io, flags, { ...(conn ? { connection: conn } : {}), rateLimit: false }, { writes: true, logsAlerts: true })
       const log = (event: string, fields: Record<string, unknown>, text: string) => {
         const at = new Date().toISOString()
         io.stdout.write(flags.json ? `${JSON.stringify({ at, event, ...fields })}\n` : `${at} ${text}\n`)

@@ -42,7 +42,7 @@ export function scheduleCommand(io: Io): Command {
         namePrefix: flags.namePrefix,
         rateLimit: false,
         retention: { maxAgeDays: flags.days, ...(flags.keepLast ? { keepLast: flags.keepLast } : {}) },
-      }, { writes: true })
+      }, { writes: true, logsAlerts: true })
       const log = (event: string, fields: Record<string, unknown>, text: string) => {
         const at = new Date().toISOString()
         io.stdout.write(flags.json ? `${JSON.stringify({ at, event, ...fields })}\n` : `${at} ${text}\n`)
