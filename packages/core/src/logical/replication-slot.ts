@@ -62,12 +62,14 @@ export async function dropSlot(client: pg.Client, name: string): Promise<void> {
 
 /** A failed replication command, with the fix for the usual causes. */
 export function replicationError(error: unknown, what: string): PgkeepError {
-  const e = error as { code?: string; message?: string }
+  const e = error as { code?: string; message?: string; detail?: string }
   const message = `unable to ${what}: ${e.message ?? String(error)}`
   switch (e.code) {
     case '55000': // wal_level is not logical; or a slot invalidated by max_slot_wal_keep_size
-      if (/can no longer get changes|has been invalidated|wal_status|required WAL|max_slot_wal_keep_size/i.test(e.message ?? '')) {
-        return new PgkeepError('SERVER_LIMIT', message, { cause: error, hint: 'the server removed WAL the slot still needed (max_slot_wal_keep_size): the slot can never stream again; the next start of the archiver drops it and begins a new chain with a new base backup (no restore reaches the commits between the old chain\'s end and it); raise max_slot_wal_keep_size or keep the archiver running' })
+      // PostgreSQL 13-15: "cannot read from logical replication slot", 16+: "can no longer get changes from
+      // replication slot"; the detail says why ("… exceeded the maximum reserved size")
+      if (/cannot read from logical replication slot|can no longer get changes|invalidated/i.test(`${e.message ?? ''} ${e.detail ?? ''}`)) {
+        return new PgkeepError('SERVER_LIMIT', `${message}${e.detail ? ` (${e.detail})` : ''}`, { cause: error, hint: 'the server invalidated the slot (with max_slot_wal_keep_size: it removed WAL the slot still needed), so it can never stream again; the next start of the archiver drops it and begins a new chain with a new base backup (no restore reaches the commits between the old chain\'s end and it); raise max_slot_wal_keep_size, or keep the archiver running' })
       }
       return new PgkeepError('SERVER_LIMIT', message, { cause: error, hint: 'logical decoding needs wal_level = logical (postgresql.conf, then restart; on managed services: the logical replication / logical decoding flag)' })
     case '42501':
