@@ -1,6 +1,7 @@
 // The command line with PGKEEP_SIGNING_KEY: `pgkeep backup` signs, `pgkeep list` says so, `pgkeep
 // restore` and `pgkeep verify` check the signature and refuse a tampered or (with
-// PGKEEP_REQUIRE_SIGNATURE=1) an unsigned backup, naming it, without printing the key.
+// PGKEEP_REQUIRE_SIGNATURE=1) an unsigned backup, naming it, without printing the key; `pgkeep
+// cleanup` keeps the newest signed backup whatever unsigned or tampered ones are planted beside it.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -66,6 +67,59 @@ describe('pgkeep with PGKEEP_SIGNING_KEY', () => {
     expect(strict.stderr).toContain(`is unsigned, and signing is required: refusing to verify it [BACKUP_UNTRUSTED]`)
     const lenient = await run(['verify', unsigned.id, server.url, '--dir', dir, '-q'], { env })
     expect(lenient.code, lenient.stderr).toBe(0)
+  })
+
+  it('list checks each signature, and cleanup keeps the newest signed backup past a planted newer unsigned one (saying why)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-sign-'))
+    const env = { PGKEEP_SIGNING_KEY: KEY }
+    const strict = { ...env, PGKEEP_REQUIRE_SIGNATURE: '1' }
+    const backup = async (e: NodeJS.ProcessEnv) => JSON.parse((await run(['backup', db.url, '--dir', dir, '--json'], { env: e })).stdout)
+    const manifestFile = (r: { storagePath: string }) => join(dir, r.storagePath.replace(/\.sql\.gz$/, '.manifest.json'))
+    const verifyFile = (r: { storagePath: string }) => join(dir, r.storagePath.replace(/\.sql\.gz$/, '.verify.json'))
+    const old = await backup({})
+    const signed1 = await backup(env)
+    const signed2 = await backup(env)
+    expect((await run(['verify', signed2.id, db.url, '--dir', dir, '-q'], { env })).code).toBe(0)
+    // planted by someone who can write the folder but lacks the key: a manifest edited after signing,
+    // and a newer unsigned backup with the real one's verification copied beside it
+    const tampered = await backup(env)
+    const manifest = JSON.parse(await readFile(manifestFile(tampered), 'utf8'))
+    manifest.tables[0].rows += 1
+    await writeFile(manifestFile(tampered), JSON.stringify(manifest, null, 2))
+    const planted = await backup({})
+    await writeFile(verifyFile(planted), await readFile(verifyFile(signed2)))
+
+    const column = (stdout: string) => stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/)[4])
+    expect(column((await run(['list', '--dir', dir], { env: strict })).stdout)).toEqual(['unsigned', 'TAMPERED', 'signed', 'signed', 'unsigned'])
+    expect(column((await run(['list', '--dir', dir])).stdout)).toEqual(['unsigned', 'unchecked', 'unchecked', 'unchecked', 'unsigned'])
+    expect(JSON.parse((await run(['list', '--dir', dir, '--json'], { env })).stdout).map((r: { signature: string }) => r.signature)).toEqual(['unsigned', 'tampered', 'valid', 'valid', 'unsigned'])
+
+    const dry = await run(['cleanup', db.url, '--dir', dir, '--days', '0', '--dry-run'], { env: strict })
+    expect(dry.code, dry.stderr).toBe(0)
+    const lines = dry.stdout.trimEnd().split('\n')
+    expect(lines[0]).toBe(`would delete ${planted.id}  ${planted.createdAt}  ${planted.storagePath}  (untrusted: unsigned, and signing is required)`)
+    expect(lines[1]).toBe(`would delete ${tampered.id}  ${tampered.createdAt}  ${tampered.storagePath}  (untrusted: tampered with: its manifest does not match its signature)`)
+    expect(lines[2]).toBe(`would delete ${signed1.id}  ${signed1.createdAt}  ${signed1.storagePath}`)
+    expect(lines[3]).toBe(`would delete ${old.id}  ${old.createdAt}  ${old.storagePath}  (untrusted: unsigned, and signing is required)`)
+    expect(lines.slice(4)).toEqual([
+      `would keep ${signed2.id}  (newest, newest-verified)`,
+      '3 untrusted backup(s), which restore refuses, never count as the newest (verified) backup; they are kept or deleted by the policy alone',
+      '4 to delete, 1 kept',
+    ])
+
+    const done = await run(['cleanup', db.url, '--dir', dir, '--days', '0'], { env: strict })
+    expect(done.code, done.stderr).toBe(0)
+    expect(done.stdout).toContain(`kept ${signed2.id}  (newest, newest-verified)\n`)
+    const listed = await run(['list', '--dir', dir], { env: strict })
+    expect(listed.stdout).toMatch(new RegExp(`^${signed2.id}  .*  signed    ${signed2.storagePath.replaceAll('.', '\\.')}\\n$`))
+    const name = `cli_sign_ret_${Date.now()}`
+    try {
+      const restored = await run(['restore', signed2.id, server.url, '-C', name, '--dir', dir, '-q'], { env: strict })
+      expect(restored.code, restored.stderr).toBe(0)
+      expect((await runSql<{ n: string }>(server.url.replace(/\/[^/]*$/, `/${name}`), 'SELECT count(*) AS n FROM bills'))[0]!.n).toBe('300')
+    } finally {
+      await runSql(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
   })
 
   it('refuses a signing key that is too short without printing it', async () => {

@@ -8,7 +8,7 @@ import { openFileDestination } from '../file-destination'
 
 export function listCommand(io: Io): Command {
   return storageOptions(new Command('list'))
-    .description('list the backups in a folder or S3, newest first: id, time, type, size, signed or unsigned, key, and for a base backup of the change archive the window it can be restored to')
+    .description('list the backups in a folder or S3, newest first: id, time, type, size, signature, key, and for a base backup of the change archive the window it can be restored to. The signature is checked with PGKEEP_SIGNING_KEY (and PGKEEP_SIGNING_KEYS_OLD): signed, unsigned, TAMPERED (the manifest does not match its signature) or UNKNOWN-KEY (signed with a key not configured); without a key, a signed one shows as unchecked')
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
@@ -23,9 +23,24 @@ export function listCommand(io: Io): Command {
         return
       }
       for (const r of records) {
-        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${r.signed ? 'signed  ' : 'unsigned'}  ${r.storagePath}${copiesColumn(r.copies)}${recoverableColumn(r.recoverable)}\n`)
+        io.stdout.write(`${r.id}  ${r.createdAt.toISOString()}  ${r.type.padEnd(9)}  ${String(r.size).padStart(12)}  ${signatureColumn(r)}  ${r.storagePath}${copiesColumn(r.copies)}${recoverableColumn(r.recoverable)}\n`)
       }
     })
+}
+
+/** `signed  `, `unsigned`, `TAMPERED`, `UNKNOWN-KEY`, or `unchecked` (signed, and no key to check it with). */
+function signatureColumn(r: { signed: boolean; signature?: string }): string {
+  switch (r.signature) {
+    case undefined:
+      return r.signed ? 'signed  ' : 'unsigned'
+    case 'valid':
+      return 'signed  '
+    case 'tampered':
+    case 'unknown-key':
+      return r.signature.toUpperCase()
+    default:
+      return r.signature.padEnd(8)
+  }
 }
 
 /** `  recoverable 2026-12-04T10:00:00.000Z to 2026-12-04T14:32:05.123Z (16/B374D848, 42 segments)` for a base backup of the change archive. */
@@ -107,7 +122,18 @@ export function cleanupCommand(io: Io): Command {
         io.stdout.write('a backup is being written; nothing was deleted\n')
         return
       }
-      for (const r of result.deleted) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} ${r.id}  ${r.createdAt.toISOString()}  ${r.storagePath}\n`)
+      // With a signing key and backups it would not use: which backups the guarantees keep, and why the others are not counted.
+      const untrusted = new Map((result.untrusted ?? []).map((u) => [u.id, u.reason]))
+      const why = (id: string) => (untrusted.has(id) ? `  (untrusted: ${untrusted.get(id)})` : '')
+      for (const r of result.deleted) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} ${r.id}  ${r.createdAt.toISOString()}  ${r.storagePath}${why(r.id)}\n`)
+      if (untrusted.size > 0) {
+        for (const k of result.kept) io.stdout.write(`${flags.dryRun ? 'would keep' : 'kept'} ${k.id}  (${k.reasons.join(', ')})${why(k.id)}\n`)
+        // only when no backup at all is trusted does an untrusted one stay as the newest
+        const noneTrusted = result.kept.some((k) => untrusted.has(k.id) && k.reasons.includes('newest'))
+        io.stdout.write(noneTrusted
+          ? 'no backup is trusted (is PGKEEP_SIGNING_KEY the key that signed them?): the newest is kept all the same\n'
+          : `${untrusted.size} untrusted backup(s), which restore refuses, never count as the newest (verified) backup; they are kept or deleted by the policy alone\n`)
+      }
       for (const key of result.orphans) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} orphan ${key} (no manifest)\n`)
       for (const name of result.incomplete) io.stdout.write(`${flags.dryRun ? 'would delete' : 'deleted'} unfinished ${name} (left by a killed process)\n`)
       for (const name of result.scratch.databases) io.stdout.write(`${flags.dryRun ? 'would drop' : 'dropped'} scratch database ${name} (left by a verify that did not finish)\n`)

@@ -1,6 +1,7 @@
 // The record of one backup as an application stores and shows it (the kost app's `backups` table),
 // derived from the manifest.
 import type { BackupManifest } from '../manifest/manifest'
+import { checkSignature } from '../manifest/sign-manifest'
 import type { BackupCopy } from '../manager/copies-status'
 
 export interface BackupRecord {
@@ -29,8 +30,22 @@ export interface BackupRecord {
   pinned: boolean
   /** The copies in the replicas (option `replicas`), one per replica in its order: ok, failed or pending. [] without replicas. */
   copies: BackupCopy[]
-  /** Whether the manifest carries a signature (option `signing`); restore, verify and download check it. */
+  /**
+   * With a signing key (option `signing`): whether the manifest's signature checks out under one of the
+   * configured keys (`signature: 'valid'`); a manifest changed after signing or signed with a key not
+   * configured is not `signed`. Without a key: whether the manifest carries a signature, which nothing
+   * checked (`signature: 'unchecked'`). Restore, verify and download check it again.
+   */
   signed: boolean
+  /**
+   * The signature as checked against the configured keys: `valid`, `tampered` (the manifest does not
+   * match its signature), `unknown-key` (signed with a key id not among the signing key and
+   * previousKeys), `unsigned`; without a signing key, `unchecked` for a manifest that carries a signature
+   * (it cannot be checked). Restore, verify and download refuse `tampered` and `unknown-key` backups, and
+   * `unsigned` ones while `signing.require` is on; cleanup never counts them as the newest (see
+   * RetentionCandidate.trusted). recordOf() always sets it.
+   */
+  signature?: SignatureState
   /**
    * A partial backup: its dump was limited to a selection (`tables`, `schemas`, `excludeTables`,
    * `excludeSchemas`, `excludeTableData`) or left out the definitions or the rows (`dataOnly`,
@@ -46,7 +61,18 @@ export interface BackupRecord {
   recoverable?: { from: Date; until: Date | null; untilLsn: string | null; segments: number }
 }
 
-export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boolean } | null = null, pinned = false, copies: BackupCopy[] = []): BackupRecord {
+/** What BackupRecord.signature says. */
+export type SignatureState = 'valid' | 'tampered' | 'unknown-key' | 'unsigned' | 'unchecked'
+
+/** `verifiers`: the signing keys by key id (option `signing`), to check the signature with; without them it is `unchecked`. */
+export function recordOf(
+  manifest: BackupManifest,
+  verified: { at: Date; ok: boolean } | null = null,
+  pinned = false,
+  copies: BackupCopy[] = [],
+  verifiers?: ReadonlyMap<string, Buffer>,
+): BackupRecord {
+  const signature: SignatureState = verifiers ? checkSignature(manifest, verifiers).status : manifest.signature !== undefined ? 'unchecked' : 'unsigned'
   return {
     id: manifest.id,
     filename: manifest.filename,
@@ -67,7 +93,8 @@ export function recordOf(manifest: BackupManifest, verified: { at: Date; ok: boo
     verified,
     pinned,
     copies,
-    signed: manifest.signature !== undefined,
+    signed: signature === 'valid' || signature === 'unchecked',
+    signature,
     partial: isPartialDump(manifest.options),
   }
 }

@@ -2,7 +2,11 @@
 // kept is removed, oldest first, as remove() does it (its chain of the change archive, manifest, verify
 // and pin objects, dump, history row). It holds the backup lock exclusively, so it never runs while a backup is being written: when a
 // backup holds the lock (here or in another instance), it deletes nothing and answers `busy: true`.
-import type { BackupRecord } from '../backup/backup-record'
+// With a signing key, a backup the manager would not use (tampered, an unknown key, unsigned while
+// required: trust.ts) is never the newest or newest verified backup that the guarantees keep, nor takes
+// a trusted one's place in keepLast or gfs (retention/decide.ts); `untrusted` says which and why.
+// A `.verify.json` is not signed: the verdict it holds is taken as it is (README, Signed backups).
+import type { BackupRecord, SignatureState } from '../backup/backup-record'
 import { isPgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
 import { chainWindow } from '../logical/chain'
@@ -17,6 +21,7 @@ import { findPartialObjects } from './partial-objects'
 import { isPinnedNow } from './pins'
 import { cleanupReplicas, type ReplicaCleanupResult } from './replica-cleanup'
 import { sweepForCleanup } from './scratch-sweep'
+import { distrustOf } from './trust'
 import type { ScratchSweep } from '../backup/sweep-scratch'
 
 export interface CleanupResult {
@@ -39,6 +44,12 @@ export interface CleanupResult {
   replicas?: ReplicaCleanupResult[]
   /** Scratch databases and roles of verifies killed mid-run, older than scratchStaleSeconds: dropped (with dryRun, found), or left and why. */
   scratch: ScratchSweep
+  /**
+   * With a signing key, the backups listed that the manager would not use (restore, verify and download
+   * refuse them), newest first, and why: they never count as the newest (verified) backup, and are kept
+   * or deleted by the policy alone (RetentionCandidate.trusted). Absent when there is none.
+   */
+  untrusted?: { id: string; signature: SignatureState; reason: string }[]
 }
 
 type RemoveBackup = (ctx: ManagerContext, manifest: BackupManifest) => Promise<void>
@@ -61,6 +72,7 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
     ...(r.incomplete.length > 0 ? { incomplete: r.incomplete } : {}),
     ...(r.replicas ? { replicas: r.replicas.map((x) => ({ storage: x.storage, deleted: x.deleted, failed: x.failed.length })) } : {}),
     ...(r.scratch.databases.length + r.scratch.roles.length > 0 ? { scratch: { databases: r.scratch.databases, roles: r.scratch.roles } } : {}),
+    ...(r.untrusted ? { untrusted: r.untrusted.map((u) => u.id) } : {}),
   }))
 }
 
@@ -71,9 +83,14 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   const records = await Promise.all(manifests.map(ctx.record))
   const byId = new Map(records.map((record, i) => [record.id, { record, manifest: manifests[i]! }]))
   // a chain's base carries how far its chain reaches: the policy keeps the chains a kept time needs
+  // and a backup the manager would not use never stands in for one it would
+  const untrusted: NonNullable<CleanupResult['untrusted']> = []
   const candidates = await Promise.all(records.map(async (record, i) => {
     const manifest = manifests[i]!
-    return manifest.changes ? { ...record, chain: { until: (await chainWindow(ctx.storage, manifest.storagePath)).until } } : record
+    const distrust = distrustOf(ctx.options.signing, record.signature)
+    if (distrust !== null) untrusted.push({ id: record.id, signature: record.signature!, reason: distrust })
+    const trusted = distrust === null ? record : { ...record, trusted: false }
+    return manifest.changes ? { ...trusted, chain: { until: (await chainWindow(ctx.storage, manifest.storagePath)).until } } : trusted
   }))
   const decision = decideRetention(candidates, policy, ctx.now())
 
@@ -133,5 +150,6 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   if (failed.length > 0) {
     ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
   }
-  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete, scratch, ...(replicas ? { replicas } : {}) }
+  untrusted.sort((a, b) => newestFirst(a.id, b.id))
+  return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete, scratch, ...(replicas ? { replicas } : {}), ...(untrusted.length > 0 ? { untrusted } : {}) }
 }

@@ -102,7 +102,7 @@ export function createManagerContext(o: ResolvedManagerOptions): ManagerContext 
       return index.find(id.toLowerCase())
     },
     async record(manifest) {
-      const record = recordOf(manifest, await index.verification(manifest), await index.pinned(manifest), await copiesOf(ctx, manifest))
+      const record = recordOf(manifest, await index.verification(manifest), await index.pinned(manifest), await copiesOf(ctx, manifest), o.signing?.verifiers)
       return manifest.changes ? { ...record, recoverable: await recoverableWindow(storage, manifest) } : record
     },
     async audited(action, actor, target, fn, detail) {

@@ -10,6 +10,7 @@ import { decideRetention } from '../retention/decide'
 import type { RetentionPolicy } from '../retention/policy'
 import type { ManagerContext } from './context'
 import { replicaIndex } from './replica-fallback'
+import { distrustOf } from './trust'
 
 /** What cleanup() did in one replica. */
 export interface ReplicaCleanupResult {
@@ -43,7 +44,12 @@ export async function cleanupReplicas(
       result.failed.push({ id: replica.name, ...problem(error) })
       continue
     }
-    const decision = decideRetention(manifests.map((m) => byId.get(m.id) ?? recordOf(m)), replica.retention ?? policy, ctx.now())
+    // as in the primary, a backup the manager would not use never stands in for one it would
+    const candidates = manifests.map((m) => {
+      const record = byId.get(m.id) ?? recordOf(m, null, false, [], ctx.options.signing?.verifiers)
+      return distrustOf(ctx.options.signing, record.signature) === null ? record : { ...record, trusted: false }
+    })
+    const decision = decideRetention(candidates, replica.retention ?? policy, ctx.now())
     const remove = new Set(decision.remove.filter((id) => !primary.kept.has(id)))
     result.kept = manifests.length - remove.size
     for (const manifest of [...manifests].reverse()) {

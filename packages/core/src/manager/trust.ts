@@ -2,9 +2,11 @@
 // `signing` option: its manifest's signature must check out under one of the configured keys; an
 // unsigned backup is refused when signing is required and otherwise allowed with a `backup-unsigned`
 // alert. Without a signing key every backup is used as it is (pgkeep cannot tell who wrote it).
+import type { SignatureState } from '../backup/backup-record'
 import { PgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
 import { checkSignature } from '../manifest/sign-manifest'
+import type { SigningKeys } from '../manifest/signing-options'
 import type { ManagerContext } from './context'
 
 /**
@@ -43,5 +45,25 @@ export function trustBackup(ctx: ManagerContext, manifest: BackupManifest, actio
       throw new PgkeepError('BACKUP_UNTRUSTED', `${name} was tampered with: its manifest does not match its signature (key id ${check.keyId}): refusing to ${action} it`, {
         hint: 'someone who can write the storage changed the manifest, or it was damaged; do not restore it',
       })
+  }
+}
+
+/**
+ * Why the manager would not use a backup whose record says `signature` (BackupRecord.signature), or null
+ * when it would: the rules of trustBackup() (an unsigned backup is used, with an alert, while
+ * signing.require is off). Without a signing key every backup is used. Cleanup counts only the backups
+ * it would use as the newest (retention/newest.ts).
+ */
+export function distrustOf(signing: Pick<SigningKeys, 'require'> | undefined, signature: SignatureState | undefined): string | null {
+  if (!signing) return null
+  switch (signature) {
+    case 'tampered':
+      return 'tampered with: its manifest does not match its signature'
+    case 'unknown-key':
+      return 'signed with a key that is not among the configured keys'
+    case 'unsigned':
+      return signing.require ? 'unsigned, and signing is required' : null
+    default:
+      return null
   }
 }

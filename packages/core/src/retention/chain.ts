@@ -5,11 +5,12 @@
 // whatever the policy: it is the one the archiver is writing to.
 import { DAY_MS, newestFirst, type RetentionCandidate } from './policy'
 
-export function keepChains(candidates: readonly RetentionCandidate[], maxAgeDays: number | undefined, now: Date): Set<string> {
+/** `newest: false` leaves out the newest chain's guarantee (for backups that are not trusted: decide.ts). */
+export function keepChains(candidates: readonly RetentionCandidate[], maxAgeDays: number | undefined, now: Date, { newest: keepNewest = true } = {}): Set<string> {
   const bases = candidates.filter((c) => c.chain !== undefined)
   const keep = new Set<string>()
   const newest = newestFirst(bases)[0]
-  if (newest) keep.add(newest.id)
+  if (newest && keepNewest) keep.add(newest.id)
   if (maxAgeDays !== undefined) {
     const windowStart = now.getTime() - maxAgeDays * DAY_MS
     for (const base of bases) {

@@ -2,7 +2,9 @@
 // newest one whose last verification passed (so a bad newest backup never leaves no good one). A partial
 // backup (a table selection, definitions or rows only) cannot stand in for a full one: when the newest
 // (verified) backup is partial, the newest full (verified) backup is kept as well, so that a selective
-// backup never leaves the database without a full one.
+// backup never leaves the database without a full one. With a signing key, decide.ts hands these only
+// the backups the manager would use (a planted unsigned or tampered newest must not protect itself in
+// place of the real ones).
 import { newestFirst, type RetentionCandidate } from './policy'
 
 /** The newest backup, and the newest full one when that is partial (0, 1 or 2 ids). */

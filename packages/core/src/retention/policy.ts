@@ -17,6 +17,16 @@ export interface RetentionCandidate {
    * commit time of the chain's newest archived transaction (null while it has none).
    */
   chain?: { until: Date | null }
+  /**
+   * false: a backup the manager would not use (with a signing key: its manifest tampered with, signed
+   * with a key not configured, or unsigned while signing is required). It never counts as the newest or
+   * the newest verified, nor takes a trusted backup's place among the newest `keepLast`, in a daily …
+   * yearly slot or as the newest chain: the trusted backups are decided as if it were not there. It is
+   * itself kept by the policy as any other backup is (pinned, maxAgeDays, keepLast and gfs counted over
+   * all backups), never by the guarantees, unless no backup at all is trusted (a wrong key, say): then
+   * every backup is decided as without signing. Absent means trusted.
+   */
+  trusted?: boolean
 }
 
 /** Grandfather-father-son: keep the newest backup of each of the last N days, ISO weeks, months, years (UTC). */
@@ -42,7 +52,8 @@ export type GfsPeriod = keyof GfsPolicy
  * newest backup, and the newest one whose verification passed, are never deleted; and since a partial
  * backup cannot stand in for a full one, when that backup is partial the newest *full* one is kept for the
  * same reason too (`newest`: the newest full backup; `newest-verified`: the newest full backup whose
- * verification passed). `chain`: the base of a
+ * verification passed). Only trusted backups count for these guarantees (RetentionCandidate.trusted).
+ * `chain`: the base of a
  * change archive's chain that is needed for a restore to a time the policy keeps, or the newest chain
  * (the one the archiver writes to); see chain.ts.
  */
