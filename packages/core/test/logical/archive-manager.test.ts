@@ -275,6 +275,40 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
     }
   }, 240_000)
 
+  it('a table without a replica identity created while it runs: the archiver stops at the new chain its first change begins, naming it; the old chain resumes once it is fixed', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_later' })
+    const manager = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: join(workDir, 'fs-later') }), archive: { segmentSeconds: 1 } })
+    const slot = archiveSlotName(db.name)
+    await runSql(db.url, LEDGER_SCHEMA)
+    try {
+      const chains = recordEvents(manager, 'archive:chain')
+      const h = manager.archive()
+      await waitFor('the archiver to stream', () => h.status().phase === 'streaming' || !h.status().running, 120_000)
+      if (!h.status().running) await h.done
+      const first = h.status().chainId!
+      // FOR ALL TABLES publishes it at once: its updates fail from its creation on (pgkeep cannot prevent that)
+      await runSql(db.url, 'CREATE TABLE later (k integer); INSERT INTO later VALUES (1);')
+      await expect(runSql(db.url, 'UPDATE later SET k = 2')).rejects.toThrow(/does not have a replica identity/)
+      await waitFor('the archiver to end or begin a chain', () => !h.status().running || chains.length > 2, 120_000)
+      await h.stop()
+      await expectError(h.done, 'CONFLICT', /UPDATE and DELETE of a table without a replica identity .*: public\.later\./, /publication pgkeep_archive exists already/)
+      expect(chains.map((c) => [c.reason, c.chainId])).toEqual([['first', first], ['schema-change', null]])
+      // the old slot stays: fixed, the next start resumes the old chain, meets the change and begins the next one
+      expect((await slotsOf(db.url, slot)).map((s) => s.slot_name)).toEqual([slot])
+      await runSql(db.url, 'ALTER TABLE later REPLICA IDENTITY FULL; UPDATE later SET k = 2;')
+      const again = manager.archive()
+      await waitFor('the next chain', () => chains.length === 4 || !again.status().running, 120_000)
+      if (!again.status().running) await again.done
+      expect(chains.slice(2).map((c) => c.reason)).toEqual(['schema-change', 'schema-change'])
+      expect(chains[3]).toMatchObject({ previousChain: first, slot: `${slot}_2` })
+      await again.stop({ dropSlot: true })
+      await again.done
+    } finally {
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 240_000)
+
   it('begins a new chain when max_slot_wal_keep_size invalidated the slot (wal_status lost), saying which commits are not recoverable', async () => {
     if (!isEmbeddedMajor(server.major)) return
     const own = await startEmbeddedServer({ major: server.major, dataDir: join(workDir, 'pg-lost'), settings: { max_slot_wal_keep_size: '1MB', wal_keep_size: 0 } })

@@ -89,13 +89,14 @@ describe(`pgkeep archive on PostgreSQL ${server.major}`, () => {
         const [total] = await runSql<{ total: string; marks: string }>(copy.url, 'SELECT sum(balance)::text AS total, (SELECT count(*) FROM marks)::text AS marks FROM accounts')
         expect(total).toEqual({ total: String(LEDGER_ACCOUNTS * 1000), marks: String(marks) })
 
-        // --drop: no archiver runs, the slot goes, the chain is named as kept
+        // --drop: no archiver runs, the slot and pgkeep's publication go, the chain is named as kept
         await waitFor('the slot to be released', async () => (await runSql<{ active: boolean }>(db.url, `SELECT active FROM pg_replication_slots WHERE slot_name = '${slot}'`)).every((s) => !s.active))
         const drop = archiver([db.url, '--dir', dir, '--drop'])
         const dropped = await drop.exit
         expect(dropped.code, dropped.stderr).toBe(0)
-        expect(drop.out()).toMatch(new RegExp(`dropped the replication slot ${slot}; the newest chain \\(base backup ${chainId}\\) stays in storage, restorable up to \\d{4}-`))
+        expect(drop.out()).toMatch(new RegExp(`dropped the replication slot ${slot}; dropped the publication pgkeep_archive; the newest chain \\(base backup ${chainId}\\) stays in storage, restorable up to \\d{4}-`))
         expect(await runSql(db.url, `SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE '${slot}%'`)).toEqual([])
+        expect(await runSql(db.url, 'SELECT pubname FROM pg_publication')).toEqual([])
       })
     } finally {
       for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL')
