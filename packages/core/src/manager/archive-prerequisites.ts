@@ -81,7 +81,12 @@ export async function tablesWithoutReplicaIdentity(client: pg.Client, publicatio
   const covered = !pub || pub.puballtables
     ? `c.relkind = 'r' AND c.relpersistence = 'p' AND c.oid >= 16384
        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'`
-    : `c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables p WHERE p.pubname = $1 AND p.schemaname = n.nspname AND p.tablename = c.relname)`
+    // a publication's table, or a partition of one (publish_via_partition_root lists the root)
+    : `c.relkind = 'r' AND c.oid IN (SELECT t.relid FROM pg_catalog.pg_publication_tables p
+         JOIN pg_catalog.pg_namespace pn ON pn.nspname = p.schemaname
+         JOIN pg_catalog.pg_class pc ON pc.relnamespace = pn.oid AND pc.relname = p.tablename,
+         LATERAL pg_catalog.pg_partition_tree(pc.oid) t
+        WHERE p.pubname = $1 AND t.isleaf)`
   const { rows } = await client.query<{ name: string }>(`
     SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS name
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

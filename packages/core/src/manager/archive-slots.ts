@@ -91,12 +91,13 @@ export async function dropSlotBySql(client: pg.Client, name: string, waitMs = 10
 }
 
 /**
- * CONFLICT for a slot of the archive's family that no chain of this storage names: it may be the live slot
+ * CONFLICT for a slot of the archive's family that no chain of this storage reads (neither the newest chain's
+ * nor the one it replaced after a schema change): it may be the live slot
  * of the same database's archive in another storage (dropping it would lose every change that archive has
  * not stored yet), or one left by an archiver killed during its base backup. Never dropped here.
  */
 export function unknownSlotError(slot: string, where: string): PgkeepError {
-  return new PgkeepError('CONFLICT', `the replication slot ${slot} exists, but no chain in this storage (${where}) names it: it may be the slot of this database's archive in another storage (dropping it would lose the changes that archive has not stored yet), or one left by an archiver killed during its first base backup; it is left alone`, {
+  return new PgkeepError('CONFLICT', `the replication slot ${slot} exists, but no chain in this storage (${where}) reads it: it may be the slot of this database's archive in another storage (dropping it would lose the changes that archive has not stored yet), or one left by an archiver killed during a base backup (its first, or the one after a schema change); it is left alone`, {
     hint: `point the archiver at the storage whose chain uses ${slot}; if the slot is really stale, drop it: pgkeep archive --drop (with this storage and the same --slot), or SELECT pg_drop_replication_slot('${slot}'); or give this archive its own slot (option archive.slot, PGKEEP_ARCHIVE_SLOT, --slot)`,
   })
 }

@@ -140,21 +140,24 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       }
       const live = slots.filter((s) => s.walStatus !== 'lost')
       const resume = chain && live.some((s) => s.name === chain.changes!.slot) ? chain : null
-      // A slot of the family that no chain of this storage names may be another storage's live archive:
-      // never dropped (that would lose its changes), refused before anything is created.
-      const known = new Set(chains.map((c) => c.changes!.slot))
-      const unknown = live.find((s) => !known.has(s.name))
+      // The one other slot this storage may drop: that of the chain the resumed one followed after a schema
+      // change (its drop was interrupted). Any other slot of the family may be another storage's live
+      // archive (the same database archived elsewhere, or an archiver pointed at the wrong storage): never
+      // dropped (that would lose its changes), refused before anything is created.
+      const previous = resume?.changes!.previousChain ? chains.find((c) => c.id === resume.changes!.previousChain) : undefined
+      const replaced = previous && previous.changes!.slot !== resume!.changes!.slot ? previous.changes!.slot : null
+      const unknown = live.find((s) => s.name !== resume?.changes!.slot && s.name !== replaced)
       if (unknown) throw unknownSlotError(unknown.name, `${ctx.storage.kind} storage, key prefix "${ctx.options.keyPrefix}"`)
       await checkArchivePrerequisites(client, { needSlot: !resume })
       // before the publication is created: publishing a table without a replica identity breaks its UPDATE and DELETE
       await assertReplicaIdentities(client, publication)
       await ensurePublication(client, publication)
-      // A slot of an older chain of this storage (one a newer chain replaced, its drop interrupted) is dropped.
+      // The slot of the chain the resumed one replaced (its drop was interrupted) is dropped.
       for (const s of live) {
-        if (resume && s.name === resume.changes!.slot) continue
+        if (s.name !== replaced) continue
         await dropSlotBySql(client, s.name)
         chainEvent({ reason: 'slot-without-chain', chainId: null, slot: s.name, pitrGap: false,
-          message: `dropped the replication slot ${s.name}: no stored chain continues from it (a newer chain of this storage replaced the one that used it)` })
+          message: `dropped the replication slot ${s.name}: no stored chain continues from it (chain ${resume!.id} replaced the one that used it after a schema change)` })
       }
       return { base, chain, resume, lost }
     })

@@ -275,6 +275,39 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
     }
   }, 240_000)
 
+  it('with a named publication, checks only the tables it publishes, partitions of a published root included', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_named' })
+    const slot = archiveSlotName(db.name)
+    await runSql(db.url, `
+      CREATE TABLE outside (k integer);
+      CREATE TABLE withpk (id integer PRIMARY KEY);
+      CREATE TABLE parts (k integer, at date) PARTITION BY RANGE (at);
+      CREATE TABLE parts_2026 PARTITION OF parts FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE PUBLICATION app_pub FOR TABLE withpk, parts WITH (publish_via_partition_root = true);
+      CREATE PUBLICATION inserts_only FOR TABLE outside WITH (publish = 'insert');`)
+    try {
+      const named = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: join(workDir, 'fs-named') }), archive: { publication: 'app_pub', segmentSeconds: 1 } })
+      const h = named.archive()
+      await waitFor('the archiver to stream or end', () => h.status().phase === 'streaming' || !h.status().running, 120_000)
+      await h.stop()
+      await expectError(h.done, 'CONFLICT', /of a table without a replica identity .*: public\.parts_2026\./)
+      expect(await slotsOf(db.url, slot)).toEqual([])
+      // a publication of inserts only breaks no update: started (outside has no primary key)
+      const inserts = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: join(workDir, 'fs-inserts') }), archive: { publication: 'inserts_only', segmentSeconds: 1 } })
+      const ok = inserts.archive()
+      await waitFor('the archiver to stream', () => ok.status().phase === 'streaming' || !ok.status().running, 120_000)
+      if (!ok.status().running) await ok.done
+      await ok.stop({ dropSlot: true })
+      await ok.done
+      // dropArchiveSlot() never drops a publication the application named
+      expect(await inserts.dropArchiveSlot()).toMatchObject({ publicationDropped: null })
+      expect((await runSql<{ pubname: string }>(db.url, 'SELECT pubname FROM pg_publication ORDER BY 1')).map((r) => r.pubname)).toEqual(['app_pub', 'inserts_only'])
+    } finally {
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 240_000)
+
   it('a table without a replica identity created while it runs: the archiver stops at the new chain its first change begins, naming it; the old chain resumes once it is fixed', async () => {
     const db = await createDatabase(server.url, { prefix: 'archive_later' })
     const manager = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: join(workDir, 'fs-later') }), archive: { segmentSeconds: 1 } })
