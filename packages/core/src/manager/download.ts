@@ -8,14 +8,18 @@
 // A signed backup read whole (also as a range that covers every byte) is checked against its signed size
 // and sha256, which can only happen at the storage's end: its last chunk is held back until that check
 // passed, so a download of it whose every byte was handed over is one whose check passed, and one closed
-// before (or failing the check) is not a success: ABORTED (or BACKUP_UNTRUSTED), and the consumer never
-// has the whole of bytes that are not the signed ones.
+// before (or failing the check) is not a success: ABORTED (or BACKUP_UNTRUSTED).
+// A plain (not encrypted) one is also checked member by member before anything of a member goes out
+// (member-gate.ts): `download | gunzip | psql` never runs a statement of a changed member. An encrypted
+// one is an age file whose members are inside the plaintext: its ciphertext can only be checked whole, at
+// its end, so everything but its last chunk goes out before the check (decrypt only once it finished).
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
 import { checkedStored } from '../backup/checked-source'
 import { actorOf, type Actor } from './audit-log'
 import type { ManagerContext } from './context'
+import { memberGate } from './member-gate'
 import { locateBackup } from './replica-fallback'
 import { trustBackup } from './trust'
 
@@ -47,9 +51,11 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
     const trusted = trustBackup(ctx, manifest, 'download')
     const range = o.range === undefined ? undefined : satisfiable(o.range, manifest.id, manifest.size)
     const stored = () => storage.get(manifest.storagePath, range)
-    // A whole download of a signed backup fails at its end (BACKUP_UNTRUSTED) when the bytes are not the signed ones.
+    // A whole download of a signed backup fails at its end (BACKUP_UNTRUSTED) when the bytes are not the
+    // signed ones; a plain one's members go out one by one, each once its signed sha256 matched.
     const checked = trusted && (!range || (range.start === 0 && range.end === manifest.size - 1))
-    const source = (await (checked ? checkedStored(stored, manifest) : stored)()) as Readable
+    const read = (await (checked ? checkedStored(stored, manifest) : stored)()) as Readable
+    const source = checked && !manifest.encryption ? memberGate(read, manifest) : read
     // Read from a replica, the primary may not answer for the record's verification and pin.
     opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy, checked }
   } catch (error) {
