@@ -18,6 +18,7 @@ import { readSegmentRelations, type Relation, type SegmentExtras, type SegmentMa
 import { formatLsn, parseLsn, type Lsn } from './lsn'
 import { relationChange, type BaseTable } from './relation-change'
 import { outsideLogWarnings, readOutsideLog, sampleSequences, type OutsideLog } from './sample-sequences'
+import { sampleEnums } from './enum-labels'
 import { SegmentFile } from './segment-file'
 import { TempFolder } from '../storage/temp-folder'
 import { TransactionSpill } from './transaction-spill'
@@ -119,7 +120,8 @@ export async function runArchiver(options: ArchiverOptions): Promise<ArchiverExi
     try {
       const sample = await sampleSequences(options.sql)
       outside = await readOutsideLog(options.sql)
-      return { sequences: sample.sequences, warnings: outsideLogWarnings(outside, sample.unreadable) }
+      const enums = await sampleEnums(options.sql)
+      return { sequences: sample.sequences, ...(enums.length > 0 ? { enums } : {}), warnings: outsideLogWarnings(outside, sample.unreadable) }
     } catch (error) {
       // the changes matter more than the sample: the segment is stored, saying what is missing
       return { warnings: [`sequences not sampled: ${error instanceof Error ? error.message : String(error)}`] }

@@ -10,6 +10,7 @@ import type pg from 'pg'
 import { PgkeepError, isPgkeepError } from '../errors'
 import type { StorageDriver } from '../storage/driver'
 import { ChangeApplier } from './apply-changes'
+import { addEnumLabels } from './enum-labels'
 import { readSegment, type ArchivedTransaction, type SegmentManifest } from './change-segment'
 import { downloadSegment, segmentEvents } from './segment-reader'
 import type { SegmentEvent } from './segment-lines'
@@ -124,6 +125,7 @@ export async function replayArchive(client: pg.ClientBase, storage: StorageDrive
     for (const segment of options.segments ?? await listSegments(storage, prefix)) {
       // each change is applied as it is read; a transaction is committed at its commit line
       let open: { xid: number; commitLsn: Lsn; commitTime: bigint } | null = null
+      let labelled = false
       for await (const event of checkedSegmentEvents(storage, segment, temp)) {
         switch (event.kind) {
           case 'relations':
@@ -132,6 +134,9 @@ export async function replayArchive(client: pg.ClientBase, storage: StorageDrive
           case 'begin':
             if (beyond(event)) return summary()
             if (options.signal?.aborted) throw new PgkeepError('ABORTED', 'the restore was cancelled while replaying the change archive', { cause: options.signal.reason })
+            // enum labels added on the source since the base (enum-labels.ts), between transactions
+            if (!labelled) await addEnumLabels(client, segment.manifest.enums)
+            labelled = true
             open = event
             await applier.apply({ tag: 'begin', finalLsn: event.commitLsn, commitTime: event.commitTime, xid: event.xid })
             break

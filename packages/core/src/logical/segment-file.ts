@@ -93,6 +93,7 @@ export class SegmentFile {
       transactions: this.transactions, rows, size, sha256: hash.digest('hex'),
       ...(extras.previousEndLsn ? { previousEndLsn: extras.previousEndLsn } : {}),
       ...(extras.sequences ? { sequences: extras.sequences } : {}),
+      ...(extras.enums ? { enums: extras.enums } : {}),
       ...(extras.warnings && extras.warnings.length > 0 ? { warnings: extras.warnings } : {}),
     }
     await storage.put(manifestKey, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]), { contentType: 'application/json' })

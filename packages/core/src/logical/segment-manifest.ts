@@ -29,6 +29,11 @@ export interface SegmentManifest {
    * connection.
    */
   sequences?: { schema: string; name: string; value: string; isCalled: boolean }[]
+  /**
+   * Every enum type's labels in sort order, sampled with the sequences (enum-labels.ts): the replay adds
+   * those the target lacks (an ALTER TYPE … ADD VALUE after the base) before the segment's transactions.
+   */
+  enums?: { schema: string; name: string; labels: string[] }[]
   /** What the change log does not hold, seen when the segment was closed: unreadable sequences, unlogged tables, large objects. */
   warnings?: string[]
 }
@@ -37,6 +42,7 @@ export interface SegmentManifest {
 export interface SegmentExtras {
   previousEndLsn?: string
   sequences?: SegmentManifest['sequences']
+  enums?: SegmentManifest['enums']
   warnings?: string[]
 }
 
