@@ -15,6 +15,7 @@ import { sealedSegments } from '../logical/sealed-segments'
 import type { EncryptionSettings } from '../crypto/encryption-options'
 import type { BaseTable } from '../logical/relation-change'
 import { readTableDefinitions } from '../logical/table-definitions'
+import { valueSettingsOptions } from '../logical/value-settings'
 import { connect } from '../connection/connect'
 import { quoteIdent } from '../emit/quote'
 import { connectForReplication, createSlotWithSnapshot, dropSlot } from '../logical/replication-slot'
@@ -462,12 +463,15 @@ async function chainsOf(ctx: ManagerContext, family: string[]): Promise<BackupMa
  * The replication connection's settings. runArchiver closes a segment when a message arrives; on an idle
  * server the only messages are the walsender's keepalives, sent every wal_sender_timeout / 2. The session's
  * wal_sender_timeout is set to twice the segment time (at least 10 s), so that a segment waits about one
- * segment time more at most, and a walsender whose archiver is gone notices it as soon.
+ * segment time more at most, and a walsender whose archiver is gone notices it as soon. The value settings
+ * come after the user's own options, so they win over a PGOPTIONS too.
  */
 function replicationConfig(ctx: ManagerContext, segmentSeconds: number | undefined): pg.ClientConfig {
   const config = resolveConnection(ctx.connection, ctx.env).toClientConfig(0, undefined, 'pgkeep archive')
   const timeoutMs = Math.max(10_000, Math.round((segmentSeconds ?? 60) * 2000))
-  config.options = `${config.options ? `${config.options} ` : ''}-c wal_sender_timeout=${timeoutMs}`
+  // the values pgoutput prints are printed with this session's settings: forced to ones every server reads
+  // back exactly (value-settings.ts), whatever the source database or role sets (DateStyle, TimeZone, …)
+  config.options = `${config.options ? `${config.options} ` : ''}-c wal_sender_timeout=${timeoutMs} ${valueSettingsOptions()}`
   return config
 }
 
