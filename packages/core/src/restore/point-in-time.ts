@@ -200,12 +200,28 @@ async function setReplicaRole(client: pg.ClientBase): Promise<void> {
 }
 
 /** The failure, with what the target holds now: the base and every whole transaction replayed before it. */
-function replayFailure(error: unknown, done: ReplaySummary | null): unknown {
+export function replayFailure(error: unknown, done: ReplaySummary | null): unknown {
   if (!(error instanceof PgkeepError)) return error
   const state = done && done.transactions > 0
     ? `the target holds the base backup and the ${done.transactions} transactions committed up to ${done.lastCommitAt!.toISOString()} (${formatLsn(done.lastCommitLsn!)}), each whole; none after`
     : 'the target holds the base backup; no archived transaction was replayed'
-  return new PgkeepError(error.code, `${error.message} (${state})`, { cause: error.cause ?? error, ...(error.hint ? { hint: error.hint } : {}) })
+  const failure = new PgkeepError(error.code, `${error.message} (${state})`, { cause: error.cause ?? error, ...(error.hint ? { hint: error.hint } : {}) })
+  withoutState.set(failure, error.message)
+  return failure
+}
+
+/** A replay's failure message without what the target holds: the message before replayFailure() said it. */
+const withoutState = new WeakMap<PgkeepError, string>()
+
+/**
+ * The failure of a replay into a database the restore created, once that database was dropped again:
+ * what it held is gone, so the message says so instead of what it held (other failures pass as they are).
+ */
+export function afterCreatedDropped(failure: unknown): unknown {
+  const message = failure instanceof PgkeepError ? withoutState.get(failure) : undefined
+  if (message === undefined) return failure
+  const error = failure as PgkeepError
+  return new PgkeepError(error.code, `${message} (the database the restore created was dropped again: nothing of it is left)`, { cause: error.cause, ...(error.hint ? { hint: error.hint } : {}) })
 }
 
 /** setval() for each sampled sequence whose value is ahead of the target's (in the sequence's direction); returns how many were set. */

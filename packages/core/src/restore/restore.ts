@@ -24,6 +24,7 @@ import { splitScript } from './split-script'
 import { ANY_STATEMENT, strictStatementPolicy } from './statement-policy'
 import { missingDependencies } from './table-dependencies'
 import type { ReplayReport } from './point-in-time'
+import { afterCreatedDropped } from './point-in-time'
 
 export interface RestoreSummary {
   database: string
@@ -201,7 +202,10 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     if (inventory) failure = await undoCreated(client, connectOne, inventory, failure)
     await client?.end().catch(() => {})
     client = null
-    if (created) await dropDatabase(created.maintenance, created.name, env).catch(() => {})
+    if (created) {
+      const dropped = await dropDatabase(created.maintenance, created.name, env).then(() => true, () => false)
+      if (dropped) failure = afterCreatedDropped(failure)
+    }
     throw failure
   } finally {
     o.signal?.removeEventListener('abort', stop)
