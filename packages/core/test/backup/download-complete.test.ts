@@ -13,10 +13,11 @@ import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, pipeline, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, type AuditEvent, type BackupManager, type BackupRecord, type StorageDriver } from '../../src/index'
+import { createBackupManager, fsStorage, type AuditEvent, type BackupManager, type BackupRecord } from '../../src/index'
+import { endNever } from '../helpers/end-never'
 
 const server = inject('pgDefault')
 let db: TestDatabase
@@ -27,22 +28,6 @@ let record: BackupRecord
 let file: Buffer
 let http: Server
 let port: number
-
-/** The folder's bytes, with the end of every read of a backup file held back: the stream never ends by itself. */
-function endNever(driver: StorageDriver): StorageDriver {
-  return {
-    ...driver,
-    async get(key, range) {
-      const source = (await driver.get(key, range)) as Readable
-      if (!key.endsWith('.sql.gz')) return source
-      const out = new PassThrough()
-      source.on('data', (chunk: Buffer) => out.write(chunk) || (source.pause(), out.once('drain', () => source.resume())))
-      source.on('error', (error) => out.destroy(error))
-      out.on('close', () => source.destroy())
-      return out
-    },
-  }
-}
 
 beforeAll(async () => {
   db = await createDatabase(server.url, { prefix: 'download_complete' })

@@ -14,13 +14,13 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { PassThrough, type Readable } from 'node:stream'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, s3Storage, type AuditEvent, type BackupManager, type BackupRecord, type StorageDriver } from '../../src/index'
+import { createBackupManager, fsStorage, s3Storage, type AuditEvent, type BackupManager, type BackupRecord } from '../../src/index'
 import { handleBackupRequest } from '../../src/http/dispatch'
 import { resolveHttpConfig } from '../../src/http/http-config'
 import { nodeRouteRequest, writeRouteResult } from '../../src/http/node-http'
+import { endNever } from '../helpers/end-never'
 
 const server = inject('pgDefault')
 const KEY = randomBytes(32).toString('hex')
@@ -31,22 +31,6 @@ let late: BackupManager
 let record: BackupRecord
 let file: Buffer
 const apps: { port: number; close: () => Promise<void> }[] = []
-
-/** The folder's bytes, with the end of every read of a backup file held back: the stream never ends by itself. */
-function endNever(driver: StorageDriver): StorageDriver {
-  return {
-    ...driver,
-    async get(key, range) {
-      const source = (await driver.get(key, range)) as Readable
-      if (!key.endsWith('.sql.gz')) return source
-      const out = new PassThrough()
-      source.on('data', (chunk: Buffer) => out.write(chunk) || (source.pause(), out.once('drain', () => source.resume())))
-      source.on('error', (error) => out.destroy(error))
-      out.on('close', () => source.destroy())
-      return out
-    },
-  }
-}
 
 /** The route table for `manager` on a listening server; the actor is whatever `authorization` says. */
 async function listen(manager: BackupManager): Promise<number> {

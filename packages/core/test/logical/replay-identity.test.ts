@@ -8,11 +8,8 @@
 import { join } from 'node:path'
 import { createDatabase, runSql, withClient } from '@pgkeep/testkit'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, type ManagerEvents } from '../../src/index'
-import { chainPrefixOf } from '../../src/logical/chain'
-import { fsStorage } from '../../src/storage/fs-storage'
+import { archiveThenRestore } from './archive-then-restore'
 import { logicalServers } from './logical-servers'
-import { archivedMarks, waitFor } from './ledger-workload'
 
 const logical = await logicalServers('replay-identity')
 const { workDir } = logical
@@ -42,69 +39,46 @@ async function rowsOf(url: string): Promise<Record<string, string[]>> {
   })
 }
 
-async function moment(): Promise<Date> {
-  await new Promise((resolve) => setTimeout(resolve, 20))
-  const at = new Date()
-  await new Promise((resolve) => setTimeout(resolve, 20))
-  return at
-}
-
 describe(`replay of GENERATED ALWAYS AS IDENTITY tables, on PostgreSQL ${server.major}`, () => {
   it('inserts, updates (SET id = DEFAULT too) and deletes are replayed; the identity sequences do not collide after', async () => {
     const db = await createDatabase(server.url, { prefix: 'replay_identity' })
-    const storage = fsStorage({ dir: join(workDir, 'store') })
     await runSql(db.url, SCHEMA)
-    const manager = createBackupManager({ connectionString: db.url, storage, archive: { segmentSeconds: 1 } })
-    const starts: ManagerEvents['archive:start'][] = []
-    manager.on('archive:start', (e) => { starts.push(e) })
-    const handle = manager.archive()
+    let expected: Record<string, string[]> | undefined
     try {
-      await waitFor('the archive to start', () => starts.length > 0 || !handle.status().running, 120_000)
-      if (!handle.status().running) await handle.done
-      const chainId = starts[0]!.chainId
-
-      for (let k = 1; k <= 5; k++) {
-        await runSql(db.url, `INSERT INTO items (name, qty) VALUES ('item ${k}', ${k}), ('item ${k}b', ${k + 10});
-          INSERT INTO tagged (code, note) VALUES (${k + 1}, 'tag ${k}'); INSERT INTO loose (note) VALUES ('loose ${k}')`)
-      }
-      await runSql(db.url, "UPDATE items SET qty = qty + 100, name = name || '!' WHERE id IN (1, 4)")
-      await runSql(db.url, 'UPDATE items SET id = DEFAULT WHERE id = 5')
-      await runSql(db.url, "UPDATE items SET id = DEFAULT, name = 'moved' WHERE id = 2; DELETE FROM items WHERE id = 7")
-      await runSql(db.url, "UPDATE tagged SET note = 'noted' WHERE code IN (1, 3)")
-      await runSql(db.url, 'UPDATE tagged SET id = DEFAULT WHERE code = 4')
-      await runSql(db.url, "UPDATE tagged SET code = 40, note = 'rekeyed' WHERE code = 5")
-      await runSql(db.url, "UPDATE loose SET note = note || '+' WHERE note IN ('loose 2', 'base')")
-      await runSql(db.url, "UPDATE loose SET id = DEFAULT WHERE note = 'loose 3'; DELETE FROM loose WHERE note = 'loose 4'")
-      await runSql(db.url, "INSERT INTO items (name, qty) VALUES ('last', 0)")
-      const until = await moment()
-      const expected = await rowsOf(db.url)
-      expect(expected.identity).toEqual(['items.id:a', 'loose.id:a', 'tagged.id:a'])
-      await runSql(db.url, 'INSERT INTO marks VALUES (1)')
-      const prefix = chainPrefixOf((await manager.get(chainId)).storagePath)
-      await waitFor('the archive to hold the mark', async () => (await archivedMarks(storage, prefix)) >= 1, 120_000)
-      await handle.stop({ dropSlot: true })
-      await handle.done
-
-      const copy = await createDatabase(server.url, { prefix: 'replay_identity_copy' })
-      try {
-        const summary = await manager.restore(chainId, { target: copy.url, until })
-        expect(summary.replay?.transactions).toBe(14)
-        expect(await rowsOf(copy.url)).toEqual(expected)
-        // the next identity values lie past every restored one: new rows do not collide
-        const [after] = await runSql<{ items: boolean; tagged: boolean; loose: boolean }>(copy.url, `
-          WITH i AS (INSERT INTO items (name, qty) VALUES ('new', 1) RETURNING id),
-               t AS (INSERT INTO tagged (code) VALUES (1000) RETURNING id),
-               l AS (INSERT INTO loose (note) VALUES ('new') RETURNING id)
-          SELECT (SELECT id FROM i) > (SELECT max(id) FROM items) AS items,
-                 (SELECT id FROM t) > (SELECT max(id) FROM tagged) AS tagged,
-                 (SELECT id FROM l) > (SELECT max(id) FROM loose) AS loose`)
-        expect(after).toEqual({ items: true, tagged: true, loose: true })
-      } finally {
-        await copy.drop()
-      }
+      await archiveThenRestore({
+        serverUrl: server.url, databaseUrl: db.url, storageDir: join(workDir, 'store'), copyPrefix: 'replay_identity_copy',
+        async changes() {
+          for (let k = 1; k <= 5; k++) {
+            await runSql(db.url, `INSERT INTO items (name, qty) VALUES ('item ${k}', ${k}), ('item ${k}b', ${k + 10});
+              INSERT INTO tagged (code, note) VALUES (${k + 1}, 'tag ${k}'); INSERT INTO loose (note) VALUES ('loose ${k}')`)
+          }
+          await runSql(db.url, "UPDATE items SET qty = qty + 100, name = name || '!' WHERE id IN (1, 4)")
+          await runSql(db.url, 'UPDATE items SET id = DEFAULT WHERE id = 5')
+          await runSql(db.url, "UPDATE items SET id = DEFAULT, name = 'moved' WHERE id = 2; DELETE FROM items WHERE id = 7")
+          await runSql(db.url, "UPDATE tagged SET note = 'noted' WHERE code IN (1, 3)")
+          await runSql(db.url, 'UPDATE tagged SET id = DEFAULT WHERE code = 4')
+          await runSql(db.url, "UPDATE tagged SET code = 40, note = 'rekeyed' WHERE code = 5")
+          await runSql(db.url, "UPDATE loose SET note = note || '+' WHERE note IN ('loose 2', 'base')")
+          await runSql(db.url, "UPDATE loose SET id = DEFAULT WHERE note = 'loose 3'; DELETE FROM loose WHERE note = 'loose 4'")
+          await runSql(db.url, "INSERT INTO items (name, qty) VALUES ('last', 0)")
+          expected = await rowsOf(db.url)
+          expect(expected.identity).toEqual(['items.id:a', 'loose.id:a', 'tagged.id:a'])
+        },
+        async check(copyUrl, summary) {
+          expect(summary.replay?.transactions).toBe(14)
+          expect(await rowsOf(copyUrl)).toEqual(expected)
+          // the next identity values lie past every restored one: new rows do not collide
+          const [after] = await runSql<{ items: boolean; tagged: boolean; loose: boolean }>(copyUrl, `
+            WITH i AS (INSERT INTO items (name, qty) VALUES ('new', 1) RETURNING id),
+                 t AS (INSERT INTO tagged (code) VALUES (1000) RETURNING id),
+                 l AS (INSERT INTO loose (note) VALUES ('new') RETURNING id)
+            SELECT (SELECT id FROM i) > (SELECT max(id) FROM items) AS items,
+                   (SELECT id FROM t) > (SELECT max(id) FROM tagged) AS tagged,
+                   (SELECT id FROM l) > (SELECT max(id) FROM loose) AS loose`)
+          expect(after).toEqual({ items: true, tagged: true, loose: true })
+        },
+      })
     } finally {
-      if (handle.status().running) await handle.stop({ dropSlot: true }).catch(() => {})
-      await handle.done.catch(() => {})
       await db.drop()
     }
   }, 600_000)

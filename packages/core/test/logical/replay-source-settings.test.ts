@@ -9,11 +9,8 @@
 import { join } from 'node:path'
 import { createDatabase, runSql, withClient } from '@pgkeep/testkit'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, type ManagerEvents } from '../../src/index'
-import { chainPrefixOf } from '../../src/logical/chain'
-import { fsStorage } from '../../src/storage/fs-storage'
+import { archiveThenRestore } from './archive-then-restore'
 import { logicalServers } from './logical-servers'
-import { archivedMarks, waitFor } from './ledger-workload'
 
 const logical = await logicalServers('replay-settings')
 const { workDir } = logical
@@ -47,17 +44,9 @@ async function rowsOf(url: string): Promise<{ keyed: string[]; fullrow: string[]
   })
 }
 
-async function moment(): Promise<Date> {
-  await new Promise((resolve) => setTimeout(resolve, 20))
-  const at = new Date()
-  await new Promise((resolve) => setTimeout(resolve, 20))
-  return at
-}
-
 describe(`replay independent of the source's session settings, on PostgreSQL ${server.major}`, () => {
   it('restores dates, floats, timestamptz, intervals, bytea and numerics exactly, keyed and REPLICA IDENTITY FULL', async () => {
     const db = await createDatabase(server.url, { prefix: 'replay_settings' })
-    const storage = fsStorage({ dir: join(workDir, 'store') })
     const [{ name }] = await runSql<{ name: string }>(db.url, 'SELECT current_database() AS name') as [{ name: string }]
     const quoted = `"${name.replaceAll('"', '""')}"`
     await runSql(db.url, `${SCHEMA}
@@ -69,51 +58,38 @@ describe(`replay independent of the source's session settings, on PostgreSQL ${s
     for (let k = 1; k <= 3; k++) await runSql(db.url, `INSERT INTO keyed VALUES (${k}, ${values(k + 20)})`)
     for (let k = 1; k <= 3; k++) await runSql(db.url, `INSERT INTO keyed VALUES (${k + 100}, ${values(k)}); INSERT INTO fullrow VALUES (${values(k)})`)
 
-    const manager = createBackupManager({ connectionString: db.url, storage, archive: { segmentSeconds: 1 } })
-    const starts: ManagerEvents['archive:start'][] = []
-    manager.on('archive:start', (e) => { starts.push(e) })
-    const handle = manager.archive()
+    let expected: { keyed: string[]; fullrow: string[] } | undefined
     try {
-      await waitFor('the archive to start', () => starts.length > 0 || !handle.status().running, 120_000)
-      if (!handle.status().running) await handle.done
-      const chainId = starts[0]!.chainId
-
-      // changes after the base backup: inserts, updates (a key and the FULL rows), deletes
-      for (let k = 4; k <= 12; k++) {
-        await runSql(db.url, `INSERT INTO keyed VALUES (${k + 100}, ${values(k)}); INSERT INTO fullrow VALUES (${values(k)})`)
-      }
-      await runSql(db.url, `UPDATE keyed SET d = d + 22, f8 = f8 * 3, iv = iv * 2, ts = ts + interval '1 second' WHERE id IN (101, 105, 109)`)
-      await runSql(db.url, `UPDATE fullrow SET n = n * 2, f4 = f4 * 3, b = b || '\\x27'::bytea WHERE f8 > 0.5 AND f8 < 0.9`)
-      await runSql(db.url, 'UPDATE fullrow SET d = d + 1 WHERE ts < (SELECT min(ts) + interval \'3 hours\' FROM fullrow)')
-      await runSql(db.url, 'DELETE FROM fullrow WHERE f4 > 10 AND f4 < 11.5; DELETE FROM keyed WHERE id = 107')
-      await runSql(db.url, 'UPDATE fullrow SET ts = ts - interval \'1 day\' WHERE f8 = (SELECT max(f8) FROM fullrow)')
-      await runSql(db.url, "UPDATE keyed SET id = 200 WHERE id = 112; UPDATE keyed SET d = '2026-03-25' WHERE id = 1")
-      const until = await moment()
-      const expected = await rowsOf(db.url)
-      expect(expected.keyed).toHaveLength(14)
-      expect(expected.fullrow.length).toBeGreaterThan(8)
-      await runSql(db.url, 'INSERT INTO marks VALUES (1)')
-      const prefix = chainPrefixOf((await manager.get(chainId)).storagePath)
-      await waitFor('the archive to hold the mark', async () => (await archivedMarks(storage, prefix)) >= 1, 120_000)
-      await handle.stop({ dropSlot: true })
-      await handle.done
-
-      const copy = await createDatabase(server.url, { prefix: 'replay_settings_copy' })
-      try {
+      await archiveThenRestore({
+        serverUrl: server.url, databaseUrl: db.url, storageDir: join(workDir, 'store'), copyPrefix: 'replay_settings_copy',
+        // changes after the base backup: inserts, updates (a key and the FULL rows), deletes
+        async changes() {
+          for (let k = 4; k <= 12; k++) {
+            await runSql(db.url, `INSERT INTO keyed VALUES (${k + 100}, ${values(k)}); INSERT INTO fullrow VALUES (${values(k)})`)
+          }
+          await runSql(db.url, `UPDATE keyed SET d = d + 22, f8 = f8 * 3, iv = iv * 2, ts = ts + interval '1 second' WHERE id IN (101, 105, 109)`)
+          await runSql(db.url, `UPDATE fullrow SET n = n * 2, f4 = f4 * 3, b = b || '\\x27'::bytea WHERE f8 > 0.5 AND f8 < 0.9`)
+          await runSql(db.url, 'UPDATE fullrow SET d = d + 1 WHERE ts < (SELECT min(ts) + interval \'3 hours\' FROM fullrow)')
+          await runSql(db.url, 'DELETE FROM fullrow WHERE f4 > 10 AND f4 < 11.5; DELETE FROM keyed WHERE id = 107')
+          await runSql(db.url, 'UPDATE fullrow SET ts = ts - interval \'1 day\' WHERE f8 = (SELECT max(f8) FROM fullrow)')
+          await runSql(db.url, "UPDATE keyed SET id = 200 WHERE id = 112; UPDATE keyed SET d = '2026-03-25' WHERE id = 1")
+          expected = await rowsOf(db.url)
+          expect(expected.keyed).toHaveLength(14)
+          expect(expected.fullrow.length).toBeGreaterThan(8)
+        },
         // the target's own settings differ from the source's and from UTC/ISO: the replay must not use them
-        const [{ copyName }] = await runSql<{ copyName: string }>(copy.url, 'SELECT current_database() AS "copyName"') as [{ copyName: string }]
-        const target = `"${copyName.replaceAll('"', '""')}"`
-        await runSql(copy.url, `ALTER DATABASE ${target} SET datestyle = 'German, DMY'; ALTER DATABASE ${target} SET timezone = 'America/St_Johns';
-          ALTER DATABASE ${target} SET intervalstyle = 'iso_8601'; ALTER DATABASE ${target} SET extra_float_digits = -2`)
-        const summary = await manager.restore(chainId, { target: copy.url, until })
-        expect(summary.replay?.transactions).toBeGreaterThan(10)
-        expect(await rowsOf(copy.url)).toEqual(expected)
-      } finally {
-        await copy.drop()
-      }
+        async beforeRestore(copyUrl) {
+          const [{ copyName }] = await runSql<{ copyName: string }>(copyUrl, 'SELECT current_database() AS "copyName"') as [{ copyName: string }]
+          const target = `"${copyName.replaceAll('"', '""')}"`
+          await runSql(copyUrl, `ALTER DATABASE ${target} SET datestyle = 'German, DMY'; ALTER DATABASE ${target} SET timezone = 'America/St_Johns';
+            ALTER DATABASE ${target} SET intervalstyle = 'iso_8601'; ALTER DATABASE ${target} SET extra_float_digits = -2`)
+        },
+        async check(copyUrl, summary) {
+          expect(summary.replay?.transactions).toBeGreaterThan(10)
+          expect(await rowsOf(copyUrl)).toEqual(expected)
+        },
+      })
     } finally {
-      if (handle.status().running) await handle.stop({ dropSlot: true }).catch(() => {})
-      await handle.done.catch(() => {})
       await db.drop()
     }
   }, 600_000)
