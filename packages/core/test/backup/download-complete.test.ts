@@ -16,7 +16,8 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, type AuditEvent, type BackupManager, type BackupRecord } from '../../src/index'
+import { createBackupManager, fsStorage, type BackupManager, type BackupRecord } from '../../src/index'
+import { downloadsBy } from '../helpers/audited-downloads'
 import { endNever } from '../helpers/end-never'
 
 const server = inject('pgDefault')
@@ -81,15 +82,6 @@ async function get(path: string, take?: number): Promise<{ status: number; body:
       }
     })
   })
-}
-
-async function downloadsBy(manager: BackupManager, actor: string, count: number, ms = 5000): Promise<AuditEvent[]> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const mine = (await manager.auditLog({ action: 'download' })).filter((e) => e.actor === actor)
-    if (mine.length >= count || Date.now() > deadline) return mine
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 describe('a download whose client closes right after the last byte', () => {

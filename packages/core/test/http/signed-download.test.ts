@@ -16,10 +16,11 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createBackupManager, fsStorage, s3Storage, type AuditEvent, type BackupManager, type BackupRecord } from '../../src/index'
+import { createBackupManager, fsStorage, s3Storage, type BackupManager, type BackupRecord } from '../../src/index'
 import { handleBackupRequest } from '../../src/http/dispatch'
 import { resolveHttpConfig } from '../../src/http/http-config'
 import { nodeRouteRequest, writeRouteResult } from '../../src/http/node-http'
+import { downloadsBy } from '../helpers/audited-downloads'
 import { endNever } from '../helpers/end-never'
 
 const server = inject('pgDefault')
@@ -108,15 +109,6 @@ async function download(port: number, id: string, actor: string, o: { take?: num
     })
     waitIdle()
   })
-}
-
-async function downloadsBy(manager: BackupManager, actor: string, count: number, ms = 5000): Promise<AuditEvent[]> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const mine = (await manager.auditLog({ action: 'download' })).filter((e) => e.actor === actor)
-    if (mine.length >= count || Date.now() > deadline) return mine
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 describe('a signed backup downloaded over HTTP', () => {
