@@ -17,6 +17,8 @@ export interface SlotState {
    * needed (max_slot_wal_keep_size): it can never stream again.
    */
   walStatus: string | null
+  /** pg_replication_slots.confirmed_flush_lsn as text: where its reader confirmed up to (the consistent point until someone reads it). */
+  confirmedFlush: string | null
 }
 
 /**
@@ -42,8 +44,8 @@ export function nextSlot(base: string, current: string): string {
 }
 
 export async function readSlots(client: pg.Client, names: string[]): Promise<SlotState[]> {
-  const { rows } = await client.query<{ slot_name: string; active: boolean; active_pid: number | null; database: string | null; slot_type: string; plugin: string | null; wal_status: string | null }>(
-    'SELECT slot_name, active, active_pid, database, slot_type, plugin, wal_status FROM pg_catalog.pg_replication_slots WHERE slot_name = ANY($1::text[])',
+  const { rows } = await client.query<{ slot_name: string; active: boolean; active_pid: number | null; database: string | null; slot_type: string; plugin: string | null; wal_status: string | null; confirmed_flush: string | null }>(
+    'SELECT slot_name, active, active_pid, database, slot_type, plugin, wal_status, confirmed_flush_lsn::text AS confirmed_flush FROM pg_catalog.pg_replication_slots WHERE slot_name = ANY($1::text[])',
     [names],
   )
   for (const r of rows) {
@@ -53,7 +55,7 @@ export async function readSlots(client: pg.Client, names: string[]): Promise<Slo
       })
     }
   }
-  return rows.map((r) => ({ name: r.slot_name, active: r.active, pid: r.active_pid, database: r.database, walStatus: r.wal_status }))
+  return rows.map((r) => ({ name: r.slot_name, active: r.active, pid: r.active_pid, database: r.database, walStatus: r.wal_status, confirmedFlush: r.confirmed_flush }))
 }
 
 /** CONFLICT when a process reads one of these slots: another archiver runs. */

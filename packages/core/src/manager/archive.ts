@@ -26,6 +26,7 @@ import { archiveSlotName, dropSlotBySql, nextSlot, readSlots, refuseActive, slot
 import type { ManagerContext } from './context'
 import type { ArchiveChainEvent } from './events'
 import { withLock } from './locks'
+import { forgetPendingSlot, isLeftBehind, readPendingSlot, recordPendingSlot } from './pending-slots'
 import { startBackup } from './start-backup'
 
 export interface ArchiveHandle {
@@ -119,7 +120,8 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
     // What the server and the storage hold: prerequisites, publication, the archive's slots and newest chain.
     const plan = await ctx.withDatabase(async (client) => {
       const { rows } = await client.query<{ db: string }>('SELECT pg_catalog.current_database() AS db')
-      const base = o.slot ?? archiveSlotName(rows[0]!.db)
+      const database = rows[0]!.db
+      const base = o.slot ?? archiveSlotName(database)
       const family = slotFamily(base)
       const slots = await readSlots(client, family)
       const foreign = slots.find((s) => s.database !== rows[0]!.db)
@@ -147,8 +149,16 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       // dropped (that would lose its changes), refused before anything is created.
       const previous = resume?.changes!.previousChain ? chains.find((c) => c.id === resume.changes!.previousChain) : undefined
       const replaced = previous && previous.changes!.slot !== resume!.changes!.slot ? previous.changes!.slot : null
-      const unknown = live.find((s) => s.name !== resume?.changes!.slot && s.name !== replaced)
-      if (unknown) throw unknownSlotError(unknown.name, `${ctx.storage.kind} storage, key prefix "${ctx.options.keyPrefix}"`)
+      // A slot this storage's archiver created for a base backup it never completed (killed meanwhile) is
+      // recorded as pending and unread since (pending-slots.ts): dropped below, after the checks.
+      const leftBehind: string[] = []
+      for (const s of live) {
+        if (s.name === resume?.changes!.slot || s.name === replaced) continue
+        if (!isLeftBehind(s, await readPendingSlot(ctx.storage, ctx.options.keyPrefix, s.name), database)) {
+          throw unknownSlotError(s.name, `${ctx.storage.kind} storage, key prefix "${ctx.options.keyPrefix}"`)
+        }
+        leftBehind.push(s.name)
+      }
       await checkArchivePrerequisites(client, { needSlot: !resume })
       // before the publication is created: publishing a table without a replica identity breaks its UPDATE and DELETE
       await assertReplicaIdentities(client, publication)
@@ -160,7 +170,20 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
         chainEvent({ reason: 'slot-without-chain', chainId: null, slot: s.name, pitrGap: false,
           message: `dropped the replication slot ${s.name}: no stored chain continues from it (chain ${resume!.id} replaced the one that used it after a schema change)` })
       }
-      return { base, chain, resume, lost }
+      for (const name of leftBehind) {
+        const record = await readPendingSlot(ctx.storage, ctx.options.keyPrefix, name)
+        await dropSlotBySql(client, name)
+        await forgetPendingSlot(ctx.storage, ctx.options.keyPrefix, name)
+        chainEvent({ reason: 'slot-without-chain', chainId: null, slot: name, pitrGap: false,
+          message: `dropped the replication slot ${name}: this storage's archiver created it at ${record?.createdAt ?? 'an earlier start'} for a base backup that never completed (the archiver was stopped or killed during it), and nothing has read it since` })
+      }
+      // records of slots that are gone, or that a stored chain now names, are of no more use
+      for (const name of family) {
+        if (leftBehind.includes(name)) continue
+        if (live.some((s) => s.name === name) && name !== resume?.changes!.slot) continue
+        await forgetPendingSlot(ctx.storage, ctx.options.keyPrefix, name)
+      }
+      return { base, chain, resume, lost, database }
     })
     state.slot = plan.resume ? plan.resume.changes!.slot : plan.base
 
@@ -228,6 +251,8 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
         const created = await createSlotWithSnapshot(replication, slot)
         state.phase = 'base-backup'
         const changes = { slot, publication, startLsn: formatLsn(created.consistentPoint), ...(previousChain ? { previousChain } : {}) }
+        // until the base's manifest names the slot, this record says whose it is (pending-slots.ts)
+        await recordPendingSlot(ctx.storage, ctx.options.keyPrefix, { slot, database: plan.database, consistentPoint: changes.startLsn, createdAt: ctx.now().toISOString() })
         // What the base holds, read in its snapshot: a table whose definition differs when its first change
         // arrives (altered between the base and that change) ends the chain instead of failing a replay.
         const baseTables = await ctx.withDatabase((client) => tablesInSnapshot(client, created.snapshot))
@@ -245,6 +270,8 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
           }
         }
         const manifest = await ctx.find(record.id)
+        // the manifest names the slot now; a record left by a failed removal is removed at the next start
+        await forgetPendingSlot(ctx.storage, ctx.options.keyPrefix, slot).catch(() => {})
         chainsStarted.push(manifest.id)
         state.chainId = manifest.id
         state.archivedUpTo = null
@@ -253,7 +280,8 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
         return { manifest, replication, baseTables }
       } catch (error) {
         // A slot without a completed base backup is of no use: dropped (the replication connection is idle again).
-        await dropSlot(replication, slot).catch(() => {})
+        const dropped = await dropSlot(replication, slot).then(() => true, () => false)
+        if (dropped) await forgetPendingSlot(ctx.storage, ctx.options.keyPrefix, slot).catch(() => {})
         await replication.end().catch(() => {})
         if (stopSignal.aborted && isPgkeepError(error) && error.code === 'ABORTED') return null
         throw error
@@ -407,6 +435,7 @@ export async function dropArchiveSlot(ctx: ManagerContext, input: Pick<ArchiveOp
       refuseActive(slots)
       const dropped: string[] = []
       for (const s of slots) if (await dropSlotBySql(client, s.name, 0)) dropped.push(s.name)
+      for (const name of family) await forgetPendingSlot(ctx.storage, ctx.options.keyPrefix, name)
       const publicationDropped = await dropOwnPublication(client, o.publication ?? DEFAULT_PUBLICATION)
       const chain = await newestChain(ctx, family)
       const window = chain ? await chainWindow(ctx.storage, chain.storagePath) : null

@@ -5,7 +5,7 @@
 // port and folder; and the prerequisites, each failing with the error that names its fix.
 // Logical decoding needs wal_level = logical: an embedded server of the default major (as the logical
 // decoding test starts it); the machine's server (wal_level = replica) serves for the wal_level error.
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { compareDatabases, createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, startS3Server, withClient, type S3Server } from '@pgkeep/testkit'
@@ -16,6 +16,7 @@ import { archiveSlotName } from '../../src/manager/archive-slots'
 import { chainPrefixOf } from '../../src/logical/chain'
 import { fsStorage } from '../../src/storage/fs-storage'
 import { logicalServers } from './logical-servers'
+import { pendingRecords } from './pending-records'
 import { archivedMarks, Ledger, LEDGER_ACCOUNTS, LEDGER_SCHEMA, waitFor } from './ledger-workload'
 
 const pgDefault = inject('pgDefault')
@@ -173,6 +174,62 @@ describe(`manager.archive() on PostgreSQL ${server.major}`, () => {
       await next.done
       expect(await slotsOf(db.url, slot)).toEqual([])
     } finally {
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
+      await db.drop()
+    }
+  }, 240_000)
+
+  it('drops a slot its storage recorded as pending only when it is of this database and unread since: else CONFLICT, left alone', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_pending' })
+    const dir = join(workDir, 'fs-pending')
+    await runSql(db.url, `${LEDGER_SCHEMA} CREATE PUBLICATION app_pub FOR TABLE accounts, ledger;`)
+    const slot = 'pending_slot'
+    const createSlot = async () => {
+      const [created] = await runSql<{ lsn: string }>(db.url, `SELECT lsn::text FROM pg_create_logical_replication_slot('${slot}', 'pgoutput')`)
+      // what the record's check rests on: an unread slot's confirmed position is its consistent point
+      expect(await runSql(db.url, `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = '${slot}'`)).toEqual([created])
+      return created!.lsn
+    }
+    const record = (folder: string, database: string, consistentPoint: string) => {
+      mkdirSync(join(folder, 'backups', 'archive', 'pending-slots'), { recursive: true })
+      writeFileSync(join(folder, 'backups', 'archive', 'pending-slots', `${slot}.json`), JSON.stringify({ slot, database, consistentPoint, createdAt: new Date().toISOString() }))
+    }
+    const managerOf = (folder: string) => createBackupManager({ connectionString: db.url, storage: fsStorage({ dir: folder }), archive: { slot, publication: 'app_pub', segmentSeconds: 1 } })
+    const manager = managerOf(dir)
+    let handle: ReturnType<BackupManager['archive']> | null = null
+    try {
+      const chains = recordEvents(manager, 'archive:chain')
+      let lsn = await createSlot()
+      // recorded for another database of the server: not this archive's
+      record(dir, 'another_db', lsn)
+      await expectError(manager.archive().done, 'CONFLICT', new RegExp(`slot ${slot} exists, but no chain in this storage`))
+      expect(await slotsOf(db.url, slot)).toEqual([{ slot_name: slot, active: false }])
+      // recorded for this database and unread: the leftover of a killed base backup, dropped, and the chain begins
+      record(dir, db.name, lsn)
+      const running = manager.archive()
+      handle = running
+      await waitFor('the archiver to stream', () => running.status().phase === 'streaming' || !running.status().running, 120_000)
+      expect(chains.map((c) => [c.reason, c.slot])).toEqual([['slot-without-chain', slot], ['first', slot]])
+      expect(chains[0]!.message).toMatch(/created it at .* for a base backup that never completed/)
+      expect(pendingRecords(dir)).toEqual([])
+      await running.stop({ dropSlot: true })
+      await running.done
+      handle = null
+      // recorded, but something has read the slot since: someone else's, left alone (in a storage of its own,
+      // whose record is all it knows of the slot: the first storage's chain names it now)
+      const other = join(workDir, 'fs-pending-other')
+      lsn = await createSlot()
+      record(other, db.name, lsn)
+      await runSql(db.url, 'UPDATE accounts SET balance = balance WHERE id = 1')
+      // the slot advances only as far as WAL is flushed (the test servers may commit asynchronously)
+      await waitFor('the slot to be read past its consistent point', async () => {
+        const [moved] = await runSql<{ lsn: string }>(db.url, `SELECT (pg_replication_slot_advance('${slot}', pg_current_wal_lsn())).end_lsn::text AS lsn`)
+        return moved!.lsn !== lsn
+      })
+      await expectError(managerOf(other).archive().done, 'CONFLICT', new RegExp(`slot ${slot} exists, but no chain in this storage`))
+      expect(await slotsOf(db.url, slot)).toEqual([{ slot_name: slot, active: false }])
+    } finally {
+      await handle?.stop()
       await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
       await db.drop()
     }

@@ -13,6 +13,7 @@ import { chainPrefixOf } from '../../src/logical/chain'
 import { archiveSlotName } from '../../src/manager/archive-slots'
 import { fsStorage } from '../../src/storage/fs-storage'
 import { logicalServers } from './logical-servers'
+import { pendingRecords } from './pending-records'
 import { archivedMarks, Ledger, LEDGER_ACCOUNTS, LEDGER_SCHEMA, waitFor } from './ledger-workload'
 
 const bin = fileURLToPath(new URL('../../../cli/dist/bin.js', import.meta.url))
@@ -103,6 +104,58 @@ describe(`pgkeep archive on PostgreSQL ${server.major}`, () => {
       await new Promise((resolve) => setTimeout(resolve, 500))
       await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
       await copy.drop()
+      await db.drop()
+    }
+  }, 300_000)
+
+  it('SIGKILLed during its first base backup: the next start drops the slot it left (recorded as pending) and begins the chain', async () => {
+    const db = await createDatabase(server.url, { prefix: 'archive_killed_base' })
+    const dir = join(workDir, 'backups-killed-base')
+    const slot = archiveSlotName(db.name)
+    const slotState = () => runSql<{ active: boolean }>(db.url, `SELECT active FROM pg_replication_slots WHERE slot_name = '${slot}'`)
+    await runSql(db.url, LEDGER_SCHEMA)
+    const args = [db.url, '--dir', dir, '--segment-seconds', '1']
+    const running: Running[] = []
+    try {
+      await withClient(db.url, async (holder) => {
+        // The base backup waits for the backup lock held here (cleanup holds it so, locks.ts): the archiver is
+        // killed with its slot created and no manifest stored. (A table lock would not do: the slot's
+        // creation waits for the transaction that logs an ACCESS EXCLUSIVE lock.)
+        const lock = "pg_catalog.hashtextextended('pgkeep:backup:fs:backups/', 0)"
+        await holder.query(`SELECT pg_catalog.pg_advisory_lock(${lock})`)
+        const first = archiver(args)
+        running.push(first)
+        await waitFor('the base backup to wait for the backup lock', async () =>
+          (await runSql(db.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).length > 0 || first.child.exitCode !== null, 120_000)
+        expect(first.child.exitCode, first.out()).toBe(null)
+        expect(await slotState()).toHaveLength(1)
+        first.child.kill('SIGKILL')
+        expect((await first.exit).signal).toBe('SIGKILL')
+        await holder.query(`SELECT pg_catalog.pg_advisory_unlock(${lock})`)
+      })
+      await waitFor('the slot to be released', async () => (await slotState()).every((s) => !s.active))
+      expect(await slotState()).toEqual([{ active: false }]) // left behind, no chain names it
+      expect(pendingRecords(dir)).toEqual([`${slot}.json`])
+
+      const second = archiver(args)
+      running.push(second)
+      await waitFor('the archiver to begin a chain', () => / archiving into chain [0-9a-f-]{36} \(new\)/.test(second.out()) || second.child.exitCode !== null, 120_000)
+      expect(second.out()).toMatch(new RegExp(`chain: dropped the replication slot ${slot}: this storage's archiver created it at \\d{4}-[^ ]+ for a base backup that never completed`))
+      second.child.kill('SIGTERM')
+      const ended = await second.exit
+      expect(ended.code, ended.stderr).toBe(0)
+      // the chain's manifest names the slot now: its record is gone
+      expect(pendingRecords(dir)).toEqual([])
+      const manager = createBackupManager({ connectionString: db.url, storage: fsStorage({ dir }) })
+      expect((await manager.list()).map((r) => r.id)).toHaveLength(1)
+      await waitFor('the slot to be released', async () => (await slotState()).every((s) => !s.active))
+      const dropped = await archiver([db.url, '--dir', dir, '--drop']).exit
+      expect(dropped.code, dropped.stderr).toBe(0)
+      expect(await slotState()).toEqual([])
+    } finally {
+      for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL')
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      await runSql(db.url, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${slot}%' AND NOT active`).catch(() => {})
       await db.drop()
     }
   }, 300_000)
