@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { isPgkeepError, PgkeepError } from '@pgkeep/core/engine'
-import type { BackupManager, BackupManagerOptions, StorageDriver } from '@pgkeep/core'
+import type { BackupManager, BackupManagerOptions, DecryptionOptions, StorageDriver } from '@pgkeep/core'
 import { collect } from './collect'
 import { library } from './library'
 
@@ -78,6 +78,17 @@ export async function managerFor(io: Io, flags: StorageFlags, more: Partial<Back
     })
   }
   return backups
+}
+
+/**
+ * The keys the command has for encrypted backups, as its manager gets them: PGKEEP_DECRYPTION_PASSPHRASE
+ * (else PGKEEP_ENCRYPTION_PASSPHRASE), and the identities of --identity and PGKEEP_AGE_IDENTITY_FILE.
+ */
+export async function decryptionFor(io: Io, flags: StorageFlags): Promise<DecryptionOptions> {
+  const { managerOptionsFromEnv } = await library()
+  // the keys alone: the storage variables play no part (a file's --list needs none)
+  const env = { ...io.env, PGKEEP_S3_BUCKET: '', PGKEEP_BACKUP_DIR: io.cwd }
+  return managerOptionsFromEnv(env, { cwd: io.cwd, ...(flags.identity ? { identityFiles: flags.identity } : {}) }).decryption ?? {}
 }
 
 // --- internal ---

@@ -356,11 +356,14 @@ describe('encrypted backups from the command line', () => {
     expect(ok.stdout).toMatch(/^ok: 2 tables and 2 sequences match the manifest/)
     const viaEnv = await run(['verify', record.id, server.url, '--dir', store], { env: { PGKEEP_AGE_IDENTITY_FILE: keyFile } })
     expect(viaEnv.code, viaEnv.stderr).toBe(0)
-    // --list reads a backup as stored: an encrypted one is refused, and the hint says how to list it
+    // --list without a key: refused, and the hint says how to list it (with a key: encrypted-list.test.ts)
     const list = await run(['restore', record.id, '--dir', store, '--list'])
     expect(list.code).toBe(1)
     expect(list.stdout).toBe('')
-    expect(list.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted, and --list reads it as stored [OPTIONS_INVALID]\npgkeep: hint: decrypt it first: pgkeep download ${record.id} | age -d -i <key file> | pgkeep restore - --list\n`)
+    expect(list.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted (X25519 recipients), and no identity was given to open it [OPTIONS_INVALID]\npgkeep: hint: give a key file with --identity or PGKEEP_AGE_IDENTITY_FILE, or decrypt it first: pgkeep download ${record.id} | age -d -i <key file> | pgkeep restore - --list\n`)
+    const listed = await run(['restore', record.id, '--dir', store, '--list', '--identity', keyFile])
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' })
+    expect(listed.stdout).toMatch(/^DATA\tTABLE DATA\tpublic\tbills\t\S+\t[1-9]\d*$/m)
   })
 
   it('a passphrase from PGKEEP_ENCRYPTION_PASSPHRASE; restore with it, and a wrong one fails without being echoed', async () => {
@@ -370,9 +373,12 @@ describe('encrypted backups from the command line', () => {
     expect(backup.code, backup.stderr).toBe(0)
     const record = JSON.parse(backup.stdout) as { id: string; storagePath: string }
     expect(record.storagePath).toMatch(/\.sql\.gz\.age$/)
-    // --list of a passphrase backup: the hint's age command asks for the passphrase (it named a key file)
+    // --list of a passphrase backup: decrypted with the passphrase; without it, the hint's age command asks for the passphrase (it named a key file)
     const list = await run(['restore', record.id, '--dir', store, '--list'], { env })
-    expect(list.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted, and --list reads it as stored [OPTIONS_INVALID]\npgkeep: hint: decrypt it first: pgkeep download ${record.id} | age -d | pgkeep restore - --list\n`)
+    expect({ code: list.code, stderr: list.stderr }).toEqual({ code: 0, stderr: '' })
+    expect(list.stdout).toMatch(/^DATA\tTABLE DATA\tpublic\tbills\t\S+\t[1-9]\d*$/m)
+    const locked = await run(['restore', record.id, '--dir', store, '--list'])
+    expect(locked.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted (a passphrase), and no passphrase was given to open it [OPTIONS_INVALID]\npgkeep: hint: give the passphrase in PGKEEP_DECRYPTION_PASSPHRASE, or decrypt it first: pgkeep download ${record.id} | age -d | pgkeep restore - --list\n`)
 
     const target = await createDatabase(server.url, { prefix: 'cli_rs_age' })
     try {

@@ -4,6 +4,7 @@ export { createBackupManager, type BackupDownload, type BackupHandle, type Backu
 export type { BackupManagerOptions, CreateBackupOptions, ManagerDumpOptions } from './manager-options'
 export type { DecryptionOptions, EncryptionOptions } from './crypto/encryption-options'
 export { ageKeyFile, generateAgeKeyPair, type AgeKeyPair } from './crypto/keygen'
+export { isAgeFile, openAgeFile } from './crypto/age-file'
 export type { BackupRecord } from './backup/backup-record'
 export type { BackupProgress } from './backup/create-backup'
 export type { BackupManifest } from './manifest/manifest'

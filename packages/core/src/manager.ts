@@ -43,7 +43,8 @@ import type { CleanupOptions } from './retention/retention-options'
 import type { ManagerEventName, ManagerEvents } from './manager/events'
 import type { BackupManifest } from './manifest/manifest'
 import { resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
-import { restore, type RestoreSummary } from './restore/restore'
+import { listScript, restore, type RestoreSummary } from './restore/restore'
+import type { ScriptEntry } from './restore/plan-script'
 import { resolveRestoreOptions, type RestoreOptions } from './restore/restore-options'
 import { replayAfterRestore } from './manager/replay-after-restore'
 import type { StorageDriver } from './storage/driver'
@@ -96,6 +97,12 @@ export interface BackupManager {
   openDownload(id: string, options?: DownloadOptions): Promise<BackupDownload>
   /** openDownload(id, options) without the details: the stream alone. */
   download(id: string, options?: Actor): Promise<Readable>
+  /**
+   * The entries of a stored backup's script (listScript() of it), read as restore() reads it: from a
+   * replica when the primary's copy is unreachable, its signature checked, and an encrypted one decrypted
+   * with `decryption` (DECRYPTION_FAILED when no key given opens it). Touches no database; audited as a download.
+   */
+  listEntries(id: string, options?: Actor): Promise<ScriptEntry[]>
   /**
    * A presigned URL (default one hour). STORAGE_UNSUPPORTED when the storage cannot presign. With replicas
    * that presign, a URL of the first replica holding the backup when the primary's copy is unreachable or
@@ -216,6 +223,14 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     openDownload: (id, o) => openDownload(ctx, id, o),
     download: async (id, o) => (await openDownload(ctx, id, { ...(o ? { actor: o.actor } : {}) })).stream,
+
+    listEntries: (id, o) =>
+      ctx.audited('download', actorOf(o), id, async () => {
+        const { manifest, storage: from } = await locateBackup(ctx, id, 'download')
+        const trusted = trustBackup(ctx, manifest, 'download')
+        const { source } = await restoreSources(from, manifest, [], { bytes: 0 }, decryptionKeys(ctx.options))
+        return listScript(trusted ? checkedWhole(source, manifest) : source)
+      }, (entries) => ({ entries: entries.length })),
 
     downloadUrl: (id, o = {}) =>
       ctx.audited('presign', actorOf(o), id, () => presignDownload(ctx, id, o.expiresIn), (r) => ({ expiresAt: r.expiresAt.toISOString() })),

@@ -2,10 +2,10 @@
 // database without psql, list a dump's entries, and test a stored backup by restoring it aside.
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { RestoreOptions, RestoreSummary } from '@pgkeep/core'
+import type { DecryptionOptions, RestoreOptions, RestoreSummary, ScriptEntry } from '@pgkeep/core'
 import { ERROR_STATUS, PgkeepError, type ErrorCode } from '@pgkeep/core/engine'
 import { Command } from 'commander'
-import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
+import { decryptionFor, managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { byteSize, collect, integer } from '../collect'
 import { allowHeapGrowth } from '../heap-growth'
 import { library } from '../library'
@@ -122,8 +122,7 @@ export function restoreCommand(io: Io): Command {
       // a relative path starts at the cwd the command was given (CliIo.cwd), as --dir does
       const input = source === '-' ? io.stdin : resolve(io.cwd, source)
       if (flags.list) {
-        const { listScript } = await library()
-        const entries = await listScript(UUID.test(source) ? await storedScript(io, flags, source) : input)
+        const entries = UUID.test(source) ? await storedEntries(io, flags, source) : await fileEntries(io, flags, input)
         if (flags.json) {
           io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
           return
@@ -171,16 +170,36 @@ export function verifyCommand(io: Io): Command {
     })
 }
 
-/** A stored backup's script for --list: its .sql.gz as the storage holds it. */
-async function storedScript(io: Io, flags: RestoreFlags, id: string): Promise<NodeJS.ReadableStream> {
+/**
+ * A stored backup's entries for --list, read as restore reads it: an encrypted one decrypted with the
+ * command's key (PGKEEP_DECRYPTION_PASSPHRASE or PGKEEP_ENCRYPTION_PASSPHRASE; --identity or
+ * PGKEEP_AGE_IDENTITY_FILE), a wrong key failing as restore fails. Without any key it is refused, saying how.
+ */
+async function storedEntries(io: Io, flags: RestoreFlags, id: string): Promise<ScriptEntry[]> {
   const backups = await managerFor(io, flags)
   const manifest = await backups.manifest(id)
-  if (manifest.encryption) {
+  if (manifest.encryption && !hasKey(await decryptionFor(io, flags))) {
+    const scrypt = manifest.encryption.method === 'scrypt'
     // age asks a passphrase on the terminal; an X25519 backup needs its key file
-    const decrypt = manifest.encryption.method === 'scrypt' ? 'age -d' : 'age -d -i <key file>'
-    throw new PgkeepError('OPTIONS_INVALID', `backup ${id} is encrypted, and --list reads it as stored`, { hint: `decrypt it first: pgkeep download ${id} | ${decrypt} | pgkeep restore - --list` })
+    throw new PgkeepError('OPTIONS_INVALID', `backup ${id} is encrypted (${scrypt ? 'a passphrase' : 'X25519 recipients'}), and no ${scrypt ? 'passphrase' : 'identity'} was given to open it`, {
+      hint: `${scrypt ? 'give the passphrase in PGKEEP_DECRYPTION_PASSPHRASE' : 'give a key file with --identity or PGKEEP_AGE_IDENTITY_FILE'}, or decrypt it first: pgkeep download ${id} | ${scrypt ? 'age -d' : 'age -d -i <key file>'} | pgkeep restore - --list`,
+    })
   }
-  return backups.download(id)
+  return backups.listEntries(id)
+}
+
+/** A file's (or stdin's) entries for --list; an age-encrypted file is decrypted when the command has a key (else listScript() refuses it). */
+async function fileEntries(io: Io, flags: RestoreFlags, input: string | NodeJS.ReadableStream): Promise<ScriptEntry[]> {
+  const { isAgeFile, listScript, openAgeFile } = await library()
+  if (typeof input === 'string' && await isAgeFile(input).catch(() => false)) {
+    const keys = await decryptionFor(io, flags)
+    if (hasKey(keys)) return listScript(await openAgeFile(input, keys))
+  }
+  return listScript(input)
+}
+
+function hasKey(keys: DecryptionOptions): boolean {
+  return keys.passphrase !== undefined || (keys.identities?.length ?? 0) > 0
 }
 
 /** PGKEEP_RESTORE_JOBS (a variable of its own: PGKEEP_JOBS, set for backups, must not make restores leave one transaction), or undefined when unset. */

@@ -125,6 +125,6 @@ export class AgeDecryptor {
     const encryption = this.manifest.encryption!
     return encryption.method === 'scrypt'
       ? 'give the backup manager decryption: { passphrase } (default: encryption.passphrase; pgkeep: PGKEEP_DECRYPTION_PASSPHRASE) with the passphrase the backup was made with'
-      : `give the backup manager decryption: { identities: ['AGE-SECRET-KEY-1…'] } (pgkeep: --identity <key file>) with the secret key of one of the recipients ${encryption.recipients.join(', ')}`
+      : `give the backup manager decryption: { identities: ['AGE-SECRET-KEY-1…'] } (pgkeep: --identity <key file>) with the secret key of ${encryption.recipients.length > 0 ? `one of the recipients ${encryption.recipients.join(', ')}` : 'one of its recipients'}`
   }
 }

@@ -1,0 +1,137 @@
+// `pgkeep restore <backup-id> --list` and `pgkeep restore <file.sql.gz.age> --list` on encrypted backups in a
+// real folder: with the key (a passphrase, an X25519 identity) the entries are listed as a plain backup's
+// are, and no database is touched; without a key the list is refused with a hint; a wrong key fails with
+// the error restore gives for it.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { run } from './run'
+
+const server = inject('pgDefault')
+let source: TestDatabase
+let dir: string
+/** `restore <id> --list` of a plain backup of the source: what every encrypted one must list. */
+let expected: string
+
+const PASSPHRASE = 'kost-list-passphrase'
+const made = async (store: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const backup = await run(['backup', source.url, '--dir', store, '--json', ...args], { env })
+  expect(backup.code, backup.stderr).toBe(0)
+  return JSON.parse(backup.stdout) as { id: string; storagePath: string; filename: string }
+}
+/** The database's sessions that are not this query's: --list must open none. */
+const sessions = async () => (await runSql<{ n: string }>(server.url, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '${source.name}'`))[0]!.n
+
+beforeAll(async () => {
+  source = await createDatabase(server.url, { prefix: 'cli_enclist' })
+  await runSql(source.url, `
+    CREATE TABLE rooms (id serial PRIMARY KEY, name text NOT NULL);
+    INSERT INTO rooms (name) SELECT 'room ' || g FROM generate_series(1, 30) g;
+    CREATE TABLE bills (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, room integer NOT NULL REFERENCES rooms, amount numeric(12, 2));
+    INSERT INTO bills (room, amount) SELECT 1 + g % 30, g * 10.5 FROM generate_series(1, 300) g;`)
+  dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-enclist-'))
+  const store = join(dir, 'plain')
+  const record = await made(store, [])
+  const listed = await run(['restore', record.id, '--dir', store, '--list'])
+  expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' })
+  expect(listed.stdout).toMatch(/^DATA\tTABLE DATA\tpublic\tbills\t\S+\t[1-9]\d*$/m)
+  expected = listed.stdout
+})
+afterAll(async () => {
+  await source?.drop()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+describe('pgkeep restore --list of an encrypted backup', () => {
+  it('a passphrase backup: listed with the passphrase, refused without, a wrong one fails as restore fails', async () => {
+    const store = join(dir, 'passphrase')
+    const record = await made(store, [], { PGKEEP_ENCRYPTION_PASSPHRASE: PASSPHRASE })
+    expect(record.storagePath).toMatch(/\.sql\.gz\.age$/)
+    const before = await sessions()
+    for (const env of [{ PGKEEP_ENCRYPTION_PASSPHRASE: PASSPHRASE }, { PGKEEP_DECRYPTION_PASSPHRASE: PASSPHRASE }]) {
+      const listed = await run(['restore', record.id, '--dir', store, '--list'], { env })
+      expect({ code: listed.code, stderr: listed.stderr, stdout: listed.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
+    }
+    const json = await run(['restore', record.id, '--dir', store, '--list', '--json'], { env: { PGKEEP_DECRYPTION_PASSPHRASE: PASSPHRASE } })
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ section: 'DATA', type: 'TABLE DATA', schema: 'public', name: 'bills' }))
+    expect(await sessions()).toBe(before)
+
+    const locked = await run(['restore', record.id, '--dir', store, '--list'])
+    expect({ code: locked.code, stdout: locked.stdout, stderr: locked.stderr }).toEqual({
+      code: 1, stdout: '',
+      stderr: `pgkeep: error: backup ${record.id} is encrypted (a passphrase), and no passphrase was given to open it [OPTIONS_INVALID]\npgkeep: hint: give the passphrase in PGKEEP_DECRYPTION_PASSPHRASE, or decrypt it first: pgkeep download ${record.id} | age -d | pgkeep restore - --list\n`,
+    })
+
+    // a wrong passphrase: the error restore gives, word for word (and the passphrase never echoed)
+    const wrongEnv = { PGKEEP_DECRYPTION_PASSPHRASE: 'not-the-passphrase' }
+    const target = await createDatabase(server.url, { prefix: 'cli_enclist_t' })
+    try {
+      const restored = await run(['restore', record.id, target.url, '--dir', store, '-q'], { env: wrongEnv })
+      expect(restored.code).toBe(1)
+      expect(restored.stderr).toContain(`unable to decrypt backup ${record.filename}: the passphrase given does not open it`)
+      const wrong = await run(['restore', record.id, '--dir', store, '--list'], { env: wrongEnv })
+      expect({ code: wrong.code, stdout: wrong.stdout, stderr: wrong.stderr }).toEqual({ code: 1, stdout: '', stderr: restored.stderr })
+      expect(wrong.stderr).not.toContain('not-the-passphrase')
+
+      // the file downloaded: the same three ways (its name is the backup's, so a wrong key's message is restore's too)
+      const file = join(dir, record.filename)
+      await copyFile(join(store, record.storagePath), file)
+      const fileListed = await run(['restore', file, '--list'], { env: { PGKEEP_ENCRYPTION_PASSPHRASE: PASSPHRASE } })
+      expect({ code: fileListed.code, stderr: fileListed.stderr, stdout: fileListed.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
+      const fileWrong = await run(['restore', record.filename, '--list'], { env: wrongEnv, cwd: dir })
+      expect({ code: fileWrong.code, stdout: fileWrong.stdout, stderr: fileWrong.stderr }).toEqual({ code: 1, stdout: '', stderr: restored.stderr })
+      const fileLocked = await run(['restore', file, '--list'])
+      expect(fileLocked.code).toBe(1)
+      expect(fileLocked.stdout).toBe('')
+      expect(fileLocked.stderr).toMatch(/^pgkeep: error: the script is an age-encrypted file .* \[DECRYPTION_FAILED\]\npgkeep: hint: .*age -d/)
+    } finally {
+      await target.drop()
+    }
+  })
+
+  it('an X25519 backup: listed with --identity or PGKEEP_AGE_IDENTITY_FILE, refused without, a wrong identity fails as restore fails', async () => {
+    const keyFile = join(dir, 'key.txt')
+    const otherKey = join(dir, 'other-key.txt')
+    const key = await run(['keygen', '-o', keyFile])
+    expect(key.code, key.stderr).toBe(0)
+    expect((await run(['keygen', '-o', otherKey])).code).toBe(0)
+    const store = join(dir, 'x25519')
+    const record = await made(store, ['--recipient', key.stdout.trim()])
+    const before = await sessions()
+    for (const [args, env] of [[['--identity', keyFile], {}], [[], { PGKEEP_AGE_IDENTITY_FILE: keyFile }]] as const) {
+      const listed = await run(['restore', record.id, '--dir', store, '--list', ...args], { env })
+      expect({ code: listed.code, stderr: listed.stderr, stdout: listed.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
+    }
+    expect(await sessions()).toBe(before)
+
+    const locked = await run(['restore', record.id, '--dir', store, '--list'])
+    expect({ code: locked.code, stdout: locked.stdout, stderr: locked.stderr }).toEqual({
+      code: 1, stdout: '',
+      stderr: `pgkeep: error: backup ${record.id} is encrypted (X25519 recipients), and no identity was given to open it [OPTIONS_INVALID]\npgkeep: hint: give a key file with --identity or PGKEEP_AGE_IDENTITY_FILE, or decrypt it first: pgkeep download ${record.id} | age -d -i <key file> | pgkeep restore - --list\n`,
+    })
+
+    const target = await createDatabase(server.url, { prefix: 'cli_enclist_x' })
+    try {
+      const restored = await run(['restore', record.id, target.url, '--dir', store, '-q', '--identity', otherKey])
+      expect(restored.code).toBe(1)
+      expect(restored.stderr).toContain(`unable to decrypt backup ${record.filename}: none of the identities given opens it`)
+      const wrong = await run(['restore', record.id, '--dir', store, '--list', '--identity', otherKey])
+      expect({ code: wrong.code, stdout: wrong.stdout, stderr: wrong.stderr }).toEqual({ code: 1, stdout: '', stderr: restored.stderr })
+
+      const file = join(dir, record.filename)
+      await copyFile(join(store, record.storagePath), file)
+      const fileListed = await run(['restore', file, '--list', '--identity', keyFile])
+      expect({ code: fileListed.code, stderr: fileListed.stderr, stdout: fileListed.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
+      // the error line is restore's; the hint cannot name the recipients (an age file does not hold them)
+      const fileWrong = await run(['restore', file, '--list'], { env: { PGKEEP_AGE_IDENTITY_FILE: otherKey } })
+      expect(fileWrong.code).toBe(1)
+      expect(fileWrong.stderr.split('\n')[0]).toBe(restored.stderr.split('\n')[0])
+      expect(fileWrong.stderr).toContain('pgkeep: hint: give the backup manager decryption: { identities: [\'AGE-SECRET-KEY-1…\'] } (pgkeep: --identity <key file>) with the secret key of one of its recipients\n')
+    } finally {
+      await target.drop()
+    }
+  })
+})

@@ -1,0 +1,51 @@
+// An age-encrypted script file (an encrypted backup's `.sql.gz.age`, downloaded or copied) opened with
+// decryption keys, as the manager opens a stored one (age-decrypt.ts): the same errors for a missing or
+// wrong key (DECRYPTION_FAILED) and for a damaged file (BACKUP_CORRUPT), checked before anything is read on.
+import { open, stat } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
+import type { BackupManifest } from '../manifest/manifest'
+import { fsStorage } from '../storage/fs-storage'
+import { AgeDecryptor } from './age-decrypt'
+import { DecryptionOptionsSchema, type DecryptionOptions } from './encryption-options'
+
+/** The first line of every age file. */
+const AGE_MAGIC = 'age-encryption.org/'
+
+/** Whether the file at `path` is an age file (starts with age's header line). */
+export async function isAgeFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(AGE_MAGIC.length)
+    const { bytesRead } = await handle.read(head, 0, head.length, 0)
+    return head.subarray(0, bytesRead).toString('latin1') === AGE_MAGIC
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Opens the age file at `path` with `decryption` (a passphrase, or identities `AGE-SECRET-KEY-1…`): unwraps
+ * its file key now (DECRYPTION_FAILED when no key given opens it) and answers with an opener of the
+ * decrypted bytes (the gzip script), for restore() and listScript().
+ */
+export async function openAgeFile(path: string, decryption: DecryptionOptions): Promise<() => Promise<NodeJS.ReadableStream>> {
+  const keys = DecryptionOptionsSchema.parse(decryption)
+  const file = resolve(path)
+  const name = basename(file)
+  // The stanza type says which kind of key opens it (a passphrase: scrypt, which is then the only stanza).
+  const handle = await open(file, 'r')
+  let header: string
+  try {
+    const head = Buffer.alloc(4096)
+    const { bytesRead } = await handle.read(head, 0, head.length, 0)
+    header = head.subarray(0, bytesRead).toString('latin1')
+  } finally {
+    await handle.close()
+  }
+  const method = /^-> scrypt /m.test(header) ? 'scrypt' : 'x25519'
+  // AgeDecryptor reads an object of a storage by its manifest: the file's folder, and what a manifest would say of it
+  const described = { id: name, filename: name, storagePath: name, size: (await stat(file)).size, encryption: { format: 'age', method, recipients: [] } } as unknown as BackupManifest
+  const decryptor = new AgeDecryptor(fsStorage({ dir: dirname(file) }), described, { passphrase: keys.passphrase ?? null, identities: keys.identities ?? [] })
+  await decryptor.fileKey()
+  return decryptor.open({ bytes: 0 })
+}
