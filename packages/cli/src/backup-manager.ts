@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { isPgkeepError, PgkeepError } from '@pgkeep/core/engine'
 import type { BackupManager, BackupManagerOptions, DecryptionOptions, StorageDriver } from '@pgkeep/core'
+import { sayAlerts } from './alert-warnings'
 import { collect } from './collect'
 import { library } from './library'
 
@@ -66,17 +67,10 @@ export async function managerFor(io: Io, flags: StorageFlags, more: Partial<Back
     env: io.env,
     ...more,
   })
-  // An unsigned backup or change segment used under a signing key (require off) was said only as an event
-  // nobody heard: a restore of a backup whose signature had been stripped said nothing. schedule and
-  // archive log every alert themselves.
-  if (!o.logsAlerts) {
-    const said = new Set<string>()
-    backups.on('alert', (alert) => {
-      if (alert.kind !== 'backup-unsigned' || said.has(alert.message)) return
-      said.add(alert.message)
-      io.stderr.write(`pgkeep: warning: ${alert.message}\n`)
-    })
-  }
+  // Alerts were said only as events nobody heard: a restore of a backup whose signature had been stripped
+  // (backup-unsigned), a backup from cron while the archive's slot filled the server's disk (archive-lag)
+  // said nothing. Each is a warning line on stderr (alert-warnings.ts); schedule and archive log every alert themselves.
+  if (!o.logsAlerts) sayAlerts(backups, io.stderr, (flags as { json?: boolean }).json === true)
   return backups
 }
 

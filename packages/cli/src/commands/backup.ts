@@ -3,6 +3,7 @@
 import type { BackupProgress } from '@pgkeep/core'
 import { Command, InvalidArgumentError } from 'commander'
 import { collect, integer } from '../collect'
+import { checkAlertsAtEnd } from '../alert-warnings'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { progressFor } from '../reporting'
 import { selectionOptions, type SelectionFlags } from '../selection-options'
@@ -71,8 +72,15 @@ export function backupCommand(io: Io): Command {
             io.stderr.write(`pgkeep: ${String(percent).padStart(3)}% ${p.table} (${p.tablesDone + 1}/${p.tablesTotal})\n`)
           }
         },
+      }).catch(async (error: unknown) => {
+        // the manager's checks after a failed backup too (no recent success, …); the failure is what the command says of itself
+        progress.end()
+        await checkAlertsAtEnd(backups, { sayCheckFailure: false })
+        throw error
       })
       progress.end()
+      // the manager's checks after the backup (a cron job's view of the archive's lag, the quota, …)
+      await checkAlertsAtEnd(backups)
       if (flags.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
       else io.stdout.write(`${record.id} ${backups.storage.kind}:${record.storagePath} ${record.size} bytes, ${record.metadata.recordCount} rows, ${record.metadata.duration} ms\n`)
     })

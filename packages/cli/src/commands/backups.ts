@@ -2,6 +2,7 @@
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Command } from 'commander'
+import { checkAlertsAtEnd } from '../alert-warnings'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
 import { integer } from '../collect'
 import { openFileDestination } from '../file-destination'
@@ -12,11 +13,8 @@ export function listCommand(io: Io): Command {
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
+      // A manifest that is not valid is skipped by the listing, and said as a warning (once per key), as every alert is.
       const backups = await managerFor(io, flags)
-      // A manifest that is not valid is skipped by the listing, and said here (once per key).
-      backups.on('alert', (alert) => {
-        if (alert.kind === 'manifest-invalid') io.stderr.write(`pgkeep: warning: ${alert.message}\n`)
-      })
       const records = await backups.list(flags.limit ? { limit: flags.limit } : {})
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(records, null, 2)}\n`)
@@ -114,6 +112,8 @@ export function cleanupCommand(io: Io): Command {
       const retention = { maxAgeDays: flags.days ?? 30, ...(flags.keepLast !== undefined ? { keepLast: flags.keepLast } : {}) }
       const backups = await managerFor(io, flags, { retention, ...(connection ? { connection } : {}) })
       const result = await backups.cleanup({ dryRun: flags.dryRun ?? false, orphanAgeMinutes: flags.orphanAge })
+      // the manager's checks after a cleanup (not after a dry run, as the manager's own): their alerts are said on stderr
+      if (!flags.dryRun) await checkAlertsAtEnd(backups)
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
         return
