@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import express, { type Request } from 'express'
 import { createDatabase, describeBackupRouteCases, type Caller, type RouteTarget, type TestDatabase } from '@pgkeep/testkit'
 import { loadSampleDatabase } from '@pgkeep/testkit/sample-db/generate'
@@ -128,6 +128,32 @@ describe('createBackupRouter', () => {
         // the fields named
         const wrong = await call('admin', 'POST', '/cleanup', { daysToKeep: '5' })
         expect(await wrong.json(), label).toEqual({ statusCode: 400, code: 'OPTIONS_INVALID', message: 'invalid body: daysToKeep: expected a whole number from 0 to 36500, got a string' })
+      } finally {
+        await new Promise<void>((resolve) => app.server.close(() => resolve()))
+      }
+    }
+  })
+
+  it('answers a bucket or folder that does not exist with 404 STORAGE_NOT_FOUND naming it, not as an empty history', async () => {
+    // a misspelt bucket (or an unmounted volume) listed as no backups
+    const bucket = `express-typo-${randomBytes(4).toString('hex')}`
+    const folder = join(await mkdtemp(join(tmpdir(), 'pgkeep-express-')), 'backupz')
+    const missing: [StorageDriver, RegExp][] = [
+      [s3Storage({ endPoint: s3.endPoint, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, bucket }), new RegExp(`^the bucket "${bucket}" does not exist at 127\\.0\\.0\\.1:${s3.port}; check the bucket name`)],
+      [fsStorage({ dir: folder }), new RegExp(`^the backup folder ${folder} does not exist; check the path`)],
+    ]
+    for (const [storage, names] of missing) {
+      const app = await listen(storage, '/api/backup', true)
+      try {
+        for (const [method, path] of [['GET', '/history'], ['GET', `/download/${randomUUID()}`], ['POST', '/cleanup']] as const) {
+          const response = await app.target.call('admin', method, path)
+          expect(response.status, `${storage.kind} ${method} ${path}`).toBe(404)
+          const body = (await response.json()) as { code: string; message: string }
+          expect(body.code).toBe('STORAGE_NOT_FOUND')
+          expect(body.message).toMatch(names)
+        }
+        expect((await app.target.call('anonymous', 'GET', '/history')).status).toBe(401)
+        await expect(storage.assertExists!()).rejects.toMatchObject({ code: 'STORAGE_NOT_FOUND' })
       } finally {
         await new Promise<void>((resolve) => app.server.close(() => resolve()))
       }

@@ -1,5 +1,6 @@
 // Runs one request through the route table: find the route, refuse unless the host's authorizer (or
-// the metrics or download token) lets it in, validate params, query and body with zod (400), call the
+// the metrics or download token) lets it in, validate params, query and body with zod (400), refuse a
+// route that reads stored backups when the storage does not exist (404 STORAGE_NOT_FOUND), call the
 // handler, and turn any error into the JSON error answer. An adapter calls handleBackupRequest() and
 // writes the RouteResult; that is all an adapter does.
 import { timingSafeEqual } from 'node:crypto'
@@ -14,6 +15,7 @@ import type { ResolvedHttpConfig } from './http-config'
 import { MAX_JSON_BODY_BYTES } from './node-http'
 import type { BackupAction, RouteDefinition, RouteRequest, RouteResult } from './route-types'
 import { backupRoutes } from './routes'
+import { storageMustExist } from './storage-exists'
 
 export interface BackupRequestContext {
   /** The manager (or a function that makes it on first use). */
@@ -72,6 +74,7 @@ export async function handleBackupRequest(request: RouteRequest, ctx: BackupRequ
     const query = route.query ? validate(route.query, request.query, 'query') : request.query
     const body = route.body ? validate(route.body, request.body, 'body') : request.body
     const manager = await managerOf(ctx)
+    if (route.readsBackups) await storageMustExist(manager)
     return await route.handle({ params, query, body, actor, request, manager, config: ctx.config, scrub })
   } catch (error) {
     return errorResult(error, secrets, log)

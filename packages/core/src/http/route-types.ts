@@ -82,6 +82,14 @@ export interface RouteDefinition<P = any, Q = any, B = any> {
   params?: z.ZodType<P>
   query?: z.ZodType<Q>
   body?: z.ZodType<B>
+  /**
+   * The route reads stored backups (by id, or all of them for cleanup): once let in and validated, it is
+   * refused with STORAGE_NOT_FOUND (404) naming the bucket or folder when that does not exist, before the
+   * manager is asked. Asked first because the manager's audit event of the refusal it would meet (no
+   * such backup) is written to the storage, which makes the bucket or folder. The history route asks
+   * only when its list came back empty.
+   */
+  readsBackups?: boolean
   /** When false, the route answers 404 as if it did not exist (restore without allowRestore). */
   enabled?: (config: ResolvedHttpConfig) => boolean
   handle(input: RouteInput<P, Q, B>): Promise<RouteResult>

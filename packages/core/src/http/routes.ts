@@ -9,6 +9,7 @@ import { progressEvents } from './progress-events'
 import type { RouteDefinition, RouteInput, RouteResult } from './route-types'
 import type { BackupRecord } from '../backup/backup-record'
 import { PgkeepError } from '../errors'
+import { storageMustExist } from './storage-exists'
 
 type Id = { id: string }
 
@@ -108,6 +109,8 @@ export const backupRoutes: readonly RouteDefinition[] = [
     async handle(input) {
       const limit = (input.query as { limit?: number }).limit ?? input.config.historyLimit
       const all = await input.manager.list()
+      // a bucket or folder that is not there lists as empty: only then is it asked whether it exists
+      if (all.length === 0) await storageMustExist(input.manager)
       return json({ backups: all.slice(0, limit).map(recordJson), total: all.length })
     },
   },
@@ -117,6 +120,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/download/:id',
     action: 'download',
     auth: 'authorizer',
+    readsBackups: true,
     params: IdParams,
     async handle(input) {
       const { id } = input.params as Id
@@ -139,6 +143,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/file/:id',
     action: 'download',
     auth: 'token',
+    readsBackups: true,
     params: IdParams,
     query: FileQuery,
     handle: (input) => streamBackup(input, (input.params as Id).id, input.actor, true),
@@ -149,6 +154,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/cleanup',
     action: 'cleanup',
     auth: 'authorizer',
+    readsBackups: true,
     body: optionalBody(CleanupBody),
     async handle(input) {
       const daysToKeep = (input.body as { daysToKeep?: number } | undefined)?.daysToKeep ?? input.config.cleanupDaysToKeep
@@ -173,6 +179,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/:id/verify',
     action: 'verify',
     auth: 'authorizer',
+    readsBackups: true,
     params: IdParams,
     body: NoBody,
     handle: async (input) => json(await input.manager.verify((input.params as Id).id, { actor: input.actor })),
@@ -183,6 +190,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/:id',
     action: 'remove',
     auth: 'authorizer',
+    readsBackups: true,
     params: IdParams,
     async handle(input) {
       const { id } = input.params as Id
@@ -196,6 +204,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/:id/pin',
     action: 'pin',
     auth: 'authorizer',
+    readsBackups: true,
     params: IdParams,
     body: NoBody,
     handle: async (input) => json(recordJson(await input.manager.pin((input.params as Id).id, { actor: input.actor }))),
@@ -206,6 +215,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/:id/unpin',
     action: 'pin',
     auth: 'authorizer',
+    readsBackups: true,
     params: IdParams,
     body: NoBody,
     handle: async (input) => json(recordJson(await input.manager.unpin((input.params as Id).id, { actor: input.actor }))),
@@ -216,6 +226,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/:id/restore',
     action: 'restore',
     auth: 'authorizer',
+    readsBackups: true,
     params: IdParams,
     body: RestoreBody,
     enabled: (config) => config.allowRestore,
@@ -252,6 +263,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     path: '/compare',
     action: 'compare',
     auth: 'authorizer',
+    readsBackups: true,
     query: CompareQuery,
     async handle(input) {
       const { a, b } = input.query as { a: string; b: string }

@@ -55,9 +55,10 @@ export interface StorageDriver {
   removeIncomplete?(write: IncompleteWrite): Promise<void>
   /**
    * Rejects with STORAGE_NOT_FOUND, naming it, when the place the objects live does not exist (an S3
-   * bucket; a put makes it). For a caller that only reads, where a misspelt name is not "no objects":
-   * list() answers a missing bucket as an empty one, since a store nothing was written to yet (a new
-   * replica, a first backup to come) holds none. Only drivers that can tell (s3).
+   * bucket, fsStorage's folder; a put makes it). For a caller that only reads, where a misspelt name is
+   * not "no objects": list() answers a missing bucket or folder as an empty one, since a store nothing
+   * was written to yet (a new replica, a first backup to come) holds none. Only drivers that can tell
+   * (s3, fs).
    */
   assertExists?(): Promise<void>
   /** A URL that downloads the object without credentials for `expiresInSeconds`; only drivers that can. */

@@ -2,7 +2,8 @@
 // `<key>.<random>.partial` (mode 0600) next to its final place, fsyncs it and renames it into place, so a
 // key shows either nothing or the whole object (a large put's data goes to disk while it is written:
 // sync-behind.ts); on any failure the temporary file is removed. What a killed process left is listed by
-// listIncomplete() (skipping this driver's puts in progress).
+// listIncomplete() (skipping this driver's puts in progress). A missing folder lists as an empty one;
+// assertExists() tells them apart for a caller that only reads.
 import { randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { open, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises'
@@ -149,6 +150,23 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
         if (errorCode(error) === 'ENOENT') return null
         throw fsError(error, `unable to stat ${where(key)}`)
       }
+    },
+
+    async assertExists(): Promise<void> {
+      let info
+      try {
+        info = await stat(root)
+      } catch (error) {
+        const code = errorCode(error)
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+          throw new PgkeepError('STORAGE_NOT_FOUND', `the backup folder ${root} does not exist`, {
+            hint: 'check the path and that its volume is mounted; the first backup (a put) makes the folder, reading never does',
+            cause: error,
+          })
+        }
+        throw fsError(error, `unable to look for the backup folder ${root}`)
+      }
+      if (!info.isDirectory()) throw new PgkeepError('STORAGE_INVALID', `the backup folder ${root} is a file, not a folder`)
     },
 
     async *list(prefix: string): AsyncIterable<StoredObject> {
