@@ -15,7 +15,7 @@ import { decryptionKeys } from './crypto/encryption-options'
 import type { VerifyReport } from './backup/verify-backup'
 import { checkedMembers, checkedWhole, readThrough } from './backup/checked-source'
 import { chosenMembers } from './backup/backup-source'
-import { trustBackup } from './manager/trust'
+import { distrustOf, trustBackup } from './manager/trust'
 import { PgkeepError } from './errors'
 import { deleteRecord, historyTableSql, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
@@ -74,6 +74,13 @@ export interface BackupManager {
    * routes hand out their own checked download link instead.
    */
   readonly checksDownloads: boolean
+  /**
+   * Why the manager would refuse to use the backup of this record (restore, verify, download, compare)
+   * under its signing key: tampered with, signed with a key not configured, or unsigned while
+   * `signing.require` is on; null when it would use it (always, without a signing key). The routes'
+   * `trusted`, cleanup's `untrusted`.
+   */
+  distrust(record: Pick<BackupRecord, 'signature'>): string | null
   /**
    * Starts a backup and answers at once with its id (minted before any work), `done` (the record) and
    * `cancel()`. Invalid options throw OPTIONS_INVALID here; RATE_LIMITED and every failure reject `done`.
@@ -201,6 +208,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
     storage,
     canPresign: typeof storage.presign === 'function',
     checksDownloads: ctx.options.signing !== undefined,
+    distrust: (record) => distrustOf(ctx.options.signing, record.signature),
     start: (input = {}) => startBackup(ctx, input),
     create: async (input = {}) => startBackup(ctx, input).done,
     running: () => runningBackups(ctx),

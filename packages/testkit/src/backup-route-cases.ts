@@ -97,6 +97,8 @@ export function describeBackupRouteCases(label: string, target: () => RouteTarge
       expect(backups[0]).toMatchObject({
         id: first.id, filename: first.filename, size: first.bytes.length, type: 'manual', createdBy: t().adminActor,
         storagePath: expect.stringContaining(first.filename), verified: null, pinned: false,
+        // no signing key: nothing to check, and the manager uses it
+        signed: false, signature: 'unsigned', trusted: true,
         metadata: { tables: expect.arrayContaining([t().table]), recordCount: expect.any(Number), duration: expect.any(Number) },
       })
       expect(new Date(backups[0]!.createdAt as string).getTime()).toBeGreaterThan(Date.now() - 10 * 60_000)

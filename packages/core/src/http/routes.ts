@@ -9,6 +9,7 @@ import { progressEvents } from './progress-events'
 import type { RouteDefinition, RouteInput, RouteResult } from './route-types'
 import type { BackupRecord } from '../backup/backup-record'
 import { PgkeepError } from '../errors'
+import type { BackupManager } from '../manager'
 import { storageMustExist } from './storage-exists'
 
 type Id = { id: string }
@@ -54,8 +55,13 @@ async function streamBackup(input: Pick<RouteInput<unknown, unknown, unknown>, '
   return { kind: 'stream', status: 200, headers, stream: download.stream }
 }
 
-/** A record as the routes answer it: the seed's fields plus verified, pinned and signed, dates as ISO strings. */
-export function recordJson(record: BackupRecord): Record<string, unknown> {
+/**
+ * A record as the routes answer it: the seed's fields plus verified, pinned, signed, signature and
+ * trusted, dates as ISO strings. `trusted` is false for a backup the manager would refuse to use
+ * (manager.distrust()); without the manager, for one tampered with or signed with a key not configured.
+ */
+export function recordJson(record: BackupRecord, manager?: Pick<BackupManager, 'distrust'>): Record<string, unknown> {
+  const signature = record.signature ?? (record.signed ? 'unchecked' : 'unsigned')
   return {
     id: record.id,
     filename: record.filename,
@@ -70,6 +76,8 @@ export function recordJson(record: BackupRecord): Record<string, unknown> {
     partial: record.partial ?? false,
     ...(record.copies.length > 0 ? { copies: record.copies.map((c) => ({ storage: c.storage, status: c.status, at: c.at?.toISOString() ?? null, ...(c.error ? { error: c.error } : {}) })) } : {}),
     signed: record.signed,
+    signature,
+    trusted: manager ? manager.distrust({ signature }) === null : signature !== 'tampered' && signature !== 'unknown-key',
     ...(record.recoverable ? { recoverable: { ...record.recoverable, from: record.recoverable.from.toISOString(), until: record.recoverable.until?.toISOString() ?? null } } : {}),
   }
 }
@@ -94,7 +102,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
       })
       const record = await handle.done
       const q = input.query as { download?: string }
-      if (q.download === '0' || q.download === 'false') return json(recordJson(record), 201)
+      if (q.download === '0' || q.download === 'false') return json(recordJson(record, input.manager), 201)
       const result = await streamBackup(input, record.id, input.actor, false)
       return { ...result, headers: { ...result.headers, 'x-backup-id': record.id } }
     },
@@ -111,7 +119,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
       const all = await input.manager.list()
       // a bucket or folder that is not there lists as empty: only then is it asked whether it exists
       if (all.length === 0) await storageMustExist(input.manager)
-      return json({ backups: all.slice(0, limit).map(recordJson), total: all.length })
+      return json({ backups: all.slice(0, limit).map((record) => recordJson(record, input.manager)), total: all.length })
     },
   },
   {
@@ -207,7 +215,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     readsBackups: true,
     params: IdParams,
     body: NoBody,
-    handle: async (input) => json(recordJson(await input.manager.pin((input.params as Id).id, { actor: input.actor }))),
+    handle: async (input) => json(recordJson(await input.manager.pin((input.params as Id).id, { actor: input.actor }), input.manager)),
   },
   {
     name: 'backup.unpin',
@@ -218,7 +226,7 @@ export const backupRoutes: readonly RouteDefinition[] = [
     readsBackups: true,
     params: IdParams,
     body: NoBody,
-    handle: async (input) => json(recordJson(await input.manager.unpin((input.params as Id).id, { actor: input.actor }))),
+    handle: async (input) => json(recordJson(await input.manager.unpin((input.params as Id).id, { actor: input.actor }), input.manager)),
   },
   {
     name: 'backup.restore',

@@ -12,6 +12,16 @@ export interface HistoryEntry {
   pinned?: boolean
   /** A backup of a selection (tables, schemas, exclusions) or of definitions or rows only: not the whole database. */
   partial?: boolean
+  /**
+   * The signature as checked against the server's signing keys: valid, tampered, unknown-key, unsigned,
+   * or unchecked (no signing key). Absent from servers before it was answered.
+   */
+  signature?: 'valid' | 'tampered' | 'unknown-key' | 'unsigned' | 'unchecked'
+  /**
+   * False for a backup the server would refuse to restore, verify or download: tampered with, signed with
+   * a key it does not have, or unsigned while signatures are required.
+   */
+  trusted?: boolean
   /** The copies in the replicas (absent without replicas). */
   copies?: { storage: string; status: 'ok' | 'failed' | 'pending' }[]
   /**

@@ -27,6 +27,9 @@ export interface CardTexts {
   /** The badge of a partial backup (a selection of tables, or definitions or rows only), and its tooltip. */
   partial: string
   partialTitle: string
+  /** The badge of a backup the server would refuse to use (`trusted: false`), and its tooltip by `signature`. */
+  untrusted: string
+  untrustedTitle: (signature: string | undefined) => string
   /** The copies line of a backup with replicas: how many are in place, failed, pending. */
   copies: (ok: number, failed: number, pending: number) => string
   by: (who: string) => string
@@ -86,6 +89,17 @@ const id: CardTexts = {
   pinned: 'Disematkan',
   partial: 'Sebagian',
   partialTitle: 'Backup sebagian: hanya tabel yang dipilih, atau hanya struktur atau hanya data. Backup lengkap terbaru selalu disimpan.',
+  untrusted: 'Tidak tepercaya',
+  untrustedTitle: (signature) =>
+    `${
+      signature === 'tampered'
+        ? 'Manifest backup ini telah diubah: tidak cocok dengan tanda tangannya.'
+        : signature === 'unknown-key'
+          ? 'Backup ini ditandatangani dengan kunci yang tidak dikonfigurasi di server.'
+          : signature === 'unsigned'
+            ? 'Backup ini tidak ditandatangani, padahal tanda tangan diwajibkan.'
+            : 'Tanda tangan backup ini tidak dapat dipastikan.'
+    } Backup ini tidak akan dipulihkan, diverifikasi, atau diunduh.`,
   copies: (ok, failed, pending) => [`${ok} salinan`, failed ? `${failed} gagal` : '', pending ? `${pending} menunggu` : ''].filter(Boolean).join(', '),
   by: (who) => `oleh ${who}`,
   recoverable: (until) => `dapat dipulihkan hingga ${until}`,
@@ -148,6 +162,17 @@ const en: CardTexts = {
   pinned: 'Pinned',
   partial: 'Partial',
   partialTitle: 'A partial backup: only the chosen tables, or definitions or rows only. The newest full backup is always kept.',
+  untrusted: 'Untrusted',
+  untrustedTitle: (signature) =>
+    `${
+      signature === 'tampered'
+        ? 'This backup\'s manifest was changed: it does not match its signature.'
+        : signature === 'unknown-key'
+          ? 'This backup is signed with a key the server does not have.'
+          : signature === 'unsigned'
+            ? 'This backup is unsigned, and signatures are required.'
+            : 'This backup\'s signature could not be confirmed.'
+    } It will not be restored, verified or downloaded.`,
   copies: (ok, failed, pending) => [`${ok} ${ok === 1 ? 'copy' : 'copies'}`, failed ? `${failed} failed` : '', pending ? `${pending} pending` : ''].filter(Boolean).join(', '),
   by: (who) => `by ${who}`,
   recoverable: (until) => `recoverable up to ${until}`,
