@@ -13,6 +13,8 @@
 // (member-gate.ts): `download | gunzip | psql` never runs a statement of a changed member. An encrypted
 // one is an age file whose members are inside the plaintext: its ciphertext can only be checked whole, at
 // its end, so everything but its last chunk goes out before the check (decrypt only once it finished).
+// A range of part of a signed backup is not checked (the signature covers the whole object); its audit
+// event says `unchecked: true` beside the range.
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
@@ -45,7 +47,7 @@ export interface BackupDownload {
 
 export async function openDownload(ctx: ManagerContext, id: string, o: DownloadOptions = {}): Promise<BackupDownload> {
   const actor = actorOf(o)
-  let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable; copy: string; checked: boolean }
+  let opened: { record: BackupRecord; range: { start: number; end: number } | undefined; source: Readable; copy: string; checked: boolean; trusted: boolean }
   try {
     const { manifest, storage, copy } = await locateBackup(ctx, id, 'download')
     const trusted = trustBackup(ctx, manifest, 'download')
@@ -57,12 +59,12 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
     const read = (await (checked ? checkedStored(stored, manifest) : stored)()) as Readable
     const source = checked && !manifest.encryption ? memberGate(read, manifest) : read
     // Read from a replica, the primary may not answer for the record's verification and pin.
-    opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy, checked }
+    opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy, checked, trusted }
   } catch (error) {
     await ctx.auditOutcome('download', actor, id, { error })
     throw error
   }
-  const { record, range, source, copy, checked } = opened
+  const { record, range, source, copy, checked, trusted } = opened
   const expected = range ? range.end - range.start + 1 : record.size
   // Bytes passed on to the consumer (a held-back last chunk is not, until the check passed).
   let bytes = 0
@@ -96,7 +98,8 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
   })
   let settled = false
   let failure: unknown = null
-  const detail = () => ({ bytes, ...(range ? { range } : {}) })
+  // a range of part of a signed backup went out unchecked: its event says so
+  const detail = () => ({ bytes, ...(range ? { range } : {}), ...(trusted && !checked ? { unchecked: true } : {}) })
   stream.on('error', (error) => { failure ??= error })
   stream.on('end', () => {
     if (settled) return

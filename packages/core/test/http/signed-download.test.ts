@@ -5,7 +5,8 @@
 // client of a folder whose end-of-file is held back (the file's bytes pass, its end never comes) never
 // gets them and its download is ABORTED, not a success; a stored object changed under an intact signed
 // manifest never reaches a client whole, whole or as `Range: bytes=0-`, and is BACKUP_UNTRUSTED. A
-// client reading to the end and closing right after the last byte still makes a success.
+// client reading to the end and closing right after the last byte still makes a success. A range of part
+// of it is not checked, and its audit event says so (unchecked: true beside the range).
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -141,6 +142,25 @@ describe('a signed backup downloaded over HTTP', () => {
     const [unchecked] = await downloadsBy(late, 'held', 1)
     expect(unchecked).toMatchObject({ outcome: 'failure', detail: { code: 'ABORTED', bytes: held.body.length } })
     expect(unchecked!.detail!.message).toContain('before its signed sha256 was checked')
+  })
+
+  it('audits a range of part of it as an unchecked read (unchecked: true beside the range); whole and bytes=0- downloads as checked ones', async () => {
+    // The part's bytes are not checked against the signature (it covers the whole object); its audit
+    // event looked like that of a checked download.
+    const port = await listen(plain)
+    const part = await download(port, record.id, 'part', { headers: 'Range: bytes=100-1099\r\n' })
+    expect(part.status).toBe(206)
+    expect(part.body.equals(file.subarray(100, 1100))).toBe(true)
+    const [partEvent] = await downloadsBy(plain, 'part', 1)
+    expect(partEvent).toMatchObject({ outcome: 'success', target: record.id })
+    expect(partEvent!.detail).toEqual({ bytes: 1000, range: { start: 100, end: 1099 }, unchecked: true })
+
+    expect((await download(port, record.id, 'every-byte', { headers: 'Range: bytes=0-\r\n' })).body.equals(file)).toBe(true)
+    expect((await download(port, record.id, 'all', {})).body.equals(file)).toBe(true)
+    const [everyByte] = await downloadsBy(plain, 'every-byte', 1)
+    const [all] = await downloadsBy(plain, 'all', 1)
+    expect(everyByte!.detail).toEqual({ bytes: file.length, range: { start: 0, end: file.length - 1 } })
+    expect(all!.detail).toEqual({ bytes: file.length })
   })
 
   it('changed in storage under its intact signed manifest: no client gets it whole (also as Range: bytes=0-), and it is BACKUP_UNTRUSTED', async () => {
