@@ -1,6 +1,7 @@
 // The backup manager's options from environment variables, for the command line and the adapters
 // (Nuxt, Express), so that they all build a manager the same way: the database, the storage
-// (storageFromEnv), the keys of encrypted backups, and the e-mail notifications (emailFromEnv). Secrets come from the environment or key files,
+// (storageFromEnv), the keys of encrypted backups, the e-mail notifications (emailFromEnv) and the alert
+// thresholds (alertsFromEnv). Secrets come from the environment or key files,
 // never from a command line, where other users could read them in the process list.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -9,6 +10,7 @@ import type { BackupManagerOptions } from '../manager-options'
 import type { StorageDriver } from '../storage/driver'
 import { REPLICA_ENV, replicasFromEnv } from './replicas-from-env'
 import { EMAIL_ENV, emailFromEnv } from './email-from-env'
+import { ALERTS_ENV, alertsFromEnv } from './alerts-from-env'
 import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
 import { KEY_FORMS, signingKeyBytes } from '../manifest/signing-key'
 import { ArchiveOptionsSchema } from '../manager/archive-options'
@@ -34,6 +36,7 @@ export const MANAGER_ENV = {
   ...STORAGE_ENV,
   ...REPLICA_ENV,
   ...EMAIL_ENV,
+  ...ALERTS_ENV,
 } as const
 
 export interface ManagerEnvExtras {
@@ -45,7 +48,7 @@ export interface ManagerEnvExtras {
   identityFiles?: string[]
 }
 
-export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump' | 'signing' | 'scratchStaleSeconds' | 'archive'> & {
+export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 'encryption' | 'decryption' | 'replicas' | 'notifications' | 'dump' | 'signing' | 'scratchStaleSeconds' | 'archive' | 'alerts'> & {
   storage: StorageDriver
   env: NodeJS.ProcessEnv
 }
@@ -54,7 +57,8 @@ export type ManagerEnvOptions = Pick<BackupManagerOptions, 'connectionString' | 
  * Options for createBackupManager() from `env` (see MANAGER_ENV): spread them and add your own.
  * OPTIONS_INVALID for a passphrase together with recipients, or an identity file that cannot be read
  * or holds no key, e-mail variables that are incomplete or not valid, a signing key that is too short, or
- * PGKEEP_REQUIRE_SIGNATURE without a key; STORAGE_INVALID for incomplete S3 variables.
+ * PGKEEP_REQUIRE_SIGNATURE without a key, an alert threshold that is empty, not a number or not above 0
+ * (alertsFromEnv); STORAGE_INVALID for incomplete S3 variables.
  */
 export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extras: ManagerEnvExtras = {}): ManagerEnvOptions {
   const cwd = extras.cwd ?? process.cwd()
@@ -86,6 +90,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
     throw new PgkeepError('OPTIONS_INVALID', `PGKEEP_SCRATCH_STALE_SECONDS must be a whole number of seconds, not ${JSON.stringify(stale.slice(0, 40))}`)
   }
   const archive = archiveFromEnv(env)
+  const alerts = alertsFromEnv(env)
   return {
     storage: storageFromEnv(env, cwd),
     ...(archive ? { archive } : {}),
@@ -100,6 +105,7 @@ export function managerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, extr
       : {}),
     ...(notifications ? { notifications } : {}),
     ...(signing ? { signing } : {}),
+    ...(alerts ? { alerts } : {}),
   }
 }
 
