@@ -4,9 +4,13 @@
 // 'archive-lag' when its slot keeps too much WAL or is too long behind (archive-lag.ts): checked with the
 // default thresholds even without the alerts option, since a slot nobody reads fills the server's disk. (A failed scheduled
 // backup is raised by the scheduler, a failed webhook by the webhooks, as kinds of their own.)
+// Under a signing key, a backup the manager would not use (trust.ts) is no success: a newer one planted
+// in the storage never hides 'no-recent-success'; and each check that finds any raises 'backups-untrusted'
+// (untrusted-backups.ts), except the check after a cleanup, which raised it itself.
 import { DEFAULT_ARCHIVE_LAG_BYTES, DEFAULT_ARCHIVE_LAG_SECONDS, readArchiveLag } from './archive-lag'
 import type { ManagerContext } from './context'
 import type { ManagerEvents } from './events'
+import { untrustedAlert, untrustedOf, type UntrustedBackup } from './untrusted-backups'
 
 export type AlertEvent = ManagerEvents['alert']
 
@@ -21,14 +25,16 @@ export async function storageUsage(ctx: ManagerContext): Promise<{ bytes: number
   return { bytes, objects }
 }
 
-/** When the newest backup in the history completed, or null when there is none. */
+/**
+ * When the newest backup in the history that the manager would use completed (under a signing key, a
+ * backup it would not use is skipped: trust.ts), or null when there is none.
+ */
 export async function lastSuccessAt(ctx: ManagerContext): Promise<Date | null> {
-  const [newest] = await ctx.index.list({ limit: 1 })
-  return newest ? new Date(newest.completedAt) : null
+  return (await newestTrusted(ctx)).lastSuccessAt
 }
 
 /** Checks quota, the time since the last success and the archive's lag; emits and returns the alerts that hold. */
-export async function checkAlerts(ctx: ManagerContext): Promise<AlertEvent[]> {
+export async function checkAlerts(ctx: ManagerContext, check: { untrusted?: boolean } = {}): Promise<AlertEvent[]> {
   const raised: AlertEvent[] = []
   const raise = (alert: AlertEvent) => {
     raised.push(alert)
@@ -47,19 +53,28 @@ export async function checkAlerts(ctx: ManagerContext): Promise<AlertEvent[]> {
       })
     }
   }
+  // Under a signing key: one listing for both the last success and the backups the manager would not use.
+  const untrustedWanted = ctx.options.signing !== undefined && check.untrusted !== false
+  const history = o.noSuccessForHours !== undefined || untrustedWanted ? await newestTrusted(ctx) : null
   if (o.noSuccessForHours !== undefined) {
-    const last = await lastSuccessAt(ctx)
+    const last = history!.lastSuccessAt
     const now = ctx.now()
     const hours = last ? (now.getTime() - last.getTime()) / 3_600_000 : Number.POSITIVE_INFINITY
     if (hours > o.noSuccessForHours) {
+      const skipped = history!.newerUntrusted
       raise({
         kind: 'no-recent-success', at: now,
-        message: last
+        message: (last
           ? `no successful backup for ${Math.floor(hours)} hours (the last completed ${last.toISOString()}; alert after ${o.noSuccessForHours} hours)`
-          : `no successful backup at all (alert after ${o.noSuccessForHours} hours)`,
-        detail: { lastSuccessAt: last ? last.toISOString() : null, hours: Number.isFinite(hours) ? hours : null, thresholdHours: o.noSuccessForHours },
+          : `no successful backup at all (alert after ${o.noSuccessForHours} hours)`) +
+          (skipped > 0 ? `; ${skipped === 1 ? `1 ${last ? 'newer ' : ''}backup does` : `${skipped} ${last ? 'newer ' : ''}backups do`} not check out under the signing key and ${skipped === 1 ? 'is' : 'are'} not counted` : ''),
+        detail: { lastSuccessAt: last ? last.toISOString() : null, hours: Number.isFinite(hours) ? hours : null, thresholdHours: o.noSuccessForHours, ...(skipped > 0 ? { untrustedNotCounted: skipped } : {}) },
       })
     }
+  }
+  if (untrustedWanted) {
+    const alert = untrustedAlert(ctx, history!.untrusted, 'check')
+    if (alert) raise(alert)
   }
   const lag = await archiveLagAlert(ctx)
   if (lag) raise(lag)
@@ -85,7 +100,8 @@ export async function archiveLagAlert(ctx: ManagerContext): Promise<AlertEvent |
 export function attachAlerts(ctx: ManagerContext): void {
   const o = ctx.options.alerts
   if (!o) return
-  const check = () => checkAlerts(ctx).then(() => undefined, (error: unknown) => {
+  // After a cleanup, which raised 'backups-untrusted' itself for what it found: not twice for one run.
+  const check = (after?: 'cleanup') => checkAlerts(ctx, after ? { untrusted: false } : {}).then(() => undefined, (error: unknown) => {
     ctx.events.emit('alert', { kind: 'alert-check-failed', message: `the alert check failed: ${error instanceof Error ? error.message : String(error)}`, at: ctx.now() })
   })
   ctx.events.on('backup:success', ({ record }) => {
@@ -98,6 +114,28 @@ export function attachAlerts(ctx: ManagerContext): void {
     }
     return check()
   })
-  ctx.events.on('backup:failure', check)
-  ctx.events.on('cleanup', (e) => (e.dryRun ? undefined : check()))
+  ctx.events.on('backup:failure', () => check())
+  ctx.events.on('cleanup', (e) => (e.dryRun ? undefined : check('cleanup')))
+}
+
+// --- internal ---
+
+/**
+ * The newest backup the manager would use: when it completed (null when there is none) and how many newer
+ * ones it would not use (all of those, when there is none); and every listed backup it would not use,
+ * newest first. Without a signing key every backup is used, and only the newest is read.
+ */
+async function newestTrusted(ctx: ManagerContext): Promise<{ lastSuccessAt: Date | null; newerUntrusted: number; untrusted: UntrustedBackup[] }> {
+  const manifests = await ctx.index.list(ctx.options.signing ? {} : { limit: 1 })
+  const untrusted: UntrustedBackup[] = []
+  let lastSuccess: Date | null = null
+  let newerUntrusted = 0
+  for (const manifest of manifests) {
+    const distrust = untrustedOf(ctx, manifest)
+    if (distrust) untrusted.push(distrust)
+    if (lastSuccess !== null) continue
+    if (distrust) newerUntrusted++
+    else lastSuccess = new Date(manifest.completedAt)
+  }
+  return { lastSuccessAt: lastSuccess, newerUntrusted, untrusted }
 }

@@ -4,7 +4,8 @@
 // backup holds the lock (here or in another instance), it deletes nothing and answers `busy: true`.
 // With a signing key, a backup the manager would not use (tampered, an unknown key, unsigned while
 // required: trust.ts) is never the newest or newest verified backup that the guarantees keep, nor takes
-// a trusted one's place in keepLast or gfs (retention/decide.ts); `untrusted` says which and why.
+// a trusted one's place in keepLast or gfs (retention/decide.ts); `untrusted` says which and why, and a
+// run (a dry run too) that found any raises one `backups-untrusted` alert naming them (untrusted-backups.ts).
 // A `.verify.json` is not signed: the verdict it holds is taken as it is (README, Signed backups).
 import type { BackupRecord, SignatureState } from '../backup/backup-record'
 import { isPgkeepError } from '../errors'
@@ -22,6 +23,7 @@ import { isPinnedNow } from './pins'
 import { cleanupReplicas, type ReplicaCleanupResult } from './replica-cleanup'
 import { sweepForCleanup } from './scratch-sweep'
 import { distrustOf } from './trust'
+import { untrustedAlert } from './untrusted-backups'
 import type { ScratchSweep } from '../backup/sweep-scratch'
 
 export interface CleanupResult {
@@ -145,11 +147,14 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   deleted.reverse()
   // Then every replica, which keeps at least what the primary keeps.
   const replicas = ctx.replicas.length > 0 ? await cleanupReplicas(ctx, policy, { records, kept: new Set(kept.map((k) => k.id)) }, dryRun) : null
+  untrusted.sort((a, b) => newestFirst(a.id, b.id))
+  // Once per run, before the `cleanup` event (the alert check that follows it does not raise it again).
+  const distrusted = untrustedAlert(ctx, untrusted, 'cleanup', dryRun)
+  if (distrusted) ctx.events.emit('alert', distrusted)
   const at = ctx.now()
   ctx.events.emit('cleanup', { deleted, kept: kept.length, dryRun, at, orphans, incomplete })
   if (failed.length > 0) {
     ctx.events.emit('alert', { kind: 'cleanup-failed', message: `cleanup could not remove ${failed.length} backup(s): ${failed[0]!.message}`, at, detail: { failed } })
   }
-  untrusted.sort((a, b) => newestFirst(a.id, b.id))
   return { deleted, kept, dryRun, busy: false, failed, policy, orphans, incomplete, scratch, ...(replicas ? { replicas } : {}), ...(untrusted.length > 0 ? { untrusted } : {}) }
 }
