@@ -11,7 +11,10 @@ const windowLimit = z.object({
 
 export type WindowLimit = z.output<typeof windowLimit>
 
-/** The app's rule: at most 3 manual backups per hour (counted per actor and overall). */
+/**
+ * The app's rule: at most 3 manual backups per hour (counted per actor and overall). A failed or
+ * cancelled one counts too (rate-limit.ts), so a failure and a retry after its fix fit, with one to spare.
+ */
 export const DEFAULT_RATE_LIMIT: RateLimit = Object.freeze({
   perActor: Object.freeze({ max: 3, windowSeconds: 3600 }),
   overall: Object.freeze({ max: 3, windowSeconds: 3600 }),

@@ -1,17 +1,22 @@
 // The rate limit on manual backups, per actor and overall. It is counted from the history (manifests of
 // type manual created within the window), so it holds across app instances that share the storage, plus
-// the manual backups this instance is still writing (they have no manifest yet). Scheduled backups are
-// never limited. A refusal is RATE_LIMITED with `retryAfter`, thrown before any work is done.
+// the manual backups this instance is still writing (they have no manifest yet) and those it admitted
+// that failed or were cancelled (they leave nothing in storage, so they count, in memory, on this
+// instance only: otherwise a backup failing at once could be started without end against the database).
+// Each counts from when it was admitted, as a stored one counts from its start. A refused backup
+// (RATE_LIMITED itself, options refused before admission) never counts. Scheduled backups are never
+// limited. A refusal is RATE_LIMITED with `retryAfter`, thrown before any work is done.
 import { PgkeepError } from '../errors'
 import type { ManagerContext } from './context'
 import { DEFAULT_RATE_LIMIT, type WindowLimit } from './rate-limit-options'
 
 /**
- * Admits a manual backup by `actor` or throws RATE_LIMITED. When admitted, the backup counts as in
- * flight on this instance until its `backup:success` or `backup:failure` event; the caller must emit
+ * Admits manual backup `id` by `actor` or throws RATE_LIMITED. When admitted, the backup counts as in
+ * flight on this instance until its `backup:success` (its manifest counts from then on) or its
+ * `backup:failure` (it counts as failed, in memory, until it leaves the window); the caller must emit
  * `backup:start` right after this resolves (nothing may fail in between).
  */
-export async function admitManualBackup(ctx: ManagerContext, actor: string | null): Promise<void> {
+export async function admitManualBackup(ctx: ManagerContext, actor: string | null, id: string): Promise<void> {
   const limit = ctx.options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : ctx.options.rateLimit
   if (limit === false || (!limit.perActor && !limit.overall)) return
   const state = stateOf(ctx)
@@ -19,7 +24,11 @@ export async function admitManualBackup(ctx: ManagerContext, actor: string | nul
   const stored = await manualBackupsSince(ctx, ctx.now().getTime() - longest)
   // From here on nothing awaits: the decision and the reservation are one step for this instance.
   const now = ctx.now().getTime()
-  const all = [...stored, ...state.inFlight]
+  // Failed backups older than every window are of no more use.
+  state.failed = state.failed.filter((b) => b.at > now - longest)
+  // A backup whose failure came after its manifest was stored (its history row, say) is counted once.
+  const storedIds = new Set(stored.map((b) => b.id))
+  const all = [...stored, ...state.inFlight, ...state.failed.filter((b) => !storedIds.has(b.id))]
   const waits: { scope: string; limit: WindowLimit; retryAfter: number }[] = []
   const check = (scope: string, l: WindowLimit | undefined, counted: BackupTime[]) => {
     if (!l) return
@@ -37,9 +46,9 @@ export async function admitManualBackup(ctx: ManagerContext, actor: string | nul
     const first = waits[0]!
     throw new PgkeepError('RATE_LIMITED',
       `too many manual backups: at most ${first.limit.max} per ${describeWindow(first.limit.windowSeconds)} for ${first.scope}; try again in ${retryAfter} s`,
-      { retryAfter, hint: 'scheduled backups are not limited; the limit is set with the rateLimit option' })
+      { retryAfter, hint: 'scheduled backups are not limited; a failed or cancelled manual backup counts too (on the instance that ran it); the limit is set with the rateLimit option' })
   }
-  state.inFlight.push({ actor, at: now })
+  state.inFlight.push({ id, actor, at: now })
 }
 
 /** Manual backups refused since this manager was created (for the metrics). */
@@ -50,12 +59,17 @@ export function refusedManualBackups(ctx: ManagerContext): number {
 // --- internal ---
 
 interface BackupTime {
+  id: string
   actor: string | null
+  /** When it was admitted (a stored backup: its createdAt), epoch ms. */
   at: number
 }
 
 interface RateLimitState {
+  /** Admitted on this instance, not yet settled. */
   inFlight: BackupTime[]
+  /** Admitted on this instance and failed or cancelled, within the longest window (pruned at each admission). */
+  failed: BackupTime[]
   refused: number
 }
 
@@ -64,15 +78,17 @@ const states = new WeakMap<ManagerContext, RateLimitState>()
 function stateOf(ctx: ManagerContext): RateLimitState {
   let state = states.get(ctx)
   if (state) return state
-  state = { inFlight: [], refused: 0 }
+  state = { inFlight: [], failed: [], refused: 0 }
   const s = state
-  const release = (type: string, actor: string | null) => {
+  const settle = (type: string, id: string, failed: boolean) => {
     if (type !== 'manual') return
-    const i = s.inFlight.findIndex((b) => b.actor === actor)
-    if (i >= 0) s.inFlight.splice(i, 1)
+    const i = s.inFlight.findIndex((b) => b.id === id)
+    if (i < 0) return
+    const [backup] = s.inFlight.splice(i, 1)
+    if (failed) s.failed.push(backup!)
   }
-  ctx.events.on('backup:success', ({ record }) => release(record.type, record.createdBy))
-  ctx.events.on('backup:failure', ({ type, actor }) => release(type, actor))
+  ctx.events.on('backup:success', ({ record }) => settle(record.type, record.id, false))
+  ctx.events.on('backup:failure', ({ type, id }) => settle(type, id, true))
   states.set(ctx, state)
   return state
 }
@@ -85,7 +101,7 @@ async function manualBackupsSince(ctx: ManagerContext, since: number): Promise<B
     if (time < since) break
     // A manifest that does not read back is not a backup, and must not block new ones.
     const manifest = await ctx.index.read(key).catch(() => null)
-    if (manifest?.type === 'manual') out.push({ actor: manifest.createdBy, at: new Date(manifest.createdAt).getTime() })
+    if (manifest?.type === 'manual') out.push({ id: manifest.id, actor: manifest.createdBy, at: new Date(manifest.createdAt).getTime() })
   }
   return out
 }

@@ -92,7 +92,7 @@ function runBackup(ctx: ManagerContext, c: CreateInput, id: string, signal: Abor
   return ctx.audited('create', actor, (r: BackupRecord) => r.id, async () => {
     if (signal.aborted) throw cancelled(signal)
     // Manual backups only, before any work (a refusal is audited as such); nothing may fail between it and backup:start.
-    if (c.type === 'manual' && !archiveBase) await admitManualBackup(ctx, actor)
+    if (c.type === 'manual' && !archiveBase) await admitManualBackup(ctx, actor, id)
     const startedAt = ctx.now()
     runningOf(ctx).set(id, { id, type: c.type, actor, startedAt })
     ctx.events.emit('backup:start', { id, type: c.type, actor, createdBy: actor, at: startedAt })

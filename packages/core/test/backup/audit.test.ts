@@ -28,7 +28,8 @@ interface Expected {
  * what the audit trail must hold, in order.
  */
 async function exercise(options: BackupManagerOptions, canPresign: boolean): Promise<Expected[]> {
-  const backups = createBackupManager({ ...options, rateLimit: { perActor: { max: 2, windowSeconds: 3600 } } })
+  // 3 per hour for u1: two stored backups and the refused pattern (admitted, so it counts), then RATE_LIMITED.
+  const backups = createBackupManager({ ...options, rateLimit: { perActor: { max: 3, windowSeconds: 3600 } } })
   const tiny = createBackupManager({ ...options, maxSizeBytes: 100 })
   const expected: Expected[] = []
   const expectOk = async <T>(action: Expected['action'], actor: string | null, target: string | null | ((r: T) => string), run: () => Promise<T>): Promise<T> => {

@@ -1,7 +1,8 @@
 // The rate limit on manual backups, on a real PostgreSQL and a real folder: the app's default (3 per hour,
 // per actor and overall), counted from the history so a second instance sees it, RATE_LIMITED with
 // retryAfter before any work, audited as a refusal; scheduled backups pass; concurrent requests on one
-// instance cannot slip past it; custom limits and `false`.
+// instance cannot slip past it; failed and cancelled manual backups count on the instance that ran them
+// (refused ones never); custom limits and `false`.
 import { mkdtemp, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -84,11 +85,73 @@ describe('rate limit on manual backups', () => {
     expect(refused).toHaveLength(2)
     for (const r of refused) expect((r.reason as PgkeepError).code).toBe('RATE_LIMITED')
     expect(await dumps(dir)).toHaveLength(3)
-    // A failed backup gives its place back.
-    const failing = await setup({ rateLimit: { perActor: { max: 1, windowSeconds: 3600 } } })
+    // A failed backup keeps its place (it was admitted and ran against the database): after it, one more fits in 2.
+    const failing = await setup({ rateLimit: { perActor: { max: 2, windowSeconds: 3600 } } })
     expect((await failure(failing.backups.create({ createdBy: 'dan', tables: ['no_such_table'] }))).code).toBe('PATTERN_NO_MATCH')
     expect((await failing.backups.create({ createdBy: 'dan' })).createdBy).toBe('dan')
     expect((await failure(failing.backups.create({ createdBy: 'dan' }))).code).toBe('RATE_LIMITED')
+  }, 60_000)
+
+  it('counts failed manual backups on the instance that ran them, refused ones never, scheduled ones never', async () => {
+    // A database that does not exist: every backup is admitted, then fails to connect.
+    const missing = new URL(db.url)
+    missing.pathname = `/pgkeep_no_such_database_${process.pid}`
+    const { dir, clock, backups, options } = await setup({ connection: missing.toString(), rateLimit: { perActor: { max: 2, windowSeconds: 3600 } } })
+    const starts: unknown[] = []
+    const failures: unknown[] = []
+    backups.on('backup:start', (e) => { starts.push(e) })
+    backups.on('backup:failure', (e) => { failures.push(e) })
+    const first = await failure(backups.create({ createdBy: 'erin' }))
+    expect(first.code).not.toBe('RATE_LIMITED')
+    expect(first.message).toContain('does not exist')
+    clock.shift = 10 * MINUTE
+    expect((await failure(backups.create({ createdBy: 'erin' }))).code).toBe(first.code)
+    expect([starts.length, failures.length]).toEqual([2, 2])
+
+    // Past the limit: refused before any work, until the first failure leaves the window (about 40 minutes).
+    clock.shift = 20 * MINUTE
+    const refused = await failure(backups.create({ createdBy: 'erin' }), 'RATE_LIMITED')
+    expect(refused.message).toContain('at most 2 per hour for actor erin')
+    expect(refused.retryAfter).toBeGreaterThan(40 * 60 - 10)
+    expect(refused.retryAfter).toBeLessThanOrEqual(40 * 60)
+    expect(refused.hint).toContain('a failed or cancelled manual backup counts too')
+    expect(starts).toHaveLength(2)
+    // Refusals never count: more of them, and options refused before admission.
+    await failure(backups.create({ createdBy: 'erin' }), 'RATE_LIMITED')
+    await failure(backups.create({ createdBy: 'erin', tables: 'items' } as never), 'OPTIONS_INVALID')
+    // Scheduled backups are not limited (this one is admitted, and fails for its own reason).
+    expect((await failure(backups.create({ type: 'scheduled' }))).code).toBe(first.code)
+    // Failed backups leave nothing in storage: a second instance on the same storage does not see them.
+    expect(await dumps(dir)).toEqual([])
+    const other = createBackupManager({ ...options, storage: fsStorage({ dir }) })
+    expect((await failure(other.create({ createdBy: 'erin' }))).code).toBe(first.code)
+
+    // An hour after the first failure exactly one more is admitted (the refusals took no place), then
+    // the next waits for the second failure to leave the window: 9 minutes.
+    clock.shift = 61 * MINUTE
+    expect((await failure(backups.create({ createdBy: 'erin' }))).code).toBe(first.code)
+    const again = await failure(backups.create({ createdBy: 'erin' }), 'RATE_LIMITED')
+    expect(again.retryAfter).toBeGreaterThan(9 * 60 - 10)
+    expect(again.retryAfter).toBeLessThanOrEqual(9 * 60)
+    expect((await backups.metrics()).rateLimited).toBe(3)
+  }, 60_000)
+
+  it('counts a cancelled manual backup; under the default a failure and a retry after the fix both fit', async () => {
+    const { dir, backups } = await setup()
+    // A mistake (a table that does not exist), then the retry once it is fixed: both fit in the default 3 per hour.
+    expect((await failure(backups.create({ createdBy: 'fay', tables: ['no_such_table'] }))).code).toBe('PATTERN_NO_MATCH')
+    expect((await backups.create({ createdBy: 'fay', tables: ['items'] })).createdBy).toBe('fay')
+    // A backup cancelled once it began counts as well.
+    const handle = backups.start({ createdBy: 'fay' })
+    const stop = backups.on('backup:start', (e) => { if (e.id === handle.id) handle.cancel('changed my mind') })
+    expect((await failure(handle.done)).code).toBe('ABORTED')
+    stop()
+    // Three counted, one stored: the fourth is refused, until the first (the failure) leaves the window.
+    const refused = await failure(backups.create({ createdBy: 'fay' }), 'RATE_LIMITED')
+    expect(refused.retryAfter).toBeGreaterThan(3590)
+    expect(await dumps(dir)).toHaveLength(1)
+    // Scheduled backups still run.
+    expect((await backups.create({ type: 'scheduled' })).type).toBe('scheduled')
   }, 60_000)
 
   it('takes custom limits: per actor only, overall only, off', async () => {
