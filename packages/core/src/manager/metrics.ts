@@ -7,6 +7,7 @@ import type { ScheduleOutcome } from './events'
 import { refusedManualBackups } from './rate-limit'
 import { storageUsage } from './alerts'
 import { readArchiveLag, type ArchiveLag } from './archive-lag'
+import { untrustedOf } from './untrusted-backups'
 
 type BackupType = 'manual' | 'scheduled'
 type ScheduledJob = 'backup' | 'cleanup'
@@ -38,7 +39,7 @@ export interface BackupMetrics {
     byType: Record<BackupType, number>
     /** Stored bytes of the backups' dumps. */
     bytes: number
-    /** When the newest backup completed. */
+    /** When the newest backup the manager would use completed (under a signing key, one whose signature does not check out is not counted). */
     lastSuccessAt: Date | null
     last: { id: string; type: BackupType; createdAt: Date; completedAt: Date; sizeBytes: number; durationMs: number } | null
   }
@@ -103,7 +104,8 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
       byType[m.type]++
       bytes += m.size
     }
-    const newest = manifests[0]
+    // the last success is the newest backup the manager would use: one planted beside them is none (untrusted-backups.ts)
+    const newest = manifests.find((m) => !untrustedOf(ctx, m))
     return {
       since,
       backups: structuredClone(backups),
@@ -175,7 +177,7 @@ export function prometheusText(m: BackupMetrics): string {
     Object.entries(m.alerts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, n]) => ['', { kind }, n]))
   family('pgkeep_backups', 'gauge', 'Backups in the history, by type.', types.map((type) => ['', { type }, m.history.byType[type]]))
   family('pgkeep_backups_bytes', 'gauge', 'Stored bytes of the backups in the history.', [['', {}, m.history.bytes]])
-  family('pgkeep_last_success_timestamp_seconds', 'gauge', 'When the newest backup in the history completed, in seconds since the epoch.',
+  family('pgkeep_last_success_timestamp_seconds', 'gauge', 'When the newest backup in the history that the manager would use completed, in seconds since the epoch.',
     m.history.lastSuccessAt ? [['', {}, m.history.lastSuccessAt.getTime() / 1000]] : [])
   family('pgkeep_last_backup_duration_seconds', 'gauge', 'How long the newest backup in the history took.',
     m.history.last ? [['', {}, m.history.last.durationMs / 1000]] : [])

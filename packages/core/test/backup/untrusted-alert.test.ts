@@ -96,8 +96,12 @@ describe('the backups-untrusted alert', () => {
     const signed2Completed = (await strict.backups.manifest(signed2.id)).completedAt
     expect(late.detail).toMatchObject({ lastSuccessAt: signed2Completed, untrustedNotCounted: 2 })
     expect(late.message).toContain('2 newer backups do not check out under the signing key and are not counted')
-    // Counted in the metrics by kind, as every alert.
-    expect((await strict.backups.metrics()).alerts['backups-untrusted']).toBe(1)
+    // Counted in the metrics by kind, as every alert; and the metrics' last success is the same, not a planted one.
+    const metrics = await strict.backups.metrics()
+    expect(metrics.alerts['backups-untrusted']).toBe(1)
+    expect(metrics.history.lastSuccessAt?.toISOString()).toBe(signed2Completed)
+    expect(metrics.history.last?.id).toBe(signed2.id)
+    expect(metrics.history.backups).toBe(4)
 
     // A second run (a dry run too) raises it again, once.
     await strict.backups.cleanup({ dryRun: true })
