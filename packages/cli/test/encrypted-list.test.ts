@@ -1,7 +1,7 @@
 // `pgkeep restore <backup-id> --list` and `pgkeep restore <file.sql.gz.age> --list` on encrypted backups in a
 // real folder: with the key (a passphrase, an X25519 identity) the entries are listed as a plain backup's
 // are, and no database is touched; without a key the list is refused with a hint; a wrong key fails with
-// the error restore gives for it.
+// the error restore gives for it. A downloaded `.sql.gz.age` file is also restored with the key.
 import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -87,6 +87,17 @@ describe('pgkeep restore --list of an encrypted backup', () => {
       expect(fileLocked.code).toBe(1)
       expect(fileLocked.stdout).toBe('')
       expect(fileLocked.stderr).toMatch(/^pgkeep: error: the script is an age-encrypted file .* \[DECRYPTION_FAILED\]\npgkeep: hint: .*age -d/)
+
+      // and restored from the file with the key, as the stored backup is; without a key it is refused as --list is
+      const fileRestoreLocked = await run(['restore', file, target.url, '-q'])
+      expect(fileRestoreLocked.code).toBe(1)
+      expect(fileRestoreLocked.stderr).toMatch(/^pgkeep: error: the script is an age-encrypted file .* \[DECRYPTION_FAILED\]/)
+      const fileWrongRestore = await run(['restore', file, target.url, '-q'], { env: wrongEnv })
+      expect({ code: fileWrongRestore.code, stderr: fileWrongRestore.stderr.split('\n')[0] }).toEqual({ code: 1, stderr: restored.stderr.split('\n')[0] })
+      const fileRestored = await run(['restore', file, target.url, '-q'], { env: { PGKEEP_DECRYPTION_PASSPHRASE: PASSPHRASE } })
+      expect({ code: fileRestored.code, stderr: fileRestored.stderr }).toEqual({ code: 0, stderr: '' })
+      const counts = 'SELECT (SELECT count(*) FROM rooms)::text AS rooms, (SELECT sum(amount) FROM bills)::text AS amount'
+      expect(await runSql(target.url, counts)).toEqual(await runSql(source.url, counts))
     } finally {
       await target.drop()
     }

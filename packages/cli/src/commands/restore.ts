@@ -134,7 +134,7 @@ export function restoreCommand(io: Io): Command {
       }
       if (typeof input === 'string') total = await fileSize(input)
       const { restore } = await library()
-      report(await restore(input, { ...options, env: io.env }), false)
+      report(await restore(await fileInput(io, flags, input), { ...options, env: io.env }), false)
     })
 }
 
@@ -188,14 +188,23 @@ async function storedEntries(io: Io, flags: RestoreFlags, id: string): Promise<S
   return backups.listEntries(id)
 }
 
-/** A file's (or stdin's) entries for --list; an age-encrypted file is decrypted when the command has a key (else listScript() refuses it). */
+/** A file's (or stdin's) entries for --list. */
 async function fileEntries(io: Io, flags: RestoreFlags, input: string | NodeJS.ReadableStream): Promise<ScriptEntry[]> {
-  const { isAgeFile, listScript, openAgeFile } = await library()
-  if (typeof input === 'string' && await isAgeFile(input).catch(() => false)) {
-    const keys = await decryptionFor(io, flags)
-    if (hasKey(keys)) return listScript(await openAgeFile(input, keys))
-  }
-  return listScript(input)
+  const { listScript } = await library()
+  return listScript(await fileInput(io, flags, input))
+}
+
+/**
+ * What restore() and listScript() read of a file or stdin: an age-encrypted file (a downloaded
+ * `.sql.gz.age`) decrypted when the command has a key (a wrong one is DECRYPTION_FAILED before anything is
+ * read on); without a key the file as it is, which they refuse with the hint to decrypt it.
+ */
+async function fileInput(io: Io, flags: RestoreFlags, input: string | NodeJS.ReadableStream): Promise<string | NodeJS.ReadableStream | (() => Promise<NodeJS.ReadableStream>)> {
+  if (typeof input !== 'string') return input
+  const { isAgeFile, openAgeFile } = await library()
+  if (!await isAgeFile(input).catch(() => false)) return input
+  const keys = await decryptionFor(io, flags)
+  return hasKey(keys) ? openAgeFile(input, keys) : input
 }
 
 function hasKey(keys: DecryptionOptions): boolean {
