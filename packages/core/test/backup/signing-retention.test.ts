@@ -12,6 +12,7 @@ import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { manifestKeyOf, verifyKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, fsStorage, type BackupManager, type StorageDriver } from '../../src/index'
+import { readObject } from '../helpers/read-object'
 
 const server = inject('pgDefault')
 const KEY = randomBytes(32).toString('hex')
@@ -26,11 +27,7 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(() => source?.drop())
 
-async function read(storage: StorageDriver, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of (await storage.get(key)) as AsyncIterable<Buffer>) chunks.push(chunk)
-  return Buffer.concat(chunks)
-}
+const read = readObject
 const write = (storage: StorageDriver, key: string, body: Buffer) => storage.put(key, Readable.from([body]))
 
 /** A fresh manager on the same storage (nothing cached from before a change in storage). */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, fsStorage, generateAgeKeyPair, managerOptionsFromEnv, s3Storage, type BackupManager, type ManagerEvents, type StorageDriver } from '../../src/index'
 import { failure } from '../failure'
+import { readObject } from '../helpers/read-object'
 
 const server = inject('pgDefault')
 const s3 = inject('s3')
@@ -43,11 +44,7 @@ afterAll(async () => {
   await bigSource?.drop()
 })
 
-async function read(storage: StorageDriver, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of (await storage.get(key)) as AsyncIterable<Buffer>) chunks.push(chunk)
-  return Buffer.concat(chunks)
-}
+const read = readObject
 const write = (storage: StorageDriver, key: string, body: Buffer) => storage.put(key, Readable.from([body]))
 
 async function streamed(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -12,6 +12,7 @@ import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, fsStorage, type BackupManager, type BackupManagerOptions, type ManagerEvents, type StorageDriver } from '../../src/index'
+import { readObject } from '../helpers/read-object'
 
 const server = inject('pgDefault')
 const KEY = randomBytes(32).toString('hex')
@@ -26,11 +27,7 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(() => source?.drop())
 
-async function read(storage: StorageDriver, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of (await storage.get(key)) as AsyncIterable<Buffer>) chunks.push(chunk)
-  return Buffer.concat(chunks)
-}
+const read = readObject
 
 interface Watched {
   backups: BackupManager
