@@ -73,6 +73,15 @@ describe('cardTexts', () => {
     expect(en.rateLimited(1)).toBe('Manual backup limit reached. Try again in 1 minute.')
   })
 
+  it('says why a backup is untrusted, for each signature the server answers', () => {
+    const id = cardTexts('id')
+    const en = cardTexts('en')
+    expect(id.untrustedTitle('no-member-checksums')).toBe('Manifest backup ini ditandatangani tanpa checksum isinya, sehingga isinya tidak dapat diperiksa. Backup ini tidak akan dipulihkan, diverifikasi, atau diunduh.')
+    expect(en.untrustedTitle('no-member-checksums')).toBe('This backup\'s manifest is signed without the checksums of its contents, so its contents cannot be checked. It will not be restored, verified or downloaded.')
+    const reasons = ['tampered', 'unknown-key', 'unsigned', 'no-member-checksums', undefined].map((s) => id.untrustedTitle(s))
+    expect(new Set(reasons).size).toBe(reasons.length)
+  })
+
   it('has every text in both languages', () => {
     const id = cardTexts('id')
     const en = cardTexts('en')

@@ -32,18 +32,20 @@ export interface BackupRecord {
   copies: BackupCopy[]
   /**
    * With a signing key (option `signing`): whether the manifest's signature checks out under one of the
-   * configured keys (`signature: 'valid'`); a manifest changed after signing or signed with a key not
-   * configured is not `signed`. Without a key: whether the manifest carries a signature, which nothing
+   * configured keys and vouches for the bytes (`signature: 'valid'`); a manifest changed after signing,
+   * signed with a key not configured, or signed without member checksums is not `signed`. Without a key: whether the manifest carries a signature, which nothing
    * checked (`signature: 'unchecked'`). Restore, verify and download check it again.
    */
   signed: boolean
   /**
    * The signature as checked against the configured keys: `valid`, `tampered` (the manifest does not
    * match its signature), `unknown-key` (signed with a key id not among the signing key and
-   * previousKeys), `unsigned`; without a signing key, `unchecked` for a manifest that carries a signature
-   * (it cannot be checked). Restore, verify and download refuse `tampered` and `unknown-key` backups, and
-   * `unsigned` ones while `signing.require` is on; cleanup never counts them as the newest (see
-   * RetentionCandidate.trusted). recordOf() always sets it.
+   * previousKeys), `unsigned`, `no-member-checksums` (the signature checks out, but the manifest lists
+   * no sha256 for its gzip members, so the backup's bytes cannot be checked against it); without a
+   * signing key, `unchecked` for a manifest that carries a signature (it cannot be checked). Restore,
+   * verify and download refuse `tampered`, `unknown-key` and `no-member-checksums` backups, and
+   * `unsigned` ones while `signing.require` is on (manager/trust.ts); cleanup never counts them as the
+   * newest (see RetentionCandidate.trusted). recordOf() always sets it.
    */
   signature?: SignatureState
   /**
@@ -62,7 +64,21 @@ export interface BackupRecord {
 }
 
 /** What BackupRecord.signature says. */
-export type SignatureState = 'valid' | 'tampered' | 'unknown-key' | 'unsigned' | 'unchecked'
+export type SignatureState = 'valid' | 'tampered' | 'unknown-key' | 'unsigned' | 'unchecked' | 'no-member-checksums'
+
+/**
+ * BackupRecord.signature of a manifest, checked against `verifiers` (the signing keys by key id); without
+ * them `unchecked` or `unsigned`. The state restore, verify, download and the records all go by
+ * (manager/trust.ts decides from it which backups are used).
+ */
+export function signatureStateOf(manifest: BackupManifest, verifiers?: ReadonlyMap<string, Buffer>): SignatureState {
+  if (!verifiers) return manifest.signature !== undefined ? 'unchecked' : 'unsigned'
+  const { status } = checkSignature(manifest, verifiers)
+  // A signed manifest vouches for the bytes only through the checksums it lists: the whole object's and
+  // each gzip member's (a restore of some tables reads only theirs).
+  if (status === 'valid' && manifest.members.some((m) => m.length > 0 && m.sha256 === undefined)) return 'no-member-checksums'
+  return status
+}
 
 /** `verifiers`: the signing keys by key id (option `signing`), to check the signature with; without them it is `unchecked`. */
 export function recordOf(
@@ -72,7 +88,7 @@ export function recordOf(
   copies: BackupCopy[] = [],
   verifiers?: ReadonlyMap<string, Buffer>,
 ): BackupRecord {
-  const signature: SignatureState = verifiers ? checkSignature(manifest, verifiers).status : manifest.signature !== undefined ? 'unchecked' : 'unsigned'
+  const signature = signatureStateOf(manifest, verifiers)
   return {
     id: manifest.id,
     filename: manifest.filename,

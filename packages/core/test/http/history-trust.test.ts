@@ -1,7 +1,7 @@
 // The routes' backup JSON says what the signature is and whether the manager would use the backup: one
 // folder holding a signed backup, one signed with a key the manager does not have, one whose manifest
-// was changed after signing, and one unsigned, listed by managers with and without signing.require and
-// without a key. `signature` is the record's; `trusted` is false exactly where restore, verify and
+// was changed after signing, one signed whose manifest holds no member checksums (its bytes cannot be
+// checked), and one unsigned, listed by managers with and without signing.require and without a key. `signature` is the record's; `trusted` is false exactly where restore, verify and
 // download refuse (BACKUP_UNTRUSTED).
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -11,6 +11,8 @@ import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createBackupManager, fsStorage, type BackupManager } from '../../src/index'
 import { manifestKeyOf } from '../../src/backup/backup-name'
+import { signManifest } from '../../src/manifest/sign-manifest'
+import { SigningOptionsSchema } from '../../src/manifest/signing-options'
 import { handleBackupRequest } from '../../src/http/dispatch'
 import { resolveHttpConfig } from '../../src/http/http-config'
 import type { RouteRequest } from '../../src/http/route-types'
@@ -21,7 +23,7 @@ const OTHER_KEY = randomBytes(32).toString('hex')
 const config = resolveHttpConfig({ tokenSecret: 's'.repeat(32) })
 let db: TestDatabase
 let dir: string
-const ids: Record<'valid' | 'unknownKey' | 'tampered' | 'unsigned', string> = { valid: '', unknownKey: '', tampered: '', unsigned: '' }
+const ids: Record<'valid' | 'unknownKey' | 'tampered' | 'unsigned' | 'noChecksums', string> = { valid: '', unknownKey: '', tampered: '', unsigned: '', noChecksums: '' }
 
 beforeAll(async () => {
   db = await createDatabase(server.url, { prefix: 'http_history_trust' })
@@ -37,6 +39,13 @@ beforeAll(async () => {
   const manifest = JSON.parse(await readFile(path, 'utf8')) as { createdBy: unknown }
   manifest.createdBy = 'someone else'
   await writeFile(path, JSON.stringify(manifest))
+  // Signed with the key, its signature valid, but with no member checksums (as the key's holder wrote it)
+  const bare = await make({ key: KEY })
+  ids.noChecksums = bare.id
+  const barePath = join(dir, manifestKeyOf(bare.storagePath))
+  const { members, signature: _signature, ...rest } = JSON.parse(await readFile(barePath, 'utf8')) as { members: { sha256?: string }[]; signature?: unknown }
+  const stripped = { ...rest, members: members.map(({ sha256: _sha256, ...m }) => m), signature: undefined }
+  await writeFile(barePath, JSON.stringify(signManifest(stripped, SigningOptionsSchema.parse({ key: KEY }))))
   ids.valid = (await make({ key: KEY })).id
 }, 120_000)
 afterAll(() => db?.drop())
@@ -61,18 +70,34 @@ describe('the history JSON under signing', () => {
     expect(shape(ids.tampered)).toEqual({ signature: 'tampered', trusted: false, signed: false })
     expect(shape(ids.unknownKey)).toEqual({ signature: 'unknown-key', trusted: false, signed: false })
     expect(shape(ids.unsigned)).toEqual({ signature: 'unsigned', trusted: false, signed: false })
+    expect(shape(ids.noChecksums)).toEqual({ signature: 'no-member-checksums', trusted: false, signed: false })
+    await expect(required.openDownload(ids.noChecksums)).rejects.toMatchObject({ code: 'BACKUP_UNTRUSTED', message: expect.stringContaining('holds no member checksums') })
     // trusted is what the manager does: every backup marked untrusted is refused for download
     for (const [id, backup] of listed) {
       const opened = required.openDownload(id, { actor: 'check' }).then((d) => { d.stream.destroy(); return 'used' }, (error: { code?: string }) => error.code)
       await expect(opened, String(backup.signature)).resolves.toBe(backup.trusted ? 'used' : 'BACKUP_UNTRUSTED')
+      // and restore and verify refuse it too, before they read or touch anything
+      if (backup.trusted) continue
+      await expect(required.verify(id), String(backup.signature)).rejects.toMatchObject({ code: 'BACKUP_UNTRUSTED' })
+      await expect(required.restore(id, { target: db.url }), String(backup.signature)).rejects.toMatchObject({ code: 'BACKUP_UNTRUSTED' })
     }
 
     const lenient = await history(createBackupManager({ connection: db.url, storage: fsStorage({ dir }), rateLimit: false, signing: { key: KEY } }))
     expect(lenient.get(ids.unsigned)).toMatchObject({ signature: 'unsigned', trusted: true })
     expect(lenient.get(ids.tampered)).toMatchObject({ signature: 'tampered', trusted: false })
+    expect(lenient.get(ids.noChecksums)).toMatchObject({ signature: 'no-member-checksums', trusted: false })
 
     const keyless = await history(createBackupManager({ connection: db.url, storage: fsStorage({ dir }), rateLimit: false }))
     expect(keyless.get(ids.valid)).toMatchObject({ signature: 'unchecked', trusted: true })
     expect(keyless.get(ids.unsigned)).toMatchObject({ signature: 'unsigned', trusted: true })
+    expect(keyless.get(ids.noChecksums)).toMatchObject({ signature: 'unchecked', trusted: true })
+  })
+
+  it('is the rule cleanup goes by: what trusted marks false is untrusted there too', async () => {
+    const lenient = createBackupManager({ connection: db.url, storage: fsStorage({ dir }), rateLimit: false, signing: { key: KEY } })
+    const listed = await history(lenient)
+    const dry = await lenient.cleanup({ daysToKeep: 0, dryRun: true })
+    expect(dry.untrusted?.map((u) => u.id).sort()).toEqual([...listed.values()].filter((b) => b.trusted === false).map((b) => b.id as string).sort())
+    expect(dry.untrusted).toContainEqual({ id: ids.noChecksums, signature: 'no-member-checksums', reason: 'signed, but its manifest holds no member checksums, so its bytes cannot be checked' })
   })
 })

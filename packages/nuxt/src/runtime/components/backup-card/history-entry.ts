@@ -14,12 +14,13 @@ export interface HistoryEntry {
   partial?: boolean
   /**
    * The signature as checked against the server's signing keys: valid, tampered, unknown-key, unsigned,
-   * or unchecked (no signing key). Absent from servers before it was answered.
+   * no-member-checksums (signed, but without the checksums its bytes are checked by), or unchecked (no
+   * signing key). Absent from servers before it was answered.
    */
-  signature?: 'valid' | 'tampered' | 'unknown-key' | 'unsigned' | 'unchecked'
+  signature?: 'valid' | 'tampered' | 'unknown-key' | 'unsigned' | 'unchecked' | 'no-member-checksums'
   /**
    * False for a backup the server would refuse to restore, verify or download: tampered with, signed with
-   * a key it does not have, or unsigned while signatures are required.
+   * a key it does not have, signed without member checksums, or unsigned while signatures are required.
    */
   trusted?: boolean
   /** The copies in the replicas (absent without replicas). */

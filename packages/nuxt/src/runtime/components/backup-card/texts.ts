@@ -98,7 +98,9 @@ const id: CardTexts = {
           ? 'Backup ini ditandatangani dengan kunci yang tidak dikonfigurasi di server.'
           : signature === 'unsigned'
             ? 'Backup ini tidak ditandatangani, padahal tanda tangan diwajibkan.'
-            : 'Tanda tangan backup ini tidak dapat dipastikan.'
+            : signature === 'no-member-checksums'
+              ? 'Manifest backup ini ditandatangani tanpa checksum isinya, sehingga isinya tidak dapat diperiksa.'
+              : 'Tanda tangan backup ini tidak dapat dipastikan.'
     } Backup ini tidak akan dipulihkan, diverifikasi, atau diunduh.`,
   copies: (ok, failed, pending) => [`${ok} salinan`, failed ? `${failed} gagal` : '', pending ? `${pending} menunggu` : ''].filter(Boolean).join(', '),
   by: (who) => `oleh ${who}`,
@@ -171,7 +173,9 @@ const en: CardTexts = {
           ? 'This backup is signed with a key the server does not have.'
           : signature === 'unsigned'
             ? 'This backup is unsigned, and signatures are required.'
-            : 'This backup\'s signature could not be confirmed.'
+            : signature === 'no-member-checksums'
+              ? 'This backup\'s manifest is signed without the checksums of its contents, so its contents cannot be checked.'
+              : 'This backup\'s signature could not be confirmed.'
     } It will not be restored, verified or downloaded.`,
   copies: (ok, failed, pending) => [`${ok} ${ok === 1 ? 'copy' : 'copies'}`, failed ? `${failed} failed` : '', pending ? `${pending} pending` : ''].filter(Boolean).join(', '),
   by: (who) => `by ${who}`,
