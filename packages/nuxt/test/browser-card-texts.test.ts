@@ -78,6 +78,7 @@ describe('cardTexts', () => {
     const en = cardTexts('en')
     expect(id.untrustedTitle('no-member-checksums')).toBe('Manifest backup ini ditandatangani tanpa checksum isinya, sehingga isinya tidak dapat diperiksa. Backup ini tidak akan dipulihkan, diverifikasi, atau diunduh.')
     expect(en.untrustedTitle('no-member-checksums')).toBe('This backup\'s manifest is signed without the checksums of its contents, so its contents cannot be checked. It will not be restored, verified or downloaded.')
+    expect(en.downloadUntrusted).toBe('An untrusted backup cannot be downloaded: the server refuses to use it.')
     const reasons = ['tampered', 'unknown-key', 'unsigned', 'no-member-checksums', undefined].map((s) => id.untrustedTitle(s))
     expect(new Set(reasons).size).toBe(reasons.length)
   })

@@ -2,8 +2,8 @@
 // (Debian's Chromium through playwright-core) against the built KostMan example running with a signing
 // key and PGKEEP_REQUIRE_SIGNATURE=1: beside its own signed backup, the folder holds one whose manifest
 // was changed after signing, one signed with another key and one unsigned. Their rows carry "Tidak
-// tepercaya" with the reason in the tooltip; the signed one's does not. The history answers `signature`
-// and `trusted` for each row.
+// tepercaya" with the reason in the tooltip and a disabled Download saying why; the signed one's do not.
+// The history answers `signature` and `trusted` for each row.
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -89,6 +89,22 @@ describe('the history marks backups the server would not use', () => {
       expect(await badge.getAttribute('title'), id).toMatch(title)
     }
     expect(await row(signed.id).locator('.pgk-badge--untrusted').count()).toBe(0)
+
+    // Their Download is disabled, saying why (the server would answer BACKUP_UNTRUSTED); the signed one's is not.
+    const downloadOf = (id: string) => row(id).getByRole('button', { name: /^Download / })
+    for (const id of [tampered.id, unknownKey.id, unsigned.id]) {
+      await expect.poll(() => downloadOf(id).isDisabled(), { message: id }).toBe(true)
+      expect(await downloadOf(id).getAttribute('title'), id).toBe('Backup yang tidak tepercaya tidak dapat diunduh: server menolak memakainya.')
+    }
+    expect(await downloadOf(signed.id).isEnabled()).toBe(true)
+    expect(await downloadOf(signed.id).getAttribute('title')).toBeNull()
+    // a click on it asks the server nothing and says nothing
+    const asked: string[] = []
+    page.on('request', (r) => { if (r.url().includes('/api/backup/download/')) asked.push(r.url()) })
+    await downloadOf(tampered.id).click({ force: true })
+    await page.waitForTimeout(300)
+    expect(asked).toEqual([])
+    expect(await page.locator('.pgk-toast').count()).toBe(0)
 
     const shots = join(tmpdir(), 'pgkeep-nuxt-shots')
     await mkdir(shots, { recursive: true })

@@ -41,6 +41,8 @@ export interface CardTexts {
   recoverableTitle: (from: string, until: string, segments: number) => string
   download: string
   downloadLabel: (filename: string) => string
+  /** The tooltip of the disabled Download of a backup the server would refuse (`trusted: false`). */
+  downloadUntrusted: string
   progressLabel: string
   progressTable: (table: string) => string
   progressBytes: (done: string, total?: string) => string
@@ -109,6 +111,7 @@ const id: CardTexts = {
   recoverableTitle: (from, until, segments) => `Dapat dipulihkan ke titik waktu mana pun dari ${from} hingga ${until} (${segments} segmen arsip perubahan)`,
   download: 'Download',
   downloadLabel: (filename) => `Download ${filename}`,
+  downloadUntrusted: 'Backup yang tidak tepercaya tidak dapat diunduh: server menolak memakainya.',
   progressLabel: 'Kemajuan backup',
   progressTable: (table) => `Tabel ${table}`,
   progressBytes: (done, total) => (total ? `${done} dari ${total}` : done),
@@ -184,6 +187,7 @@ const en: CardTexts = {
   recoverableTitle: (from, until, segments) => `Can be restored to any point from ${from} to ${until} (${segments} change archive segment${segments === 1 ? '' : 's'})`,
   download: 'Download',
   downloadLabel: (filename) => `Download ${filename}`,
+  downloadUntrusted: 'An untrusted backup cannot be downloaded: the server refuses to use it.',
   progressLabel: 'Backup progress',
   progressTable: (table) => `Table ${table}`,
   progressBytes: (done, total) => (total ? `${done} of ${total}` : done),
