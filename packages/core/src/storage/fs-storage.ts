@@ -160,7 +160,7 @@ export function fsStorage(options: FsStorageOptions = {}): StorageDriver {
         const code = errorCode(error)
         if (code === 'ENOENT' || code === 'ENOTDIR') {
           throw new PgkeepError('STORAGE_NOT_FOUND', `the backup folder ${root} does not exist`, {
-            hint: 'check the path and that its volume is mounted; the first backup (a put) makes the folder, reading never does',
+            hint: 'check the path and that its volume is mounted; the folder is created by the first backup, never by listing, downloading or restoring',
             cause: error,
           })
         }

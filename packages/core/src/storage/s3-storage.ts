@@ -226,7 +226,7 @@ function notFound(key: string, bucket: string): PgkeepError {
 
 function noBucket(bucket: string, endpoint: string, cause?: unknown): PgkeepError {
   return new PgkeepError('STORAGE_NOT_FOUND', `the bucket ${JSON.stringify(bucket)} does not exist at ${endpoint}`, {
-    hint: 'check the bucket name and the endpoint; the first backup (a put) makes the bucket, reading never does',
+    hint: 'check the bucket name and the endpoint; the bucket is created by the first backup, never by listing, downloading or restoring',
     ...(cause === undefined ? {} : { cause }),
   })
 }

@@ -50,12 +50,12 @@ const cases: { name: string; make: () => Promise<StorageDriver>; names: (storage
       const s3 = inject('s3')
       return s3Storage({ endPoint: s3.endPoint, port: s3.port, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, useSSL: false, bucket: `pgkeep-typo-${randomBytes(4).toString('hex')}` })
     },
-    names: () => /^the bucket "pgkeep-typo-[0-9a-f]{8}" does not exist at 127\.0\.0\.1:\d+; check the bucket name and the endpoint; the first backup/,
+    names: () => /^the bucket "pgkeep-typo-[0-9a-f]{8}" does not exist at 127\.0\.0\.1:\d+; check the bucket name and the endpoint; the bucket is created by the first backup, never by listing, downloading or restoring$/,
   },
   {
     name: 'a folder that does not exist',
     make: async () => fsStorage({ dir: join(await mkdtemp(join(tmpdir(), 'pgkeep-missing-')), 'backupz') }),
-    names: () => /^the backup folder \/.+\/backupz does not exist; check the path and that its volume is mounted; the first backup/,
+    names: () => /^the backup folder \/.+\/backupz does not exist; check the path and that its volume is mounted; the folder is created by the first backup, never by listing, downloading or restoring$/,
   },
 ]
 
