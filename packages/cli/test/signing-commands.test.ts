@@ -2,8 +2,8 @@
 // restore` and `pgkeep verify` check the signature and refuse a tampered or (with
 // PGKEEP_REQUIRE_SIGNATURE=1) an unsigned backup, naming it, without printing the key; `pgkeep
 // cleanup` keeps the newest signed backup whatever unsigned or tampered ones are planted beside it.
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { createHmac, randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { run } from './run'
 
 const server = inject('pgDefault')
+/** The manifest's signed form (keys sorted, no whitespace), as pgkeep signs it, to sign an edited manifest again. */
+const canonical = (v: unknown): string => v === null || typeof v !== 'object' ? JSON.stringify(v)
+  : Array.isArray(v) ? `[${v.map(canonical).join(',')}]`
+    : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
 const KEY = randomBytes(32).toString('hex')
 let db: TestDatabase
 
@@ -90,6 +94,16 @@ describe('pgkeep with PGKEEP_SIGNING_KEY', () => {
     await writeFile(verifyFile(planted), await readFile(verifyFile(signed2)))
 
     const column = (stdout: string) => stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/)[4])
+    // signed again, with its members' checksums taken out (an older format, or an edit by someone with the key)
+    const bare = await backup(env)
+    const bareManifest = JSON.parse(await readFile(manifestFile(bare), 'utf8'))
+    for (const m of bareManifest.members) delete m.sha256
+    const { signature, ...content } = bareManifest
+    signature.value = createHmac('sha256', Buffer.from(KEY, 'hex')).update(canonical(content), 'utf8').digest('hex')
+    await writeFile(manifestFile(bare), JSON.stringify({ ...content, signature }, null, 2))
+    expect(column((await run(['list', '--dir', dir, '--limit', '1'], { env: strict })).stdout)).toEqual(['NO-CHECKSUMS'])
+    await rm(manifestFile(bare))
+    await rm(join(dir, bare.storagePath))
     expect(column((await run(['list', '--dir', dir], { env: strict })).stdout)).toEqual(['unsigned', 'TAMPERED', 'signed', 'signed', 'unsigned'])
     expect(column((await run(['list', '--dir', dir])).stdout)).toEqual(['unsigned', 'unchecked', 'unchecked', 'unchecked', 'unsigned'])
     expect(JSON.parse((await run(['list', '--dir', dir, '--json'], { env })).stdout).map((r: { signature: string }) => r.signature)).toEqual(['unsigned', 'tampered', 'valid', 'valid', 'unsigned'])

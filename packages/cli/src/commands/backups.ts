@@ -9,7 +9,7 @@ import { openFileDestination } from '../file-destination'
 
 export function listCommand(io: Io): Command {
   return storageOptions(new Command('list'))
-    .description('list the backups in a folder or S3, newest first: id, time, type, size, signature, key, and for a base backup of the change archive the window it can be restored to. The signature is checked with PGKEEP_SIGNING_KEY (and PGKEEP_SIGNING_KEYS_OLD): signed, unsigned, TAMPERED (the manifest does not match its signature) or UNKNOWN-KEY (signed with a key not configured); without a key, a signed one shows as unchecked')
+    .description('list the backups in a folder or S3, newest first: id, time, type, size, signature, key, and for a base backup of the change archive the window it can be restored to. The signature is checked with PGKEEP_SIGNING_KEY (and PGKEEP_SIGNING_KEYS_OLD): signed, unsigned, TAMPERED (the manifest does not match its signature) UNKNOWN-KEY (signed with a key not configured) or NO-CHECKSUMS (signed, but the manifest holds no member checksums, so its bytes cannot be checked); without a key, a signed one shows as unchecked')
     .option('--limit <n>', 'at most this many', integer(1, 1_000_000))
     .option('--json', 'print the records as JSON')
     .action(async (flags: StorageFlags & { limit?: number; json?: boolean }) => {
@@ -26,7 +26,7 @@ export function listCommand(io: Io): Command {
     })
 }
 
-/** `signed  `, `unsigned`, `TAMPERED`, `UNKNOWN-KEY`, or `unchecked` (signed, and no key to check it with). */
+/** `signed  `, `unsigned`, `TAMPERED`, `UNKNOWN-KEY`, `NO-CHECKSUMS` (signed, but no member checksums to check the bytes by), or `unchecked` (signed, and no key to check it with). */
 function signatureColumn(r: { signed: boolean; signature?: string }): string {
   switch (r.signature) {
     case undefined:
@@ -36,6 +36,9 @@ function signatureColumn(r: { signed: boolean; signature?: string }): string {
     case 'tampered':
     case 'unknown-key':
       return r.signature.toUpperCase()
+    case 'no-member-checksums':
+      // refused as the two above are: said the same way, short
+      return 'NO-CHECKSUMS'
     default:
       return r.signature.padEnd(8)
   }
