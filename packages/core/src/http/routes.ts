@@ -11,6 +11,7 @@ import type { BackupRecord } from '../backup/backup-record'
 import { PgkeepError } from '../errors'
 import type { BackupManager } from '../manager'
 import { storageMustExist } from './storage-exists'
+import { distrustOf } from '../manager/trust'
 
 type Id = { id: string }
 
@@ -58,7 +59,8 @@ async function streamBackup(input: Pick<RouteInput<unknown, unknown, unknown>, '
 /**
  * A record as the routes answer it: the seed's fields plus verified, pinned, signed, signature and
  * trusted, dates as ISO strings. `trusted` is false for a backup the manager would refuse to use
- * (manager.distrust()); without the manager, for one tampered with or signed with a key not configured.
+ * (manager.distrust()); without the manager, for one tampered with, signed with a key not configured, or
+ * without member checksums.
  */
 export function recordJson(record: BackupRecord, manager?: Pick<BackupManager, 'distrust'>): Record<string, unknown> {
   const signature = record.signature ?? (record.signed ? 'unchecked' : 'unsigned')
@@ -77,7 +79,8 @@ export function recordJson(record: BackupRecord, manager?: Pick<BackupManager, '
     ...(record.copies.length > 0 ? { copies: record.copies.map((c) => ({ storage: c.storage, status: c.status, at: c.at?.toISOString() ?? null, ...(c.error ? { error: c.error } : {}) })) } : {}),
     signed: record.signed,
     signature,
-    trusted: manager ? manager.distrust({ signature }) === null : signature !== 'tampered' && signature !== 'unknown-key',
+    // without the manager, by the same rule (a checked state means a key was configured; whether it requires signatures is unknown)
+    trusted: (manager ? manager.distrust({ signature }) : distrustOf({ require: false }, signature)) === null,
     ...(record.recoverable ? { recoverable: { ...record.recoverable, from: record.recoverable.from.toISOString(), until: record.recoverable.until?.toISOString() ?? null } } : {}),
   }
 }
