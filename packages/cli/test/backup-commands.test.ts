@@ -103,7 +103,7 @@ describe('pgkeep backup, list, download', () => {
     const missing = await run(['download', '00000000-0000-4000-8000-000000000000', '--dir', dir])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('[BACKUP_NOT_FOUND]')
-    const malformed = await run(['download', 'latest', '--dir', dir])
+    const malformed = await run(['download', 'newest', '--dir', dir])
     expect(malformed.stderr).toContain('is not a uuid')
     // with -o: an unknown backup leaves no file (nor a temporary one), and a folder is refused before the lookup
     const before = (await readdir(dir)).sort()

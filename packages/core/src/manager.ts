@@ -47,6 +47,7 @@ import { listScript, restore, type RestoreSummary } from './restore/restore'
 import type { ScriptEntry } from './restore/plan-script'
 import { resolveRestoreOptions, type RestoreOptions } from './restore/restore-options'
 import { replayAfterRestore } from './manager/replay-after-restore'
+import { latestBackup } from './manager/latest-backup'
 import type { StorageDriver } from './storage/driver'
 
 export type { Actor } from './manager/audit-log'
@@ -94,6 +95,12 @@ export interface BackupManager {
   /** Completed backups, newest first. */
   list(options?: { limit?: number; before?: Date }): Promise<BackupRecord[]>
   get(id: string): Promise<BackupRecord>
+  /**
+   * The newest backup a restore would use, or null when there is none: newest first, passing over partial
+   * backups (a selection, schema only or data only) and, under a signing key, those it does not trust
+   * (distrust()). What `pgkeep restore latest`, `pgkeep verify latest` and `pgkeep download latest` take.
+   */
+  latest(): Promise<BackupRecord | null>
   /** The manifest: tables with rows, checksums and member offsets, options, totals. */
   manifest(id: string): Promise<BackupManifest>
   /**
@@ -225,6 +232,11 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     async get(id) {
       return ctx.record(await ctx.find(id))
+    },
+
+    async latest() {
+      const manifest = await latestBackup(ctx)
+      return manifest ? ctx.record(manifest) : null
     },
 
     manifest: ctx.find,

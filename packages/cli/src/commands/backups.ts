@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { Command } from 'commander'
 import { checkAlertsAtEnd } from '../alert-warnings'
 import { managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
+import { resolveBackupRef } from '../backup-ref'
 import { integer } from '../collect'
 import { openFileDestination } from '../file-destination'
 
@@ -80,11 +81,15 @@ export function replicateCommand(io: Io): Command {
 export function downloadCommand(io: Io): Command {
   return storageOptions(new Command('download'))
     .description('write a backup\'s .sql.gz to a file or stdout')
-    .argument('<id>', 'the backup id (uuid)')
+    .argument('<id>', 'the backup id (uuid), or "latest": the newest full backup restore would use')
     .option('-o, --output <file>', 'write here instead of stdout (appears only when complete)')
-    .action(async (id: string, flags: StorageFlags & { output?: string }) => {
+    .action(async (ref: string, flags: StorageFlags & { output?: string }) => {
+      const download = async () => {
+        const backups = await managerFor(io, flags)
+        return backups.download(await resolveBackupRef(backups, ref, io))
+      }
       if (!flags.output) {
-        const stream = await (await managerFor(io, flags)).download(id)
+        const stream = await download()
         await pipeline(stream, io.stdout as NodeJS.WritableStream, { end: false })
         return
       }
@@ -92,7 +97,7 @@ export function downloadCommand(io: Io): Command {
       // whole; the path is checked before the backup is looked for
       const destination = await openFileDestination(flags.output, { gzip: false, cwd: io.cwd })
       try {
-        const stream = await (await managerFor(io, flags)).download(id)
+        const stream = await download()
         await pipeline(stream, destination.stream as Writable, { end: false })
         await destination.commit()
       } catch (error) {

@@ -6,14 +6,13 @@ import type { DecryptionOptions, RestoreOptions, RestoreSummary, ScriptEntry } f
 import { ERROR_STATUS, PgkeepError, type ErrorCode } from '@pgkeep/core/engine'
 import { Command } from 'commander'
 import { decryptionFor, managerFor, storageOptions, type Io, type StorageFlags } from '../backup-manager'
+import { isBackupRef, LATEST, resolveBackupRef } from '../backup-ref'
 import { byteSize, collect, integer } from '../collect'
 import { allowHeapGrowth } from '../heap-growth'
 import { library } from '../library'
 import { progressFor } from '../reporting'
 import { untilValue, type UntilValue } from '../until-option'
 import { UsageError } from './dump'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 interface RestoreFlags extends StorageFlags {
   dbname?: string
@@ -42,7 +41,7 @@ interface RestoreFlags extends StorageFlags {
 export function restoreCommand(io: Io): Command {
   return storageOptions(new Command('restore'), { identity: true, when: 'for a backup id' })
     .description('apply a plain SQL dump (pgkeep or pg_dump, gzip or not) to a database without psql')
-    .argument('<source>', 'a dump file, "-" for stdin, or the id of a stored backup')
+    .argument('<source>', 'a dump file, "-" for stdin, the id of a stored backup, or "latest": the newest full backup restore would use')
     .argument('[target]', 'the database to restore into (connection URL or "key=value …"; default PGKEEP_DATABASE_URL, else DATABASE_URL, for a file as for a backup id); PG* variables fill the gaps')
     .option('-d, --dbname <connection>', 'same as the target argument')
     .option('-C, --create-database <name>', 'create this database on the target\'s server and restore into it (dropped again on failure; an empty one a killed restore -C left is reused)')
@@ -110,19 +109,24 @@ export function restoreCommand(io: Io): Command {
         if (r) io.stdout.write(`replayed ${r.transactions} archived transactions (${r.rows} rows, ${r.segments} segments)${r.lastCommitAt ? `, the last committed at ${r.lastCommitAt} (${r.lastCommitLsn})` : ''}${r.sequences > 0 ? `; ${r.sequences} sequences set` : ''}\n`)
         else if (r === null) io.stdout.write('restored the base backup alone: the change archive was not replayed\n')
       }
-      if ((flags.until !== undefined || !flags.replay) && !UUID.test(source)) {
+      // `latest` is the stored backup; a file of that name is written ./latest
+      if (source === LATEST && await stat(resolve(io.cwd, source)).then(() => true, () => false)) {
+        throw new UsageError('"latest" names the newest stored backup, and a file of that name is in the working folder: write ./latest for the file')
+      }
+      if ((flags.until !== undefined || !flags.replay) && !isBackupRef(source)) {
         throw new UsageError(`--until and --no-replay apply to a stored base backup of the change archive (a backup id), not to ${source === '-' ? 'stdin' : 'a file'}`)
       }
-      if (UUID.test(source) && !flags.list) {
+      if (isBackupRef(source) && !flags.list) {
         const backups = await managerFor(io, flags, conn ? { connection: conn } : {})
-        total = (await backups.get(source)).size
-        report(await backups.restore(source, options), true)
+        const id = await resolveBackupRef(backups, source, io)
+        total = (await backups.get(id)).size
+        report(await backups.restore(id, options), true)
         return
       }
       // a relative path starts at the cwd the command was given (CliIo.cwd), as --dir does
       const input = source === '-' ? io.stdin : resolve(io.cwd, source)
       if (flags.list) {
-        const entries = UUID.test(source) ? await storedEntries(io, flags, source) : await fileEntries(io, flags, input)
+        const entries = isBackupRef(source) ? await storedEntries(io, flags, source) : await fileEntries(io, flags, input)
         if (flags.json) {
           io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
           return
@@ -141,15 +145,16 @@ export function restoreCommand(io: Io): Command {
 export function verifyCommand(io: Io): Command {
   return storageOptions(new Command('verify'), { identity: true })
     .description('restore a stored backup into a scratch database on the same server, compare it with its manifest, and drop it')
-    .argument('<id>', 'the backup id (uuid)')
+    .argument('<id>', 'the backup id (uuid), or "latest": the newest full backup restore would use')
     .argument('[connection]', 'the server to use (any database on it); PG* variables fill the gaps')
     .option('-j, --jobs <n>', 'sessions of the scratch restore (or PGKEEP_RESTORE_JOBS; default 1), as restore -j', integer(1, 16))
     .option('--json', 'print the whole report as JSON')
     .option('-q, --quiet', 'no progress on stderr')
-    .action(async (id: string, connection: string | undefined, flags: StorageFlags & { json?: boolean; quiet?: boolean; jobs?: number }) => {
+    .action(async (ref: string, connection: string | undefined, flags: StorageFlags & { json?: boolean; quiet?: boolean; jobs?: number }) => {
       allowHeapGrowth()
       const jobs = flags.jobs ?? jobsFromEnv(io.env.PGKEEP_RESTORE_JOBS) ?? 1
       const backups = await managerFor(io, flags, connection ? { connection } : {})
+      const id = await resolveBackupRef(backups, ref, io)
       const progress = progressFor(io.stderr, flags)
       progress.step('restoring into a scratch database and comparing with the manifest')
       const report = await backups.verify(id, { jobs })
@@ -175,8 +180,9 @@ export function verifyCommand(io: Io): Command {
  * command's key (PGKEEP_DECRYPTION_PASSPHRASE or PGKEEP_ENCRYPTION_PASSPHRASE; --identity or
  * PGKEEP_AGE_IDENTITY_FILE), a wrong key failing as restore fails. Without any key it is refused, saying how.
  */
-async function storedEntries(io: Io, flags: RestoreFlags, id: string): Promise<ScriptEntry[]> {
+async function storedEntries(io: Io, flags: RestoreFlags, ref: string): Promise<ScriptEntry[]> {
   const backups = await managerFor(io, flags)
+  const id = await resolveBackupRef(backups, ref, io)
   const manifest = await backups.manifest(id)
   if (manifest.encryption && !hasKey(await decryptionFor(io, flags))) {
     const scrypt = manifest.encryption.method === 'scrypt'
