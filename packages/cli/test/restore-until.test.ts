@@ -1,8 +1,9 @@
 // `pgkeep restore <id> [target] --until …` on a base backup of the change archive (an embedded server with
 // wal_level = logical; the chain is built by the core tests' helper): a time, a WAL position and xid:N
 // restore the source as it was then; `pgkeep list` shows the window; unparsable values are usage errors
-// (exit 2) naming the forms; a target outside the window fails naming it; --no-replay restores the base.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+// (exit 2) naming the forms; a target outside the window fails naming it; --no-replay restores the base;
+// `latest --until` takes the newest base backup whose window starts by then, past a newer plain backup.
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDatabase, isEmbeddedMajor, runSql, startEmbeddedServer, withClient, withDatabase, type EmbeddedServer, type TestDatabase } from '@pgkeep/testkit'
@@ -140,5 +141,32 @@ describe('pgkeep restore <id> --until', () => {
     expect(late.stderr).toMatch(/after the newest archived commit: backup \S+ is recoverable from \S+Z to \S+Z .*\[OPTIONS_INVALID\]/)
     const [made] = await runSql<{ n: number }>(serverUrl, "SELECT count(*)::int AS n FROM pg_database WHERE datname = 'never_made'")
     expect(made!.n).toBe(0)
+  })
+
+  it('latest with --until is the newest base backup whose window starts by then, passing over a newer plain backup', async () => {
+    // a copy of the storage, so that the plain backup made here shows in no other case's listing
+    const copy = join(workDir, 'backups-latest')
+    cpSync(dir, copy, { recursive: true })
+    const plain = await run(['backup', src.url, '--dir', copy, '--json'])
+    expect(plain.code, plain.stderr).toBe(0)
+    const plainId = (JSON.parse(plain.stdout) as { id: string }).id
+
+    const listed = await run(['restore', 'latest', '--list', '--dir', copy])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stderr).toMatch(new RegExp(`^pgkeep: latest is ${plainId} `))
+
+    const name = `cli_until_latest_${process.pid}`
+    try {
+      const done = await run(['restore', 'latest', serverUrl, '-C', name, '--until', moments[1]!.at.toISOString(), '--dir', copy, '-q'])
+      expect(done.code, done.stderr).toBe(0)
+      expect(done.stderr).toMatch(new RegExp(`^pgkeep: latest is ${chain.record.id} \\(\\S+Z, \\S+\\)\\n$`))
+      expect(await rowsOf(withDatabase(serverUrl, name))).toBe(moments[1]!.rows)
+    } finally {
+      await runSql(serverUrl, `DROP DATABASE IF EXISTS "${name}"`)
+    }
+
+    const early = await run(['restore', 'latest', serverUrl, '-C', 'never_made', '--until', '2001-01-01T00:00:00Z', '--dir', copy])
+    expect(early.code).toBe(1)
+    expect(early.stderr).toContain('no backup for "latest" with --until 2001-01-01T00:00:00.000Z: the storage holds no base backup of the change archive whose window starts at or before it [BACKUP_NOT_FOUND]')
   })
 })

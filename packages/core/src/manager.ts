@@ -17,6 +17,7 @@ import { checkedMembers, checkedWhole, readThrough } from './backup/checked-sour
 import { chosenMembers } from './backup/backup-source'
 import { distrustOf, trustBackup } from './manager/trust'
 import { PgkeepError } from './errors'
+import { parseOptions } from './parse-options'
 import { deleteRecord, historyTableSql, replaceRecords } from './history/history-table'
 import { actorOf, type Actor, type AuditAction, type AuditEvent } from './manager/audit-log'
 import { resolveAuditLogOptions } from './manager/audit-log-options'
@@ -45,7 +46,7 @@ import type { BackupManifest } from './manifest/manifest'
 import { resolveManagerOptions, type BackupManagerOptions, type CreateBackupOptions } from './manager-options'
 import { listScript, restore, type RestoreSummary } from './restore/restore'
 import type { ScriptEntry } from './restore/plan-script'
-import { resolveRestoreOptions, type RestoreOptions } from './restore/restore-options'
+import { LatestOptionsSchema, resolveRestoreOptions, type RestoreOptions } from './restore/restore-options'
 import { replayAfterRestore } from './manager/replay-after-restore'
 import { latestBackup } from './manager/latest-backup'
 import type { StorageDriver } from './storage/driver'
@@ -99,8 +100,11 @@ export interface BackupManager {
    * The newest backup a restore would use, or null when there is none: newest first, passing over partial
    * backups (a selection, schema only or data only) and, under a signing key, those it does not trust
    * (distrust()). What `pgkeep restore latest`, `pgkeep verify latest` and `pgkeep download latest` take.
+   * With `until` (restore()'s: a Date, `{ lsn }` or `{ xid }`): only base backups of the change archive
+   * count, the newest whose window starts at or before that point (any, for an xid); restore() then says
+   * whether the window reaches it.
    */
-  latest(): Promise<BackupRecord | null>
+  latest(options?: { until?: Date | { lsn: string } | { xid: number } }): Promise<BackupRecord | null>
   /** The manifest: tables with rows, checksums and member offsets, options, totals. */
   manifest(id: string): Promise<BackupManifest>
   /**
@@ -234,8 +238,9 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
       return ctx.record(await ctx.find(id))
     },
 
-    async latest() {
-      const manifest = await latestBackup(ctx)
+    async latest(o = {}) {
+      const { until } = parseOptions(LatestOptionsSchema, o, 'latest')
+      const manifest = await latestBackup(ctx, until)
       return manifest ? ctx.record(manifest) : null
     },
 

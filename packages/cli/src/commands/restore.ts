@@ -118,7 +118,7 @@ export function restoreCommand(io: Io): Command {
       }
       if (isBackupRef(source) && !flags.list) {
         const backups = await managerFor(io, flags, conn ? { connection: conn } : {})
-        const id = await resolveBackupRef(backups, source, io)
+        const id = await resolveBackupRef(backups, source, io, flags.until)
         total = (await backups.get(id)).size
         report(await backups.restore(id, options), true)
         return

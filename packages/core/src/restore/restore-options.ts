@@ -10,12 +10,15 @@ const names = z.array(z.string().min(1, 'a name must not be empty'))
 
 const LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/
 /** A point to restore to: a time, a WAL position, a transaction id. ISO strings (from JSON) must carry a time zone. */
-const UntilSchema = z.union([
+export const UntilSchema = z.union([
   z.date({ message: 'must be a valid Date' }),
   z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a time zone (2026-12-04T14:32:05Z)' }).transform((s) => new Date(s)),
   z.object({ lsn: z.string().regex(LSN, 'must be a WAL position as PostgreSQL prints it (16/B374D848)') }).strict(),
   z.object({ xid: z.number().int().min(3, 'must be a normal transaction id (3 or more)').max(0xffffffff, 'must fit in 32 bits') }).strict(),
 ], { message: 'must be a Date, an ISO time, { lsn: "16/B374D848" } or { xid: 1234 }' })
+
+/** backups.latest()'s options: the point a restore is to reach, as restore()'s `until`. */
+export const LatestOptionsSchema = z.object({ until: UntilSchema.optional() }).strict()
 
 /** Sessions a restore applies the script in (restore's and verify's `jobs`). */
 export const JobsSchema = z.number({ message: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16')

@@ -32,9 +32,17 @@ const manager = (storage: StorageDriver, extra: Partial<BackupManagerOptions> = 
 const folder = async () => fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-latest-')) })
 
 describe('BackupManager.latest()', () => {
-  it('is null for an empty storage and for one holding only partial backups', async () => {
+  it('is null for an empty storage and for one holding only partial backups; a bad until is OPTIONS_INVALID', async () => {
     const storage = await folder()
     await expect(manager(storage).latest()).resolves.toBeNull()
+    for (const until of [new Date(Number.NaN), { lsn: 'nowhere' }, { xid: 1 }, 'yesterday'] as never[]) {
+      await expect(manager(storage).latest({ until }), String(until)).rejects.toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringContaining('invalid latest options: until') })
+    }
+    // with until only base backups of the change archive count: a plain full backup is none
+    await manager(storage).create()
+    await expect(manager(storage).latest({ until: new Date() })).resolves.toBeNull()
+    await expect(manager(storage).latest({ until: { xid: 1234 } })).resolves.toBeNull()
+    await manager(storage).remove((await manager(storage).latest())!.id)
     await manager(storage).create({ tables: ['public.notes'] })
     await manager(storage, { dump: { schemaOnly: true } }).create()
     expect(await manager(storage).list()).toHaveLength(2)
