@@ -1,11 +1,14 @@
 // How far the change archive's slot is behind the server, read from pg_replication_slots: the WAL the
 // slot keeps (bytes between its confirmed position and the server's current one) and the time since the
 // newest archived commit while anything is waiting. A slot nobody reads keeps WAL forever, so this feeds
-// the metrics (pgkeep_archive_slot_*) and the `archive-lag` alert.
+// the metrics (pgkeep_archive_slot_*) and the `archive-lag` alert. The slot is the one the newest chain
+// the manager would use names (trust.ts, as restore decides): under a signing key, a base manifest planted
+// or changed by someone who can write the storage never picks the slot watched, nor hides the real one.
 import type { BackupManifest } from '../manifest/manifest'
 import { chainWindow } from '../logical/chain'
 import type { ManagerContext } from './context'
 import { hasDatabase } from './locks'
+import { untrustedOf } from './untrusted-backups'
 
 /** @default 1 GiB */
 export const DEFAULT_ARCHIVE_LAG_BYTES = 1024 ** 3
@@ -35,9 +38,13 @@ export interface ArchiveLag {
   safeWalBytes: number | null
 }
 
-/** The newest chain's base backup (a manifest with `changes`), or null when the archive has none. */
+/**
+ * The newest chain's base backup (a manifest with `changes`) that the manager would use, or null when
+ * the archive has none. Under a signing key a newer base it would not use (distrustOf(): tampered with, an
+ * unknown key, no member checksums, unsigned while required) is passed over; `backups-untrusted` names it.
+ */
 export async function newestChainBase(ctx: ManagerContext): Promise<BackupManifest | null> {
-  return (await ctx.index.list()).find((m) => m.changes !== undefined) ?? null
+  return (await ctx.index.list()).find((m) => m.changes !== undefined && untrustedOf(ctx, m) === null) ?? null
 }
 
 /** The archive slot's lag, or null when there is no archive (no chain and no `alerts.archiveSlot`) or no database. */
