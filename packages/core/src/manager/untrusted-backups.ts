@@ -1,12 +1,12 @@
 // The `backups-untrusted` alert: under a signing key, backups in the storage that the manager would not
-// use (trust.ts: tampered with, signed with an unknown key, or unsigned while signing is required).
-// Someone who can write the storage planted or changed them, or a key is missing from the configuration.
+// use (trust.ts: tampered with, signed with an unknown key, signed without member checksums, or unsigned
+// while signing is required). Someone who can write the storage planted or changed them, or a key is
+// missing from the configuration.
 // cleanup() raises it once per run that found any, checkAlerts() once per check (not again in the check
 // that follows a cleanup). The alert names how many, and the first UNTRUSTED_LISTED ids with their
 // signature state, then "and N more", so that no number of planted backups makes it large.
-import type { SignatureState } from '../backup/backup-record'
+import { signatureStateOf, type SignatureState } from '../backup/backup-record'
 import type { BackupManifest } from '../manifest/manifest'
-import { checkSignature } from '../manifest/sign-manifest'
 import type { ManagerContext } from './context'
 import type { ManagerEvents } from './events'
 import { distrustOf } from './trust'
@@ -28,7 +28,8 @@ export interface UntrustedBackup {
 export function untrustedOf(ctx: ManagerContext, manifest: BackupManifest): UntrustedBackup | null {
   const signing = ctx.options.signing
   if (!signing) return null
-  const signature = checkSignature(manifest, signing.verifiers).status
+  // the state records carry (no-member-checksums included), so that this agrees with restore and cleanup
+  const signature = signatureStateOf(manifest, signing.verifiers)
   const reason = distrustOf(signing, signature)
   return reason === null ? null : { id: manifest.id, signature, reason }
 }

@@ -2,7 +2,8 @@
 // that finds backups the manager would not use (planted unsigned while signing is required, a manifest
 // changed after signing) raises one alert per run naming how many and which, with their signature state;
 // checkAlerts() raises it too, but not again in the check that follows a cleanup; a planted newer backup
-// never hides 'no-recent-success'. No alert when every backup checks out, nor without a signing key.
+// never hides 'no-recent-success'. A signed manifest without member checksums is one of them for the
+// check as for cleanup. No alert when every backup checks out, nor without a signing key.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,6 +12,8 @@ import { Readable } from 'node:stream'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
+import { signManifest } from '../../src/manifest/sign-manifest'
+import { SigningOptionsSchema } from '../../src/manifest/signing-options'
 import { createBackupManager, fsStorage, type BackupManager, type BackupManagerOptions, type ManagerEvents, type StorageDriver } from '../../src/index'
 import { readObject } from '../helpers/read-object'
 
@@ -124,6 +127,32 @@ describe('the backups-untrusted alert', () => {
     await keyless.backups.cleanup()
     expect(await keyless.backups.checkAlerts()).toEqual([])
     expect(untrustedAlerts(keyless.alerts)).toEqual([])
+  }, 120_000)
+
+  it('names a signed backup whose manifest holds no member checksums, in the check as in cleanup; it is no success', async () => {
+    const storage = fsStorage({ dir: await mkdtemp(join(tmpdir(), 'pgkeep-untrusted-alert-')) })
+    const clock = { shift: 0 }
+    const now = () => new Date(Date.now() + clock.shift)
+    const signed = await manager(storage, { signing: { key: KEY }, now }).backups.create()
+    clock.shift = 30 * HOUR
+    // signed with the key, its signature valid, but without member checksums (as something else holding the key wrote it)
+    const bare = await manager(storage, { signing: { key: KEY }, now }).backups.create()
+    const key = manifestKeyOf(bare.storagePath)
+    const { members, signature: _signature, ...rest } = JSON.parse((await read(storage, key)).toString('utf8')) as { members: { sha256?: string }[]; signature?: unknown }
+    const stripped = { ...rest, members: members.map(({ sha256: _sha256, ...m }) => m), signature: undefined }
+    await storage.put(key, Readable.from([Buffer.from(JSON.stringify(signManifest(stripped, SigningOptionsSchema.parse({ key: KEY }))))]))
+
+    // signing.require off: restore refuses it all the same (BACKUP_UNTRUSTED), so the alerts count it as cleanup does
+    const watched = manager(storage, { signing: { key: KEY }, now, alerts: { noSuccessForHours: 24 } })
+    expect((await watched.backups.list()).find((r) => r.id === bare.id)?.signature).toBe('no-member-checksums')
+    const checked = await watched.backups.checkAlerts()
+    expect(checked.map((a) => a.kind)).toEqual(['no-recent-success', 'backups-untrusted'])
+    expect(checked[0]!.detail).toMatchObject({ lastSuccessAt: (await watched.backups.manifest(signed.id)).completedAt, untrustedNotCounted: 1 })
+    expect(checked[1]).toMatchObject({ detail: { count: 1, backups: [{ id: bare.id, signature: 'no-member-checksums' }], by: 'check' } })
+    expect(checked[1]!.message).toContain(`the storage holds 1 backup whose signature does not check out under the signing key: ${bare.id} (no-member-checksums).`)
+    expect((await watched.backups.metrics()).history.last?.id).toBe(signed.id)
+    const cleaned = await watched.backups.cleanup({ dryRun: true })
+    expect(cleaned.untrusted?.map((u) => [u.id, u.signature])).toEqual([[bare.id, 'no-member-checksums']])
   }, 120_000)
 
   it('is not raised when every backup checks out', async () => {
