@@ -5,12 +5,13 @@
 // default thresholds even without the alerts option, since a slot nobody reads fills the server's disk. (A failed scheduled
 // backup is raised by the scheduler, a failed webhook by the webhooks, as kinds of their own.)
 // Under a signing key, a backup the manager would not use (trust.ts) is no success: a newer one planted
-// in the storage never hides 'no-recent-success'; and each check that finds any raises 'backups-untrusted'
-// (untrusted-backups.ts), except the check after a cleanup, which raised it itself.
+// in the storage never hides 'no-recent-success'; and each check that finds any, in the storage or in a
+// replica, raises 'backups-untrusted' (untrusted-backups.ts), except the check after a cleanup, which
+// raised it itself.
 import { DEFAULT_ARCHIVE_LAG_BYTES, DEFAULT_ARCHIVE_LAG_SECONDS, readArchiveLag } from './archive-lag'
 import type { ManagerContext } from './context'
 import type { ManagerEvents } from './events'
-import { untrustedAlert, untrustedOf, type UntrustedBackup } from './untrusted-backups'
+import { untrustedAlert, untrustedInReplicas, untrustedOf, type UntrustedBackup } from './untrusted-backups'
 
 export type AlertEvent = ManagerEvents['alert']
 
@@ -73,7 +74,8 @@ export async function checkAlerts(ctx: ManagerContext, check: { untrusted?: bool
     }
   }
   if (untrustedWanted) {
-    const alert = untrustedAlert(ctx, history!.untrusted, 'check')
+    // the replicas' too: a backup only a replica holds is read from there (replica-fallback.ts)
+    const alert = untrustedAlert(ctx, [...history!.untrusted, ...(await untrustedInReplicas(ctx))], 'check')
     if (alert) raise(alert)
   }
   const lag = await archiveLagAlert(ctx)

@@ -5,7 +5,8 @@
 // With a signing key, a backup the manager would not use (tampered, an unknown key, unsigned while
 // required: trust.ts) is never the newest or newest verified backup that the guarantees keep, nor takes
 // a trusted one's place in keepLast or gfs (retention/decide.ts); `untrusted` says which and why, and a
-// run (a dry run too) that found any raises one `backups-untrusted` alert naming them (untrusted-backups.ts).
+// run (a dry run too) that found any, in the primary or a replica, raises one `backups-untrusted` alert
+// naming them (untrusted-backups.ts).
 // A `.verify.json` is not signed: the verdict it holds is taken as it is (README, Signed backups).
 import type { BackupRecord, SignatureState } from '../backup/backup-record'
 import { isPgkeepError } from '../errors'
@@ -72,7 +73,7 @@ export function cleanupBackups(ctx: ManagerContext, input: CleanupOptions | unde
     dryRun: r.dryRun, busy: r.busy, deleted: r.deleted.map((d) => d.id), kept: r.kept.length, policy: r.policy,
     ...(r.failed.length > 0 ? { failed: r.failed } : {}), ...(r.orphans.length > 0 ? { orphans: r.orphans } : {}),
     ...(r.incomplete.length > 0 ? { incomplete: r.incomplete } : {}),
-    ...(r.replicas ? { replicas: r.replicas.map((x) => ({ storage: x.storage, deleted: x.deleted, failed: x.failed.length })) } : {}),
+    ...(r.replicas ? { replicas: r.replicas.map((x) => ({ storage: x.storage, deleted: x.deleted, failed: x.failed.length, ...(x.untrusted ? { untrusted: x.untrusted.map((u) => u.id) } : {}) })) } : {}),
     ...(r.scratch.databases.length + r.scratch.roles.length > 0 ? { scratch: { databases: r.scratch.databases, roles: r.scratch.roles } } : {}),
     ...(r.untrusted ? { untrusted: r.untrusted.map((u) => u.id) } : {}),
   }))
@@ -149,7 +150,8 @@ async function applyPolicy(ctx: ManagerContext, policy: RetentionPolicy, dryRun:
   const replicas = ctx.replicas.length > 0 ? await cleanupReplicas(ctx, policy, { records, kept: new Set(kept.map((k) => k.id)) }, dryRun) : null
   untrusted.sort((a, b) => newestFirst(a.id, b.id))
   // Once per run, before the `cleanup` event (the alert check that follows it does not raise it again).
-  const distrusted = untrustedAlert(ctx, untrusted, 'cleanup', dryRun)
+  // the replicas' too: a backup only a replica holds is read from there (replica-fallback.ts)
+  const distrusted = untrustedAlert(ctx, [...untrusted, ...(replicas ?? []).flatMap((r) => r.untrusted ?? [])], 'cleanup', dryRun)
   if (distrusted) ctx.events.emit('alert', distrusted)
   const at = ctx.now()
   ctx.events.emit('cleanup', { deleted, kept: kept.length, dryRun, at, orphans, incomplete })

@@ -2,7 +2,8 @@
 // decided by its own policy (`replicas: [{ storage, retention }]`) or else the manager's, and a replica
 // never deletes a backup the primary keeps, so it keeps at least as long as the primary (the newest and
 // the newest verified backup included). Pins and verifications are the primary's. Removal is manifest
-// first, then the dump, as in the primary.
+// first, then the dump, as in the primary. Under a signing key, the replica's backups the manager would
+// not use (its own manifests checked, not the primary's) are listed for the `backups-untrusted` alert.
 import { manifestKeyOf, pinKeyOf, verifyKeyOf } from '../backup/backup-name'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError } from '../errors'
@@ -11,6 +12,7 @@ import type { RetentionPolicy } from '../retention/policy'
 import type { ManagerContext } from './context'
 import { replicaIndex } from './replica-fallback'
 import { distrustOf } from './trust'
+import { untrustedOf, type UntrustedBackup } from './untrusted-backups'
 
 /** What cleanup() did in one replica. */
 export interface ReplicaCleanupResult {
@@ -22,6 +24,8 @@ export interface ReplicaCleanupResult {
   kept: number
   /** Removals that failed (`id` the backup, or the replica's name when it could not be listed). */
   failed: { id: string; code: string; message: string }[]
+  /** Under a signing key, its backups the manager would not use, by its own manifests, newest first (only when there are any). */
+  untrusted?: UntrustedBackup[]
 }
 
 /** Applies retention to every replica; `primary` holds the primary's records and what it keeps. */
@@ -44,6 +48,9 @@ export async function cleanupReplicas(
       result.failed.push({ id: replica.name, ...problem(error) })
       continue
     }
+    // a fallback reads the replica's own manifest: one planted or changed there is named by the alert
+    const untrusted = manifests.flatMap((m) => untrustedOf(ctx, m, replica.name) ?? [])
+    if (untrusted.length > 0) result.untrusted = untrusted
     // as in the primary, a backup the manager would not use never stands in for one it would
     const candidates = manifests.map((m) => {
       const record = byId.get(m.id) ?? recordOf(m, null, false, [], ctx.options.signing?.verifiers)
