@@ -52,7 +52,7 @@ export function s3Error(error: unknown, target: S3Target): PgkeepError {
   if (code === 'STALLED') {
     return new PgkeepError('STORAGE_UNREACHABLE', `${target.action}: ${reason}`, {
       ...options,
-      hint: 'the endpoint, or a proxy or the network on the way, stopped sending in the middle of the download; try again, or raise requestTimeoutMs where pauses that long are normal',
+      hint: 'the endpoint, or a proxy or the network on the way, stopped sending in the middle of its answer; try again, or raise requestTimeoutMs where pauses that long are normal',
     })
   }
   if (isUnreachable(error)) {
@@ -73,9 +73,12 @@ export function s3Error(error: unknown, target: S3Target): PgkeepError {
   return new PgkeepError('STORAGE_FAILED', `${target.action}: ${said}`, options)
 }
 
-/** A download whose answer began and then went silent (stall-timeout.ts); s3Error() says STORAGE_UNREACHABLE, as for a connection reset mid-body. */
-export function downloadStalled(timeoutMs: number): Error {
-  return Object.assign(new Error(`the download stalled: no bytes came from the endpoint for ${timeoutMs} ms (requestTimeoutMs)`), { code: 'STALLED' })
+/**
+ * An answer that began and then went silent (stall-timeout.ts), `what` naming whose ('the download',
+ * 'the listing of bucket "b"'); s3Error() says STORAGE_UNREACHABLE, as for a connection reset mid-body.
+ */
+export function answerStalled(what: string, timeoutMs: number): Error {
+  return Object.assign(new Error(`${what} stalled: no bytes came from the endpoint for ${timeoutMs} ms (requestTimeoutMs)`), { code: 'STALLED' })
 }
 
 // --- internal ---

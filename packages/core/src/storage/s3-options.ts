@@ -30,7 +30,8 @@ export interface S3StorageOptions {
    * How long a request may wait, in milliseconds, for the endpoint to connect, to take the bytes sent and
    * to begin its answer; then it fails with STORAGE_UNREACHABLE (ETIMEDOUT). A download, once its answer
    * began, fails with STORAGE_UNREACHABLE when no byte comes for this long while its reader wants them
-   * (an idle limit, not one on the whole download; its reader may pause). @default 60000
+   * (an idle limit, not one on the whole download; its reader may pause); so does any other answer whose
+   * body is read (a list page, an error's XML). @default 60000
    */
   requestTimeoutMs?: number
 }

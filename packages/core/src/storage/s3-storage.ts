@@ -11,12 +11,11 @@ import { isValidKey, MAX_KEY_BYTES, validateKey, validatePrefix } from './key'
 import { mapStreamErrors } from './read-stream'
 import { rangeNotSatisfiable, validateRange } from './range'
 import { createS3Client } from './s3-client'
-import { downloadStalled, s3Code, s3Error } from './s3-errors'
+import { s3Code, s3Error } from './s3-errors'
 import { mergeLifecycle, ruleId } from './s3-lifecycle'
 import { exactRange } from './s3-range'
 import { resolveS3Options, type S3StorageOptions } from './s3-options'
 import { planParts } from './s3-part-size'
-import { failWhenStalled } from './stall-timeout'
 import { uploadBody } from './s3-upload'
 
 export type { S3StorageOptions } from './s3-options'
@@ -96,14 +95,12 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
       const client = await s3.ready()
       validateRange(key, range)
       const action = `unable to read ${at(key)} at ${endpoint}`
-      let response: Readable
       let stream: Readable
       try {
         // a Range header on every ranged read, also from byte 0, so that S3 checks it against the size
-        response = range
-          ? await client.getPartialObject(bucket, name, range.start, (range.end ?? Number.MAX_SAFE_INTEGER - 1) - range.start + 1)
-          : await client.getObject(bucket, name)
-        stream = range ? exactRange(response, key, range) : response
+        stream = await s3.naming('the download', async () => range
+          ? exactRange(await client.getPartialObject(bucket, name, range.start, (range.end ?? Number.MAX_SAFE_INTEGER - 1) - range.start + 1), key, range)
+          : client.getObject(bucket, name))
       } catch (error) {
         const code = s3Code(error)
         if (code === 'InvalidRange' && range) throw rangeNotSatisfiable(key, range.start)
@@ -111,10 +108,8 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
         if (NOT_FOUND.has(code)) throw notFound(key, bucket)
         throw fail(action)(error)
       }
-      const out = mapStreamErrors(stream, fail(action))
-      // the answer has begun: from now on, silence while the reader wants bytes is a stalled download
-      failWhenStalled(response, options.requestTimeoutMs, () => downloadStalled(options.requestTimeoutMs))
-      return out
+      // silence while the reader wants bytes fails it as 'the download stalled' (s3-client.ts)
+      return mapStreamErrors(stream, fail(action))
     },
 
     async stat(key: string): Promise<StoredObject | null> {
@@ -137,7 +132,8 @@ export function s3Storage(input: S3StorageOptions): StorageDriver {
       for (let startAfter = ''; ; ) {
         let page
         try {
-          page = await client.listObjectsV2Query(bucket, prefix + listPrefix, '', '', options.listPageSize, startAfter)
+          page = await s3.naming(`the listing of bucket ${JSON.stringify(bucket)}`, () =>
+            client.listObjectsV2Query(bucket, prefix + listPrefix, '', '', options.listPageSize, startAfter))
         } catch (error) {
           // nothing stored yet (a put makes the bucket); a reader that must not take a typo for that asks assertExists()
           if (s3Code(error) === 'NoSuchBucket') return

@@ -1,6 +1,7 @@
-// The idle timeout of a download whose answer has begun. requestTimeoutMs bounds the wait for an answer
-// to start (s3-client.ts); this bounds the silence between its chunks, so that a server or proxy that
-// stops sending mid-body fails the read instead of holding a restore or a download from cron forever.
+// The idle timeout of an answer's body once it has begun: a download's, and a list page's or an error's
+// XML that the minio client reads whole. requestTimeoutMs bounds the wait for an answer to start
+// (s3-client.ts); this bounds the silence between its chunks, so that a server or proxy that stops
+// sending mid-body fails the read instead of holding a restore, a list or a download from cron forever.
 // Only silence while the stream flows counts: while it is paused (its reader is slow, a pipe waits for a
 // drain) no bytes are expected, so a slow reader of a large download never trips it.
 import type { Readable } from 'node:stream'
@@ -26,4 +27,12 @@ export function failWhenStalled(source: Readable, timeoutMs: number, stalled: ()
   source.once('end', stop)
   source.once('error', stop)
   source.once('close', stop)
+}
+
+/**
+ * failWhenStalled() from the moment `source` starts to flow, for a stream whose reader is not attached
+ * yet: watching it at once would start the flow and lose the bytes its reader has not asked for.
+ */
+export function failWhenStalledOnceRead(source: Readable, timeoutMs: number, stalled: () => Error): void {
+  source.once('resume', () => failWhenStalled(source, timeoutMs, stalled))
 }
