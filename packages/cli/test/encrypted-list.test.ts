@@ -1,10 +1,12 @@
 // `pgkeep restore <backup-id> --list` and `pgkeep restore <file.sql.gz.age> --list` on encrypted backups in a
 // real folder: with the key (a passphrase, an X25519 identity) the entries are listed as a plain backup's
 // are, and no database is touched; without a key the list is refused with a hint; a wrong key fails with
-// the error restore gives for it. A downloaded `.sql.gz.age` file is also restored with the key.
-import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+// the error restore gives for it. A downloaded `.sql.gz.age` file is also restored with the key, and so
+// is one piped in on stdin (`restore - --list`, `restore - <target>`), whatever the chunks it comes in.
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { run } from './run'
@@ -144,5 +146,67 @@ describe('pgkeep restore --list of an encrypted backup', () => {
     } finally {
       await target.drop()
     }
+  })
+
+  it('an encrypted backup on stdin: listed and restored with the key, refused without, a wrong key failing as the file does', async () => {
+    const store = join(dir, 'stdin')
+    const record = await made(store, [], { PGKEEP_ENCRYPTION_PASSPHRASE: PASSPHRASE })
+    const file = join(dir, `stdin-${record.filename}`)
+    await copyFile(join(store, record.storagePath), file)
+    const bytes = await readFile(file)
+    // in one chunk, and cut into 7-byte chunks, so that age's header line and the header arrive in pieces
+    const stdin = (size = bytes.length) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)))
+    const key = { PGKEEP_DECRYPTION_PASSPHRASE: PASSPHRASE }
+    for (const size of [bytes.length, 7]) {
+      const listed = await run(['restore', '-', '--list'], { env: key, stdin: stdin(size) })
+      expect({ size, code: listed.code, stderr: listed.stderr, stdout: listed.stdout }).toEqual({ size, code: 0, stderr: '', stdout: expected })
+    }
+    // PGKEEP_ENCRYPTION_PASSPHRASE opens it too, as for a file
+    const byEncryptionKey = await run(['restore', '-', '--list'], { env: { PGKEEP_ENCRYPTION_PASSPHRASE: PASSPHRASE }, stdin: stdin() })
+    expect({ code: byEncryptionKey.code, stderr: byEncryptionKey.stderr, stdout: byEncryptionKey.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
+
+    // without a key: refused as the file is, word for word
+    const fileLocked = await run(['restore', file, '--list'])
+    const locked = await run(['restore', '-', '--list'], { stdin: stdin() })
+    expect({ code: locked.code, stdout: locked.stdout, stderr: locked.stderr }).toEqual({ code: 1, stdout: '', stderr: fileLocked.stderr })
+    expect(locked.stderr).toMatch(/^pgkeep: error: the script is an age-encrypted file .* \[DECRYPTION_FAILED\]/)
+
+    // a wrong key: the file's error, naming stdin where it names the file (and the passphrase never echoed)
+    const wrongEnv = { PGKEEP_DECRYPTION_PASSPHRASE: 'not-the-passphrase' }
+    const fileWrong = await run(['restore', file, '--list'], { env: wrongEnv })
+    expect(fileWrong.stderr).toContain(`unable to decrypt backup stdin-${record.filename}: the passphrase given does not open it`)
+    const wrong = await run(['restore', '-', '--list'], { env: wrongEnv, stdin: stdin() })
+    expect({ code: wrong.code, stdout: wrong.stdout, stderr: wrong.stderr })
+      .toEqual({ code: 1, stdout: '', stderr: fileWrong.stderr.replace(`backup stdin-${record.filename}`, 'backup on stdin') })
+    expect(wrong.stderr).not.toContain('not-the-passphrase')
+
+    // a plain backup on stdin is still read whole when a key is given (the bytes read to tell it are kept)
+    const plain = await made(join(dir, 'stdin-plain'), [])
+    const plainListed = await run(['restore', '-', '--list'], { env: key, stdin: Readable.from([await readFile(join(dir, 'stdin-plain', plain.storagePath))]) })
+    expect({ code: plainListed.code, stderr: plainListed.stderr, stdout: plainListed.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
+
+    const target = await createDatabase(server.url, { prefix: 'cli_enclist_s' })
+    try {
+      const restoreLocked = await run(['restore', '-', target.url, '-q'], { stdin: stdin() })
+      expect(restoreLocked.code).toBe(1)
+      expect(restoreLocked.stderr).toMatch(/^pgkeep: error: the script is an age-encrypted file .* \[DECRYPTION_FAILED\]/)
+      const restoreWrong = await run(['restore', '-', target.url, '-q'], { env: wrongEnv, stdin: stdin() })
+      expect({ code: restoreWrong.code, stderr: restoreWrong.stderr }).toEqual({ code: 1, stderr: wrong.stderr })
+      const restored = await run(['restore', '-', target.url, '-q'], { env: key, stdin: stdin(7) })
+      expect({ code: restored.code, stderr: restored.stderr }).toEqual({ code: 0, stderr: '' })
+      const counts = 'SELECT (SELECT count(*) FROM rooms)::text AS rooms, (SELECT sum(amount) FROM bills)::text AS amount'
+      expect(await runSql(target.url, counts)).toEqual(await runSql(source.url, counts))
+    } finally {
+      await target.drop()
+    }
+
+    // an X25519 backup on stdin with --identity
+    const keyFile = join(dir, 'stdin-key.txt')
+    const made25519 = await run(['keygen', '-o', keyFile])
+    expect(made25519.code, made25519.stderr).toBe(0)
+    const x25519 = await made(join(dir, 'stdin-x25519'), ['--recipient', made25519.stdout.trim()])
+    const x25519Bytes = await readFile(join(dir, 'stdin-x25519', x25519.storagePath))
+    const listed = await run(['restore', '-', '--list', '--identity', keyFile], { stdin: Readable.from([x25519Bytes]) })
+    expect({ code: listed.code, stderr: listed.stderr, stdout: listed.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
   })
 })

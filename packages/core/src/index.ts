@@ -5,6 +5,7 @@ export type { BackupManagerOptions, CreateBackupOptions, ManagerDumpOptions } fr
 export type { DecryptionOptions, EncryptionOptions } from './crypto/encryption-options'
 export { ageKeyFile, generateAgeKeyPair, type AgeKeyPair } from './crypto/keygen'
 export { isAgeFile, openAgeFile } from './crypto/age-file'
+export { decryptAgeStream } from './crypto/age-stream'
 export type { BackupRecord } from './backup/backup-record'
 export type { BackupProgress } from './backup/create-backup'
 export type { BackupManifest } from './manifest/manifest'

@@ -202,11 +202,18 @@ async function fileEntries(io: Io, flags: RestoreFlags, input: string | NodeJS.R
 
 /**
  * What restore() and listScript() read of a file or stdin: an age-encrypted file (a downloaded
- * `.sql.gz.age`) decrypted when the command has a key (a wrong one is DECRYPTION_FAILED before anything is
- * read on); without a key the file as it is, which they refuse with the hint to decrypt it.
+ * `.sql.gz.age`, or one piped in) decrypted when the command has a key (a wrong one is DECRYPTION_FAILED
+ * before anything is read on); without a key the bytes as they are, which they refuse with the hint to
+ * decrypt them.
  */
 async function fileInput(io: Io, flags: RestoreFlags, input: string | NodeJS.ReadableStream): Promise<string | NodeJS.ReadableStream | (() => Promise<NodeJS.ReadableStream>)> {
-  if (typeof input !== 'string') return input
+  if (typeof input !== 'string') {
+    const keys = await decryptionFor(io, flags)
+    if (!hasKey(keys)) return input
+    // stdin is told by its first bytes, which are handed on with the rest
+    const { decryptAgeStream } = await library()
+    return decryptAgeStream(input, keys, 'on stdin')
+  }
   const { isAgeFile, openAgeFile } = await library()
   if (!await isAgeFile(input).catch(() => false)) return input
   const keys = await decryptionFor(io, flags)

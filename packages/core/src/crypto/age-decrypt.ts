@@ -21,7 +21,8 @@ export class AgeDecryptor {
   private key: Promise<Uint8Array> | null = null
 
   constructor(
-    private readonly storage: StorageDriver,
+    /** Where the object is read: its storage (a file's folder, for openAgeFile; a stream, for decryptAgeStream). */
+    private readonly storage: Pick<StorageDriver, 'get'>,
     private readonly manifest: BackupManifest,
     private readonly keys: DecryptionKeys,
   ) {}
