@@ -134,7 +134,7 @@ describe('createBackupRouter', () => {
     }
   })
 
-  it('answers a bucket or folder that does not exist with 404 STORAGE_NOT_FOUND naming it, not as an empty history', async () => {
+  it('answers a bucket or folder that does not exist with 404 STORAGE_NOT_FOUND naming it, not as an empty history, and its metrics with pgkeep_storage_up 0', async () => {
     // a misspelt bucket (or an unmounted volume) listed as no backups
     const bucket = `express-typo-${randomBytes(4).toString('hex')}`
     const folder = join(await mkdtemp(join(tmpdir(), 'pgkeep-express-')), 'backupz')
@@ -153,6 +153,12 @@ describe('createBackupRouter', () => {
           expect(body.message).toMatch(names)
         }
         expect((await app.target.call('anonymous', 'GET', '/history')).status).toBe(401)
+        // the metrics still answer, saying the storage is down rather than that it holds no backups
+        const metrics = await app.target.call('admin', 'GET', '/metrics')
+        expect(metrics.status, `${storage.kind} GET /metrics`).toBe(200)
+        const text = await metrics.text()
+        expect(text).toMatch(/^pgkeep_storage_up 0$/m)
+        expect(text).not.toMatch(/^pgkeep_(backups|storage_bytes|last_success_timestamp_seconds)[ {]/m)
         await expect(storage.assertExists!()).rejects.toMatchObject({ code: 'STORAGE_NOT_FOUND' })
       } finally {
         await new Promise<void>((resolve) => app.server.close(() => resolve()))

@@ -119,7 +119,11 @@ describe('KostMan backup routes (S3 storage)', () => {
     const bySession = await call('GET', '/metrics', admin)
     expect(bySession.status).toBe(200)
     expect(bySession.headers.get('content-type')).toMatch(/^text\/plain/)
-    expect(await bySession.text()).toMatch(/^pgkeep_backups_total\{.*\} \d+$/m)
+    const text = await bySession.text()
+    expect(text).toMatch(/^pgkeep_backups_total\{.*\} \d+$/m)
+    // the bucket exists (the earlier tests backed up into it): up, with its backups counted
+    expect(text).toMatch(/^pgkeep_storage_up 1$/m)
+    expect(text).toMatch(/^pgkeep_backups\{type="manual"\} [1-9]\d*$/m)
     const byToken = await call('GET', '/metrics', undefined, undefined, { authorization: `Bearer ${METRICS_TOKEN}` })
     expect(byToken.status).toBe(200)
     expect((await call('GET', '/metrics', undefined, undefined, { authorization: `Bearer ${METRICS_TOKEN}x` })).status).toBe(401)

@@ -2,6 +2,9 @@
 // type and outcome, durations, sizes, deletions, refusals, schedule runs, alerts) and what the history and
 // the storage hold now (backups by type, their bytes, the last success, every byte under the key prefix).
 // metrics() returns them as JSON, metricsText() in the Prometheus text exposition format (version 0.0.4).
+// A storage that is missing (a misspelt bucket, an unmounted folder) or cannot be read is no empty one:
+// storageUp is false and the figures of what it holds are absent, as postgres_exporter answers pg_up 0.
+import { isPgkeepError, type ErrorCode } from '../errors'
 import type { ManagerContext } from './context'
 import type { ScheduleOutcome } from './events'
 import { refusedManualBackups } from './rate-limit'
@@ -33,7 +36,15 @@ export interface BackupMetrics {
   copies: Record<string, { ok: number; failed: number; fallbacks: number }>
   /** Alerts raised since `since`, by kind. */
   alerts: Record<string, number>
-  /** What the history (the manifests in storage) holds now. */
+  /**
+   * Whether the storage answered this snapshot: false when its bucket or folder does not exist
+   * (STORAGE_NOT_FOUND; the first backup makes it) or it could not be read (unreachable, access denied).
+   * `history`, `invalidManifests` and `storage` are then null, never zeros.
+   */
+  storageUp: boolean
+  /** Why the storage did not answer (its error's code and message, with the driver's hint); only when `storageUp` is false. */
+  storageError?: { code: ErrorCode; message: string }
+  /** What the history (the manifests in storage) holds now; null when the storage did not answer. */
   history: {
     backups: number
     byType: Record<BackupType, number>
@@ -42,11 +53,11 @@ export interface BackupMetrics {
     /** When the newest backup the manager would use completed (under a signing key, one whose signature does not check out is not counted). */
     lastSuccessAt: Date | null
     last: { id: string; type: BackupType; createdAt: Date; completedAt: Date; sizeBytes: number; durationMs: number } | null
-  }
-  /** Objects under a manifest name that are not valid pgkeep manifests (foreign, damaged, a future format) now: every listing skips them (and raises a `manifest-invalid` alert once per key). */
-  invalidManifests: number
-  /** Everything under the key prefix: dumps, manifests, verification results, pins, audit, schedule claims. */
-  storage: { bytes: number; objects: number }
+  } | null
+  /** Objects under a manifest name that are not valid pgkeep manifests (foreign, damaged, a future format) now: every listing skips them (and raises a `manifest-invalid` alert once per key); null when the storage did not answer. */
+  invalidManifests: number | null
+  /** Everything under the key prefix: dumps, manifests, verification results, pins, audit, schedule claims; null when the storage did not answer. */
+  storage: { bytes: number; objects: number } | null
   /** With a change archive: its slot's lag now (archive-lag.ts); `error` when the server could not be asked. */
   archive?: ArchiveLag | { slot: null; error: string }
 }
@@ -96,8 +107,37 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
   ctx.events.on('backup:fallback', ({ copy }) => { copyCounter(copy).fallbacks++ })
   ctx.events.on('alert', ({ kind }) => { alerts[kind] = (alerts[kind] ?? 0) + 1 })
 
-  const snapshot = async (): Promise<BackupMetrics> => {
+  const snapshot = async (): Promise<BackupMetrics> => ({
+    since,
+    backups: structuredClone(backups),
+    rateLimited: refusedManualBackups(ctx),
+    durations: { ...durations },
+    sizes: { ...sizes },
+    deletions: { ...deletions },
+    swept: { ...swept },
+    schedule: structuredClone(schedule),
+    copies: structuredClone(copies),
+    alerts: { ...alerts },
+    ...(await storedNow(ctx)),
+    ...(await archiveMetrics(ctx)),
+  })
+  return { snapshot, text: async () => prometheusText(await snapshot()) }
+}
+
+type Stored = Pick<BackupMetrics, 'storageUp' | 'storageError' | 'history' | 'invalidManifests' | 'storage'>
+
+/** The errors of a storage that is missing or cannot be read; any other error is a fault of pgkeep's and is thrown. */
+const STORAGE_DOWN = new Set<ErrorCode>(['STORAGE_NOT_FOUND', 'STORAGE_UNREACHABLE', 'STORAGE_ACCESS_DENIED', 'STORAGE_INVALID', 'STORAGE_FAILED'])
+
+/**
+ * What the history and the storage hold now. A missing bucket or folder lists as an empty one, so an empty
+ * key prefix asks the storage whether it is there (one HEAD of the bucket or stat of the folder, only then).
+ */
+async function storedNow(ctx: ManagerContext): Promise<Stored> {
+  try {
     const manifests = await ctx.index.list()
+    const storage = await storageUsage(ctx)
+    if (storage.objects === 0) await ctx.storage.assertExists?.()
     const byType: Record<BackupType, number> = { manual: 0, scheduled: 0 }
     let bytes = 0
     for (const m of manifests) {
@@ -107,16 +147,7 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
     // the last success is the newest backup the manager would use: one planted beside them is none (untrusted-backups.ts)
     const newest = manifests.find((m) => !untrustedOf(ctx, m))
     return {
-      since,
-      backups: structuredClone(backups),
-      rateLimited: refusedManualBackups(ctx),
-      durations: { ...durations },
-      sizes: { ...sizes },
-      deletions: { ...deletions },
-      swept: { ...swept },
-      schedule: structuredClone(schedule),
-      copies: structuredClone(copies),
-      alerts: { ...alerts },
+      storageUp: true,
       history: {
         backups: manifests.length,
         byType,
@@ -127,11 +158,14 @@ export function createMetrics(ctx: ManagerContext): MetricsCollector {
           : null,
       },
       invalidManifests: ctx.index.invalid().length,
-      storage: await storageUsage(ctx),
-      ...(await archiveMetrics(ctx)),
+      storage,
     }
+  } catch (error) {
+    // the metrics still answer when the storage does not, saying so instead of "no backups"
+    if (!isPgkeepError(error) || !STORAGE_DOWN.has(error.code)) throw error
+    const message = error.hint ? `${error.message}; ${error.hint}` : error.message
+    return { storageUp: false, storageError: { code: error.code, message }, history: null, invalidManifests: null, storage: null }
   }
-  return { snapshot, text: async () => prometheusText(await snapshot()) }
 }
 
 async function archiveMetrics(ctx: ManagerContext): Promise<Pick<BackupMetrics, 'archive'>> {
@@ -175,17 +209,26 @@ export function prometheusText(m: BackupMetrics): string {
     Object.keys(m.copies).sort().map((storage): [string, Record<string, string>, number] => ['', { storage }, m.copies[storage]!.fallbacks]))
   family('pgkeep_alerts_total', 'counter', 'Alerts raised since the manager started, by kind.',
     Object.entries(m.alerts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, n]) => ['', { kind }, n]))
-  family('pgkeep_backups', 'gauge', 'Backups in the history, by type.', types.map((type) => ['', { type }, m.history.byType[type]]))
-  family('pgkeep_backups_bytes', 'gauge', 'Stored bytes of the backups in the history.', [['', {}, m.history.bytes]])
-  family('pgkeep_last_success_timestamp_seconds', 'gauge', 'When the newest backup in the history that the manager would use completed, in seconds since the epoch.',
-    m.history.lastSuccessAt ? [['', {}, m.history.lastSuccessAt.getTime() / 1000]] : [])
-  family('pgkeep_last_backup_duration_seconds', 'gauge', 'How long the newest backup in the history took.',
-    m.history.last ? [['', {}, m.history.last.durationMs / 1000]] : [])
-  family('pgkeep_last_backup_size_bytes', 'gauge', 'Stored size of the newest backup in the history.',
-    m.history.last ? [['', {}, m.history.last.sizeBytes]] : [])
-  family('pgkeep_invalid_manifests', 'gauge', 'Objects under a manifest name that are not valid pgkeep manifests; every listing skips them.', [['', {}, m.invalidManifests]])
-  family('pgkeep_storage_bytes', 'gauge', 'Bytes of every object under the key prefix (dumps, manifests, audit, schedule claims).', [['', {}, m.storage.bytes]])
-  family('pgkeep_storage_objects', 'gauge', 'Objects under the key prefix.', [['', {}, m.storage.objects]])
+  family('pgkeep_storage_up', 'gauge', 'Whether the storage answered this scrape (1) or not (0: its bucket or folder does not exist, or it could not be read); the figures of what it holds are absent while 0.',
+    [['', {}, m.storageUp ? 1 : 0]])
+  if (m.history) {
+    const history = m.history
+    family('pgkeep_backups', 'gauge', 'Backups in the history, by type.', types.map((type) => ['', { type }, history.byType[type]]))
+    family('pgkeep_backups_bytes', 'gauge', 'Stored bytes of the backups in the history.', [['', {}, history.bytes]])
+    family('pgkeep_last_success_timestamp_seconds', 'gauge', 'When the newest backup in the history that the manager would use completed, in seconds since the epoch.',
+      history.lastSuccessAt ? [['', {}, history.lastSuccessAt.getTime() / 1000]] : [])
+    family('pgkeep_last_backup_duration_seconds', 'gauge', 'How long the newest backup in the history took.',
+      history.last ? [['', {}, history.last.durationMs / 1000]] : [])
+    family('pgkeep_last_backup_size_bytes', 'gauge', 'Stored size of the newest backup in the history.',
+      history.last ? [['', {}, history.last.sizeBytes]] : [])
+  }
+  if (m.invalidManifests !== null) {
+    family('pgkeep_invalid_manifests', 'gauge', 'Objects under a manifest name that are not valid pgkeep manifests; every listing skips them.', [['', {}, m.invalidManifests]])
+  }
+  if (m.storage) {
+    family('pgkeep_storage_bytes', 'gauge', 'Bytes of every object under the key prefix (dumps, manifests, audit, schedule claims).', [['', {}, m.storage.bytes]])
+    family('pgkeep_storage_objects', 'gauge', 'Objects under the key prefix.', [['', {}, m.storage.objects]])
+  }
   const lag = m.archive && m.archive.slot !== null ? m.archive as ArchiveLag : null
   if (lag) {
     const slot = { slot: lag.slot }

@@ -67,7 +67,7 @@ describe.each(VARIANTS)('invalid manifests in %s', (_label, make) => {
 
     const m = await backups.metrics()
     expect(m.invalidManifests).toBe(3)
-    expect(m.history.backups).toBe(1)
+    expect(m.history!.backups).toBe(1)
     expect(await backups.metricsText()).toContain('\npgkeep_invalid_manifests 3\n')
 
     // a year later everything is old; the good backup stays as the newest, the invalid ones are not the policy's to judge

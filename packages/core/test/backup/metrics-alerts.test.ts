@@ -58,6 +58,9 @@ describe('backups.metrics', () => {
     expect(empty.backups).toEqual({ manual: { success: 0, failure: 0 }, scheduled: { success: 0, failure: 0 } })
     expect(empty.history).toEqual({ backups: 0, byType: { manual: 0, scheduled: 0 }, bytes: 0, lastSuccessAt: null, last: null })
     expect(empty.storage).toEqual({ bytes: 0, objects: 0 })
+    // a folder that exists and holds nothing yet is up: no backups is then the truth
+    expect(empty.storageUp).toBe(true)
+    expect(empty.storageError).toBeUndefined()
 
     const a = await backups.create({ createdBy: 'alice' })
     const b = await backups.create({ createdBy: 'alice' })
@@ -92,7 +95,7 @@ describe('backups.metrics', () => {
     })
     // Everything under the key prefix counts: the dump, its manifest, the audit objects, the schedule claims.
     expect(m.storage).toEqual(await onDisk(dir))
-    expect(m.storage.bytes).toBeGreaterThan(c.size)
+    expect(m.storage!.bytes).toBeGreaterThan(c.size)
 
     // A new instance starts its counters at zero but reads the same history and storage.
     const other = await createBackupManager({ ...options, storage: fsStorage({ dir }) }).metrics()
@@ -112,7 +115,8 @@ describe('backups.metrics', () => {
     expect(sample('pgkeep_deletions_total', { reason: 'remove' })).toBe('1')
     expect(sample('pgkeep_backups', { type: 'scheduled' })).toBe('1')
     expect(Number(sample('pgkeep_last_success_timestamp_seconds'))).toBe(new Date(manifest.completedAt).getTime() / 1000)
-    expect(Number(sample('pgkeep_storage_bytes'))).toBeGreaterThanOrEqual(m.storage.bytes)
+    expect(Number(sample('pgkeep_storage_bytes'))).toBeGreaterThanOrEqual(m.storage!.bytes)
+    expect(sample('pgkeep_storage_up')).toBe('1')
     expect(families.get('pgkeep_backup_duration_seconds')!.metrics[0]).toEqual({ sum: String(m.durations.sumMs / 1000), count: '3' })
   }, 60_000)
 })

@@ -99,9 +99,9 @@ describe('the backups-untrusted alert', () => {
     // Counted in the metrics by kind, as every alert; and the metrics' last success is the same, not a planted one.
     const metrics = await strict.backups.metrics()
     expect(metrics.alerts['backups-untrusted']).toBe(1)
-    expect(metrics.history.lastSuccessAt?.toISOString()).toBe(signed2Completed)
-    expect(metrics.history.last?.id).toBe(signed2.id)
-    expect(metrics.history.backups).toBe(4)
+    expect(metrics.history!.lastSuccessAt?.toISOString()).toBe(signed2Completed)
+    expect(metrics.history!.last?.id).toBe(signed2.id)
+    expect(metrics.history!.backups).toBe(4)
 
     // A second run (a dry run too) raises it again, once.
     await strict.backups.cleanup({ dryRun: true })

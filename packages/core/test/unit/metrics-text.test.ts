@@ -19,6 +19,7 @@ function metrics(patch: Partial<BackupMetrics> = {}): BackupMetrics {
     schedule: { backup: { ...zero, ran: 5, 'skipped-running': 10 }, cleanup: { ...zero, busy: 1 } },
     copies: { 'replica-1': { ok: 3, failed: 1, fallbacks: 2 } },
     alerts: { 'storage-quota': 2, 'webhook-failed': 1 },
+    storageUp: true,
     history: {
       backups: 6, byType: { manual: 1, scheduled: 5 }, bytes: 6_000_000, lastSuccessAt: new Date('2026-01-02T02:00:01.500Z'),
       last: { id: 'x', type: 'scheduled', createdAt: new Date('2026-01-02T02:00:00Z'), completedAt: new Date('2026-01-02T02:00:01.500Z'), sizeBytes: 1_000_000, durationMs: 1500 },
@@ -71,6 +72,26 @@ describe('prometheusText', () => {
     expect(value('pgkeep_last_backup_duration_seconds')?.value).toBe('1.5')
     expect(value('pgkeep_storage_bytes')?.value).toBe('6100000')
     expect(value('pgkeep_invalid_manifests')?.value).toBe('2')
+    expect(value('pgkeep_storage_up')?.value).toBe('1')
+    expect(families.get('pgkeep_storage_up')!.type).toBe('GAUGE')
+  })
+
+  it('says a storage that did not answer is down and leaves out what it would hold, never zeros', () => {
+    const text = prometheusText(metrics({
+      storageUp: false,
+      storageError: { code: 'STORAGE_NOT_FOUND', message: 'the bucket "typo" does not exist' },
+      history: null, invalidManifests: null, storage: null,
+    }))
+    expect(exposition(text)).toEqual([])
+    const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]))
+    expect(families.get('pgkeep_storage_up')).toMatchObject({ type: 'GAUGE', metrics: [{ value: '0' }] })
+    for (const name of ['pgkeep_backups', 'pgkeep_backups_bytes', 'pgkeep_last_success_timestamp_seconds', 'pgkeep_last_backup_duration_seconds',
+      'pgkeep_last_backup_size_bytes', 'pgkeep_invalid_manifests', 'pgkeep_storage_bytes', 'pgkeep_storage_objects']) {
+      expect(text, name).not.toContain(`${name} `)
+    }
+    // what this process counted still shows
+    expect(families.get('pgkeep_backups_total')!.metrics).toHaveLength(4)
+    expect(families.get('pgkeep_alerts_total')!.metrics).toHaveLength(2)
   })
 
   it('escapes label values and leaves out what is unknown', () => {
