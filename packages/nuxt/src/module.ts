@@ -7,7 +7,7 @@ import { defu } from 'defu'
 import type { EmailEvent, EmailLanguage, RateLimitOption } from '@pgkeep/core'
 import type { PgkeepRuntimeConfig } from './runtime/types'
 
-export type { PgkeepRuntimeConfig } from './runtime/types'
+export type { AlertRuntimeConfig, PgkeepRuntimeConfig } from './runtime/types'
 
 export interface ModuleOptions {
   /** Where the backup routes live. @default '/api/backup' */
@@ -58,6 +58,26 @@ export interface ModuleOptions {
     /** The page that shows the backups (where <PgkeepBackupCard /> is); the e-mails link to it. */
     appUrl?: string
   }
+  /**
+   * The alert thresholds, named as the PGKEEP_ALERT_* variables are (sizeAbove: PGKEEP_ALERT_SIZE_ABOVE)
+   * and taking the same values: sizes in bytes or with a unit ('500MB', '2GB'), hours and seconds above 0,
+   * the fraction above 0 and at most 1 (with storageQuota). NUXT_PGKEEP_ALERT_* variables override them at
+   * run time; a key left unset falls back to its PGKEEP_ALERT_* variable.
+   */
+  alert?: {
+    /** Raise backup-size-above for a backup larger than this. */
+    sizeAbove?: number | string
+    /** The storage's quota; everything under the key prefix counts. */
+    storageQuota?: number | string
+    /** Raise storage-quota above this fraction of storageQuota. @default 0.9 */
+    storageQuotaFraction?: number
+    /** Raise no-recent-success when no backup succeeded for this many hours. */
+    noSuccessHours?: number
+    /** Raise archive-lag when the change archive's slot keeps more WAL than this. @default '1GB' */
+    archiveLag?: number | string
+    /** Or when it is this many seconds behind while changes wait. @default 900 */
+    archiveLagSeconds?: number
+  }
 }
 
 export default defineNuxtModule<ModuleOptions>().with({
@@ -92,6 +112,14 @@ export default defineNuxtModule<ModuleOptions>().with({
         language: options.email?.language ?? '',
         appUrl: options.email?.appUrl ?? '',
         timeoutMs: '',
+      },
+      alert: {
+        sizeAbove: options.alert?.sizeAbove ?? '',
+        storageQuota: options.alert?.storageQuota ?? '',
+        storageQuotaFraction: options.alert?.storageQuotaFraction ?? '',
+        noSuccessHours: options.alert?.noSuccessHours ?? '',
+        archiveLag: options.alert?.archiveLag ?? '',
+        archiveLagSeconds: options.alert?.archiveLagSeconds ?? '',
       },
       allowRestore: options.allowRestore,
       historyLimit: options.historyLimit,

@@ -16,7 +16,15 @@ export const ALERTS_ENV = {
   PGKEEP_ALERT_ARCHIVE_LAG_SECONDS: 'or when it is this many seconds behind while changes wait (default 900)',
 } as const
 
-type AlertVariable = keyof typeof ALERTS_ENV
+export type AlertVariable = keyof typeof ALERTS_ENV
+
+export interface AlertsFromEnvOptions {
+  /**
+   * The name an error gives a variable: an adapter that hands over values from elsewhere under these
+   * names (the Nuxt module's runtime config) names its own key. @default the variable's own name
+   */
+  nameOf?: (variable: AlertVariable) => string
+}
 
 /** What a value looks like, for the hint to a variable set to nothing. */
 const EXAMPLE: Record<AlertVariable, string> = {
@@ -39,16 +47,20 @@ const SIZE_UNITS: Record<string, number> = {
  * number (or size), zero, a negative one, a fraction not above 0 and at most 1, and for
  * PGKEEP_ALERT_STORAGE_QUOTA_FRACTION without PGKEEP_ALERT_STORAGE_QUOTA.
  */
-export function alertsFromEnv(env: NodeJS.ProcessEnv = process.env): AlertsOption | undefined {
-  const sizeAboveBytes = read(env, 'PGKEEP_ALERT_SIZE_ABOVE', size)
-  const storageQuotaBytes = read(env, 'PGKEEP_ALERT_STORAGE_QUOTA', size)
-  const storageQuotaFraction = read(env, 'PGKEEP_ALERT_STORAGE_QUOTA_FRACTION', fraction)
-  const noSuccessForHours = read(env, 'PGKEEP_ALERT_NO_SUCCESS_HOURS', positive('hours'))
-  const archiveLagBytes = read(env, 'PGKEEP_ALERT_ARCHIVE_LAG', size)
-  const archiveLagSeconds = read(env, 'PGKEEP_ALERT_ARCHIVE_LAG_SECONDS', positive('seconds'))
+export function alertsFromEnv(env: NodeJS.ProcessEnv = process.env, options: AlertsFromEnvOptions = {}): AlertsOption | undefined {
+  const nameOf = options.nameOf ?? ((variable: AlertVariable) => variable)
+  const read = (name: AlertVariable, parse: Parse) => readVariable(env, name, nameOf(name), parse)
+  const sizeAboveBytes = read('PGKEEP_ALERT_SIZE_ABOVE', size)
+  const storageQuotaBytes = read('PGKEEP_ALERT_STORAGE_QUOTA', size)
+  const storageQuotaFraction = read('PGKEEP_ALERT_STORAGE_QUOTA_FRACTION', fraction)
+  const noSuccessForHours = read('PGKEEP_ALERT_NO_SUCCESS_HOURS', positive('hours'))
+  const archiveLagBytes = read('PGKEEP_ALERT_ARCHIVE_LAG', size)
+  const archiveLagSeconds = read('PGKEEP_ALERT_ARCHIVE_LAG_SECONDS', positive('seconds'))
   if (storageQuotaFraction !== undefined && storageQuotaBytes === undefined) {
-    throw new PgkeepError('OPTIONS_INVALID', 'PGKEEP_ALERT_STORAGE_QUOTA_FRACTION is set but PGKEEP_ALERT_STORAGE_QUOTA is not: a fraction of no quota raises nothing', {
-      hint: 'set PGKEEP_ALERT_STORAGE_QUOTA to the storage\'s quota (50GB), or unset PGKEEP_ALERT_STORAGE_QUOTA_FRACTION',
+    const fractionName = nameOf('PGKEEP_ALERT_STORAGE_QUOTA_FRACTION')
+    const quotaName = nameOf('PGKEEP_ALERT_STORAGE_QUOTA')
+    throw new PgkeepError('OPTIONS_INVALID', `${fractionName} is set but ${quotaName} is not: a fraction of no quota raises nothing`, {
+      hint: `set ${quotaName} to the storage's quota (50GB), or unset ${fractionName}`,
     })
   }
   const alerts: AlertsOption = {
@@ -67,17 +79,18 @@ export function alertsFromEnv(env: NodeJS.ProcessEnv = process.env): AlertsOptio
 /** A value's parser: the number, or the words saying what was expected (for the error). */
 type Parse = (text: string) => number | { expected: string }
 
-function read(env: NodeJS.ProcessEnv, name: AlertVariable, parse: Parse): number | undefined {
+/** The variable `name` of `env` parsed, or undefined when it is not set; errors call it `shownAs`. */
+function readVariable(env: NodeJS.ProcessEnv, name: AlertVariable, shownAs: string, parse: Parse): number | undefined {
   const value = env[name]
   if (value === undefined) return undefined
   if (value.trim() === '') {
-    throw new PgkeepError('OPTIONS_INVALID', `${name} is set but ${value === '' ? 'empty' : 'holds only spaces'}: no alert would be raised`, {
+    throw new PgkeepError('OPTIONS_INVALID', `${shownAs} is set but ${value === '' ? 'empty' : 'holds only spaces'}: no alert would be raised`, {
       hint: `give ${EXAMPLE[name]}, or unset the variable`,
     })
   }
   const parsed = parse(value.trim())
   if (typeof parsed === 'number') return parsed
-  throw new PgkeepError('OPTIONS_INVALID', `${name} must be ${parsed.expected}, not ${JSON.stringify(value.slice(0, 40))}`)
+  throw new PgkeepError('OPTIONS_INVALID', `${shownAs} must be ${parsed.expected}, not ${JSON.stringify(value.slice(0, 40))}`)
 }
 
 const SIZE_EXPECTED = 'a size above 0, in bytes or with a unit (268435456, 256MB; kB, MB, GB, TB are multiples of 1024)'

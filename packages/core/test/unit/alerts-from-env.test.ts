@@ -84,6 +84,18 @@ describe('PGKEEP_ALERT_* variables', () => {
     expect(error.message).toMatch(/^PGKEEP_ALERT_STORAGE_QUOTA_FRACTION is set but PGKEEP_ALERT_STORAGE_QUOTA is not/)
   })
 
+  it('name a variable as the caller says where its value came from (nameOf: the Nuxt module\'s runtime config)', async () => {
+    const nameOf = (variable: string) => (variable === 'PGKEEP_ALERT_SIZE_ABOVE' ? 'NUXT_PGKEEP_ALERT_SIZE_ABOVE' : variable)
+    expect(alertsFromEnv({ PGKEEP_ALERT_SIZE_ABOVE: '2MB' }, { nameOf })).toEqual({ sizeAboveBytes: 2 * 1024 ** 2 })
+    const bad = await failure(() => alertsFromEnv({ PGKEEP_ALERT_SIZE_ABOVE: 'abc' }, { nameOf }), 'OPTIONS_INVALID')
+    expect(bad.message).toMatch(/^NUXT_PGKEEP_ALERT_SIZE_ABOVE must be a size above 0/)
+    const empty = await failure(() => alertsFromEnv({ PGKEEP_ALERT_SIZE_ABOVE: ' ' }, { nameOf }), 'OPTIONS_INVALID')
+    expect(empty.message).toBe('NUXT_PGKEEP_ALERT_SIZE_ABOVE is set but holds only spaces: no alert would be raised')
+    const fraction = await failure(() => alertsFromEnv({ PGKEEP_ALERT_STORAGE_QUOTA_FRACTION: '0.5' }, { nameOf: (v) => `NUXT_${v}` }), 'OPTIONS_INVALID')
+    expect(fraction.message).toBe('NUXT_PGKEEP_ALERT_STORAGE_QUOTA_FRACTION is set but NUXT_PGKEEP_ALERT_STORAGE_QUOTA is not: a fraction of no quota raises nothing')
+    expect(fraction.hint).toBe('set NUXT_PGKEEP_ALERT_STORAGE_QUOTA to the storage\'s quota (50GB), or unset NUXT_PGKEEP_ALERT_STORAGE_QUOTA_FRACTION')
+  })
+
   it('make the manager raise its alerts; an alerts option given in code wins over them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pgkeep-alerts-env-'))
     const fromEnv = managerOptionsFromEnv({ PGKEEP_BACKUP_DIR: dir, PGKEEP_ALERT_NO_SUCCESS_HOURS: '24' }, { cwd: dir })

@@ -10,6 +10,21 @@ export interface ReplicaConfig {
   keepDays?: string | number
 }
 
+/**
+ * The alert thresholds (NUXT_PGKEEP_ALERT_SIZE_ABOVE, _STORAGE_QUOTA, _STORAGE_QUOTA_FRACTION,
+ * _NO_SUCCESS_HOURS, _ARCHIVE_LAG, _ARCHIVE_LAG_SECONDS), as core's PGKEEP_ALERT_* variables take them:
+ * sizes in bytes or with a unit (500MB, 2GB), hours and seconds above 0, the fraction above 0 and at most
+ * 1. '' leaves a key to its PGKEEP_ALERT_* variable.
+ */
+export interface AlertRuntimeConfig {
+  sizeAbove: string | number
+  storageQuota: string | number
+  storageQuotaFraction: string | number
+  noSuccessHours: string | number
+  archiveLag: string | number
+  archiveLagSeconds: string | number
+}
+
 /** The private runtime config the module owns (`useRuntimeConfig().pgkeep`). Secrets live only here. */
 export interface PgkeepRuntimeConfig {
   /** NUXT_PGKEEP_DATABASE_URL; empty: DATABASE_URL, else the PG* variables. */
@@ -36,6 +51,8 @@ export interface PgkeepRuntimeConfig {
    * _TIMEOUT_MS; empty ones fall back to the PGKEEP_SMTP_URL / PGKEEP_EMAIL_* / PGKEEP_APP_URL variables.
    */
   email: { smtpUrl: string; from: string; to: string | string[]; events: string | string[]; language: string; appUrl: string; timeoutMs: string | number }
+  /** NUXT_PGKEEP_ALERT_*: the alert thresholds; a key set here wins over its PGKEEP_ALERT_* variable. */
+  alert: AlertRuntimeConfig
   allowRestore: boolean
   historyLimit: number
   cleanupDaysToKeep: number

@@ -1,11 +1,13 @@
 // One BackupManager per Nitro app, made on first use from the private runtime config: the database
 // (NUXT_PGKEEP_DATABASE_URL, else PGKEEP_DATABASE_URL or DATABASE_URL, else the PG* variables), S3 when a bucket is set,
 // else the folder, age encryption when a passphrase is set, and e-mail notifications when an SMTP server
-// is set: all through core's managerOptionsFromEnv.
+// is set: all through core's managerOptionsFromEnv. The alert thresholds: the runtime config's `alert`
+// keys over the PGKEEP_ALERT_* variables (alert-config.ts).
 import { resolve } from 'node:path'
 import { createBackupManager, managerOptionsFromEnv, PgkeepError, resolveHttpConfig, type BackupManager, type RateLimitOption, type ResolvedHttpConfig } from '@pgkeep/core'
 import { useRuntimeConfig } from '#imports'
 import type { PgkeepRuntimeConfig, ReplicaConfig } from '../../types'
+import { alertsOf, withoutAlertVariables } from './alert-config'
 
 let manager: BackupManager | undefined
 let httpConfig: ResolvedHttpConfig | undefined
@@ -106,8 +108,11 @@ export function replicaEnv(replicas: PgkeepRuntimeConfig['replicas'] | undefined
 }
 
 function managerOptions(c: PgkeepRuntimeConfig) {
+  const env = managerEnv(c)
+  const alerts = alertsOf(c.alert, env)
   return {
-    ...managerOptionsFromEnv(managerEnv(c)),
+    ...managerOptionsFromEnv(withoutAlertVariables(env)),
+    ...(alerts ? { alerts } : {}),
     ...(c.namePrefix ? { namePrefix: c.namePrefix } : {}),
     ...rateLimitOf(c.rateLimit),
   }
