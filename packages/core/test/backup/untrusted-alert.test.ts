@@ -150,7 +150,7 @@ describe('the backups-untrusted alert', () => {
     expect(checked[0]!.detail).toMatchObject({ lastSuccessAt: (await watched.backups.manifest(signed.id)).completedAt, untrustedNotCounted: 1 })
     expect(checked[1]).toMatchObject({ detail: { count: 1, backups: [{ id: bare.id, signature: 'no-member-checksums' }], by: 'check' } })
     expect(checked[1]!.message).toContain(`the storage holds 1 backup whose signature does not check out under the signing key: ${bare.id} (no-member-checksums).`)
-    expect((await watched.backups.metrics()).history.last?.id).toBe(signed.id)
+    expect((await watched.backups.metrics()).history!.last?.id).toBe(signed.id)
     const cleaned = await watched.backups.cleanup({ dryRun: true })
     expect(cleaned.untrusted?.map((u) => [u.id, u.signature])).toEqual([[bare.id, 'no-member-checksums']])
   }, 120_000)
