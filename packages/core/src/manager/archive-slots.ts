@@ -97,9 +97,17 @@ export async function dropSlotBySql(client: pg.Client, name: string, waitMs = 10
  * nor the one it replaced after a schema change): it may be the live slot
  * of the same database's archive in another storage (dropping it would lose every change that archive has
  * not stored yet), or one left by an archiver killed during its base backup. Never dropped here.
+ * `untrusted`: the newest chain base that names it but that the manager would not use under its signing
+ * key (planted or changed by someone who can write the storage, or a key missing): the message says so.
  */
-export function unknownSlotError(slot: string, where: string): PgkeepError {
-  return new PgkeepError('CONFLICT', `the replication slot ${slot} exists, but no chain in this storage (${where}) reads it: it may be the slot of this database's archive in another storage (dropping it would lose the changes that archive has not stored yet), or one left by an archiver killed during a base backup (its first, or the one after a schema change); it is left alone`, {
-    hint: `point the archiver at the storage whose chain uses ${slot}; if the slot is really stale, drop it: pgkeep archive --drop (with this storage and the same --slot), or SELECT pg_drop_replication_slot('${slot}'); or give this archive its own slot (option archive.slot, PGKEEP_ARCHIVE_SLOT, --slot)`,
+export function unknownSlotError(slot: string, where: string, untrusted?: { id: string; reason: string }): PgkeepError {
+  const named = untrusted
+    ? ` that the manager would use reads it; the chain of backup ${untrusted.id} names it, but that base backup does not check out under the signing key (${untrusted.reason}), so it is not resumed (someone who can write the storage may have planted or changed it)`
+    : ' reads it'
+  return new PgkeepError('CONFLICT', `the replication slot ${slot} exists, but no chain in this storage (${where})${named}: it may be the slot of this database's archive in another storage (dropping it would lose the changes that archive has not stored yet), or one left by an archiver killed during a base backup (its first, or the one after a schema change); it is left alone`, {
+    hint: (untrusted
+      ? `if backup ${untrusted.id} is yours, make it usable (add its key to signing.previousKeys, or turn signing.require off for a backup made before signing) and start again; else `
+      : '') +
+      `point the archiver at the storage whose chain uses ${slot}; if the slot is really stale, drop it: pgkeep archive --drop (with this storage and the same --slot), or SELECT pg_drop_replication_slot('${slot}'); or give this archive its own slot (option archive.slot, PGKEEP_ARCHIVE_SLOT, --slot)`,
   })
 }

@@ -1,8 +1,9 @@
 // manager.archive(): the change archiver's lifecycle. It holds the archive lock (one archiver per storage
 // folder across app replicas) and its replication slot, checks the prerequisites, and then either resumes
-// the newest chain whose slot still exists or begins a chain: a slot created with an exported snapshot and
-// a normal manager backup dumped in that snapshot (listed, verified, retained, signed, encrypted like any
-// other) whose manifest names the slot. It then streams the slot into the chain's segments until stop(),
+// the newest chain whose slot still exists (of the chains whose base backup the manager would use under its
+// signing key, trust.ts: a planted base is never resumed) or begins a chain: a slot created with an
+// exported snapshot and a normal manager backup dumped in that snapshot (listed, verified, retained,
+// signed, encrypted like any other) whose manifest names the slot. It then streams the slot into the chain's segments until stop(),
 // retrying storage and connection failures, and begins a new chain when a table's definition changes.
 import type pg from 'pg'
 import { resolveConnection } from '../connection/index'
@@ -28,6 +29,7 @@ import type { ArchiveChainEvent } from './events'
 import { withLock } from './locks'
 import { forgetPendingSlot, isLeftBehind, readPendingSlot, recordPendingSlot } from './pending-slots'
 import { startBackup } from './start-backup'
+import { untrustedAlert, untrustedOf, type UntrustedBackup } from './untrusted-backups'
 
 export interface ArchiveHandle {
   /** Settles when the archiver ends: with the summary after stop(), rejected with the PgkeepError that ended it. */
@@ -131,8 +133,13 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
         })
       }
       refuseActive(slots)
-      const chains = await chainsOf(ctx, family)
+      // Only chains whose base backup the manager would use (as restore decides): under a signing key, a
+      // base manifest planted or changed by someone who can write the storage is never resumed, so the
+      // real chain goes on; the newer ones passed over are named by a `backups-untrusted` alert.
+      const { chains, untrusted, passedOver } = await chainsOf(ctx, family)
       const chain = chains[0] ?? null
+      const distrusted = untrustedAlert(ctx, passedOver, 'archive')
+      if (distrusted) ctx.events.emit('alert', distrusted)
       // A slot the server invalidated (max_slot_wal_keep_size removed WAL it still needed) can never stream:
       // it is dropped, whoever it served, and the chain that used it ends where its segments end.
       let lost: { slot: string; chain: BackupManifest | null } | null = null
@@ -155,7 +162,7 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       for (const s of live) {
         if (s.name === resume?.changes!.slot || s.name === replaced) continue
         if (!isLeftBehind(s, await readPendingSlot(ctx.storage, ctx.options.keyPrefix, s.name), database)) {
-          throw unknownSlotError(s.name, `${ctx.storage.kind} storage, key prefix "${ctx.options.keyPrefix}"`)
+          throw unknownSlotError(s.name, `${ctx.storage.kind} storage, key prefix "${ctx.options.keyPrefix}"`, untrusted.find((u) => u.slot === s.name))
         }
         leftBehind.push(s.name)
       }
@@ -475,17 +482,32 @@ async function dropOwnPublication(client: pg.Client, publication: string): Promi
 
 // --- internal ---
 
-/** The newest stored base backup whose manifest names one of these slots. */
+/** The newest stored base backup the manager would use whose manifest names one of these slots. */
 async function newestChain(ctx: ManagerContext, family: string[]): Promise<BackupManifest | null> {
-  for (const manifest of await ctx.index.list()) {
-    if (manifest.changes && family.includes(manifest.changes.slot)) return manifest
-  }
-  return null
+  return (await chainsOf(ctx, family)).chains[0] ?? null
 }
 
-/** The stored base backups whose manifests name one of these slots, newest first. */
-async function chainsOf(ctx: ManagerContext, family: string[]): Promise<BackupManifest[]> {
-  return (await ctx.index.list()).filter((m) => m.changes && family.includes(m.changes.slot))
+/**
+ * The stored base backups whose manifests name one of these slots, newest first: `chains`, those the
+ * manager would use (untrustedOf(), as restore decides); `untrusted`, those it would not under its signing
+ * key (tampered with, an unknown key, no member checksums, unsigned while required), with the slot each
+ * names; `passedOver`, the untrusted ones newer than the newest chain it would use.
+ */
+async function chainsOf(ctx: ManagerContext, family: string[]): Promise<{ chains: BackupManifest[]; untrusted: (UntrustedBackup & { slot: string })[]; passedOver: UntrustedBackup[] }> {
+  const chains: BackupManifest[] = []
+  const untrusted: (UntrustedBackup & { slot: string })[] = []
+  const passedOver: UntrustedBackup[] = []
+  for (const manifest of await ctx.index.list()) {
+    if (!manifest.changes || !family.includes(manifest.changes.slot)) continue
+    const distrust = untrustedOf(ctx, manifest)
+    if (distrust === null) {
+      chains.push(manifest)
+      continue
+    }
+    untrusted.push({ ...distrust, slot: manifest.changes.slot })
+    if (chains.length === 0) passedOver.push(distrust)
+  }
+  return { chains, untrusted, passedOver }
 }
 
 /**

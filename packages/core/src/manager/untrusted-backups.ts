@@ -3,7 +3,8 @@
 // checksums, or unsigned while signing is required). Someone who can write that storage planted or changed
 // them, or a key is missing from the configuration. A replica's count too: restore, verify and download
 // read a replica's copy when the primary lacks the backup (replica-fallback.ts). cleanup() raises it once
-// per run that found any, checkAlerts() once per check (not again in the check that follows a cleanup).
+// per run that found any, checkAlerts() once per check (not again in the check that follows a cleanup),
+// the archiver at its start for the chain bases newer than the chain it takes.
 // The alert names how many, and the first UNTRUSTED_LISTED ids with their signature state and where they
 // are, then "and N more", so that no number of planted backups makes it large.
 import { signatureStateOf, type SignatureState } from '../backup/backup-record'
@@ -65,8 +66,9 @@ export async function untrustedInReplicas(ctx: ManagerContext): Promise<Untruste
  * null when it found none. One backup found in several places (a planted one copied into the replicas) is
  * named once, with every place. `detail`: `count`, `backups` (the listed ones: id, signature and `copies`,
  * 'primary' and/or the replicas' names), `more` (how many are not listed), `by`, and `dryRun` for cleanup.
+ * `archive`: the chain bases newer than the chain the archiver took, which it passed over (archive.ts).
  */
-export function untrustedAlert(ctx: ManagerContext, found: readonly UntrustedBackup[], by: 'cleanup' | 'check', dryRun = false): ManagerEvents['alert'] | null {
+export function untrustedAlert(ctx: ManagerContext, found: readonly UntrustedBackup[], by: 'cleanup' | 'check' | 'archive', dryRun = false): ManagerEvents['alert'] | null {
   if (found.length === 0) return null
   const grouped = new Map<string, { id: string; signature: SignatureState; copies: string[] }>()
   for (const u of found) {
@@ -80,13 +82,16 @@ export function untrustedAlert(ctx: ManagerContext, found: readonly UntrustedBac
   const listed = backups.slice(0, UNTRUSTED_LISTED)
   const more = backups.length - listed.length
   const names = listed.map((b) => `${b.id} (${b.signature}${whereOf(b.copies)})`).join(', ') + (more > 0 ? ` and ${more} more` : '')
-  const what = backups.length === 1 ? '1 backup' : `${backups.length} backups`
+  const noun = by === 'archive' ? 'newer chain base backup' : 'backup'
+  const what = backups.length === 1 ? `1 ${noun}` : `${backups.length} ${noun}s`
   const inReplicas = found.some((u) => u.storage !== undefined)
-  const who = by === 'cleanup' ? `cleanup${dryRun ? ' (dry run)' : ''} found` : inReplicas ? 'the storage and its replicas hold' : 'the storage holds'
+  const who = by === 'cleanup' ? `cleanup${dryRun ? ' (dry run)' : ''} found`
+    : by === 'archive' ? 'the archiver passed over'
+      : inReplicas ? 'the storage and its replicas hold' : 'the storage holds'
   return {
     kind: BACKUPS_UNTRUSTED, at: ctx.now(),
     message: `${who} ${what} whose signature does not check out under the signing key: ${names}. ` +
-      'The manager will not restore, verify or download them, nor count them as the newest backup; someone who can write the storage may have planted or changed them (or a previous key is missing from signing.previousKeys)',
+      `The manager will not restore, verify or download them, nor count them as the newest backup${by === 'archive' ? ', nor resume their chains' : ''}; someone who can write the storage may have planted or changed them (or a previous key is missing from signing.previousKeys)`,
     detail: { count: backups.length, backups: listed, more, by, ...(by === 'cleanup' ? { dryRun } : {}) },
   }
 }
