@@ -7,12 +7,11 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { createDatabase, runSql } from '@pgkeep/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { manifestKeyOf } from '../../src/backup/backup-name'
-import { createBackupManager, fsStorage, type BackupManagerOptions, type StorageDriver } from '../../src/index'
-import { readObject } from '../helpers/read-object'
+import { createBackupManager, fsStorage, type BackupManagerOptions } from '../../src/index'
+import { plantChain } from './plant-chain'
 import { dropSlotIfAny, logicalServers, until } from './logical-servers'
 
 const env = await logicalServers('archive-lag-trust')
@@ -24,14 +23,6 @@ const LAG_BYTES = 256 * 1024
 const metric = (text: string, name: string, slot: string): number | null => {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{slot="${slot}"} `))
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null
-}
-
-/** Gives the stored backup's manifest a `changes` naming `slot`, as a chain base would (no new signature). */
-async function plantChain(storage: StorageDriver, storagePath: string, slot: string): Promise<void> {
-  const key = manifestKeyOf(storagePath)
-  const manifest = JSON.parse((await readObject(storage, key)).toString('utf8')) as Record<string, unknown>
-  manifest.changes = { slot, publication: 'pgkeep_archive', startLsn: '0/1000000' }
-  await storage.put(key, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]))
 }
 
 describe.each(env.servers)('the archive slot watched under a signing key, on PostgreSQL $major', ({ url, major }) => {

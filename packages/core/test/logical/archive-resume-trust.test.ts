@@ -7,28 +7,18 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { createDatabase, runSql } from '@pgkeep/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import { manifestKeyOf } from '../../src/backup/backup-name'
 import { createBackupManager, fsStorage, isPgkeepError, type ManagerEvents, type PgkeepError, type StorageDriver } from '../../src/index'
 import { chainPrefixOf } from '../../src/logical/chain'
-import { readObject } from '../helpers/read-object'
 import { archivedMarks, waitFor } from './ledger-workload'
+import { plantChain } from './plant-chain'
 import { dropSlotIfAny, logicalServers } from './logical-servers'
 
 const env = await logicalServers('archive-resume-trust')
 afterAll(() => env.stop())
 
 const KEY = randomBytes(32).toString('hex')
-
-/** Gives the stored backup's manifest a `changes` naming `slot`, as a chain base would (no new signature). */
-async function plantChain(storage: StorageDriver, storagePath: string, slot: string): Promise<void> {
-  const key = manifestKeyOf(storagePath)
-  const manifest = JSON.parse((await readObject(storage, key)).toString('utf8')) as Record<string, unknown>
-  manifest.changes = { slot, publication: 'pgkeep_archive', startLsn: '0/1000000' }
-  await storage.put(key, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]))
-}
 
 async function keysUnder(storage: StorageDriver, prefix: string): Promise<string[]> {
   const keys: string[] = []
