@@ -2,11 +2,11 @@
 // begin and then go silent: a loopback server sends the headers and part of the XML, then nothing.
 // Before, requestTimeoutMs stopped at the answer's start and only downloads had an idle limit, so such a
 // list held `pgkeep list`, the settings card's history and cleanup forever.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import type { PgkeepError } from '../../src/errors'
 import { s3Storage } from '../../src/index'
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server'
 import { collect } from './helpers'
 
 const shared = inject('s3')
@@ -19,21 +19,14 @@ interface Answer {
   send?: (response: ServerResponse, xml: Buffer) => void
 }
 
-interface XmlServer {
-  port: number
-  closed(): number
-}
-
-const servers: { close(): Promise<void> }[] = []
+const servers: LoopbackServer[] = []
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
+  await Promise.all(servers.splice(0).map((s) => s.stop()))
 })
 
 /** Answers a HEAD with 200 and every other request with `answer(request)`: headers at once, then the body as `send` says. */
-async function xmlServer(answer: (request: IncomingMessage) => Answer): Promise<XmlServer> {
-  const sockets: Socket[] = []
-  let closed = 0
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+async function xmlServer(answer: (request: IncomingMessage) => Answer): Promise<LoopbackServer> {
+  const server = await startLoopbackServer((request: IncomingMessage, response: ServerResponse) => {
     request.resume()
     if (request.method === 'HEAD') {
       response.writeHead(200, { 'x-amz-request-id': 'stall-test' }).end()
@@ -45,18 +38,8 @@ async function xmlServer(answer: (request: IncomingMessage) => Answer): Promise<
     response.flushHeaders()
     send(response, body)
   })
-  server.on('connection', (socket) => {
-    sockets.push(socket)
-    socket.on('close', () => closed++)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  servers.push({
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy()
-      server.close(() => resolve())
-    }),
-  })
-  return { port: (server.address() as AddressInfo).port, closed: () => closed }
+  servers.push(server)
+  return server
 }
 
 function driverAt(port: number, requestTimeoutMs: number) {
@@ -85,7 +68,7 @@ function listPage(count: number): string {
 }
 
 /** Expects the stall error of `what`, the endpoint's connection closed, and a wait of about 300 ms. */
-async function expectStalled(server: XmlServer, call: () => Promise<unknown>, message: string): Promise<void> {
+async function expectStalled(server: LoopbackServer, call: () => Promise<unknown>, message: string): Promise<void> {
   const closedBefore = server.closed()
   const startedAt = Date.now()
   const result = await outcome(call(), 5_000)

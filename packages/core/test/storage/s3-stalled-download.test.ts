@@ -1,34 +1,25 @@
 // A download from s3Storage whose answer began and then went silent: a loopback server that sends the
 // headers of an object and some of its bytes, then nothing. Before, requestTimeoutMs stopped at the
 // answer's start and such a read waited forever (a restore or a download from cron that never ended).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import type { PgkeepError } from '../../src/errors'
 import { s3Storage } from '../../src/index'
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server'
 import { bytes, readAll } from './helpers'
 
 const shared = inject('s3')
 const SIZE = 100_000
 
-interface ObjectServer {
-  port: number
-  /** Connections the server accepted, and how many of them are closed. */
-  sockets: Socket[]
-  closed(): number
-}
-
-const servers: { close(): Promise<void> }[] = []
+const servers: LoopbackServer[] = []
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
+  await Promise.all(servers.splice(0).map((s) => s.stop()))
 })
 
 /** Answers every GET as an S3 object of SIZE bytes (206 for a Range), handing the body to `send`. */
-async function objectServer(send: (response: ServerResponse, body: Buffer) => void): Promise<ObjectServer> {
-  const sockets: Socket[] = []
-  let closed = 0
+async function objectServer(send: (response: ServerResponse, body: Buffer) => void): Promise<LoopbackServer> {
   const data = bytes(SIZE)
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const server = await startLoopbackServer((request: IncomingMessage, response: ServerResponse) => {
     request.resume()
     const range = /^bytes=(\d+)-(\d*)$/.exec(String(request.headers.range ?? ''))
     const first = range ? Number(range[1]) : 0
@@ -43,18 +34,8 @@ async function objectServer(send: (response: ServerResponse, body: Buffer) => vo
     response.flushHeaders()
     send(response, data.subarray(first, last + 1))
   })
-  server.on('connection', (socket) => {
-    sockets.push(socket)
-    socket.on('close', () => closed++)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  servers.push({
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy()
-      server.close(() => resolve())
-    }),
-  })
-  return { port: (server.address() as AddressInfo).port, sockets, closed: () => closed }
+  servers.push(server)
+  return server
 }
 
 function driverAt(port: number, requestTimeoutMs: number) {
