@@ -9,7 +9,7 @@ import { AgeDecryptor } from './age-decrypt'
 import { DecryptionOptionsSchema, type DecryptionOptions } from './encryption-options'
 
 /** The first line of every age file. */
-const AGE_MAGIC = 'age-encryption.org/'
+export const AGE_MAGIC = 'age-encryption.org/'
 
 /** Whether the file at `path` is an age file (starts with age's header line). */
 export async function isAgeFile(path: string): Promise<boolean> {
@@ -29,23 +29,30 @@ export async function isAgeFile(path: string): Promise<boolean> {
  * decrypted bytes (the gzip script), for restore() and listScript().
  */
 export async function openAgeFile(path: string, decryption: DecryptionOptions): Promise<() => Promise<NodeJS.ReadableStream>> {
-  const keys = DecryptionOptionsSchema.parse(decryption)
   const file = resolve(path)
-  const name = basename(file)
-  // The stanza type says which kind of key opens it (a passphrase: scrypt, which is then the only stanza).
   const handle = await open(file, 'r')
-  let header: string
+  let header: Buffer
   try {
     const head = Buffer.alloc(4096)
     const { bytesRead } = await handle.read(head, 0, head.length, 0)
-    header = head.subarray(0, bytesRead).toString('latin1')
+    header = head.subarray(0, bytesRead)
   } finally {
     await handle.close()
   }
-  const method = /^-> scrypt /m.test(header) ? 'scrypt' : 'x25519'
-  // AgeDecryptor reads an object of a storage by its manifest: the file's folder, and what a manifest would say of it
-  const described = { id: name, filename: name, storagePath: name, size: (await stat(file)).size, encryption: { format: 'age', method, recipients: [] } } as unknown as BackupManifest
-  const decryptor = new AgeDecryptor(fsStorage({ dir: dirname(file) }), described, { passphrase: keys.passphrase ?? null, identities: keys.identities ?? [] })
+  const decryptor = looseAgeDecryptor(fsStorage({ dir: dirname(file) }), { name: basename(file), size: (await stat(file)).size, header }, decryption)
   await decryptor.fileKey()
   return decryptor.open({ bytes: 0 })
+}
+
+/**
+ * An AgeDecryptor for an age file outside any backup (a file, stdin), read through `reader` under `name`:
+ * AgeDecryptor reads an object of a storage by its manifest, so it gets what a manifest would say of the
+ * file; the stanza type in its `header` says which kind of key opens it (a passphrase: scrypt, which is
+ * then the only stanza).
+ */
+export function looseAgeDecryptor(reader: ConstructorParameters<typeof AgeDecryptor>[0], file: { name: string; size: number; header: Buffer }, decryption: DecryptionOptions): AgeDecryptor {
+  const keys = DecryptionOptionsSchema.parse(decryption)
+  const method = /^-> scrypt /m.test(file.header.subarray(0, 4096).toString('latin1')) ? 'scrypt' : 'x25519'
+  const described = { id: file.name, filename: file.name, storagePath: file.name, size: file.size, encryption: { format: 'age', method, recipients: [] } } as unknown as BackupManifest
+  return new AgeDecryptor(reader, described, { passphrase: keys.passphrase ?? null, identities: keys.identities ?? [] })
 }

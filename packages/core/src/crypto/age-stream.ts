@@ -3,13 +3,9 @@
 // (DECRYPTION_FAILED) and a damaged stream (BACKUP_CORRUPT), the key checked before anything is read on.
 // A stream is read once: the bytes read to tell an age file and to read its header are handed on.
 import { Readable } from 'node:stream'
-import type { BackupManifest } from '../manifest/manifest'
 import type { ByteRange } from '../storage/driver'
-import { AgeDecryptor } from './age-decrypt'
-import { DecryptionOptionsSchema, type DecryptionOptions } from './encryption-options'
-
-/** The first line of every age file, as isAgeFile() tells one. */
-const AGE_MAGIC = 'age-encryption.org/'
+import { AGE_MAGIC, looseAgeDecryptor } from './age-file'
+import type { DecryptionOptions } from './encryption-options'
 
 /** The age header sits at the start; 64 KiB holds it for hundreds of recipients (as age-decrypt.ts reads it). */
 const HEAD_BYTES = 64 * 1024
@@ -22,15 +18,12 @@ const HEAD_BYTES = 64 * 1024
  * ("unable to decrypt backup on stdin: …").
  */
 export async function decryptAgeStream(stream: NodeJS.ReadableStream, decryption: DecryptionOptions, name = 'on stdin'): Promise<NodeJS.ReadableStream> {
-  const keys = DecryptionOptionsSchema.parse(decryption)
   const source = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]()
   const head = await readHead(source, AGE_MAGIC.length)
   if (head.subarray(0, AGE_MAGIC.length).toString('latin1') !== AGE_MAGIC) return replay(head, source)
   const header = Buffer.concat([head, await readHead(source, HEAD_BYTES - head.length)])
-  // The stanza type says which kind of key opens it (a passphrase: scrypt, which is then the only stanza).
-  const method = /^-> scrypt /m.test(header.subarray(0, 4096).toString('latin1')) ? 'scrypt' : 'x25519'
   let opened = false
-  // AgeDecryptor reads an object of a storage by its manifest: the header's bytes, then the whole stream once
+  // read as a storage's object: ranges of the header's bytes, then the whole stream once
   const reader = {
     get: async (_key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> => {
       if (range) return Readable.from([header.subarray(range.start, range.end === undefined ? undefined : range.end + 1)])
@@ -39,8 +32,7 @@ export async function decryptAgeStream(stream: NodeJS.ReadableStream, decryption
       return replay(header, source)
     },
   }
-  const described = { id: name, filename: name, storagePath: name, size: header.length, encryption: { format: 'age', method, recipients: [] } } as unknown as BackupManifest
-  const decryptor = new AgeDecryptor(reader, described, { passphrase: keys.passphrase ?? null, identities: keys.identities ?? [] })
+  const decryptor = looseAgeDecryptor(reader, { name, size: header.length, header }, decryption)
   try {
     await decryptor.fileKey()
   } catch (error) {
