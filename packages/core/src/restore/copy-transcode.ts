@@ -4,11 +4,12 @@
 import { PgkeepError } from '../errors'
 import { scriptDecoder } from './script-encoding'
 
-export async function* toUtf8(data: AsyncIterable<Buffer>, encoding: string, line: number): AsyncGenerator<Buffer> {
-  if (encoding === 'UTF8' || encoding === 'SQL_ASCII') {
-    yield* data
-    return
-  }
+/** The data as UTF-8: the data itself when it is UTF-8 (or SQL_ASCII) already, with no generator in between. */
+export function toUtf8(data: AsyncIterable<Buffer>, encoding: string, line: number): AsyncIterable<Buffer> {
+  return encoding === 'UTF8' || encoding === 'SQL_ASCII' ? data : transcoded(data, encoding, line)
+}
+
+async function* transcoded(data: AsyncIterable<Buffer>, encoding: string, line: number): AsyncGenerator<Buffer> {
   const decoder = scriptDecoder(encoding)
   if (!decoder) throw new PgkeepError('SCRIPT_INVALID', `line ${line}: COPY data in client_encoding ${encoding} cannot be read`)
   let rest: Buffer = Buffer.alloc(0)
