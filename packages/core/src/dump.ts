@@ -16,6 +16,7 @@ import { writeLargeObjects } from './data/large-objects'
 import { emitObject, type EmitAllContext } from './emit/emit-object'
 import type { TocEntry } from './emit/toc-entry'
 import { PgkeepError } from './errors'
+import { holdDumpHeapFlags } from './memory/dump-heap-flags'
 import { gcPacer } from './memory/gc-pacer'
 import type { DumpObject } from './model/objects'
 import { orderObjects } from './order/order-objects'
@@ -94,8 +95,10 @@ export interface DumpRunOptions {
   /**
    * A minor garbage collection after every MiB of table data, so that the buffers the rows passed
    * through are freed at once: flat memory in a process with node's default heap settings (see
-   * memory/gc-pacer.ts; it sets `--expose-gc` at run time where the process lacks it). `false` leaves
-   * the collections to V8. @default true
+   * memory/gc-pacer.ts; it sets `--expose-gc` at run time where the process lacks it); and while the
+   * dump runs, V8's young generation kept at its size and the old one let grow 20 % between full
+   * collections (memory/dump-heap-flags.ts: process-wide V8 flags, the host's put back when the last
+   * dump ends). `false` leaves the collections to V8 and sets no flag. @default true
    */
   gcPacing?: boolean
   /**
@@ -148,6 +151,8 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
   run.signal?.addEventListener('abort', abort, { once: true })
   if (run.signal?.aborted) abort()
   let committed = false
+  // the young generation held at its size and the old one growing 20 % while the catalog lives (memory/dump-heap-flags.ts)
+  const releaseHeapFlags = holdDumpHeapFlags(run.gcPacing ?? true)
   try {
     const session = await openDumpSession(client, {
       ...(resolved.lockWaitTimeout !== undefined ? { lockWaitTimeout: resolved.lockWaitTimeout } : {}),
@@ -172,6 +177,7 @@ export async function dump(options: DumpOptions, destination: DumpDestination | 
     if (run.signal?.aborted) throw new PgkeepError('ABORTED', 'the dump was cancelled', { cause: error })
     throw error
   } finally {
+    releaseHeapFlags()
     run.signal?.removeEventListener('abort', abort)
     if (cancelling) clearInterval(cancelling)
     output.detach()
