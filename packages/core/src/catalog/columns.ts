@@ -1,13 +1,14 @@
 // Columns, defaults and CHECK constraints of the interesting tables (pg_dump's getTableAttrs and
 // flagInhAttrs): what each column prints inline, what must be split out, and what a child inherits.
 import { Component } from '../model/components'
-import type { AttrDefObject, Column, TableObject } from '../model/objects'
+import type { AttrDefObject, TableObject } from '../model/objects'
 import { addDependency } from '../model/registry'
 import { atLeast } from '../session/server-version'
 import { eachRow } from '../session/each-row'
 import { bool, catIdOf, int } from '../session/pg-text'
 import { oidArray, type DumpContext } from './context'
 import { addConstraint } from './add-constraint'
+import { ColumnRow } from './column-row'
 
 /** Whether CREATE TABLE prints the column (pg_dump's shouldPrintColumn). */
 export function shouldPrintColumn(table: TableObject, index: number): boolean {
@@ -66,7 +67,7 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
       : notNullComment !== null ? row.notnull_name
       : notNullDisplayName(current, row.attname!, row.notnull_name)
     if (v18 && row.notnull_def) invalidNotNull(ctx, current, row)
-    const column: Column = {
+    const column = new ColumnRow({
       name: row.attname!,
       type: typeName(row.atttypname ?? ''),
       typeOid: int(row.atttypid),
@@ -82,13 +83,11 @@ export async function readColumns(ctx: DumpContext): Promise<void> {
       notNullIsLocal: bool(row.notnull_islocal),
       notNullValid: bool(row.notnull_valid),
       notNullComment,
-      inheritedNotNull: false,
       options: row.attoptions ?? '',
       collation: int(row.attcollation),
       compression: row.attcompression ?? '',
       fdwOptions: row.attfdwoptions ?? '',
-      def: null,
-    }
+    })
     current.columns.push(column)
     if (bool(row.atthasdef) && withDefaults.at(-1) !== current) withDefaults.push(current)
   })
