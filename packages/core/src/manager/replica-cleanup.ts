@@ -2,8 +2,12 @@
 // decided by its own policy (`replicas: [{ storage, retention }]`) or else the manager's, and a replica
 // never deletes a backup the primary keeps, so it keeps at least as long as the primary (the newest and
 // the newest verified backup included). Pins and verifications are the primary's. Removal is manifest
-// first, then the dump, as in the primary. Under a signing key, the replica's backups the manager would
-// not use (its own manifests checked, not the primary's) are listed for the `backups-untrusted` alert.
+// first, then the dump, as in the primary. Under a signing key, every copy is judged by the replica's own
+// manifest and signature, never by the primary's record of the same id (restore, verify and download read
+// that manifest when they fall back to the replica): a copy changed in the replica only is one the manager
+// would not use, so it never stands in there for the copies it would, and a real copy whose primary
+// manifest was changed counts as trusted. The replica's untrusted copies are listed for the
+// `backups-untrusted` alert.
 import { manifestKeyOf, pinKeyOf, verifyKeyOf } from '../backup/backup-name'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError } from '../errors'
@@ -51,9 +55,12 @@ export async function cleanupReplicas(
     // a fallback reads the replica's own manifest: one planted or changed there is named by the alert
     const untrusted = manifests.flatMap((m) => untrustedOf(ctx, m, replica.name) ?? [])
     if (untrusted.length > 0) result.untrusted = untrusted
-    // as in the primary, a backup the manager would not use never stands in for one it would
+    // as in the primary, a backup the manager would not use never stands in for one it would; each copy
+    // is judged by the replica's own manifest (a copy changed there only is what a fallback would read),
+    // with the primary's pin and verification of the backup
     const candidates = manifests.map((m) => {
-      const record = byId.get(m.id) ?? recordOf(m, null, false, [], ctx.options.signing?.verifiers)
+      const primaryRecord = byId.get(m.id)
+      const record = recordOf(m, primaryRecord?.verified ?? null, primaryRecord?.pinned ?? false, [], ctx.options.signing?.verifiers)
       return distrustOf(ctx.options.signing, record.signature) === null ? record : { ...record, trusted: false }
     })
     const decision = decideRetention(candidates, replica.retention ?? policy, ctx.now())
