@@ -142,20 +142,24 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
       if (distrusted) ctx.events.emit('alert', distrusted)
       // A slot the server invalidated (max_slot_wal_keep_size removed WAL it still needed) can never stream:
       // it is dropped, whoever it served, and the chain that used it ends where its segments end.
-      let lost: { slot: string; chain: BackupManifest | null } | null = null
+      // One only a chain the manager would not use names is not that chain's end: it is named as such.
+      let lost: { slot: string; chain: BackupManifest | null; untrusted?: UntrustedBackup } | null = null
       for (const s of slots.filter((x) => x.walStatus === 'lost')) {
         await dropSlotBySql(client, s.name)
+        const namedBy = untrusted.find((u) => u.slot === s.name)
         if (chain && chain.changes!.slot === s.name) lost = { slot: s.name, chain }
-        else if (!lost) lost = { slot: s.name, chain: null }
+        else if (!lost) lost = { slot: s.name, chain: null, ...(namedBy ? { untrusted: namedBy } : {}) }
       }
       const live = slots.filter((s) => s.walStatus !== 'lost')
       const resume = chain && live.some((s) => s.name === chain.changes!.slot) ? chain : null
       // The one other slot this storage may drop: that of the chain the resumed one followed after a schema
       // change (its drop was interrupted). Any other slot of the family may be another storage's live
       // archive (the same database archived elsewhere, or an archiver pointed at the wrong storage): never
-      // dropped (that would lose its changes), refused before anything is created.
-      const previous = resume?.changes!.previousChain ? chains.find((c) => c.id === resume.changes!.previousChain) : undefined
-      const replaced = previous && previous.changes!.slot !== resume!.changes!.slot ? previous.changes!.slot : null
+      // dropped (that would lose its changes), refused before anything is created. The resumed chain's own
+      // manifest says it followed another chain, and that chain read the family's other slot (nextSlot()),
+      // so the slot is known without the previous base's manifest: one the manager would not use (changed
+      // in the storage) neither keeps the leftover slot nor names another to drop.
+      const replaced = resume?.changes!.previousChain ? nextSlot(base, resume.changes!.slot) : null
       // A slot this storage's archiver created for a base backup it never completed (killed meanwhile) is
       // recorded as pending and unread since (pending-slots.ts): dropped below, after the checks.
       const leftBehind: string[] = []
@@ -215,8 +219,8 @@ export function startArchive(ctx: ManagerContext, input: ArchiveOptions = {}): A
         message: plan.chain
           ? plan.lost?.chain
             ? `began chain ${began.manifest.id}: the slot ${plan.lost.slot} of the newest chain ${plan.chain.id} was invalidated (the server removed WAL it still needed under max_slot_wal_keep_size) and dropped, so that chain ends where its segments end, at ${endedAt}; no restore reaches a commit between then and this base backup`
-            : `began chain ${began.manifest.id}: the slot of the newest chain ${plan.chain.id} is gone, so that chain ends where its segments end, at ${endedAt}; no restore reaches between its end and this base backup`
-          : `began chain ${began.manifest.id} with the slot ${plan.base}${plan.lost ? ` (the slot ${plan.lost.slot}, invalidated by max_slot_wal_keep_size, was dropped)` : ''}` })
+            : `began chain ${began.manifest.id}: the slot of the newest chain ${plan.chain.id} is gone, so that chain ends where its segments end, at ${endedAt}; no restore reaches between its end and this base backup${plan.lost ? `; ${lostSlotNote(plan.lost)}` : ''}`
+          : `began chain ${began.manifest.id} with the slot ${plan.base}${plan.lost ? ` (${lostSlotNote(plan.lost)})` : ''}` })
     }
     ctx.events.emit('archive:start', { slot: state.slot, publication, chainId: current.manifest.id, resumed: plan.resume !== null, at: ctx.now() })
 
@@ -481,6 +485,12 @@ async function dropOwnPublication(client: pg.Client, publication: string): Promi
 }
 
 // --- internal ---
+
+/** What a chain event says of an invalidated slot dropped that no chain the manager would use names. */
+function lostSlotNote(lost: { slot: string; untrusted?: UntrustedBackup }): string {
+  const namedBy = lost.untrusted ? ` (only the chain of backup ${lost.untrusted.id} names it, and that base backup does not check out under the signing key)` : ''
+  return `the slot ${lost.slot}, invalidated by max_slot_wal_keep_size, was dropped${namedBy}`
+}
 
 /** The newest stored base backup the manager would use whose manifest names one of these slots. */
 async function newestChain(ctx: ManagerContext, family: string[]): Promise<BackupManifest | null> {
