@@ -18,6 +18,13 @@ let dir: string
 let expected: string
 
 const PASSPHRASE = 'kost-list-passphrase'
+/** The pgkeep command a hint names (after its last ': ', up to a parenthesis), as arguments; `keyFile` for its <key file>. */
+const hintedCommand = (stderr: string, keyFile = '') => {
+  const hint = stderr.split('\n').find((l) => l.startsWith('pgkeep: hint: '))!
+  const command = hint.slice(hint.lastIndexOf(': ') + 2).replace(/ \(.*$/, '').replace('<key file>', keyFile).split(' ')
+  expect(command[0]).toBe('pgkeep')
+  return command.slice(1)
+}
 const made = async (store: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
   const backup = await run(['backup', source.url, '--dir', store, '--json', ...args], { env })
   expect(backup.code, backup.stderr).toBe(0)
@@ -64,8 +71,11 @@ describe('pgkeep restore --list of an encrypted backup', () => {
     const locked = await run(['restore', record.id, '--dir', store, '--list'])
     expect({ code: locked.code, stdout: locked.stdout, stderr: locked.stderr }).toEqual({
       code: 1, stdout: '',
-      stderr: `pgkeep: error: backup ${record.id} is encrypted (a passphrase), and no passphrase was given to open it [OPTIONS_INVALID]\npgkeep: hint: give the passphrase in PGKEEP_DECRYPTION_PASSPHRASE, or decrypt it first: pgkeep download ${record.id} | age -d | pgkeep restore - --list\n`,
+      stderr: `pgkeep: error: backup ${record.id} is encrypted (a passphrase), and no passphrase was given to open it [OPTIONS_INVALID]\npgkeep: hint: set PGKEEP_DECRYPTION_PASSPHRASE to its passphrase and run it again: pgkeep restore ${record.id} --list\n`,
     })
+    // the command the hint names works as it says (with the folder this test's storage needs)
+    const hinted = await run([...hintedCommand(locked.stderr), '--dir', store], { env: { PGKEEP_DECRYPTION_PASSPHRASE: PASSPHRASE } })
+    expect({ code: hinted.code, stderr: hinted.stderr, stdout: hinted.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
 
     // a wrong passphrase: the error restore gives, word for word (and the passphrase never echoed)
     const wrongEnv = { PGKEEP_DECRYPTION_PASSPHRASE: 'not-the-passphrase' }
@@ -123,8 +133,10 @@ describe('pgkeep restore --list of an encrypted backup', () => {
     const locked = await run(['restore', record.id, '--dir', store, '--list'])
     expect({ code: locked.code, stdout: locked.stdout, stderr: locked.stderr }).toEqual({
       code: 1, stdout: '',
-      stderr: `pgkeep: error: backup ${record.id} is encrypted (X25519 recipients), and no identity was given to open it [OPTIONS_INVALID]\npgkeep: hint: give a key file with --identity or PGKEEP_AGE_IDENTITY_FILE, or decrypt it first: pgkeep download ${record.id} | age -d -i <key file> | pgkeep restore - --list\n`,
+      stderr: `pgkeep: error: backup ${record.id} is encrypted (X25519 recipients), and no identity was given to open it [OPTIONS_INVALID]\npgkeep: hint: give it the key file: pgkeep restore ${record.id} --list --identity <key file> (or set PGKEEP_AGE_IDENTITY_FILE)\n`,
     })
+    const hinted = await run([...hintedCommand(locked.stderr, keyFile), '--dir', store])
+    expect({ code: hinted.code, stderr: hinted.stderr, stdout: hinted.stdout }).toEqual({ code: 0, stderr: '', stdout: expected })
 
     const target = await createDatabase(server.url, { prefix: 'cli_enclist_x' })
     try {

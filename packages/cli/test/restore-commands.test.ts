@@ -360,7 +360,7 @@ describe('encrypted backups from the command line', () => {
     const list = await run(['restore', record.id, '--dir', store, '--list'])
     expect(list.code).toBe(1)
     expect(list.stdout).toBe('')
-    expect(list.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted (X25519 recipients), and no identity was given to open it [OPTIONS_INVALID]\npgkeep: hint: give a key file with --identity or PGKEEP_AGE_IDENTITY_FILE, or decrypt it first: pgkeep download ${record.id} | age -d -i <key file> | pgkeep restore - --list\n`)
+    expect(list.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted (X25519 recipients), and no identity was given to open it [OPTIONS_INVALID]\npgkeep: hint: give it the key file: pgkeep restore ${record.id} --list --identity <key file> (or set PGKEEP_AGE_IDENTITY_FILE)\n`)
     const listed = await run(['restore', record.id, '--dir', store, '--list', '--identity', keyFile])
     expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' })
     expect(listed.stdout).toMatch(/^DATA\tTABLE DATA\tpublic\tbills\t\S+\t[1-9]\d*$/m)
@@ -378,7 +378,7 @@ describe('encrypted backups from the command line', () => {
     expect({ code: list.code, stderr: list.stderr }).toEqual({ code: 0, stderr: '' })
     expect(list.stdout).toMatch(/^DATA\tTABLE DATA\tpublic\tbills\t\S+\t[1-9]\d*$/m)
     const locked = await run(['restore', record.id, '--dir', store, '--list'])
-    expect(locked.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted (a passphrase), and no passphrase was given to open it [OPTIONS_INVALID]\npgkeep: hint: give the passphrase in PGKEEP_DECRYPTION_PASSPHRASE, or decrypt it first: pgkeep download ${record.id} | age -d | pgkeep restore - --list\n`)
+    expect(locked.stderr).toBe(`pgkeep: error: backup ${record.id} is encrypted (a passphrase), and no passphrase was given to open it [OPTIONS_INVALID]\npgkeep: hint: set PGKEEP_DECRYPTION_PASSPHRASE to its passphrase and run it again: pgkeep restore ${record.id} --list\n`)
 
     const target = await createDatabase(server.url, { prefix: 'cli_rs_age' })
     try {

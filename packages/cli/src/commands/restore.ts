@@ -186,9 +186,11 @@ async function storedEntries(io: Io, flags: RestoreFlags, ref: string): Promise<
   const manifest = await backups.manifest(id)
   if (manifest.encryption && !hasKey(await decryptionFor(io, flags))) {
     const scrypt = manifest.encryption.method === 'scrypt'
-    // age asks a passphrase on the terminal; an X25519 backup needs its key file
+    // the same command lists it once it has the key (no download, no age): the simplest that works
     throw new PgkeepError('OPTIONS_INVALID', `backup ${id} is encrypted (${scrypt ? 'a passphrase' : 'X25519 recipients'}), and no ${scrypt ? 'passphrase' : 'identity'} was given to open it`, {
-      hint: `${scrypt ? 'give the passphrase in PGKEEP_DECRYPTION_PASSPHRASE' : 'give a key file with --identity or PGKEEP_AGE_IDENTITY_FILE'}, or decrypt it first: pgkeep download ${id} | ${scrypt ? 'age -d' : 'age -d -i <key file>'} | pgkeep restore - --list`,
+      hint: scrypt
+        ? `set PGKEEP_DECRYPTION_PASSPHRASE to its passphrase and run it again: pgkeep restore ${id} --list`
+        : `give it the key file: pgkeep restore ${id} --list --identity <key file> (or set PGKEEP_AGE_IDENTITY_FILE)`,
     })
   }
   return backups.listEntries(id)
