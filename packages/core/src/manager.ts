@@ -313,7 +313,7 @@ export function createBackupManager(options: BackupManagerOptions): BackupManage
 
     replicate: (o = {}) =>
       ctx.audited('replicate', actorOf(o), null, () => replicateAll(ctx, { ...(o.check !== undefined ? { check: o.check } : {}) }), (r) => ({
-        backups: r.backups, copied: r.copied.length, failed: r.failed.length, inPlace: r.inPlace, ...(r.damaged.length > 0 ? { damaged: r.damaged } : {}),
+        backups: r.backups, copied: r.copied.length, failed: r.failed.length, inPlace: r.inPlace, ...(r.skipped ? { skipped: r.skipped.length } : {}), ...(r.damaged.length > 0 ? { damaged: r.damaged } : {}),
       })),
 
     compare: (a, b) => compareStoredBackups(ctx, a, b),

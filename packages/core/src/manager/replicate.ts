@@ -3,7 +3,8 @@
 // the manifest, as in the primary; it never throws, a failed copy is a status, a `backup:copy` event and a
 // `copy-failed` alert. replicateAll() (backups.replicate(), each scheduled run) goes over every backup of
 // the primary: copies that are missing, failed, never attempted (a new replica) or, with `check`, do not
-// hash to the manifest's sha256 are made again; copies in place are left alone.
+// hash to the manifest's sha256 are made again; copies in place are left alone. Under a signing key it
+// passes over the backups the manager would not use (`skipped`).
 import { manifestKeyOf } from '../backup/backup-name'
 import { isPgkeepError } from '../errors'
 import type { BackupManifest } from '../manifest/manifest'
@@ -11,6 +12,7 @@ import { copyObject, hashObject } from '../storage/copy-object'
 import type { ManagerContext } from './context'
 import { readCopies, writeCopies, type BackupCopy } from './copies-status'
 import type { Replica } from './replicas-options'
+import { untrustedOf, type UntrustedBackup } from './untrusted-backups'
 
 /** What one copy attempt did. */
 export interface CopyOutcome {
@@ -38,6 +40,13 @@ export interface ReplicateResult {
   inPlace: number
   /** Copies that `check` found damaged (then removed and made again: see copied / failed). */
   damaged: { id: string; storage: string }[]
+  /**
+   * Under a signing key, the primary's backups the manager would not use (untrustedOf(): tampered with, an
+   * unknown key, no member checksums, unsigned while required), newest first: neither copied nor checked,
+   * so that a manifest planted or changed in the primary never reaches the replicas, nor replaces a
+   * replica's real copy through `check`. Absent when there are none.
+   */
+  skipped?: UntrustedBackup[]
 }
 
 /** Copies a backup into `replicas` and records the outcomes beside it. Never throws. */
@@ -52,8 +61,11 @@ export async function replicateBackup(ctx: ManagerContext, manifest: BackupManif
 export async function replicateAll(ctx: ManagerContext, o: ReplicateOptions = {}): Promise<ReplicateResult> {
   const result: ReplicateResult = { backups: 0, copied: [], failed: [], inPlace: 0, damaged: [] }
   if (ctx.replicas.length === 0) return result
-  const manifests = (await ctx.index.list()).reverse()
-  result.backups = manifests.length
+  const all = await ctx.index.list()
+  result.backups = all.length
+  const skipped = all.flatMap((m) => untrustedOf(ctx, m) ?? [])
+  if (skipped.length > 0) result.skipped = skipped
+  const manifests = all.filter((m) => !skipped.some((u) => u.id === m.id)).reverse()
   const listings = new Map<string, Map<string, number> | { error: unknown }>()
   for (const replica of ctx.replicas) listings.set(replica.name, await listing(ctx, replica))
   for (const manifest of manifests) {
