@@ -136,6 +136,32 @@ describe('pgkeep with PGKEEP_SIGNING_KEY', () => {
     }
   })
 
+  it('replicate copies the signed backup and names the tampered one it does not copy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgkeep-cli-sign-rp-'))
+    const mirror = await mkdtemp(join(tmpdir(), 'pgkeep-cli-sign-rp-mirror-'))
+    const env = { PGKEEP_SIGNING_KEY: KEY }
+    const good = JSON.parse((await run(['backup', db.url, '--dir', dir, '--json'], { env })).stdout)
+    const bad = JSON.parse((await run(['backup', db.url, '--dir', dir, '--json'], { env })).stdout)
+    // the second one's manifest edited by someone without the key
+    const badManifest = join(dir, bad.storagePath.replace(/\.sql\.gz$/, '.manifest.json'))
+    const edited = JSON.parse(await readFile(badManifest, 'utf8'))
+    edited.tables[0].rows += 1
+    await writeFile(badManifest, JSON.stringify(edited, null, 2))
+
+    const replicaEnv = { ...env, PGKEEP_REPLICA_1_DIR: mirror, PGKEEP_REPLICA_1_NAME: 'usb-disk' }
+    const replicated = await run(['replicate', '--dir', dir], { env: replicaEnv })
+    expect(replicated.code, replicated.stderr).toBe(0)
+    expect(replicated.stdout).toContain(`copied ${good.id} to usb-disk\n`)
+    expect(replicated.stdout).not.toContain(`copied ${bad.id}`)
+    expect(replicated.stdout).toContain(`skipped ${bad.id}: not copied, restore would refuse it (tampered with: its manifest does not match its signature)\n`)
+    expect(replicated.stdout).toContain('2 backups: 1 copied, 0 in place, 0 failed, 1 skipped (untrusted)\n')
+    await expect(readFile(join(mirror, bad.storagePath))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await readFile(join(mirror, good.storagePath))).toEqual(await readFile(join(dir, good.storagePath)))
+
+    const json = JSON.parse((await run(['replicate', '--dir', dir, '--json'], { env: replicaEnv })).stdout)
+    expect(json.skipped).toEqual([{ id: bad.id, signature: 'tampered', reason: 'tampered with: its manifest does not match its signature' }])
+  })
+
   it('refuses a signing key that is too short without printing it', async () => {
     const short = 'only-twenty-chars-ab'
     const result = await run(['list', '--dir', await mkdtemp(join(tmpdir(), 'pgkeep-cli-sign-'))], { env: { PGKEEP_SIGNING_KEY: short } })

@@ -72,7 +72,10 @@ export function replicateCommand(io: Io): Command {
         for (const d of result.damaged) io.stdout.write(`damaged ${d.id} in ${d.storage}\n`)
         for (const c of result.copied) io.stdout.write(`copied ${c.id} to ${c.storage}\n`)
         for (const f of result.failed) io.stdout.write(`FAILED ${f.id} to ${f.storage}: ${f.error?.code} ${f.error?.message}\n`)
-        io.stdout.write(`${result.backups} backups: ${result.copied.length} copied, ${result.inPlace} in place, ${result.failed.length} failed\n`)
+        // under a signing key, backups restore would refuse are not copied: named, so that a planted one is seen
+        const skipped = result.skipped ?? []
+        for (const u of skipped) io.stdout.write(`skipped ${u.id}: not copied, restore would refuse it (${u.reason})\n`)
+        io.stdout.write(`${result.backups} backups: ${result.copied.length} copied, ${result.inPlace} in place, ${result.failed.length} failed${skipped.length > 0 ? `, ${skipped.length} skipped (untrusted)` : ''}\n`)
       }
       if (result.failed.length > 0) throw new Error(`${result.failed.length} copies failed`)
     })
