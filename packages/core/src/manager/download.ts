@@ -58,8 +58,10 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
     const checked = trusted && (!range || (range.start === 0 && range.end === manifest.size - 1))
     const read = (await (checked ? checkedStored(stored, manifest) : stored)()) as Readable
     const source = checked && !manifest.encryption ? memberGate(read, manifest) : read
-    // Read from a replica, the primary may not answer for the record's verification and pin.
-    opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(() => recordOf(manifest)), range, source, copy, checked, trusted }
+    // Read from a replica, the primary may not answer for the record's verification and pin: the record is
+    // then the replica's manifest alone, its signature still checked with the signing keys.
+    const replicaRecord = () => recordOf(manifest, null, false, [], ctx.options.signing?.verifiers)
+    opened = { record: copy === 'primary' ? await ctx.record(manifest) : await ctx.record(manifest).catch(replicaRecord), range, source, copy, checked, trusted }
   } catch (error) {
     await ctx.auditOutcome('download', actor, id, { error })
     throw error
