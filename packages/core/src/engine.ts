@@ -2,6 +2,8 @@
 // (its options, the errors, the connection helpers, gzip members), without the backup manager, the
 // storage drivers, restore and the replication stream, which `@pgkeep/core` adds. The `pgkeep` command
 // loads this much at start and the rest only for the commands that need it.
+// first, before the modules of pg and zod load: hold-heap-while-loading.ts
+import './hold-heap-while-loading.js'
 export { dump, randomRestrictKey, type DumpEntry, type DumpProgress, type DumpRunOptions, type DumpSummary, type DumpTableSummary } from './dump'
 export type { DumpDestination } from './write/output'
 export { DumpOptionsSchema, resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'

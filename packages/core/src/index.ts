@@ -1,4 +1,6 @@
 // Public API of @pgkeep/core: the dump engine (./engine, also `@pgkeep/core/engine` on its own) and the rest.
+// first, before the modules of pg and zod load: hold-heap-while-loading.ts
+import './hold-heap-while-loading.js'
 export * from './engine'
 export { createBackupManager, type BackupDownload, type BackupHandle, type BackupManager, type DownloadOptions, type DownloadUrl, type RunningBackup } from './manager'
 export type { BackupManagerOptions, CreateBackupOptions, ManagerDumpOptions } from './manager-options'

@@ -190,6 +190,23 @@ describe('the public packages as a user installs them (pnpm pack, npm install of
     }
   })
 
+  it("importing @pgkeep/core or @pgkeep/core/engine holds the dump's V8 settings while zod's modules and the library's run, and lets go after", async () => {
+    // hold-heap-while-loading.ts: the young generation keeps its size while the library loads
+    for (const specifier of ['@pgkeep/core', '@pgkeep/core/engine']) {
+      const run = await node(['heap-hold.mjs', specifier])
+      expect(run.stderr, specifier).toBe('')
+      expect(run.code, specifier).toBe(0)
+      // the scratch project's node runs without either flag: V8's defaults come back
+      expect(JSON.parse(run.stdout), specifier).toEqual([
+        { flag: '--semi-space-growth-factor=1', zodHadRun: false },
+        { flag: '--heap-growing-percent=20', zodHadRun: false },
+        { flag: '--semi-space-growth-factor=2', zodHadRun: true },
+        { flag: '--heap-growing-percent=0', zodHadRun: true },
+        { flag: 'imported', zodHadRun: true },
+      ])
+    }
+  })
+
   for (const config of ['nodenext', 'node16', 'bundler']) {
     it(`strict tsc (skipLibCheck off) over a typed consumer of @pgkeep/core, ${config} resolution`, async () => {
       const run = await npx(['tsc', '-p', `tsconfig.${config}.json`])
