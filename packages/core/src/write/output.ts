@@ -2,7 +2,8 @@
 // stream's buffer is full, so a slow consumer slows the dump instead of growing memory.
 //
 // A table's rows come off the socket in pieces of about 8 kB (the server's packets): 47,000 of them for
-// a 505 MB dump; a schema is written an entry at a time, 2,022 writes of ~190 bytes for 940 relations.
+// a 505 MB dump. A schema comes an entry at a time (2,022 writes of ~190 bytes for 940 relations) where an
+// onEntry hook must see each entry written, as a backup's does; without one, write/script.ts gathers them.
 // Each write to a file costs a trip to node's thread pool, about 15 µs of the main thread whatever its
 // size, so writing them as they came took 0.5-0.7 s of a 3.5 s dump. Both are gathered into pieces of up
 // to 256 KiB (DATA_PIECE_BYTES) instead, one copy of the bytes, in the order written; flush() sends the

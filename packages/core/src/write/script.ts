@@ -31,6 +31,9 @@ export interface ScriptHooks {
   writeCopyBlock?(entry: TocEntry): Promise<void>
 }
 
+/** How much entry text is gathered before it is written, in UTF-16 units. */
+const TEXT_PIECE_CHARS = 64 * 1024
+
 export async function writeScript(entries: TocEntry[], output: ScriptOutput, options: ScriptOptions, hooks: ScriptHooks): Promise<void> {
   await output.write(preamble(options))
   if (options.clean) {
@@ -39,13 +42,30 @@ export async function writeScript(entries: TocEntry[], output: ScriptOutput, opt
     await output.write(drops)
   }
   const state = { tablespace: null as string | null, tableAm: null as string | null }
+  const { onEntry } = hooks
+  // Without an onEntry hook, which may look at the output between entries (a backup notes where each
+  // table's data begins), the text of entries without data goes out in one write per TEXT_PIECE_CHARS
+  // instead of one per entry.
+  let text = ''
   for (const pass of ['MAIN', 'ACL', 'POST_ACL'] as Pass[]) {
     for (const entry of entries) {
       if (passOf(entry) !== pass) continue
-      await hooks.onEntry?.(entry, 'start')
+      if (onEntry === undefined && !entry.data) {
+        text += entryText(entry, options, state)
+        if (text.length >= TEXT_PIECE_CHARS) {
+          await output.write(text)
+          text = ''
+        }
+        continue
+      }
+      if (text !== '') {
+        await output.write(text)
+        text = ''
+      }
+      await onEntry?.(entry, 'start')
       if (hooks.writeCopyBlock && entry.data?.kind === 'copy') {
         await hooks.writeCopyBlock(entry)
-        await hooks.onEntry?.(entry, 'end')
+        await onEntry?.(entry, 'end')
         continue
       }
       await output.write(entryText(entry, options, state))
@@ -55,10 +75,10 @@ export async function writeScript(entries: TocEntry[], output: ScriptOutput, opt
         await hooks.writeData(entry, output)
         await output.write(entry.data.kind === 'copy' ? '\\.\n\n\n' : 'COMMIT;\n\n')
       }
-      await hooks.onEntry?.(entry, 'end')
+      await onEntry?.(entry, 'end')
     }
   }
-  await output.write(trailer(options))
+  await output.write(text + trailer(options))
   await output.flush()
 }
 

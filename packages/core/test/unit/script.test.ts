@@ -6,7 +6,7 @@
 // Other expectations come from more pg_dump 15.20 runs (noted where used) and, for what changed in
 // pg_dump 16 to 18, from the pg_dump reference notes (§1.1, §1.5) and pg_backup_archiver.c.
 import { PassThrough } from 'node:stream'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { TocEntry } from '../../src/emit/toc-entry'
 import { ScriptOutput } from '../../src/write/output'
 import { dropStatement, ownerTarget, preamble, trailer, writeScript, type ScriptOptions } from '../../src/write/script'
@@ -244,6 +244,41 @@ describe('writeScript', () => {
 
   it('with noTablespaces leaves out SET default_tablespace', async () => {
     expect(await render(options({ noTablespaces: true }))).toBe(PG_DUMP_15.replace("SET default_tablespace = '';\n\n", ''))
+  })
+
+  // Without an onEntry hook the text of entries without data is gathered into writes of up to 64 Ki
+  // characters; with one, every entry is in the output when its hook is called (a backup notes offsets).
+  it('writes the same text with and without an onEntry hook, gathered into few writes without one', async () => {
+    const many = (): TocEntry[] => Array.from({ length: 3000 }, (_, i) => ({
+      section: 'PRE_DATA', tag: `t${i}`, desc: 'TABLE', namespace: 'app', owner: 'postgres', tablespace: '', tableAm: 'heap', relkind: 'r',
+      defn: `CREATE TABLE app.t${i} (\n    id integer\n);\n`, drop: `DROP TABLE app.t${i};\n`,
+    }))
+    const run = async (withHook: boolean) => {
+      const sink = new PassThrough()
+      const chunks: Buffer[] = []
+      sink.on('data', (c: Buffer) => chunks.push(c))
+      const output = new ScriptOutput(sink)
+      const write = vi.spyOn(output, 'write')
+      const seen: boolean[] = []
+      await writeScript(many(), output, options(), {
+        writeData: async () => {},
+        ...(withHook ? { onEntry: (entry: TocEntry, phase: 'start' | 'end') => {
+          // at an entry's end its text has gone to the output (gathered there, not yet in the sink)
+          if (phase === 'end') seen.push(output.bytes > 0 && write.mock.calls.some(([text]) => typeof text === 'string' && text.includes(`TABLE app.${entry.tag} (`)))
+        } } : {}),
+      })
+      sink.end()
+      return { text: Buffer.concat(chunks).toString('utf8'), writes: write.mock.calls.length, seen }
+    }
+    const plain = await run(false)
+    const hooked = await run(true)
+    expect(plain.text).toBe(hooked.text)
+    expect(plain.text).toContain('CREATE TABLE app.t2999 (\n    id integer\n);\n\n\nALTER TABLE app.t2999 OWNER TO postgres;\n')
+    expect(plain.text.length).toBeGreaterThan(3 * 64 * 1024)
+    expect(plain.writes).toBeLessThan(10)
+    expect(hooked.writes).toBeGreaterThanOrEqual(3000)
+    expect(hooked.seen).toHaveLength(3000)
+    expect(hooked.seen.every(Boolean)).toBe(true)
   })
 })
 
