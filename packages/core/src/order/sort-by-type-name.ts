@@ -31,12 +31,49 @@ export function compareBytes(a: string, b: string): number {
   return (a.length - i) - (b.length - j) > 0 ? 1 : i < a.length ? 1 : j < b.length ? -1 : 0
 }
 
+/** A UTF-16 surrogate: where code-unit order (`<`) and code-point order part. */
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/**
+ * Kind priority, schema and name in one string whose code-unit order is the order of the three: the
+ * priority as one character; then \u0001 and the schema name, or \u0002 for an object without a schema
+ * (after those with one); \u0000 (no name holds it, so a shorter schema name sorts first); the name.
+ */
+function sortKey(priority: number, schema: string | null, name: string): string {
+  return `${String.fromCharCode(0x20 + priority)}${schema === null ? '\u0002' : `\u0001${schema}`}\u0000${name}`
+}
+
 export function sortByTypeName(objects: readonly DumpObject[], priority: Record<ObjectKind, number>, typeName: TypeNameLookup): DumpObject[] {
   const compareTypes = (a: number, b: number): number => {
     const ta = typeName(a)
     const tb = typeName(b)
     if (!ta || !tb) return (ta ? 1 : 0) - (tb ? 1 : 0) || a - b
     return compareBytes(ta.schema, tb.schema) || compareBytes(ta.name, tb.name)
+  }
+  // Each object's priority, schema and name as one key, compared natively: below the surrogates UTF-16
+  // order is code-point order, which is strcmp's on UTF-8. Against a comparator that read the three off
+  // every object (of many shapes) and compared names in JavaScript: the app schema's pre-sort (4,943
+  // objects) took 3–6 ms instead of 6–19 (CPU profiles, four runs each) and its whole schema-only dump
+  // 2.52–2.55 G instructions instead of 2.59–2.60 (callgrind, two runs each); on 2,000 tables (16,747
+  // objects, many tied by name) no change. A set with an astral character in a name takes the comparator.
+  const keys = new Array<string>(objects.length)
+  let astral = false
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!
+    keys[i] = sortKey(priority[o.kind], o.namespace ? o.namespace.name : null, o.name)
+    if (!astral && SURROGATE.test(keys[i]!)) astral = true
+  }
+  if (!astral) {
+    const order = Array.from({ length: objects.length }, (_, i) => i)
+    order.sort((i, j) => {
+      const a = keys[i]!
+      const b = keys[j]!
+      if (a !== b) return a < b ? -1 : 1
+      const oa = objects[i]!
+      const ob = objects[j]!
+      return tieBreak(oa, ob, compareTypes) || oa.catId.oid - ob.catId.oid
+    })
+    return order.map((i) => objects[i]!)
   }
   const compare = (a: DumpObject, b: DumpObject): number => {
     let c = priority[a.kind] - priority[b.kind]

@@ -150,4 +150,29 @@ describe('sortByTypeName', () => {
     sort(objects)
     expect(names(objects)).toEqual(['b', 'a'])
   })
+
+  // The order of many objects against the rule spelled out (priority, schema or none after, name, OID),
+  // with names that share prefixes, hold control characters and BMP characters above the surrogates, and
+  // once more with one astral name among them, which sorts the whole set the other way.
+  it.each([false, true])('sorts many objects as the rule says (an astral name among them: %s)', (withAstral) => {
+    let seed = 7
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n
+    const alphabet = ['a', 'b', 'A', '_', ' ', '\u0001', '\u007f', 'é', '\uE000', '\uFF71', '\uFFFF']
+    const word = () => Array.from({ length: next(4) }, () => alphabet[next(alphabet.length)]).join('')
+    // schema names that are prefixes of others: (a, z) sorts before (ab, a)
+    const schemas = ['a', 'ab', 'a\u0001', 'b', 'é\uE000', word()].map((name, i) => namespace(i + 1, name))
+    const kinds: ObjectKind[] = ['TABLE', 'INDEX', 'TABLE_DATA', 'SEQUENCE_SET', 'COLLATION']
+    const objects: DumpObject[] = []
+    for (let id = 100; id < 2100; id++) {
+      const nsp = next(5) === 0 ? null : schemas[next(schemas.length)]!
+      objects.push(fake(id, { kind: kinds[next(kinds.length)]!, name: word(), namespace: nsp, oid: next(50), info: { encoding: '6' } }))
+    }
+    if (withAstral) objects.push(fake(5000, { kind: 'TABLE', name: 'x\u{1F600}', namespace: schemas[0]!, oid: 1 }))
+    const rule = (a: DumpObject, b: DumpObject): number => {
+      const bySchema = a.namespace && b.namespace ? compareBytes(a.namespace.name, b.namespace.name) : a.namespace ? -1 : b.namespace ? 1 : 0
+      return prio[a.kind] - prio[b.kind] || bySchema || compareBytes(a.name, b.name) || a.catId.oid - b.catId.oid
+    }
+    const expected = [...objects].sort(rule).map((o) => o.dumpId)
+    expect(sort(objects).map((o) => o.dumpId)).toEqual(expected)
+  })
 })
