@@ -9,6 +9,7 @@ import { eachRow } from '../session/each-row'
 import { bool, catIdOf, int } from '../session/pg-text'
 import { PgkeepError } from '../errors'
 import { findNamespace, roleName, type DumpContext } from './context'
+import { TableRow } from './table-row'
 
 const LOCK_BATCH_CHARS = 100_000
 const LOCK_COMPONENTS = Component.DEFINITION | Component.DATA | Component.POLICY
@@ -23,6 +24,15 @@ interface LockTableSize {
 
 export async function readTables(ctx: DumpContext): Promise<void> {
   const lockTargets: string[] = []
+  // one copy of each access method's name: as read, every table had its own 'heap' (24 bytes)
+  const amNames = new Map<string, string>()
+  const amName = (name: string | null): string | null => {
+    if (name === null) return null
+    const kept = amNames.get(name)
+    if (kept !== undefined) return kept
+    amNames.set(name, name)
+    return name
+  }
   await eachRow(ctx.session, `SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.reltype, c.relowner, c.relchecks,
             c.relhasindex, c.relhasrules, c.relpages, c.reltuples, c.relhastriggers, c.relpersistence,
             c.reloftype, c.relacl,
@@ -43,8 +53,7 @@ export async function readTables(ctx: DumpContext): Promise<void> {
        LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid AND tc.relkind = 't' AND c.relkind <> 'p')
       WHERE c.relkind IN ('r', 'S', 'v', 'c', 'm', 'f', 'p')
       ORDER BY c.oid`, [], 'read relations', (row) => {
-    const table = ctx.registry.add<TableObject>({
-      kind: 'TABLE',
+    const table = ctx.registry.add<TableObject>(new TableRow({
       catId: catIdOf(row),
       name: row.relname!,
       namespace: findNamespace(ctx, row.relnamespace),
@@ -59,7 +68,6 @@ export async function readTables(ctx: DumpContext): Promise<void> {
       relpages: int(row.relpages),
       reltuples: Number(row.reltuples ?? 0),
       toastPages: int(row.toastpages),
-      diskBytes: 0,
       owningTab: int(row.owning_tab),
       owningCol: int(row.owning_col),
       isIdentitySequence: bool(row.is_identity_sequence),
@@ -74,19 +82,9 @@ export async function readTables(ctx: DumpContext): Promise<void> {
       checkOption: row.checkoption,
       ofType: int(row.reloftype),
       foreignServer: int(row.foreignserver),
-      amName: row.amname,
+      amName: amName(row.amname),
       isPartition: bool(row.ispartition),
-      interesting: false,
-      dummyView: false,
-      postponedDef: false,
-      hasColumnAcls: false,
-      unsafePartitions: false,
-      parents: [],
-      columns: [],
-      checks: [],
-      indexes: [],
-      dataObj: null,
-    })
+    }))
     if (table.relkind === 'c') table.dump = Component.NONE
     else selectTable(ctx, table)
     table.interesting = (table.dump & (Component.DEFINITION | Component.DATA)) !== 0
