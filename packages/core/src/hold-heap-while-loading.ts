@@ -6,7 +6,7 @@
 // CommonJS module, has already run by then: node runs those while it links the ES modules, before any of
 // them runs; with the modules' sources it takes the young generation from 2 × 1 MB to 2 × 4 MB.)
 // Measured in plain node, six alternating runs each against the build without it: a schema-only dump of
-// 20,000 relations peaked at 123–128 MB instead of 131–137 MB (bench/README.md, 2026-12-07). A host
+// 20,000 relations peaked at 126–131 MB instead of 134–141 MB (bench/README.md, 2026-12-07). A host
 // whose own modules already grew its young generation gains nothing; modules of the host's that run in the
 // same tick as these load under the same settings.
 // An entry of its own (tsup.config.ts) that the entry points import first, before zod: bundled into them,
