@@ -7,6 +7,7 @@
 // for almost every column. Readers go through getters, so `Column` stays an interface, and test code
 // may still build plain objects for it.
 import type { AttrDefObject, Column } from '../model/objects'
+import { codeOf } from './one-char-code'
 
 const DROPPED = 1
 const IS_LOCAL = 2
@@ -28,13 +29,6 @@ interface ColumnExtra {
 
 /** Everything a column is made from, as `Column` has it (def and inheritedNotNull are set later). */
 export type ColumnFields = Omit<Column, 'def' | 'inheritedNotNull'>
-
-/** 0 for '', the character's code for one ASCII character, -1 for anything else (kept as text). */
-function codeOf(text: string): number {
-  if (text === '') return 0
-  const code = text.charCodeAt(0)
-  return text.length === 1 && code < 128 ? code : -1
-}
 
 export class ColumnRow implements Column {
   readonly name: string

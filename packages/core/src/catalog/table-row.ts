@@ -14,6 +14,7 @@
 import type {
   ConstraintObject, CatalogId, Column, DumpableAcl, IndexObject, NamespaceObject, SequenceInfo, TableDataObject, TableObject,
 } from '../model/objects'
+import { codeOf } from './one-char-code'
 
 const HAS_INDEX = 1
 const HAS_RULES = 2
@@ -68,13 +69,6 @@ export type TableFields = Pick<TableObject, 'catId' | 'name' | 'namespace' | 'ow
   | 'hasIndex' | 'hasRules' | 'hasTriggers' | 'relpages' | 'reltuples' | 'toastPages' | 'owningTab' | 'owningCol' | 'isIdentitySequence'
   | 'tablespace' | 'persistence' | 'isPopulated' | 'replIdent' | 'rowSecurity' | 'forceRowSecurity' | 'reloptions' | 'toastReloptions'
   | 'checkOption' | 'ofType' | 'foreignServer' | 'amName' | 'isPartition'>
-
-/** 0 for '', the character's code for one ASCII character, -1 for anything else (kept as text). */
-function codeOf(text: string): number {
-  if (text === '') return 0
-  const code = text.charCodeAt(0)
-  return text.length === 1 && code < 128 ? code : -1
-}
 
 const RELKIND = 0
 const PERSISTENCE = 7
