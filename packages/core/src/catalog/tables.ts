@@ -24,15 +24,6 @@ interface LockTableSize {
 
 export async function readTables(ctx: DumpContext): Promise<void> {
   const lockTargets: string[] = []
-  // one copy of each access method's name: as read, every table had its own 'heap' (24 bytes)
-  const amNames = new Map<string, string>()
-  const amName = (name: string | null): string | null => {
-    if (name === null) return null
-    const kept = amNames.get(name)
-    if (kept !== undefined) return kept
-    amNames.set(name, name)
-    return name
-  }
   await eachRow(ctx.session, `SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.reltype, c.relowner, c.relchecks,
             c.relhasindex, c.relhasrules, c.relpages, c.reltuples, c.relhastriggers, c.relpersistence,
             c.reloftype, c.relacl,
@@ -82,7 +73,8 @@ export async function readTables(ctx: DumpContext): Promise<void> {
       checkOption: row.checkoption,
       ofType: int(row.reloftype),
       foreignServer: int(row.foreignserver),
-      amName: amName(row.amname),
+      // one copy of each access method's name: as read, every table had its own 'heap' (24 bytes)
+      amName: row.amname === null ? null : ctx.registry.intern(row.amname),
       isPartition: bool(row.ispartition),
     }))
     if (table.relkind === 'c') table.dump = Component.NONE

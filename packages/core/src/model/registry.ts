@@ -13,8 +13,11 @@ export class ObjectRegistry {
   private readonly byId: (DumpObject | undefined)[] = []
   /** Catalog OID (tableoid) → object OID → object: numeric keys, no string built per object or per lookup. */
   private readonly byCatalog = new Map<number, Map<number, DumpObject>>()
-  /** One copy of each ACL text: every relation of an owner has the same acldefault, most have the same ACL. */
-  private readonly aclTexts = new Map<string, string>()
+  /**
+   * One copy of each text kept through intern(): every relation of an owner has the same acldefault, most
+   * have the same ACL, and nearly every table the same access method.
+   */
+  private readonly texts = new Map<string, string>()
   /** Catalog OID → makes the object of that OID on first lookup, if the catalog holds one not yet made. */
   private readonly makers = new Map<number, (oid: number) => DumpObject | undefined>()
   private holes = 0
@@ -44,8 +47,8 @@ export class ObjectRegistry {
     if (object.components === undefined) object.components = Component.DEFINITION
     const dacl = (object as { dacl?: DumpableAcl }).dacl
     if (dacl) {
-      dacl.aclDefault = this.aclText(dacl.aclDefault)
-      if (dacl.acl !== null) dacl.acl = this.aclText(dacl.acl)
+      dacl.aclDefault = this.intern(dacl.aclDefault)
+      if (dacl.acl !== null) dacl.acl = this.intern(dacl.acl)
     }
     const { tableoid, oid } = object.catId
     if (tableoid !== 0) {
@@ -98,10 +101,11 @@ export class ObjectRegistry {
     return this.byId.length
   }
 
-  private aclText(text: string): string {
-    const kept = this.aclTexts.get(text)
+  /** The one copy of `text` the registry keeps, for a text many objects hold (add() does it for ACLs). */
+  intern(text: string): string {
+    const kept = this.texts.get(text)
     if (kept !== undefined) return kept
-    this.aclTexts.set(text, text)
+    this.texts.set(text, text)
     return text
   }
 

@@ -50,6 +50,8 @@ export function sortByTypeName(objects: readonly DumpObject[], priority: Record<
     if (!ta || !tb) return (ta ? 1 : 0) - (tb ? 1 : 0) || a - b
     return compareBytes(ta.schema, tb.schema) || compareBytes(ta.name, tb.name)
   }
+  /** Between objects of the same priority, schema and name. */
+  const tied = (a: DumpObject, b: DumpObject): number => tieBreak(a, b, compareTypes) || a.catId.oid - b.catId.oid
   // Each object's priority, schema and name as one key, compared natively: below the surrogates UTF-16
   // order is code-point order, which is strcmp's on UTF-8. Against a comparator that read the three off
   // every object (of many shapes) and compared names in JavaScript: the app schema's pre-sort (4,943
@@ -69,9 +71,7 @@ export function sortByTypeName(objects: readonly DumpObject[], priority: Record<
       const a = keys[i]!
       const b = keys[j]!
       if (a !== b) return a < b ? -1 : 1
-      const oa = objects[i]!
-      const ob = objects[j]!
-      return tieBreak(oa, ob, compareTypes) || oa.catId.oid - ob.catId.oid
+      return tied(objects[i]!, objects[j]!)
     })
     return order.map((i) => objects[i]!)
   }
@@ -83,11 +83,7 @@ export function sortByTypeName(objects: readonly DumpObject[], priority: Record<
       if (c !== 0) return c
     } else if (a.namespace) return -1
     else if (b.namespace) return 1
-    c = compareBytes(a.name, b.name)
-    if (c !== 0) return c
-    c = tieBreak(a, b, compareTypes)
-    if (c !== 0) return c
-    return a.catId.oid - b.catId.oid
+    return compareBytes(a.name, b.name) || tied(a, b)
   }
   return [...objects].sort(compare)
 }
