@@ -4,6 +4,8 @@
 // loads this much at start and the rest only for the commands that need it.
 // first, before the modules of pg and zod load: hold-heap-while-loading.ts
 import './hold-heap-while-loading.js'
+// second, so that pg loads without node's fetch implementation: load-pg-without-fetch.ts
+import './load-pg-without-fetch.js'
 export { dump, randomRestrictKey, type DumpEntry, type DumpProgress, type DumpRunOptions, type DumpSummary, type DumpTableSummary } from './dump'
 export type { DumpDestination } from './write/output'
 export { DumpOptionsSchema, resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options'

@@ -1,6 +1,8 @@
 // Public API of @pgkeep/core: the dump engine (./engine, also `@pgkeep/core/engine` on its own) and the rest.
 // first, before the modules of pg and zod load: hold-heap-while-loading.ts
 import './hold-heap-while-loading.js'
+// second, so that pg loads without node's fetch implementation: load-pg-without-fetch.ts
+import './load-pg-without-fetch.js'
 export * from './engine'
 export { createBackupManager, type BackupDownload, type BackupHandle, type BackupManager, type DownloadOptions, type DownloadUrl, type RunningBackup } from './manager'
 export type { BackupManagerOptions, CreateBackupOptions, ManagerDumpOptions } from './manager-options'

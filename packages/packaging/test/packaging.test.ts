@@ -207,6 +207,21 @@ describe('the public packages as a user installs them (pnpm pack, npm install of
     }
   })
 
+  it("importing @pgkeep/core or @pgkeep/core/engine loads pg without node's fetch implementation and leaves the host's navigator as it was", async () => {
+    // load-pg-without-fetch.ts: pg's Cloudflare check, where Node 20 has no navigator, would build a fetch Response
+    const nodeMajor = Number(process.versions.node.split('.')[0])
+    for (const specifier of ['@pgkeep/core', '@pgkeep/core/engine']) {
+      const plain = await node(['pg-without-fetch.mjs', specifier, db.url])
+      expect(stderrOf(plain), specifier).toBe('')
+      expect(plain.code, specifier).toBe(0)
+      // Node 21 and later define navigator themselves; on Node 20 the import must not leave one behind
+      expect(JSON.parse(plain.stdout), specifier).toEqual({ undiciLoaded: false, navigatorKept: true, navigatorNow: nodeMajor >= 21 ? 'object' : 'undefined', answer: 42 })
+      const hosted = await node(['--import', './host-navigator.mjs', 'pg-without-fetch.mjs', specifier, db.url])
+      expect(stderrOf(hosted), specifier).toBe('')
+      expect(JSON.parse(hosted.stdout), specifier).toEqual({ undiciLoaded: false, navigatorKept: true, navigatorNow: 'object', answer: 42 })
+    }
+  })
+
   for (const config of ['nodenext', 'node16', 'bundler']) {
     it(`strict tsc (skipLibCheck off) over a typed consumer of @pgkeep/core, ${config} resolution`, async () => {
       const run = await npx(['tsc', '-p', `tsconfig.${config}.json`])
