@@ -318,7 +318,9 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
     run.onProgress!({ phase: 'data', schema: source.schema, table: source.table, tableIndex, tableCount: dataEntries.length, bytes, estimatedBytes: source.estimatedBytes, totalBytes, totalEstimatedBytes })
   }
 
-  const files = new SpoolFiles()
+  // Blocks read back from the spools' files are new buffers too: tens of megabytes of them in a tenth of
+  // a second once the leader reaches a table a worker spilled, so the pacer counts them as it counts rows.
+  const files = new SpoolFiles(undefined, undefined, (bytes) => pacer.passed(bytes))
   let workers: WorkerSessions | null = null
   let parallel: ParallelCopy | null = null
   const stop = () => parallel?.fail(new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal?.reason }))

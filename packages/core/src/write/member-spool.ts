@@ -32,7 +32,12 @@ export class SpoolFiles {
   private count = 0
   private disposed = false
 
-  constructor(readonly budget = SPOOL_MEMORY_BUDGET, parent?: string) {
+  /**
+   * `onFileRead` hears of every read from a spool's file, with its size: each is a buffer of its own that
+   * is garbage once written on, and the files are read back from the page cache as fast as the output
+   * takes them (a dump's GcPacer counts them, see dump.ts).
+   */
+  constructor(readonly budget = SPOOL_MEMORY_BUDGET, parent?: string, readonly onFileRead?: (bytes: number) => void) {
     this.dir = new TempFolder('spool', parent)
   }
 
@@ -145,6 +150,7 @@ export class MemberSpool extends OneWayQueue {
           const { bytesRead } = await this.file.read(buffer, 0, length, this.fileRead)
           if (bytesRead === 0) throw new Error('a spool file ended early')
           this.fileRead += bytesRead
+          this.files.onFileRead?.(bytesRead)
           this.wake()
           yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead)
           continue

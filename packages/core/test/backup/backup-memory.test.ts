@@ -4,11 +4,13 @@
 // of text, ~8 MB compressed, each) finish on the other workers and wait in the spool.
 //
 // The bounds. With node's own defaults (a web server's process: no flags) the floor is not the dump's:
-// node and the loaded modules take ~75 MB and V8's young generation grows to 32 MB. COPY and zlib buffers
+// node and the loaded modules take ~70 MB and V8's young generation grows to 32 MB. COPY and zlib buffers
 // that are already garbage wait for a young collection, which V8 makes once 32 MB of new buffers accrued;
-// the library's gcPacing (on by default) makes one after every MiB of table data instead. Measured here:
-// 114–122 MB at jobs 1, 2 and 4 with it, 125–137 MB without (a spool that kept every waiting block in
-// memory gave 196–202 MB). 140 MB fails that, and a table's block held whole, with room for a loaded
+// the library's gcPacing (on by default) makes one after every MiB of table data, and of spooled blocks
+// read back from disk, instead. Measured here: 90.7–112.9 MB at jobs 1, 2 and 4 (five runs of each, since
+// the spool's reads are counted and pg loads without undici; 114–122 MB before, 125–137 MB without
+// pacing; a spool that kept every waiting block in memory gave 196–202 MB). So the plain node process is
+// held to the issue's target, 128 MB, with room for a loaded
 // machine; whether the pacing runs is checked apart, by counting the collections. With the command's
 // node flags (the shebang of packages/cli/src/bin.ts: --max-semi-space-size=1, which collects the young
 // generation every megabyte, and --heap-growing-percent=20) the backup peaks at 100–111 MB, under the
@@ -28,9 +30,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 const server = inject('pgDefault')
 const child = fileURLToPath(new URL('./backup-child.mjs', import.meta.url))
 const MB = 1e6
-/** Plain node, no flags: see the file's head. */
-const PLAIN_NODE_BOUND = 140 * MB
-/** The issue's target, with the command's node flags. */
+/** The issue's target, in plain node (no flags: see the file's head) and with the command's node flags. */
+const PLAIN_NODE_BOUND = 128 * MB
 const CLI_FLAGS_BOUND = 128 * MB
 
 interface Outcome {
@@ -82,7 +83,7 @@ async function backupInChild(jobs: number, nodeFlags: string[] = [], pacing: 'pa
 }
 
 describe('a managed backup holds flat memory at every jobs value', () => {
-  it.each([1, 2, 4])('jobs %i in a plain node process peaks under 140 MB', { timeout: 180_000 }, async (jobs) => {
+  it.each([1, 2, 4])('jobs %i in a plain node process peaks under 128 MB', { timeout: 180_000 }, async (jobs) => {
     const outcome = await backupInChild(jobs)
     process.stderr.write(`[memory] backup jobs ${jobs}, plain node: peak RSS ${(outcome.peakRss / MB).toFixed(1)} MB, stored ${(outcome.size / MB).toFixed(1)} MB\n`)
     expect(outcome.tables).toBe(6)

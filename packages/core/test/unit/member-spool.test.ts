@@ -54,6 +54,21 @@ describe('MemberSpool', () => {
     expect(await readdir(where)).toEqual([])
   })
 
+  it('tells onFileRead of every read from a file, and of none from memory', async () => {
+    // dump.ts counts these reads in its GcPacer: each is a new buffer the collector must free
+    const reads: number[] = []
+    const files = new SpoolFiles(100_000, await parent(), (bytes) => reads.push(bytes))
+    const spool = new MemberSpool(files)
+    const written = Array.from({ length: 12 }, () => randomBytes(50_000))
+    for (const chunk of written) await spool.write(chunk)
+    spool.end()
+    expect((await readAll(spool)).equals(Buffer.concat(written))).toBe(true)
+    // the first two chunks fit the budget and came back from memory; the other 500,000 bytes from the file
+    expect(reads.reduce((a, b) => a + b, 0)).toBe(500_000)
+    expect(reads.length).toBeGreaterThan(1)
+    await files.dispose()
+  })
+
   it('holds the writer back while its reader is behind, instead of spilling to disk', async () => {
     const files = new SpoolFiles(0, await parent())
     const spool = new MemberSpool(files)
