@@ -52,8 +52,8 @@ export const ManagerOptionsSchema = z
     /** Largest stored (compressed) size; a bigger backup fails with SIZE_LIMIT_EXCEEDED. */
     maxSizeBytes: z.number().int().positive().optional(),
     /**
-     * A minor garbage collection after every MiB of table data a backup copies, which keeps a backup's
-     * memory flat in a server run with node's default heap settings; `false` leaves the collections to
+     * A minor garbage collection after every MiB of table data a backup copies and of every download(),
+     * which keeps their memory flat in a server run with node's default heap settings; `false` leaves the collections to
      * V8 (dump()'s run option of the same name; it sets `--expose-gc` at run time where node lacks it). @default true
      */
     gcPacing: z.boolean().default(true),

@@ -18,6 +18,7 @@
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { recordOf, type BackupRecord } from '../backup/backup-record'
 import { isPgkeepError, PgkeepError } from '../errors'
+import { gcPacer } from '../memory/gc-pacer'
 import { checkedStored } from '../backup/checked-source'
 import { actorOf, type Actor } from './audit-log'
 import type { ManagerContext } from './context'
@@ -75,8 +76,12 @@ export async function openDownload(ctx: ManagerContext, id: string, o: DownloadO
   let handedOver = 0
   // A checked download's last chunk, until its source ends (the check passed).
   let held: Buffer | null = null
+  // The stored file comes from the page cache in new buffers as fast as the client takes them: a minor
+  // collection every MiB (gcPacing, as a dump's) frees those that went out before they pile up.
+  const pacer = gcPacer(ctx.options.gcPacing)
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      pacer.passed(chunk.length)
       if (checked && (held !== null || bytes + chunk.length >= expected)) {
         held = held ? Buffer.concat([held, chunk]) : chunk
         callback()
