@@ -53,8 +53,9 @@ export const ManagerOptionsSchema = z
     maxSizeBytes: z.number().int().positive().optional(),
     /**
      * A minor garbage collection after every MiB of table data a backup copies and of every download(),
-     * which keeps their memory flat in a server run with node's default heap settings; `false` leaves the collections to
-     * V8 (dump()'s run option of the same name; it sets `--expose-gc` at run time where node lacks it). @default true
+     * which keeps their memory flat in a server run with node's default heap settings; `false` leaves the
+     * collections to V8 (dump()'s run option of the same name; it sets `--expose-gc` at run time where node
+     * lacks it). @default true
      */
     gcPacing: z.boolean().default(true),
     /** Dump options applied to every backup (tables, excludeTableData, …; not the connection); create() may add to them. */

@@ -7,7 +7,9 @@
 // collection): a backup of the 525 MB sample in a plain node process (a web server's: no flags) peaked
 // at 115–142 MB with jobs 1, 2 and 4, against 123–151 MB without; the tests' 190 MB database at 114–137
 // MB (bench/README.md, 2026-12-06). Each collection finds little alive: a median pause of 0.75 ms over
-// the 491 of one such backup.
+// the 491 of one such backup. The same pacing counts the blocks a parallel dump reads back from its
+// spools' files (dump.ts) and what a download() hands out (manager/download.ts): both come from the page
+// cache in new buffers, tens of megabytes in a tenth of a second.
 //
 // node exposes `gc` only with --expose-gc. Without it, pgkeep sets that flag at run time and takes the
 // function from a context of its own (node:vm): the host's global object is not touched, but contexts
