@@ -1,7 +1,7 @@
 // dump() with jobs: worker sessions in the leader's snapshot copy tables at once, and the script is
 // still the serial one byte for byte. A failing worker (killed session, refused rows) or the signal
 // stops the whole dump with its code, leaves no session of pgkeep and no spool file behind.
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -9,6 +9,7 @@ import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { dump, GzipMembers, type DumpOptions, type DumpRunOptions } from '../src/index'
 import { defaultJobs } from '../src/options'
+import { DATA_PIECE_BYTES } from '../src/write/output'
 import { failure } from './failure'
 
 const server = inject('pgDefault')
@@ -166,6 +167,31 @@ describe('dump() with jobs', () => {
     })
     expect(sawSpool).toBe(true)
     expect(left).toEqual([])
+  })
+
+  it('writes a spilled table to its spool file in pieces of 256 KiB, not in the socket\'s chunks', async () => {
+    // Every FileHandle.write of the test process during the dump is a spool's (the destination is in memory).
+    const sizes: number[] = []
+    await inTempFolder(async (folder) => {
+      const probe = await open(join(folder, 'probe'), 'w')
+      const proto = Object.getPrototypeOf(probe) as { write: (buffer: unknown, offset?: number, length?: number, ...rest: unknown[]) => Promise<unknown> }
+      await probe.close()
+      await rm(join(folder, 'probe'))
+      const original = proto.write
+      proto.write = function (this: unknown, buffer: unknown, offset?: number, length?: number, ...rest: unknown[]) {
+        if (Buffer.isBuffer(buffer)) sizes.push(length ?? buffer.length - (offset ?? 0))
+        return original.call(this, buffer, offset, length, ...rest)
+      }
+      try {
+        await dumpText({ jobs: 4, excludeTables: ['guarded'] }, {}, 2)
+      } finally {
+        proto.write = original
+      }
+    })
+    const spilled = sizes.reduce((sum, n) => sum + n, 0)
+    expect(spilled).toBeGreaterThan(10_000_000)
+    // Only the end of each spilled table (five tables at most) may be a shorter piece.
+    expect(sizes.filter((n) => n < DATA_PIECE_BYTES).length).toBeLessThanOrEqual(5)
   })
 
   it('OUTPUT_FAILED from the destination stops the workers and removes the spool files', async () => {

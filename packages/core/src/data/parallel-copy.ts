@@ -2,7 +2,8 @@
 // (its `-- Data for Name:` header, the COPY statement, the rows and the closing `\.`) goes into its own
 // spool, gzip-compressed when the destination takes members: in blocks compressed several at once on
 // the libuv thread pool (compress/block-gzip.ts), so one large table keeps every core compressing and
-// compressing one table overlaps copying another. The leader reads the blocks back in script order. The first failure anywhere stops every
+// compressing one table overlaps copying another; as text, in pieces of 256 KiB (write/gather-pieces.ts),
+// not in the socket's chunks. The leader reads the blocks back in script order. The first failure anywhere stops every
 // worker and is what the dump rejects with.
 import { createHash } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
@@ -12,7 +13,9 @@ import { quoteQualified } from '../emit/quote'
 import type { DataSource, TocEntry } from '../emit/toc-entry'
 import { PgkeepError } from '../errors'
 import type { DumpSession } from '../session/dump-session'
+import { gatherPieces } from '../write/gather-pieces'
 import { MemberSpool, type SpoolFiles } from '../write/member-spool'
+import { DATA_PIECE_BYTES } from '../write/output'
 import { copyFailure, copyQuery } from './copy-out'
 import { copyToStream } from './copy-to-stream'
 
@@ -163,7 +166,7 @@ export class ParallelCopy {
     const into = async (chunks: AsyncIterable<Buffer>) => {
       for await (const chunk of chunks) await spool.write(chunk)
     }
-    if (this.options.compressionLevel === null) await pipeline(text, into)
+    if (this.options.compressionLevel === null) await pipeline(text, (chunks: AsyncIterable<Buffer>) => gatherPieces(chunks, DATA_PIECE_BYTES), into)
     else {
       const level = this.options.compressionLevel
       await pipeline(text, (chunks: AsyncIterable<Buffer>) => gzipBlocks(chunks, level, this.slots), into)
