@@ -1,7 +1,7 @@
 // A dump's GcPacer (memory/gc-pacer.ts) counts the blocks a parallel dump reads back from its spools'
 // temporary files, not only the rows it copies: those reads are new buffers too, and they come back from
 // the page cache tens of megabytes at a time. Here the first table in script order is the largest and its
-// destination is slow, so the other worker's tables wait in the spool past its 4 MiB budget, on disk; the
+// destination is slow, so the other worker's tables wait in the spool past its 1 MiB budget, on disk; the
 // pacer's young collections (a `gc` of the test's own, which the pacer takes when the process has one)
 // then exceed one per MiB of table data by about the bytes that were read back.
 import { Writable } from 'node:stream'

@@ -66,7 +66,7 @@ async function inTempFolder(work: (folder: string) => Promise<void>): Promise<st
 beforeAll(async () => {
   db = await createDatabase(server.url, { prefix: 'parallel' })
   // Tables of different sizes, named so that script order (by name) is not size order; ~45 MB of text,
-  // of which c_medium and e_medium (24 MB) outgrow the spools' 4 MiB memory while b_large is written.
+  // of which c_medium and e_medium (24 MB) outgrow the spools' 1 MiB memory while b_large is written.
   await runSql(db.url, `
     CREATE TABLE a_small (id integer PRIMARY KEY, note text);
     INSERT INTO a_small SELECT g, 'small ' || g FROM generate_series(1, 1000) g;

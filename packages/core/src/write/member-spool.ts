@@ -10,12 +10,14 @@ import { TempFolder } from '../storage/temp-folder'
 import { OneWayQueue } from './one-way-queue'
 
 /**
- * Memory the spools of one dump hold at most, all together, before spilling to temporary files. 4 MiB:
+ * Memory the spools of one dump hold at most, all together, before spilling to temporary files. 1 MiB:
  * measured on a 500 MB database, 16 MiB made a backup with jobs 2 peak about 30 MB higher in a plain
- * node process (the budget fills with compressed blocks while the leader writes the largest table), and
- * blocks past the budget cost one sequential write and read of a temporary file.
+ * node process than 4 MiB (the budget fills with compressed blocks while the leader writes the largest
+ * table), and 1 MiB another 2–5 MB lower than 4 MiB, in the same time (bench/README.md, 2026-12-07,
+ * evening): what waits there outlives the pacer's young collections and is freed only by a full one.
+ * Blocks past the budget cost one sequential write and read of a temporary file.
  */
-export const SPOOL_MEMORY_BUDGET = 4 * 1024 * 1024
+export const SPOOL_MEMORY_BUDGET = 1024 * 1024
 /** Bytes a spool the leader is reading may hold unread before its producer waits. */
 const READ_AHEAD = 1024 * 1024
 /** Size of each read from a spool's file. */
