@@ -6,6 +6,7 @@
 //   --scale N   another sample scale (default 64 ≈ 500 MB)
 //   env BENCH_DATABASE_URL: the server (default postgresql://postgres@127.0.0.1:5432/postgres);
 //       BENCH_NODE_FLAGS: node flags for the Nitro server (e.g. --max-semi-space-size=1)
+//       MALLOC_*: glibc's malloc settings, passed on to the server (e.g. MALLOC_MMAP_THRESHOLD_=131072)
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -19,6 +20,11 @@ import { ensureSourceDatabase } from './source-db'
 /** The acceptance limit of RSS growth, decimal megabytes (as the rest of the bench). */
 const GROWTH_LIMIT = 64e6
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
+
+/** The bench's own MALLOC_* variables (glibc's tunables read at start-up), for the server. */
+function mallocSettings(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('MALLOC_') && e[1] !== undefined))
+}
 
 async function main(): Promise<number> {
   const scaleArg = process.argv.indexOf('--scale')
@@ -36,7 +42,7 @@ async function main(): Promise<number> {
       PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port),
       NUXT_SESSION_PASSWORD: randomBytes(24).toString('hex'),
       NUXT_PGKEEP_DATABASE_URL: db.url, NUXT_PGKEEP_STORAGE_DIR: storageDir,
-      NUXT_PGKEEP_SCHEDULE_ENABLED: 'false', NUXT_PGKEEP_RATE_LIMIT: 'false',
+      NUXT_PGKEEP_SCHEDULE_ENABLED: 'false', NUXT_PGKEEP_RATE_LIMIT: 'false', ...mallocSettings(),
     },
   })
   const base = `http://127.0.0.1:${port}`
