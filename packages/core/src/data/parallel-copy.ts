@@ -3,8 +3,8 @@
 // spool, gzip-compressed when the destination takes members: in blocks compressed several at once on
 // the libuv thread pool (compress/block-gzip.ts), so one large table keeps every core compressing and
 // compressing one table overlaps copying another; as text, in pieces of 256 KiB (write/gather-pieces.ts),
-// not in the socket's chunks. The leader reads the blocks back in script order. The first failure anywhere stops every
-// worker and is what the dump rejects with.
+// not in the socket's chunks. The leader reads the blocks back in script order. The first failure
+// anywhere stops every worker and is what the dump rejects with.
 import { createHash } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import { CompressionSlots, gzipBlocks } from '../compress/block-gzip'

@@ -1,7 +1,7 @@
 // Chunks gathered into pieces of a fixed size: what a parallel dump's worker hands its spool. A table's
-// rows come off the socket in chunks of a few to 64 kB; spooled as they came, each became a write to the
-// spool's file and another to the destination (8,000 and 12,000 writes for a 500 MB dump's spilled
-// tables), each a trip to node's thread pool.
+// rows come off the socket in chunks of a few to 64 kB; spooled as they came, each one past the spool's
+// memory became a write to its file, a trip to node's thread pool (8,154 writes for the spilled tables of
+// a 500 MB dump, 1,178 in pieces of 256 KiB).
 export async function* gatherPieces(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
   let piece: Buffer | null = null
   let used = 0
