@@ -107,12 +107,13 @@ export class CompressionSlots {
 /**
  * Copies a stream's chunks into blocks of exactly blockBytes as they come, so that the chunks (a
  * socket's buffers) are garbage at once instead of waiting, promoted, for their block to be deflated.
+ * The blocks come from `blocks`: the compression slots' spares, or new buffers (write/gather-pieces.ts).
  */
 export class BlockFiller {
   private buffer: Buffer | null = null
   private used = 0
 
-  constructor(private readonly slots: CompressionSlots) {}
+  constructor(private readonly blocks: { borrow(): Buffer }) {}
 
   /** Bytes in the block being filled. */
   get pending(): number {
@@ -123,7 +124,7 @@ export class BlockFiller {
   add(chunk: Buffer, full: (block: Buffer) => void): void {
     let at = 0
     while (at < chunk.length) {
-      this.buffer ??= this.slots.borrow()
+      this.buffer ??= this.blocks.borrow()
       const copied = chunk.copy(this.buffer, this.used, at)
       at += copied
       this.used += copied
