@@ -320,7 +320,7 @@ async function dumpInSession(session: DumpSession, options: ResolvedDumpOptions,
 
   // Blocks read back from the spools' files are new buffers too: tens of megabytes of them in a tenth of
   // a second once the leader reaches a table a worker spilled, so the pacer counts them as it counts rows.
-  const files = new SpoolFiles(undefined, undefined, (bytes) => pacer.passed(bytes))
+  const files = new SpoolFiles({ onFileRead: (bytes) => pacer.passed(bytes) })
   let workers: WorkerSessions | null = null
   let parallel: ParallelCopy | null = null
   const stop = () => parallel?.fail(new PgkeepError('ABORTED', 'the dump was cancelled', { cause: run.signal?.reason }))

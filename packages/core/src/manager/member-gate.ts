@@ -60,7 +60,7 @@ export function stretchesOf(manifest: BackupManifest): Stretch[] {
 }
 
 class MemberGate extends Readable {
-  private readonly files = new SpoolFiles(HELD_MEMORY_BYTES)
+  private readonly files = new SpoolFiles({ budget: HELD_MEMORY_BYTES })
   private readonly stretches: Stretch[]
   private index = 0
   private inStretch = 0

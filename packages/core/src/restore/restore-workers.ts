@@ -160,7 +160,7 @@ export class RestoreWorkers {
 
   /** @internal the temporary files of the COPY blocks the scan passes. */
   spoolFiles(): SpoolFiles {
-    this.spools ??= new SpoolFiles(0)
+    this.spools ??= new SpoolFiles({ budget: 0 })
     return this.spools
   }
 

@@ -23,6 +23,19 @@ const READ_AHEAD = 1024 * 1024
 /** Size of each read from a spool's file. */
 const FILE_CHUNK = 256 * 1024
 
+export interface SpoolFilesOptions {
+  /** Bytes the spools may hold in memory together before they write to files. @default SPOOL_MEMORY_BUDGET */
+  budget?: number
+  /** The folder the temporary folder is made in. @default the OS temp folder */
+  parent?: string
+  /**
+   * Hears of every read from a spool's file, with its size: each is a buffer of its own that is garbage
+   * once written on, and the files are read back from the page cache as fast as the output takes them (a
+   * dump's GcPacer counts them, see dump.ts).
+   */
+  onFileRead?: (bytes: number) => void
+}
+
 /** The memory budget and the temporary files of one dump's spools. */
 export class SpoolFiles {
   used = 0
@@ -34,13 +47,13 @@ export class SpoolFiles {
   private count = 0
   private disposed = false
 
-  /**
-   * `onFileRead` hears of every read from a spool's file, with its size: each is a buffer of its own that
-   * is garbage once written on, and the files are read back from the page cache as fast as the output
-   * takes them (a dump's GcPacer counts them, see dump.ts).
-   */
-  constructor(readonly budget = SPOOL_MEMORY_BUDGET, parent?: string, readonly onFileRead?: (bytes: number) => void) {
-    this.dir = new TempFolder('spool', parent)
+  readonly budget: number
+  readonly onFileRead: ((bytes: number) => void) | undefined
+
+  constructor(options: SpoolFilesOptions = {}) {
+    this.budget = options.budget ?? SPOOL_MEMORY_BUDGET
+    this.onFileRead = options.onFileRead
+    this.dir = new TempFolder('spool', options.parent)
   }
 
   /** The folder the files are in, once one was created (null before). */

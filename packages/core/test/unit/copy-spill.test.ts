@@ -66,7 +66,7 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 
 describe('CopySpill', () => {
   it('holds the scan at runAhead bytes while no worker is free, and gives every byte back in order', async () => {
-    const files = new SpoolFiles(0, await parent())
+    const files = new SpoolFiles({ budget: 0, parent: await parent() })
     const policy = new Switch()
     const spill = new CopySpill(files, 256 * KIB, policy)
     const data = chunks(8)
@@ -85,7 +85,7 @@ describe('CopySpill', () => {
 
   it('once another worker is free, writes the rest of the block to a file at once; the reader gets it after the memory part, and the file goes', async () => {
     const where = await parent()
-    const files = new SpoolFiles(0, where)
+    const files = new SpoolFiles({ budget: 0, parent: where })
     const policy = new Switch()
     const spill = new CopySpill(files, 128 * KIB, policy)
     const data = chunks(20)
@@ -109,7 +109,7 @@ describe('CopySpill', () => {
   })
 
   it('a file that cannot be created is no failure: the block waits in memory as before', async () => {
-    const files = new SpoolFiles(0, join(await parent(), 'missing', 'folder'))
+    const files = new SpoolFiles({ budget: 0, parent: join(await parent(), 'missing', 'folder') })
     const policy = new Switch()
     policy.set(true)
     const spill = new CopySpill(files, 128 * KIB, policy)
@@ -123,7 +123,7 @@ describe('CopySpill', () => {
 
   it('a file write that fails (a full disk) keeps what the file holds, and the rest follows from memory, in order', async () => {
     const where = await parent()
-    const real = new SpoolFiles(0, where)
+    const real = new SpoolFiles({ budget: 0, parent: where })
     let writes = 0
     // the third write to the file fails with ENOSPC, as on a full disk
     const files = Object.assign(Object.create(real) as SpoolFiles, {
@@ -155,7 +155,7 @@ describe('CopySpill', () => {
 
   it('destroy() stops the reader and the writer with the error, and removes the file', async () => {
     const where = await parent()
-    const files = new SpoolFiles(0, where)
+    const files = new SpoolFiles({ budget: 0, parent: where })
     const policy = new Switch()
     policy.set(true)
     const spill = new CopySpill(files, 64 * KIB, policy)
@@ -171,7 +171,7 @@ describe('CopySpill', () => {
   })
 
   it('a writer held for its worker sees the restore\'s failure', async () => {
-    const files = new SpoolFiles(0, await parent())
+    const files = new SpoolFiles({ budget: 0, parent: await parent() })
     const policy = new Switch()
     const spill = new CopySpill(files, 64 * KIB, policy)
     await spill.write(randomBytes(64 * KIB))
@@ -183,7 +183,7 @@ describe('CopySpill', () => {
   })
 
   it('a reader that stops early (its COPY failed) lets a held writer go on to see the failure', async () => {
-    const files = new SpoolFiles(0, await parent())
+    const files = new SpoolFiles({ budget: 0, parent: await parent() })
     const policy = new Switch()
     const spill = new CopySpill(files, 64 * KIB, policy)
     await spill.write(randomBytes(64 * KIB))

@@ -27,7 +27,7 @@ async function readAll(spool: MemberSpool): Promise<Buffer> {
 describe('MemberSpool', () => {
   it('keeps bytes past the memory budget in a temporary file and gives everything back in order', async () => {
     const where = await parent()
-    const files = new SpoolFiles(64 * 1024, where)
+    const files = new SpoolFiles({ budget: 64 * 1024, parent: where })
     const a = new MemberSpool(files)
     const b = new MemberSpool(files)
     const written: Buffer[] = []
@@ -57,7 +57,7 @@ describe('MemberSpool', () => {
   it('tells onFileRead of every read from a file, and of none from memory', async () => {
     // dump.ts counts these reads in its GcPacer: each is a new buffer the collector must free
     const reads: number[] = []
-    const files = new SpoolFiles(100_000, await parent(), (bytes) => reads.push(bytes))
+    const files = new SpoolFiles({ budget: 100_000, parent: await parent(), onFileRead: (bytes) => reads.push(bytes) })
     const spool = new MemberSpool(files)
     const written = Array.from({ length: 12 }, () => randomBytes(50_000))
     for (const chunk of written) await spool.write(chunk)
@@ -70,7 +70,7 @@ describe('MemberSpool', () => {
   })
 
   it('holds the writer back while its reader is behind, instead of spilling to disk', async () => {
-    const files = new SpoolFiles(0, await parent())
+    const files = new SpoolFiles({ budget: 0, parent: await parent() })
     const spool = new MemberSpool(files)
     const reading = readAll(spool)
     for (let i = 0; i < 100; i++) await spool.write(Buffer.alloc(64 * 1024, i))
@@ -82,7 +82,7 @@ describe('MemberSpool', () => {
 
   it('destroy() rejects the reader and the next write with the error, and dispose() removes the files', async () => {
     const where = await parent()
-    const files = new SpoolFiles(1024, where)
+    const files = new SpoolFiles({ budget: 1024, parent: where })
     const spool = new MemberSpool(files)
     await spool.write(randomBytes(10_000))
     const reader = spool.read()
@@ -97,7 +97,7 @@ describe('MemberSpool', () => {
 
   it('a write on its way to the file when destroy() comes rejects with the error, and dispose() still removes the file', async () => {
     const where = await parent()
-    const files = new SpoolFiles(0, where)
+    const files = new SpoolFiles({ budget: 0, parent: where })
     const spool = new MemberSpool(files)
     const failure = new Error('another worker failed')
     // past the budget: the write opens the spool's file and writes to it, both on the thread pool
