@@ -13,7 +13,7 @@ import { describeConnectionError, isSocketError } from './connection-lost'
 import { SpoolFiles } from '../write/member-spool'
 import { CopySpill } from './copy-spill'
 import { toUtf8 } from './copy-transcode'
-import { locksConflict, type TableLock } from './parallel-entries'
+import { locksConflict, parallelClass, type TableLock } from './parallel-entries'
 import type { CopyItem, EntryHeader } from './script-item'
 
 /** Session settings in force, by name: the statements that set them, in the order they were set. */
@@ -142,6 +142,14 @@ export class RestoreWorkers {
     await this.spools?.dispose()
   }
 
+  /**
+   * @internal whether an index build starting now should go without the server's parallel workers: the
+   * restore's other sessions are all busy, so they already keep the server's cores at work.
+   */
+  othersBusy(): boolean {
+    return this.workers.length > 1 && this.idle.length === 0
+  }
+
   /** @internal the spill policy of a COPY block (copy-spill.ts): a worker is free for the next block. */
   mayPass(): boolean {
     return this.idle.length > 0 && this.failure === null
@@ -211,8 +219,10 @@ export class Lease {
 
   /** Queues a statement (of `entry`, for messages: the lease's by default); waits only when many are queued already. */
   async run(sql: string, line: number, settings: Settings, entry: EntryHeader = this.entry): Promise<void> {
+    const build = parallelClass(entry) === 'build' && !settings.has(BUILD_WORKERS)
     this.enqueue(async () => {
       await this.worker.apply(settings)
+      if (build) await this.worker.holdBuildWorkers(this.pool.othersBusy())
       await this.worker.client.query(sql)
     }, line, entry)
     if (this.queued >= MAX_QUEUED) await this.tail
@@ -282,11 +292,31 @@ export class Lease {
   }
 }
 
+/**
+ * The setting that lets one index build (CREATE INDEX, a primary key, unique or exclusion constraint) take
+ * parallel workers of its own. A worker session sets it to 0 for a build that starts while every other
+ * session of the restore is busy, and back to the session's own value (RESET: the server's, the role's or
+ * PGOPTIONS') for one that starts while a session is idle; a script that sets it itself is followed instead.
+ * The restore's `jobs` sessions already keep that many server processes at work: on the 525 MB sample on
+ * 2 cores, builds with parallel workers beside the other session's COPY cost 0.75 CPU s more in all and
+ * made a `-j2` restore 0.4 s (5 %) slower (bench/README.md, "Index builds without the server's parallel workers").
+ */
+export const BUILD_WORKERS = 'max_parallel_maintenance_workers'
+
 /** One worker session, and the settings it has applied. */
 export class Worker {
   private readonly applied = new Map<string, string>()
+  /** Whether this session's index builds are kept from taking parallel workers (BUILD_WORKERS = 0). */
+  private buildWorkersHeld = false
 
   constructor(readonly client: pg.Client) {}
+
+  /** Brings BUILD_WORKERS to 0 (`hold`) or back to the session's own value, when it is not that already. */
+  async holdBuildWorkers(hold: boolean): Promise<void> {
+    if (hold === this.buildWorkersHeld) return
+    await this.client.query(hold ? `SET ${BUILD_WORKERS} = 0` : `RESET ${BUILD_WORKERS}`)
+    this.buildWorkersHeld = hold
+  }
 
   /** Runs the setting statements whose value differs from what this session last applied. */
   async apply(settings: Settings): Promise<void> {
