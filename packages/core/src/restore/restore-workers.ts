@@ -104,12 +104,20 @@ export class RestoreWorkers {
 
   /** Waits until every leased entry has finished; throws the failure, if any. */
   async drain(): Promise<void> {
-    while (this.busy.size > 0) {
-      this.check()
-      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.draining = true
+    try {
+      while (this.busy.size > 0) {
+        this.check()
+        await new Promise<void>((resolve) => this.waiting.push(resolve))
+      }
+    } finally {
+      this.draining = false
     }
     this.check()
   }
+
+  /** Whether the leader waits for the leased entries to finish, with nothing more to hand out until then. */
+  private draining = false
 
   /** Runs `sql` in every worker (BEGIN, COMMIT), one after the other. */
   async everywhere(sql: string): Promise<void> {
@@ -143,11 +151,12 @@ export class RestoreWorkers {
   }
 
   /**
-   * @internal whether an index build starting now should go without the server's parallel workers: the
-   * restore's other sessions are all busy, so they already keep the server's cores at work.
+   * @internal whether an index build starting now should go without the server's parallel workers
+   * (BUILD_WORKERS): yes while the restore still has work for its sessions, which keep the server's
+   * cores at work; no once the leader only waits for the last entries and a session sits idle.
    */
-  othersBusy(): boolean {
-    return this.workers.length > 1 && this.idle.length === 0
+  holdsBuildWorkers(): boolean {
+    return this.workers.length > 1 && !(this.draining && this.idle.length > 0)
   }
 
   /** @internal the spill policy of a COPY block (copy-spill.ts): a worker is free for the next block. */
@@ -222,7 +231,7 @@ export class Lease {
     const build = parallelClass(entry) === 'build' && !settings.has(BUILD_WORKERS)
     this.enqueue(async () => {
       await this.worker.apply(settings)
-      if (build) await this.worker.holdBuildWorkers(this.pool.othersBusy())
+      if (build) await this.worker.holdBuildWorkers(this.pool.holdsBuildWorkers())
       await this.worker.client.query(sql)
     }, line, entry)
     if (this.queued >= MAX_QUEUED) await this.tail
@@ -294,9 +303,10 @@ export class Lease {
 
 /**
  * The setting that lets one index build (CREATE INDEX, a primary key, unique or exclusion constraint) take
- * parallel workers of its own. A worker session sets it to 0 for a build that starts while every other
- * session of the restore is busy, and back to the session's own value (RESET: the server's, the role's or
- * PGOPTIONS') for one that starts while a session is idle; a script that sets it itself is followed instead.
+ * parallel workers of its own. A worker session sets it to 0 for a build that starts while the restore
+ * still has work to hand out, and back to the session's own value (RESET: the server's, the database's,
+ * the role's or PGOPTIONS') for one that starts once the leader only waits for the last entries and a
+ * session sits idle; a script that sets it itself is followed instead.
  * The restore's `jobs` sessions already keep that many server processes at work: on the 525 MB sample on
  * 2 cores, builds with parallel workers beside the other session's COPY cost 0.75 CPU s more in all and
  * made a `-j2` restore 0.4 s (5 %) slower (bench/README.md, "Index builds without the server's parallel workers").
