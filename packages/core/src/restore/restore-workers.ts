@@ -44,6 +44,8 @@ export class RestoreWorkers {
     private readonly workers: Worker[],
     /** A connection of its own, for terminating the workers' backends. */
     private readonly connectOne: () => Promise<pg.Client>,
+    /** Whether the server has BUILD_WORKERS (PostgreSQL 11 and later). */
+    private readonly hasBuildWorkers: boolean,
   ) {
     this.idle = [...workers]
     // A session lost while idle (terminated, the network) says so here, before a later query on it can
@@ -59,8 +61,11 @@ export class RestoreWorkers {
     }
   }
 
-  /** Opens `count` sessions; on any failure the ones already open are closed before the error is thrown. */
-  static async open(count: number, connectOne: () => Promise<pg.Client>): Promise<RestoreWorkers> {
+  /**
+   * Opens `count` sessions; on any failure the ones already open are closed before the error is thrown.
+   * `serverMajor` below 11 (no BUILD_WORKERS there) leaves index builds as the server runs them.
+   */
+  static async open(count: number, connectOne: () => Promise<pg.Client>, serverMajor: number): Promise<RestoreWorkers> {
     const results = await Promise.allSettled(Array.from({ length: count }, () => connectOne()))
     const opened = results.filter((r): r is PromiseFulfilledResult<pg.Client> => r.status === 'fulfilled').map((r) => r.value)
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
@@ -68,7 +73,7 @@ export class RestoreWorkers {
       await Promise.all(opened.map((c) => c.end().catch(() => {})))
       throw rejected.reason
     }
-    return new RestoreWorkers(opened.map((client) => new Worker(client)), connectOne)
+    return new RestoreWorkers(opened.map((client) => new Worker(client)), connectOne, serverMajor >= 11)
   }
 
   get size(): number {
@@ -156,7 +161,7 @@ export class RestoreWorkers {
    * cores at work; no once the leader only waits for the last entries and a session sits idle.
    */
   holdsBuildWorkers(): boolean {
-    return this.workers.length > 1 && !(this.draining && this.idle.length > 0)
+    return this.hasBuildWorkers && this.workers.length > 1 && !(this.draining && this.idle.length > 0)
   }
 
   /** @internal the spill policy of a COPY block (copy-spill.ts): a worker is free for the next block. */

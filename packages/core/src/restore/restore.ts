@@ -135,7 +135,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     if (o.jobs > 1) {
       // What a failure drops again, when the database is not one this restore created.
       if (!created) inventory = await takeInventory(client)
-      workers = await RestoreWorkers.open(o.jobs, () => connectOne())
+      workers = await RestoreWorkers.open(o.jobs, () => connectOne(), Math.floor(Number(num) / 10000))
       if (o.signal?.aborted) stop()
     }
     if (o.singleTransaction) {

@@ -2,8 +2,8 @@
 // restore still has work to hand out runs with max_parallel_maintenance_workers = 0: the restore's sessions
 // already keep the server's cores at work. One that starts once the leader only waits for the last
 // entries (drain) while a session sits idle runs with the session's own value again (here 3, from the
-// connection's options), and so does every build of a one-session pool. A script that sets the value
-// itself is followed.
+// connection's options), and so does every build of a one-session pool and of a server before
+// PostgreSQL 11, which has no such setting. A script that sets the value itself is followed.
 import pg from 'pg'
 import { createDatabase, runSql, type TestDatabase } from '@pgkeep/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -17,7 +17,7 @@ let pool: RestoreWorkers | null = null
 
 beforeAll(async () => {
   db = await createDatabase(server.url, { prefix: 'bw' })
-  await runSql(db.url, 'CREATE TABLE t (a int, b int, c int, d int, e int)')
+  await runSql(db.url, 'CREATE TABLE t (a int, b int, c int, d int, e int, f int)')
 })
 afterAll(async () => {
   await db?.drop()
@@ -60,7 +60,7 @@ async function indexes(): Promise<string[]> {
 
 describe("a parallel restore's index builds", () => {
   it('go without parallel workers while the restore has work to hand out, and with the session\'s own value at its end', async () => {
-    pool = await RestoreWorkers.open(2, connectOne)
+    pool = await RestoreWorkers.open(2, connectOne, server.major)
     // the other session busy
     const loading = await pool.lease(entry('TABLE DATA', 'other'))
     expect(await build(await pool.lease(entry('INDEX', 't_a')), 'CREATE INDEX t_a ON public.t USING btree (a);')).toBe('0')
@@ -84,15 +84,22 @@ describe("a parallel restore's index builds", () => {
   })
 
   it('follow a script that sets the value itself', async () => {
-    pool = await RestoreWorkers.open(2, connectOne)
+    pool = await RestoreWorkers.open(2, connectOne, server.major)
     const loading = await pool.lease(entry('TABLE DATA', 'other'))
     const settings: Settings = new Map([[BUILD_WORKERS, `SET ${BUILD_WORKERS} = 2;`]])
     expect(await build(await pool.lease(entry('INDEX', 't_d')), 'CREATE INDEX t_d ON public.t USING btree (d);', settings)).toBe('2')
     await loading.end()
   })
 
+  it('are left to the server where it has no such setting (before PostgreSQL 11)', async () => {
+    pool = await RestoreWorkers.open(2, connectOne, 10)
+    const loading = await pool.lease(entry('TABLE DATA', 'other'))
+    expect(await build(await pool.lease(entry('INDEX', 't_f')), 'CREATE INDEX t_f ON public.t USING btree (f);')).toBe('3')
+    await loading.end()
+  })
+
   it('keep the session\'s own value in a one-session pool', async () => {
-    pool = await RestoreWorkers.open(1, connectOne)
+    pool = await RestoreWorkers.open(1, connectOne, server.major)
     expect(await build(await pool.lease(entry('INDEX', 't_e')), 'CREATE INDEX t_e ON public.t USING btree (e);')).toBe('3')
   })
 })

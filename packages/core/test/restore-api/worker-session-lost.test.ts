@@ -41,7 +41,7 @@ afterEach(async () => {
 
 describe('a restore worker session lost', () => {
   it('to a socket error fails the restore with RESTORE_FAILED that says the server closed the connection', async () => {
-    pool = await RestoreWorkers.open(2, connectOne)
+    pool = await RestoreWorkers.open(2, connectOne, server.major)
     const cause = breakSocket(clients[1]!)
     const failure = await failureOf(pool)
     expect(failure).toBeInstanceOf(PgkeepError)
@@ -51,7 +51,7 @@ describe('a restore worker session lost', () => {
   })
 
   it('leaves the failure to the server\'s reason when it follows the socket error', async () => {
-    pool = await RestoreWorkers.open(2, connectOne)
+    pool = await RestoreWorkers.open(2, connectOne, server.major)
     const socketError = new Promise((resolve) => clients[0]!.once('error', resolve))
     breakSocket(clients[0]!)
     await socketError
@@ -63,7 +63,7 @@ describe('a restore worker session lost', () => {
   })
 
   it('by the server terminating its backend fails the restore with the server\'s reason', async () => {
-    pool = await RestoreWorkers.open(2, connectOne)
+    pool = await RestoreWorkers.open(2, connectOne, server.major)
     const pid = (clients[1] as unknown as { processID: number }).processID
     const control = await connectOne()
     await control.query('SELECT pg_catalog.pg_terminate_backend($1)', [pid])
