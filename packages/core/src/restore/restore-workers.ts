@@ -39,6 +39,8 @@ export class RestoreWorkers {
   private readonly busy = new Set<Lease>()
   /** Temporary files of COPY blocks the scan passed (copy-spill.ts), created on first use. */
   private spools: SpoolFiles | null = null
+  /** Whether the leader waits for the leased entries to finish, with nothing more to hand out until then. */
+  private draining = false
 
   private constructor(
     private readonly workers: Worker[],
@@ -120,9 +122,6 @@ export class RestoreWorkers {
     }
     this.check()
   }
-
-  /** Whether the leader waits for the leased entries to finish, with nothing more to hand out until then. */
-  private draining = false
 
   /** Runs `sql` in every worker (BEGIN, COMMIT), one after the other. */
   async everywhere(sql: string): Promise<void> {

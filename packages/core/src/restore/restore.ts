@@ -123,6 +123,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
       "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_database() AS db",
     )
     const { num, version, db } = info.rows[0]!
+    const targetMajor = Math.floor(Number(num) / 10000)
     // Marked while this session is in it: a rerun after a kill knows the database as its own.
     if (created) await markCreated(client, created.name)
     if (!created && !o.clean && !o.allowNonEmpty && !o.dataOnly) await refuseNonEmpty(client, db)
@@ -135,7 +136,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
     if (o.jobs > 1) {
       // What a failure drops again, when the database is not one this restore created.
       if (!created) inventory = await takeInventory(client)
-      workers = await RestoreWorkers.open(o.jobs, () => connectOne(), Math.floor(Number(num) / 10000))
+      workers = await RestoreWorkers.open(o.jobs, () => connectOne(), targetMajor)
       if (o.signal?.aborted) stop()
     }
     if (o.singleTransaction) {
@@ -160,7 +161,7 @@ export async function restore(source: RestoreSource, input: RestoreOptions = {},
         return selected(header)
       },
       noOwner: o.noOwner,
-      targetMajor: Math.floor(Number(num) / 10000),
+      targetMajor,
       policy: o.allowAnyStatement ? ANY_STATEMENT : strictStatementPolicy(),
       allowAnyStatement: o.allowAnyStatement,
       maxStatementBytes: o.maxStatementBytes,
