@@ -3,6 +3,7 @@
 import type { DumpContext } from '../catalog/context'
 import type { DumpObject } from '../model/objects'
 import { addBoundaryDependencies, createBoundaries } from './boundaries'
+import { breakOwnLoops } from './break-own-loops'
 import { priorities } from './priorities'
 import { sortObjects } from './sort-objects'
 
@@ -10,6 +11,7 @@ export function orderObjects(ctx: DumpContext, largeObjectsInData: boolean): Dum
   const { pre, post } = createBoundaries(ctx.registry)
   const objects = ctx.registry.all()
   addBoundaryDependencies(objects, pre, post, largeObjectsInData)
+  breakOwnLoops(objects)
   return sortObjects(objects, {
     priority: priorities(largeObjectsInData),
     typeName: (oid) => ctx.types.nameOf(oid),

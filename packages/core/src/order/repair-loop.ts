@@ -120,14 +120,14 @@ function repairTypeFunction(type: TypeObject, fn: DumpObject): void {
   }
 }
 
-function isSelectRuleOf(rule: DumpObject, view: TableObject): boolean {
+export function isSelectRuleOf(rule: DumpObject, view: TableObject): boolean {
   return rule.kind === 'RULE' && rule.evType === '1' && rule.isInstead && rule.table === view
 }
 
-function isCheckOf(con: DumpObject, table: TableObject): boolean {
+export function isCheckOf(con: DumpObject, table: TableObject): boolean {
   return con.kind === 'CONSTRAINT' && con.contype === 'c' && con.table === table
 }
 
-function isDomainCheckOf(con: DumpObject, domain: TypeObject): boolean {
+export function isDomainCheckOf(con: DumpObject, domain: TypeObject): boolean {
   return con.kind === 'CONSTRAINT' && con.contype === 'c' && con.domain === domain
 }
