@@ -84,6 +84,11 @@ describe('catalog round trips', () => {
     expect(indexQueries(serial.queries)).toHaveLength(1)
     expect(indexQueries(aside.queries)).toHaveLength(0)
     expect(aside.queries.filter((q) => q.includes('pg_export_snapshot'))).toHaveLength(1)
+    // the second session was asked for while the relations were read, before the tables were locked
+    const exportAt = aside.queries.findIndex((q) => q.includes('pg_export_snapshot'))
+    const lockAt = aside.queries.findIndex((q) => q.startsWith('LOCK TABLE'))
+    expect(lockAt).toBeGreaterThan(0)
+    expect(exportAt).toBeLessThan(lockAt)
     expect(aside.text).toBe(serial.text)
     expect(aside.text.match(/^CREATE INDEX /gm)).toHaveLength(300)
   }, 120_000)

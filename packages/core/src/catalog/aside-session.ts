@@ -19,6 +19,11 @@ export interface AsideSession {
   query(sql: string, params: unknown[], what: string): Promise<Row[] | null>
   /** The aside session itself, opening it on first use, or null when none could be opened. */
   session(): Promise<DumpSession | null>
+  /**
+   * Starts opening the session now, before its first query is known, so that connecting overlaps the
+   * leader's reads; a failure to open shows where the session is next asked for.
+   */
+  warm(): void
   /** Whether the session was asked for already (open, opening, or failed to open). */
   readonly requested: boolean
   /** Ends the aside connection, if one was opened; safe to call more than once. */
@@ -48,6 +53,9 @@ export function asideSession(leader: DumpSession, snapshot: string | undefined, 
     async session() {
       const workers = await open()
       return workers?.sessions[0] ?? null
+    },
+    warm() {
+      open().catch(() => {})
     },
     get requested() {
       return opening !== null

@@ -43,7 +43,7 @@ export async function readCatalog(ctx: DumpContext, plan: CatalogPlan): Promise<
   await readRoles(ctx)
   await readExtensions(ctx)
   await readNamespaces(ctx)
-  await readTables(ctx)
+  await readTables(ctx, plan.aside ?? null)
   markOwnedSequences(ctx)
   // The tables are locked: the aside session can deparse their indexes while the leader reads on.
   const indexes = prefetchIndexes(ctx, plan.aside ?? null)

@@ -8,7 +8,9 @@ import { quoteQualified } from '../emit/quote'
 import { eachRow } from '../session/each-row'
 import { bool, catIdOf, int } from '../session/pg-text'
 import { PgkeepError } from '../errors'
+import type { AsideSession } from './aside-session'
 import { findNamespace, roleName, type DumpContext } from './context'
+import { INDEXES_ASIDE_FROM } from './indexes'
 import { TableRow } from './table-row'
 
 const LOCK_BATCH_CHARS = 100_000
@@ -22,8 +24,15 @@ interface LockTableSize {
   processes: number
 }
 
-export async function readTables(ctx: DumpContext): Promise<void> {
+/**
+ * Reads every relation and locks the dumped tables. With an aside session, it is opened as soon as enough
+ * indexed tables have been read for the indexes to be read there (prefetchIndexes, once they are locked):
+ * connecting then overlaps the rest of this read and the LOCK, where it used to follow them (~40 ms
+ * on 2,000 tables).
+ */
+export async function readTables(ctx: DumpContext, aside: AsideSession | null = null): Promise<void> {
   const lockTargets: string[] = []
+  let indexed = 0
   await eachRow(ctx.session, `SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.reltype, c.relowner, c.relchecks,
             c.relhasindex, c.relhasrules, c.relpages, c.reltuples, c.relhastriggers, c.relpersistence,
             c.reloftype, c.relacl,
@@ -84,6 +93,7 @@ export async function readTables(ctx: DumpContext): Promise<void> {
     if (row.relacl !== null) table.components |= Component.ACL
     ctx.tables.set(table.catId.oid, table)
     ctx.tableList.push(table)
+    if (aside && table.hasIndex && table.interesting && ++indexed === INDEXES_ASIDE_FROM) aside.warm()
     // Only definitions, data and policies need the table held (DUMP_COMPONENTS_REQUIRING_LOCK); an
     // ACL-only entry, as for pg_catalog's tables, does not.
     if ((table.dump & LOCK_COMPONENTS) && (table.relkind === 'r' || table.relkind === 'p')) {
