@@ -19,8 +19,13 @@ export interface IndexPrefetch {
   rows: Promise<Row[] | null>
 }
 
+/** A table whose indexes the dump reads: it has some, and its definition or data is dumped. */
+export function isIndexedTable(table: TableObject): boolean {
+  return table.hasIndex && table.interesting
+}
+
 function indexedTables(ctx: DumpContext): TableObject[] {
-  return ctx.tableList.filter((t) => t.hasIndex && t.interesting)
+  return ctx.tableList.filter(isIndexedTable)
 }
 
 /**

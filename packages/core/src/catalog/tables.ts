@@ -10,7 +10,7 @@ import { bool, catIdOf, int } from '../session/pg-text'
 import { PgkeepError } from '../errors'
 import type { AsideSession } from './aside-session'
 import { findNamespace, roleName, type DumpContext } from './context'
-import { INDEXES_ASIDE_FROM } from './indexes'
+import { INDEXES_ASIDE_FROM, isIndexedTable } from './indexes'
 import { TableRow } from './table-row'
 
 const LOCK_BATCH_CHARS = 100_000
@@ -93,7 +93,7 @@ export async function readTables(ctx: DumpContext, aside: AsideSession | null = 
     if (row.relacl !== null) table.components |= Component.ACL
     ctx.tables.set(table.catId.oid, table)
     ctx.tableList.push(table)
-    if (aside && table.hasIndex && table.interesting && ++indexed === INDEXES_ASIDE_FROM) aside.warm()
+    if (aside && isIndexedTable(table) && ++indexed === INDEXES_ASIDE_FROM) aside.warm()
     // Only definitions, data and policies need the table held (DUMP_COMPONENTS_REQUIRING_LOCK); an
     // ACL-only entry, as for pg_catalog's tables, does not.
     if ((table.dump & LOCK_COMPONENTS) && (table.relkind === 'r' || table.relkind === 'p')) {

@@ -3,7 +3,8 @@
 // The second half checks the claim the pass rests on: sorting with it gives the same order, the same
 // flags and the same edges as sorting without it, longer loops included.
 import { describe, expect, it } from 'vitest'
-import type { DumpObject } from '../../src/model/objects'
+import type { BoundaryObject, DumpObject } from '../../src/model/objects'
+import { addBoundaryDependencies } from '../../src/order/boundaries'
 import { breakOwnLoops } from '../../src/order/break-own-loops'
 import { priorities } from '../../src/order/priorities'
 import { sortObjects } from '../../src/order/sort-objects'
@@ -83,8 +84,8 @@ describe('breakOwnLoops: what it leaves alone', () => {
 function loopyGraph(): { objects: DumpObject[]; post: number } {
   const objects: DumpObject[] = []
   const add = <T extends DumpObject>(o: T): T => (objects.push(o), o)
-  const pre = add(fake(1, { kind: 'PRE_DATA_BOUNDARY', name: 'PRE-DATA BOUNDARY', deps: [] }))
-  const post = add(fake(2, { kind: 'POST_DATA_BOUNDARY', name: 'POST-DATA BOUNDARY', deps: [1] }))
+  const pre = add(fake(1, { kind: 'PRE_DATA_BOUNDARY', name: 'PRE-DATA BOUNDARY' }))
+  const post = add(fake(2, { kind: 'POST_DATA_BOUNDARY', name: 'POST-DATA BOUNDARY' }))
   // a table with two inline checks and two inline defaults: one own loop each
   const plain = add(table(10, 'r', [11, 12, 13, 14], 'plain'))
   add(check(11, { table: plain }, [10]))
@@ -108,8 +109,9 @@ function loopyGraph(): { objects: DumpObject[]; post: number } {
   // a domain with a check of its own
   const domain = add(fake(60, { kind: 'TYPE', name: 'positive', deps: [61] }))
   add(check(61, { domain }, [60]))
-  // every object but the boundaries is pre-data here
-  for (const o of objects) if (o !== pre && o !== post) o.deps.push(pre.dumpId) // not a loop: pre depends on nothing
+  // the section boundaries as a dump has them: the pre-data boundary after the tables, types, functions
+  // and defaults, the post-data one after it and before what a repair makes separate
+  addBoundaryDependencies(objects, pre as BoundaryObject, post as BoundaryObject, false)
   objects.reverse()
   return { objects, post: post.dumpId }
 }
