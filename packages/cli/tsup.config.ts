@@ -1,19 +1,4 @@
-import { dirname } from 'node:path'
-import { defineConfig, type Options } from 'tsup'
-
-// zod names its ~45 message locales in one module, and its namespace exports them all, so a bundle holds
-// every one of them (300 KB, a fifth of the program chunk) although zod uses English unless told otherwise
-// and pgkeep never tells it. The command's bundle takes English alone.
-const zodEnglishOnly: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'zod-english-only',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
-      contents: "export { default as en } from './en.js'\n",
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }))
-  },
-}
+import { defineConfig } from 'tsup'
 
 export default defineConfig([
   {
@@ -40,7 +25,6 @@ export default defineConfig([
     // `pgkeep --help` peaks at 58.4 MB instead of 63.4 MB, a schema-only dump of 20,000 relations at
     // 121.6 MiB instead of 123.6 (five alternating runs). Names stay, and bin.js.map maps positions back.
     minifyWhitespace: true,
-    esbuildPlugins: [zodEnglishOnly],
     // pg is CommonJS and requires node's own modules: an ES module has no `require` of its own
     banner: { js: "import { createRequire as pgkeepCreateRequire } from 'node:module'\nconst require = pgkeepCreateRequire(import.meta.url)" },
   },

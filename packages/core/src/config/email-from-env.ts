@@ -3,6 +3,7 @@
 // the SMTP password).
 import { PgkeepError } from '../errors'
 import { EmailNotificationsSchema, type EmailNotificationsOption } from '../notify/email-options'
+import { ENGLISH } from '../zod-english'
 
 export const EMAIL_ENV = {
   PGKEEP_SMTP_URL: 'SMTP server for e-mail notifications, smtp://user:password@host:587 or smtps://…:465; setting it turns them on',
@@ -52,7 +53,7 @@ export function emailFromEnv(env: NodeJS.ProcessEnv = process.env): { email: Ema
     ...(timeout ? { timeoutMs: Number(timeout) } : {}),
     ...(env.PGKEEP_APP_URL ? { baseUrl: env.PGKEEP_APP_URL } : {}),
   }
-  const result = EmailNotificationsSchema.safeParse(email)
+  const result = EmailNotificationsSchema.safeParse(email, ENGLISH)
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${VARIABLE_OF[String(i.path[0])] ?? 'PGKEEP_EMAIL_*'}: ${i.message}`)
     throw new PgkeepError('OPTIONS_INVALID', `invalid e-mail notification variables: ${[...new Set(issues)].join('; ')}`)

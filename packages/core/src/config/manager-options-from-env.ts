@@ -15,6 +15,7 @@ import { STORAGE_ENV, storageFromEnv } from './storage-from-env'
 import { KEY_FORMS, signingKeyBytes } from '../manifest/signing-key'
 import { ArchiveOptionsSchema } from '../manager/archive-options'
 import { splitKeyList } from './key-list'
+import { ENGLISH } from '../zod-english'
 
 export const MANAGER_ENV = {
   PGKEEP_DATABASE_URL: 'the database to back up (connection URL or "key=value …"); PG* variables fill the gaps',
@@ -136,7 +137,7 @@ function archiveFromEnv(env: NodeJS.ProcessEnv): BackupManagerOptions['archive']
     ...(allowPlain ? { allowPlainSegments: true } : {}),
   }
   // the slot and publication names are checked with the option's own rules, naming the variable
-  const checked = ArchiveOptionsSchema.safeParse(archive)
+  const checked = ArchiveOptionsSchema.safeParse(archive, ENGLISH)
   if (!checked.success) {
     const issue = checked.error.issues[0]!
     const variable = issue.path[0] === 'slot' ? 'PGKEEP_ARCHIVE_SLOT' : 'PGKEEP_ARCHIVE_PUBLICATION'

@@ -1,6 +1,6 @@
 // The one zod schema of a connection option (dump, manager, restore target): a connection string
 // (URI or key=value) or an object of libpq keywords; resolveConnection() checks the keywords.
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { ConnectionParams } from './resolve-connection.js'
 
 export const ConnectionSchema = z.custom<string | ConnectionParams>(

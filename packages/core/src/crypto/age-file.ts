@@ -7,6 +7,7 @@ import type { BackupManifest } from '../manifest/manifest'
 import { fsStorage } from '../storage/fs-storage'
 import { AgeDecryptor } from './age-decrypt'
 import { DecryptionOptionsSchema, type DecryptionOptions } from './encryption-options'
+import { parseOptions } from '../parse-options'
 
 /** The first line of every age file. */
 export const AGE_MAGIC = 'age-encryption.org/'
@@ -51,7 +52,7 @@ export async function openAgeFile(path: string, decryption: DecryptionOptions): 
  * then the only stanza).
  */
 export function looseAgeDecryptor(reader: ConstructorParameters<typeof AgeDecryptor>[0], file: { name: string; size: number; header: Buffer }, decryption: DecryptionOptions): AgeDecryptor {
-  const keys = DecryptionOptionsSchema.parse(decryption)
+  const keys = parseOptions(DecryptionOptionsSchema, decryption, 'decryption')
   const method = /^-> scrypt /m.test(file.header.subarray(0, 4096).toString('latin1')) ? 'scrypt' : 'x25519'
   const described = { id: file.name, filename: file.name, storagePath: file.name, size: file.size, encryption: { format: 'age', method, recipients: [] } } as unknown as BackupManifest
   return new AgeDecryptor(reader, described, { passphrase: keys.passphrase ?? null, identities: keys.identities ?? [] })

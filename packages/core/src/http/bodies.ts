@@ -2,10 +2,10 @@
 // and restore bodies. A request that does not fit answers 400 with every problem named, each as the
 // field and what it must be (dispatch.ts adds what was sent: its type, or a number or boolean as is,
 // never a string's text): `daysToKeep: expected a whole number from 0 to 36500, got a string`.
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
 /** Backup ids are UUIDs; anything else is a 400 before the manager is asked. */
-export const IdParams = z.object({ id: z.uuid({ message: 'must be a backup id (a UUID)' }) }).strict()
+export const IdParams = z.strictObject({ id: z.uuid({ message: 'must be a backup id (a UUID)' }) })
 
 /**
  * A JSON object body that takes only `shape`'s fields: an unknown field is named with the fields the
@@ -20,61 +20,59 @@ function bodyObject<S extends z.core.$ZodLooseShape>(shape: S) {
 }
 
 /** A body the caller may leave out: no body, JSON `null`, or what `schema` takes (its own messages, not a union's "Invalid input"). */
-export function optionalBody<T extends z.ZodType>(schema: T) {
-  return schema.nullish()
+export function optionalBody<T extends z.core.SomeType>(schema: T) {
+  return z.nullish(schema)
 }
 
 const wholeNumber = (min: number, max: number) => {
   const error = `expected a whole number from ${min} to ${max}`
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error })
+  return z.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error }))
 }
 
 const TABLE_NAME = 'expected a table name (a string of 1 to 200 characters)'
-const tableNames = z.array(z.string({ error: TABLE_NAME }).min(1, { error: TABLE_NAME }).max(200, { error: TABLE_NAME }), { error: 'expected a list of table names (a JSON array of strings)' })
-  .max(1000, { error: 'expected at most 1000 table names' })
+const tableNames = z.array(z.string({ error: TABLE_NAME }).check(z.minLength(1, { error: TABLE_NAME }), z.maxLength(200, { error: TABLE_NAME })), { error: 'expected a list of table names (a JSON array of strings)' }).check(z.maxLength(1000, { error: 'expected at most 1000 table names' }))
 
 export const BackupBody = bodyObject({
   /** Only these tables (patterns as pg_dump -t). */
-  tables: tableNames.optional(),
+  tables: z.optional(tableNames),
   /** Leave these tables out (patterns as pg_dump -T). */
-  excludeTables: tableNames.optional(),
+  excludeTables: z.optional(tableNames),
   /** Keep these tables' definitions, leave out their rows (patterns as pg_dump --exclude-table-data). */
-  excludeTableData: tableNames.optional(),
+  excludeTableData: z.optional(tableNames),
 })
 
 export const BackupQuery = z.object({
   /** `0` answers the record as JSON instead of streaming the file. @default 1 */
-  download: z.enum(['0', '1', 'false', 'true']).optional(),
+  download: z.optional(z.enum(['0', '1', 'false', 'true'])),
 })
 
 export const HistoryQuery = z.object({
-  limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
+  limit: z.optional(z.pipe(z.pipe(z.string().check(z.regex(/^\d{1,4}$/, 'must be a whole number')), z.transform(Number)), z.number().check(z.int(), z.minimum(1), z.maximum(1000)))),
 })
 
-export const CleanupBody = bodyObject({ daysToKeep: wholeNumber(0, 36500).optional() })
+export const CleanupBody = bodyObject({ daysToKeep: z.optional(wholeNumber(0, 36500)) })
 
 export const RestoreBody = bodyObject({
   /** The backup's filename, typed again by the person restoring. */
-  confirm: z.string({ error: "expected the backup's filename (a string)" }).min(1, { error: "expected the backup's filename (a string)" }),
+  confirm: z.string({ error: "expected the backup's filename (a string)" }).check(z.minLength(1, { error: "expected the backup's filename (a string)" })),
   /** Restore into the app's own database, dropping what the backup holds first. */
-  clean: z.boolean({ error: 'expected true or false' }).optional(),
+  clean: z.optional(z.boolean({ error: 'expected true or false' })),
   /** Restore into a new database of this name on the app's server instead. */
-  createDatabase: z.string({ error: 'expected a plain database name (a string of letters, digits, _)' }).regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain database name (letters, digits, _)').optional(),
+  createDatabase: z.optional(z.string({ error: 'expected a plain database name (a string of letters, digits, _)' }).check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain database name (letters, digits, _)'))),
   /**
    * A base backup of the change archive: replay the archived transactions up to this point, an ISO time
    * with a time zone, `{ lsn: "16/B374D848" }` or `{ xid: 1234 }` (the manager checks it against the window).
    */
-  until: z.union([
+  until: z.optional(z.union([
     z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a time zone' }),
-    z.object({ lsn: z.string().regex(/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/, 'must be a WAL position (16/B374D848)') }).strict(),
-    z.object({ xid: z.number().int().min(3).max(0xffffffff) }).strict(),
-  ], { message: 'must be an ISO time with a time zone, { lsn } or { xid }' }).optional(),
+    z.strictObject({ lsn: z.string().check(z.regex(/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/, 'must be a WAL position (16/B374D848)')) }),
+    z.strictObject({ xid: z.number().check(z.int(), z.minimum(3), z.maximum(0xffffffff)) }),
+  ], { message: 'must be an ISO time with a time zone, { lsn } or { xid }' })),
   /** A base backup of the change archive: false restores the base alone. @default true */
-  replay: z.boolean({ error: 'expected true or false' }).optional(),
-})
-  .refine((b) => (b.clean === true) !== (b.createDatabase !== undefined), {
-    message: 'give either clean: true (restore into the app database) or createDatabase (a new database), not both',
-  })
+  replay: z.optional(z.boolean({ error: 'expected true or false' })),
+}).check(z.refine((b) => (b.clean === true) !== (b.createDatabase !== undefined), {
+  message: 'give either clean: true (restore into the app database) or createDatabase (a new database), not both',
+}))
 
 /** Two backup ids to compare, a (older) and b (newer). */
 export const CompareQuery = z.object({
@@ -82,7 +80,7 @@ export const CompareQuery = z.object({
   b: z.uuid({ message: 'must be a backup id (a UUID)' }),
 })
 
-export const FileQuery = z.object({ token: z.string().min(1).max(2000) })
+export const FileQuery = z.object({ token: z.string().check(z.minLength(1), z.maxLength(2000)) })
 
 /** The routes that take no body: none, JSON `null` or `{}`. */
 export const NoBody = optionalBody(bodyObject({}))

@@ -4,7 +4,7 @@
 // handler, and turn any error into the JSON error answer. An adapter calls handleBackupRequest() and
 // writes the RouteResult; that is all an adapter does.
 import { timingSafeEqual } from 'node:crypto'
-import type { z } from 'zod'
+import * as z from 'zod/mini'
 import { PgkeepError } from '../errors'
 import type { BackupManager } from '../manager'
 import { scrubSecrets } from '../connection/redact'
@@ -16,6 +16,7 @@ import { MAX_JSON_BODY_BYTES } from './node-http'
 import type { BackupAction, RouteDefinition, RouteRequest, RouteResult } from './route-types'
 import { backupRoutes } from './routes'
 import { storageMustExist } from './storage-exists'
+import { ENGLISH } from '../zod-english'
 
 export interface BackupRequestContext {
   /** The manager (or a function that makes it on first use). */
@@ -184,8 +185,8 @@ function refuseUnreadableBody(request: RouteRequest): void {
   if (request.bodyError !== undefined) throw new PgkeepError('OPTIONS_INVALID', `invalid body: ${request.bodyError}`)
 }
 
-function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value, { reportInput: true })
+function validate<T>(schema: z.core.$ZodType<T>, value: unknown, what: string): T {
+  const result = z.safeParse(schema, value, { ...ENGLISH, reportInput: true })
   if (result.success) return result.data
   const issues = result.error.issues.flatMap((issue) => describeIssue(issue, what))
   throw new PgkeepError('OPTIONS_INVALID', `invalid ${what}: ${issues.join('; ')}`, { cause: result.error })

@@ -2,7 +2,7 @@
 // handler), what an adapter hands it (RouteRequest) and what it answers (RouteResult). An adapter
 // (Nuxt/h3, Express) only translates its request into a RouteRequest and writes the RouteResult back.
 import type { Readable } from 'node:stream'
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 import type { BackupManager } from '../manager'
 import type { ResolvedHttpConfig } from './http-config'
 
@@ -79,9 +79,9 @@ export interface RouteDefinition<P = any, Q = any, B = any> {
   path: string
   action: BackupAction
   auth: RouteAuth
-  params?: z.ZodType<P>
-  query?: z.ZodType<Q>
-  body?: z.ZodType<B>
+  params?: z.core.$ZodType<P>
+  query?: z.core.$ZodType<Q>
+  body?: z.core.$ZodType<B>
   /**
    * The route reads stored backups (by id, or all of them for cleanup): once let in and validated, it is
    * refused with STORAGE_NOT_FOUND (404) naming the bucket or folder when that does not exist, before the

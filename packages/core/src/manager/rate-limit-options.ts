@@ -1,13 +1,13 @@
 // The rateLimit option of the manager (schema, default and types), apart from the rule that applies it
 // (rate-limit.ts), so that manager-options.ts imports schemas only.
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
-const windowLimit = z.object({
+const windowLimit = z.strictObject({
   /** Manual backups allowed within the window. */
-  max: z.number().int().positive(),
+  max: z.number().check(z.int(), z.positive()),
   /** The sliding window, in seconds. */
-  windowSeconds: z.number().int().positive().max(31 * 24 * 3600),
-}).strict()
+  windowSeconds: z.number().check(z.int(), z.positive(), z.maximum(31 * 24 * 3600)),
+})
 
 export type WindowLimit = z.output<typeof windowLimit>
 
@@ -26,7 +26,7 @@ export const DEFAULT_RATE_LIMIT: RateLimit = Object.freeze({
  */
 export const RateLimitSchema = z.union([
   z.literal(false),
-  z.object({ perActor: windowLimit.optional(), overall: windowLimit.optional() }).strict(),
+  z.strictObject({ perActor: z.optional(windowLimit), overall: z.optional(windowLimit) }),
 ])
 
 export type RateLimit = { perActor?: WindowLimit; overall?: WindowLimit }

@@ -1,7 +1,7 @@
 // The `replicas` option of the backup manager: more storages that receive a copy of every backup after
 // it is complete in the primary storage. Each is a storage driver, or `{ storage, retention?, name? }`
 // to keep backups there longer than in the primary or to name the copy in records and events.
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { RetentionPolicySchema } from '../retention/retention-options'
 import type { RetentionPolicy } from '../retention/policy'
 import type { StorageDriver } from '../storage/driver'
@@ -11,28 +11,24 @@ const storageDriver = z.custom<StorageDriver>(
   { message: 'must be a storage driver such as fsStorage({ dir }) or s3Storage({ … })' },
 )
 
-const ReplicaObjectSchema = z
-  .object({
-    storage: storageDriver,
-    /**
-     * What cleanup() keeps in this replica. A replica keeps at least what the primary keeps (its policy
-     * can only add), so a longer policy here keeps copies after the primary deleted them. @default the manager's retention
-     */
-    retention: RetentionPolicySchema.optional(),
-    /** The copy's name in records, events, metrics and the CLI. @default `replica-<position from 1>` */
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"').optional(),
-  })
-  .strict()
+const ReplicaObjectSchema = z.strictObject({
+  storage: storageDriver,
+  /**
+   * What cleanup() keeps in this replica. A replica keeps at least what the primary keeps (its policy
+   * can only add), so a longer policy here keeps copies after the primary deleted them. @default the manager's retention
+   */
+  retention: z.optional(RetentionPolicySchema),
+  /** The copy's name in records, events, metrics and the CLI. @default `replica-<position from 1>` */
+  name: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"'))),
+})
 
-export const ReplicasSchema = z
-  .array(z.union([storageDriver, ReplicaObjectSchema]))
-  .superRefine((list, ctx) => {
+export const ReplicasSchema = z.array(z.union([storageDriver, ReplicaObjectSchema])).check(z.superRefine((list, ctx) => {
     const names = list.map((r, i) => nameOf(r, i))
     names.forEach((name, i) => {
       if (name === 'primary') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: '"primary" names the manager\'s own storage' })
       else if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the name ${name} is used twice` })
     })
-  })
+  }))
 
 export type ReplicaOption = z.input<typeof ReplicasSchema>[number]
 

@@ -4,7 +4,7 @@
 // report is kept beside the backup in the primary (when it answers) and in the history table.
 import { Readable } from 'node:stream'
 import { verifyKeyOf } from '../backup/backup-name'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { checkedWhole } from '../backup/checked-source'
 import { memberScript, readableByMembers } from '../backup/member-script'
 import { parseOptions } from '../parse-options'
@@ -29,7 +29,7 @@ export interface VerifyCallOptions {
 
 /** The jobs of a verify call; OPTIONS_INVALID naming `jobs` when it is not a whole number from 1 to 16. */
 export function resolveVerifyJobs(options: (VerifyCallOptions & Actor) | undefined): number {
-  return parseOptions(z.object({ jobs: JobsSchema.optional() }), { jobs: options?.jobs }, 'verify').jobs ?? 1
+  return parseOptions(z.object({ jobs: z.optional(JobsSchema) }), { jobs: options?.jobs }, 'verify').jobs ?? 1
 }
 
 export async function verifyStoredBackup(ctx: ManagerContext, id: string, jobs = 1): Promise<VerifyReport> {
