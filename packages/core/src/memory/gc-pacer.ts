@@ -11,6 +11,13 @@
 // spools' files (dump.ts) and what a download() hands out (manager/download.ts): both come from the page
 // cache in new buffers, tens of megabytes in a tenth of a second.
 //
+// Buffers that were promoted (they waited on the thread pool or in a spool long enough) are freed only by
+// a full collection, and V8 starts one by itself only when the old generation grew past its limit or 64 MB
+// of external memory accrued: with a small, steady heap that can be seconds apart. So every 8 MiB the
+// pacer also looks at the process's ArrayBuffer memory, and above 16 MB it collects everything. A parallel
+// plain dump of the 525 MB sample (`jobs` 2 and 4) peaked at 131–141 MB without it, once the library's
+// heap no longer started full collections every ~200 ms by itself, and at 86–87 MB with it (bench/README.md).
+//
 // node exposes `gc` only with --expose-gc. Without it, pgkeep sets that flag at run time and takes the
 // function from a context of its own (node:vm): the host's global object is not touched, but contexts
 // created afterwards (vm, workers) also get a `gc`. `gcPacing: false` (dump's run options, the backup
@@ -18,10 +25,17 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
-type Gc = (options?: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void
+/** node's `gc`: a young-generation collection with `{ type: 'minor' }`, a full one without options. */
+type Gc = (options?: { type: 'minor'; execution?: 'sync' | 'async' }) => void
 
 /** Table data between two collections. */
 export const GC_PACING_BYTES = 1024 * 1024
+
+/** Table data between two looks at the process's ArrayBuffer memory. */
+export const EXTERNAL_CHECK_BYTES = 8 * 1024 * 1024
+
+/** ArrayBuffer memory (bytes) at a look above which the pacer collects everything. */
+export const EXTERNAL_FULL_GC_BYTES = 16 * 1024 * 1024
 
 let exposed: Gc | null | undefined
 
@@ -50,18 +64,28 @@ function minorCollector(): Gc | null {
  */
 export class GcPacer {
   private pending = 0
+  private sinceLook = 0
   private gc: Gc | null | undefined
 
-  constructor(private readonly collector: () => Gc | null, private readonly every = GC_PACING_BYTES) {}
+  constructor(
+    private readonly collector: () => Gc | null,
+    private readonly every = GC_PACING_BYTES,
+    private readonly arrayBuffers: () => number = () => process.memoryUsage().arrayBuffers,
+  ) {}
 
   passed(bytes: number): void {
     if (this.gc === null) return
     this.pending += bytes
-    if (this.pending >= this.every) {
-      this.pending %= this.every
-      this.gc ??= this.collector()
-      this.gc?.({ type: 'minor' })
-    }
+    if (this.pending < this.every) return
+    this.sinceLook += this.pending - (this.pending % this.every)
+    this.pending %= this.every
+    this.gc ??= this.collector()
+    if (!this.gc) return
+    this.gc({ type: 'minor' })
+    if (this.sinceLook < EXTERNAL_CHECK_BYTES) return
+    this.sinceLook = 0
+    // gc() without options: for { type: 'major' } node 20's V8 runs a young-generation collection
+    if (this.arrayBuffers() > EXTERNAL_FULL_GC_BYTES) this.gc()
   }
 }
 
