@@ -40,7 +40,10 @@ export const ManagerOptionsSchema = z.strictObject({
    */
   replicas: z.optional(ReplicasSchema),
   /** Key prefix of every object. @default 'backups/' */
-  keyPrefix: z._default(z.string().check(z.regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in "/"'), z.refine((p) => !p.split('/').some((folder) => folder === '.' || folder === '..'), 'must not hold a "." or ".." folder')), 'backups/'),
+  keyPrefix: z._default(z.string().check(
+    z.regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in "/"'),
+    z.refine((p) => !p.split('/').some((folder) => folder === '.' || folder === '..'), 'must not hold a "." or ".." folder'),
+  ), 'backups/'),
   /** File name prefix: `<namePrefix>-YYYY-MM-DD-<epoch ms>-<id8>.sql.gz` (`<id8>`: the first 8 hex digits of the backup id). @default 'backup' */
   namePrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"')), 'backup'),
   /** gzip level 1 (fast) to 9 (small). @default 6 */

@@ -14,7 +14,9 @@ export const EncryptionOptionsSchema = z.strictObject({
   /** Encrypt with a passphrase (age's scrypt recipient, work factor 2^18 as the age CLI uses). */
   passphrase: z.optional(z.string({ message: 'must be a string' }).check(z.minLength(1, 'must not be empty'))),
   /** Encrypt to these X25519 public keys (`age1…`, from age-keygen); any one of their secret keys decrypts. */
-  recipients: z.optional(z.array(z.string({ message: 'must be a string' }).check(z.regex(RECIPIENT, 'must be an age X25519 public key (age1…, 62 characters)')), { message: 'must be a list of age1… public keys' }).check(z.minLength(1, 'must hold at least one age1… public key'))),
+  recipients: z.optional(z
+    .array(z.string({ message: 'must be a string' }).check(z.regex(RECIPIENT, 'must be an age X25519 public key (age1…, 62 characters)')), { message: 'must be a list of age1… public keys' })
+    .check(z.minLength(1, 'must hold at least one age1… public key'))),
 }, { message: 'must be { passphrase } or { recipients: [age1…] }' }).check(z.superRefine((o, ctx) => {
   if (o.passphrase !== undefined && o.recipients !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['recipients'], message: 'give either passphrase or recipients, not both (age cannot combine them)' })
@@ -27,7 +29,8 @@ export const DecryptionOptionsSchema = z.strictObject({
   /** The passphrase of passphrase-encrypted backups. @default encryption.passphrase */
   passphrase: z.optional(z.string({ message: 'must be a string' }).check(z.minLength(1, 'must not be empty'))),
   /** Secret keys (`AGE-SECRET-KEY-1…`) of recipient-encrypted backups; each is tried. */
-  identities: z.optional(z.array(z.string({ message: 'must be a string' }).check(z.regex(IDENTITY, 'must be an age X25519 secret key (AGE-SECRET-KEY-1…, 74 characters)')), { message: 'must be a list of AGE-SECRET-KEY-1… keys' })),
+  identities: z.optional(z
+    .array(z.string({ message: 'must be a string' }).check(z.regex(IDENTITY, 'must be an age X25519 secret key (AGE-SECRET-KEY-1…, 74 characters)')), { message: 'must be a list of AGE-SECRET-KEY-1… keys' })),
 }, { message: 'must be { passphrase?, identities? }' })
 
 export type EncryptionOptions = z.input<typeof EncryptionOptionsSchema>

@@ -30,7 +30,8 @@ const wholeNumber = (min: number, max: number) => {
 }
 
 const TABLE_NAME = 'expected a table name (a string of 1 to 200 characters)'
-const tableNames = z.array(z.string({ error: TABLE_NAME }).check(z.minLength(1, { error: TABLE_NAME }), z.maxLength(200, { error: TABLE_NAME })), { error: 'expected a list of table names (a JSON array of strings)' }).check(z.maxLength(1000, { error: 'expected at most 1000 table names' }))
+const tableNames = z.array(z.string({ error: TABLE_NAME }).check(z.minLength(1, { error: TABLE_NAME }), z.maxLength(200, { error: TABLE_NAME })), { error: 'expected a list of table names (a JSON array of strings)' })
+  .check(z.maxLength(1000, { error: 'expected at most 1000 table names' }))
 
 export const BackupBody = bodyObject({
   /** Only these tables (patterns as pg_dump -t). */

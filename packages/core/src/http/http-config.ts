@@ -29,7 +29,10 @@ export const HttpConfigSchema = z.strictObject({
    * refused (403 CROSS_SITE_REQUEST); requests without `Origin` (curl, cron, servers) always pass.
    * @default []
    */
-  allowedOrigins: z._default(z.array(z.pipe(z.string().check(z.refine(isOrigin, 'must be an origin: scheme, host and port only (https://admin.example.com)')), z.transform((o) => new URL(o).origin))).check(z.maxLength(100)), []),
+  allowedOrigins: z._default(z.array(z.pipe(
+    z.string().check(z.refine(isOrigin, 'must be an origin: scheme, host and port only (https://admin.example.com)')),
+    z.transform((o) => new URL(o).origin),
+  )).check(z.maxLength(100)), []),
 })
 
 /** `https://host[:port]`: a scheme and a host, nothing after them. */

@@ -27,7 +27,10 @@ export const EmailNotificationsSchema = z.strictObject({
   /** The sender: an address, or `Name <address>`. */
   from: mailbox,
   /** The recipients: one address (or `Name <address>`) or a list of them. */
-  to: z.pipe(z.union([mailbox, z.array(mailbox).check(z.minLength(1, 'must name at least one recipient'), z.maxLength(50, 'must be at most 50 recipients'))]), z.transform((to) => (Array.isArray(to) ? to : [to]))),
+  to: z.pipe(
+    z.union([mailbox, z.array(mailbox).check(z.minLength(1, 'must name at least one recipient'), z.maxLength(50, 'must be at most 50 recipients'))]),
+    z.transform((to) => (Array.isArray(to) ? to : [to])),
+  ),
   /** What is mailed. @default ['success', 'failure', 'verify-failure', 'alert'] */
   events: z._default(z.array(z.enum(EMAIL_EVENTS, { error: `must be among ${EMAIL_EVENTS.join(', ')}` })).check(z.minLength(1, 'must name at least one event')), [...EMAIL_EVENTS]),
   /** The messages' language: Indonesian or English. @default 'id' */

@@ -21,7 +21,8 @@ export const UntilSchema = z.union([
 export const LatestOptionsSchema = z.strictObject({ until: z.optional(UntilSchema) })
 
 /** Sessions a restore applies the script in (restore's and verify's `jobs`). */
-export const JobsSchema = z.number({ message: 'must be a whole number from 1 to 16' }).check(z.int('must be a whole number from 1 to 16'), z.minimum(1, 'must be a whole number from 1 to 16'), z.maximum(16, 'must be a whole number from 1 to 16'))
+export const JobsSchema = z.number({ message: 'must be a whole number from 1 to 16' }).check(z.int('must be a whole number from 1 to 16'),
+  z.minimum(1, 'must be a whole number from 1 to 16'), z.maximum(16, 'must be a whole number from 1 to 16'))
 
 export const RestoreOptionsSchema = z.pipe(z.strictObject({
   /** The database to restore into (connection string or libpq keywords; PG* variables fill the gaps). With createDatabase: a database on the server to connect to first. */
